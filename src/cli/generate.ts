@@ -1,0 +1,4 @@
+import type { Command } from "commander";
+
+// Placeholder until the command group lands; replaced by its issue's work.
+export function registerGenerateCommands(_program: Command): void {}
