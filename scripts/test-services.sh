@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Makes sure what the tests talk to is installed and running, on a fresh machine or an old one:
+# Debian's XGBoost (the reference for model format and predictions) and PostgreSQL on 127.0.0.1:5432.
+# The S3-compatible server is started by the tests themselves (s3rver, from npm).
+set -euo pipefail
+
+if ! /usr/bin/python3 -c "import xgboost, sklearn, pandas" 2>/dev/null; then
+  echo "test-services: installing python3-xgboost, python3-sklearn, python3-pandas (Debian)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-xgboost python3-sklearn python3-pandas >/dev/null
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  echo "test-services: starting PostgreSQL" >&2
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 >/dev/null || { echo "test-services: PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }
