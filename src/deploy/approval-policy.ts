@@ -1,0 +1,126 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { lakayHome, loadYamlConfig, parseWithSchema } from "../config/index.js";
+
+/**
+ * The kinds of change that need sign-off. Fixed set: a policy file that names another kind is a
+ * typo, and a typo in an approval policy must not silently drop a requirement.
+ */
+export const CHANGE_KINDS = [
+  "fraud_model_promotion",
+  "compliance_model_change",
+  "scoring_threshold_change",
+  "hybrid_weight_change",
+] as const;
+
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export function isChangeKind(value: string): value is ChangeKind {
+  return (CHANGE_KINDS as readonly string[]).includes(value);
+}
+
+const roleName = z.string().regex(/^[a-z][a-z0-9_]*$/, "a role is lower_snake_case, e.g. ml_engineer");
+
+const changeRequirement = z
+  .object({
+    description: z.string().min(1).optional(),
+    required_roles: z
+      .array(roleName)
+      .min(1, "at least one role must approve a change")
+      .refine((roles) => new Set(roles).size === roles.length, "a role is listed twice"),
+  })
+  .strict();
+
+/** The approval policy file (YAML). Unknown keys and unknown change kinds are errors. */
+export const approvalPolicySchema = z
+  .object({
+    version: z.literal(1).default(1),
+    changes: z
+      .object(
+        Object.fromEntries(CHANGE_KINDS.map((k) => [k, changeRequirement.optional()])) as {
+          [K in ChangeKind]: z.ZodOptional<typeof changeRequirement>;
+        },
+      )
+      .strict()
+      .default({} as never),
+  })
+  .strict();
+
+export interface ChangeRequirement {
+  description: string;
+  requiredRoles: string[];
+}
+
+/** A validated policy: every change kind has its requirement (defaults fill what a file omits). */
+export interface ApprovalPolicy {
+  changes: Record<ChangeKind, ChangeRequirement>;
+  /** Where the policy came from: a file path or "default". Recorded with each decision. */
+  source: string;
+  /** SHA-256 of the canonical policy, so an audit can tell which rules a promotion was held to. */
+  digest: string;
+}
+
+/** The default policy, from the deployment procedure's approval table. */
+export const DEFAULT_APPROVAL_REQUIREMENTS: Record<ChangeKind, ChangeRequirement> = {
+  fraud_model_promotion: {
+    description: "Fraud model promotion to Production",
+    requiredRoles: ["ml_engineer", "team_lead"],
+  },
+  compliance_model_change: {
+    description: "Compliance-affecting model change",
+    requiredRoles: ["ml_engineer", "bsa_officer"],
+  },
+  scoring_threshold_change: {
+    description: "Scoring threshold change",
+    requiredRoles: ["ml_engineer", "bsa_officer"],
+  },
+  hybrid_weight_change: {
+    description: "Hybrid (rules/ML) weight change",
+    requiredRoles: ["ml_engineer", "team_lead"],
+  },
+};
+
+/** Builds a policy from parsed YAML. Change kinds the file leaves out keep their default requirement. */
+export function policyFromConfig(raw: unknown, source: string): ApprovalPolicy {
+  const parsed = parseWithSchema(raw ?? {}, approvalPolicySchema, source);
+  const changes = {} as Record<ChangeKind, ChangeRequirement>;
+  for (const kind of CHANGE_KINDS) {
+    const given = parsed.changes[kind];
+    changes[kind] = given
+      ? {
+          description: given.description ?? DEFAULT_APPROVAL_REQUIREMENTS[kind].description,
+          requiredRoles: given.required_roles,
+        }
+      : { ...DEFAULT_APPROVAL_REQUIREMENTS[kind] };
+  }
+  return { changes, source, digest: policyDigest(changes) };
+}
+
+/** The built-in policy. */
+export function defaultApprovalPolicy(): ApprovalPolicy {
+  return policyFromConfig({}, "default");
+}
+
+/**
+ * Loads the policy: `file` (flag) > `LAKAY_APPROVAL_POLICY` > `<LAKAY_HOME>/approval-policy.yaml`
+ * when it exists > the default policy.
+ */
+export function loadApprovalPolicy(file?: string, env: NodeJS.ProcessEnv = process.env): ApprovalPolicy {
+  const chosen = file ?? env.LAKAY_APPROVAL_POLICY;
+  if (chosen) return policyFromConfig(loadYamlConfig(chosen, z.unknown()), chosen);
+  const inHome = path.join(lakayHome(env), "approval-policy.yaml");
+  if (existsSync(inHome)) return policyFromConfig(loadYamlConfig(inHome, z.unknown()), inHome);
+  return defaultApprovalPolicy();
+}
+
+/** Every role the policy knows, so an approval with a misspelt role can be refused. */
+export function knownRoles(policy: ApprovalPolicy): string[] {
+  return [...new Set(CHANGE_KINDS.flatMap((k) => policy.changes[k].requiredRoles))].sort();
+}
+
+function policyDigest(changes: Record<ChangeKind, ChangeRequirement>): string {
+  const canonical = CHANGE_KINDS.map((k) => [k, [...changes[k].requiredRoles].sort()]);
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
+}
