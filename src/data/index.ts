@@ -1,0 +1,7 @@
+/** The data layer: PaySim schema, streaming readers and writers, synthetic generator. */
+export { TX_TYPES, txTypeCode, REQUIRED_COLUMNS, LABEL_COLUMNS, transactionAt } from "./paysim-schema.js";
+export type { TxType, Transactions, TransactionRecord, NameLookup, PaysimColumn } from "./paysim-schema.js";
+export { readFeatureCsv } from "./feature-csv-reader.js";
+export type { NumericCsv } from "./feature-csv-reader.js";
+export { writeFeatureCsv } from "./feature-csv-writer.js";
+export { parseDecimal } from "./parse-number.js";
