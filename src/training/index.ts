@@ -1,0 +1,32 @@
+/**
+ * The training pipeline and its building blocks: split and cross-validation, metrics, reports,
+ * the reference profile for drift monitoring, and the training config.
+ */
+export { stratifiedSplit, type SplitIndices } from "./stratified-split.js";
+export { stratifiedKFold } from "./stratified-kfold.js";
+export { seededRandom } from "./seeded-random.js";
+export { rankingMetrics, type RankingMetrics } from "./ranking-metrics.js";
+export {
+  confusionAt,
+  metricsFromConfusion,
+  thresholdMetrics,
+  type ConfusionMatrix,
+  type ThresholdMetrics,
+} from "./classification-metrics.js";
+export { classificationReport } from "./classification-report.js";
+export { compareMlWithRules, type MlVsRulesComparison } from "./ml-vs-rules.js";
+export { buildReferenceProfile, type Histogram, type ReferenceProfile } from "./reference-profile.js";
+export {
+  TRAINING_DEFAULTS,
+  CV_SCORINGS,
+  trainingConfigSchema,
+  parseTrainingConfig,
+  loadTrainingConfig,
+  configRegistryUri,
+  canonicalScoring,
+  expandGrid,
+  type TrainingConfig,
+  type Hyperparams,
+  type CvScoring,
+  type TunableParam,
+} from "./training-config.js";
