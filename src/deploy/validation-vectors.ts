@@ -1,10 +1,16 @@
 import { BadInputError } from "../errors/index.js";
 import { seededRandom } from "./seeded-random.js";
 
-/** One feature's training distribution: `edges.length === proportions.length + 1`. */
+/**
+ * One feature's training distribution as `reference.json` stores it (src/training's reference
+ * profile): interior `edges`, so `proportions.length === edges.length + 1`; bin 0 is
+ * `[min, edges[0])`, the last bin `[edges[last], max]`.
+ */
 export interface FeatureHistogram {
   edges: number[];
   proportions: number[];
+  min: number;
+  max: number;
 }
 
 /** Number of synthetic vectors the gate scores, from the deployment procedure. */
@@ -39,10 +45,10 @@ export function drawValidationVectors(
 }
 
 function histogramSampler(name: string, h: FeatureHistogram): (rand: () => number) => number {
-  const { edges, proportions } = h;
-  if (proportions.length === 0 || edges.length !== proportions.length + 1) {
+  const { proportions } = h;
+  if (!Array.isArray(h.edges) || !Array.isArray(proportions) || proportions.length !== h.edges.length + 1) {
     throw new BadInputError(
-      `histogram for ${name} has ${edges.length} edges and ${proportions.length} proportions (need one more edge than bins)`,
+      `histogram for ${name} has ${h.edges?.length} edges and ${proportions?.length} proportions (need one more bin than interior edges)`,
       { field: name },
     );
   }
@@ -53,16 +59,18 @@ function histogramSampler(name: string, h: FeatureHistogram): (rand: () => numbe
     acc += total > 0 ? Math.max(0, p) / total : 1 / proportions.length;
     cumulative.push(acc);
   }
-  // Open-ended outer bins (±Infinity or null in JSON) collapse to their finite edge.
-  const finite = (x: number | null | undefined, fallback: number): number =>
-    typeof x === "number" && Number.isFinite(x) ? x : fallback;
+  const inner = h.edges;
+  const lowest = Number.isFinite(h.min) ? Math.min(h.min, inner[0] ?? h.min) : (inner[0] ?? 0);
+  const highest = Number.isFinite(h.max)
+    ? Math.max(h.max, inner[inner.length - 1] ?? h.max)
+    : (inner[inner.length - 1] ?? lowest);
+  const bounds = [lowest, ...inner, highest];
   return (rand) => {
     const u = rand();
     let bin = cumulative.findIndex((c) => u < c);
     if (bin < 0) bin = proportions.length - 1;
-    const hi0 = edges[bin + 1];
-    const lo = finite(edges[bin], finite(hi0, 0));
-    const hi = finite(hi0, lo);
+    const lo = bounds[bin];
+    const hi = bounds[bin + 1];
     return lo + (hi - lo) * rand();
   };
 }

@@ -83,9 +83,10 @@ describe("runValidationChecks", () => {
 });
 
 describe("drawValidationVectors", () => {
+  // The reference profile's shape: interior edges, one more proportion than edges.
   const hist = {
-    a: { edges: [0, 1, 2], proportions: [0.9, 0.1] },
-    b: { edges: [-5, 5], proportions: [1] },
+    a: { edges: [1], proportions: [0.9, 0.1], min: 0, max: 2 },
+    b: { edges: [], proportions: [1], min: -5, max: 5 },
   };
 
   it("is seeded, respects the bins and their proportions", () => {
@@ -99,11 +100,12 @@ describe("drawValidationVectors", () => {
     expect(low).toBeLessThan(0.95);
   });
 
-  it("collapses open outer bins to their finite edge and names a missing feature", () => {
-    const open = { x: { edges: [null as unknown as number, 0, 10, Infinity], proportions: [0.3, 0.4, 0.3] } };
-    const v = drawValidationVectors(open, ["x"], 500, 1);
-    expect(v.every((r) => Number.isFinite(r[0]) && r[0] >= 0 && r[0] <= 10)).toBe(true);
-    expect(() => drawValidationVectors(open, ["x", "y"], 1, 1)).toThrow(/feature y/);
+  it("stays finite with a constant feature, and names a missing or malformed one", () => {
+    const constant = { x: { edges: [], proportions: [1], min: 3, max: 3 } };
+    expect(drawValidationVectors(constant, ["x"], 5, 1).every((r) => r[0] === 3)).toBe(true);
+    expect(() => drawValidationVectors(constant, ["x", "y"], 1, 1)).toThrow(/feature y/);
+    const bad = { x: { edges: [1, 2], proportions: [1], min: 0, max: 3 } };
+    expect(() => drawValidationVectors(bad, ["x"], 1, 1)).toThrow(/histogram for x/);
   });
 });
 

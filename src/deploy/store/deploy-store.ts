@@ -1,0 +1,203 @@
+import type { Kysely } from "kysely";
+import type { Approval, ApprovalDecision } from "../approval-evaluation.js";
+import type { ChangeKind } from "../approval-policy.js";
+import type { DeploymentAction, DeploymentRecord, StoredValidation } from "../deployment-record.js";
+import type { ValidationReport } from "../validation-checks.js";
+import type { DeployDatabase } from "./deploy-tables.js";
+
+/** Any Kysely handle over the registry database (usually a registry transaction's `tx.db`). */
+type Db = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function deployDb(db: Db): Kysely<DeployDatabase> {
+  return db as Kysely<DeployDatabase>;
+}
+
+/** Canonical JSON for storage: drops undefined, keeps key order as given. */
+function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+export type NewDeploymentRecord = Omit<DeploymentRecord, "id" | "timestamp">;
+
+export async function insertDeploymentRecord(db: Db, rec: NewDeploymentRecord): Promise<DeploymentRecord> {
+  const ts = now();
+  const row = await deployDb(db)
+    .insertInto("deploy_records")
+    .values({
+      ts,
+      model: rec.model,
+      version: rec.version,
+      previous_version: rec.previousVersion,
+      action: rec.action,
+      triggered_by: rec.triggeredBy,
+      reason: rec.reason,
+      success: rec.success ? 1 : 0,
+      error: rec.error,
+      validation: rec.validation ? json(rec.validation) : null,
+      approvals: rec.approvals ? json(rec.approvals) : null,
+      details: json(rec.details),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { ...rec, id: Number(row.id), timestamp: ts };
+}
+
+/** Deployment records, newest first. */
+export async function listDeploymentRecords(
+  db: Db,
+  opts: { model?: string; limit?: number; successOnly?: boolean } = {},
+): Promise<DeploymentRecord[]> {
+  let q = deployDb(db).selectFrom("deploy_records").selectAll().orderBy("id", "desc");
+  if (opts.model !== undefined) q = q.where("model", "=", opts.model);
+  if (opts.successOnly) q = q.where("success", "=", 1);
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    timestamp: r.ts,
+    model: r.model,
+    version: r.version === null ? null : Number(r.version),
+    previousVersion: r.previous_version === null ? null : Number(r.previous_version),
+    action: r.action as DeploymentAction,
+    triggeredBy: r.triggered_by,
+    reason: r.reason,
+    success: Number(r.success) === 1,
+    error: r.error,
+    validation: r.validation ? JSON.parse(r.validation) : null,
+    approvals: r.approvals ? JSON.parse(r.approvals) : null,
+    details: JSON.parse(r.details),
+  }));
+}
+
+export interface NewApproval {
+  model: string;
+  version: number;
+  artifactDigest: string;
+  changeKind: ChangeKind;
+  role: string;
+  approver: string;
+  decision: ApprovalDecision;
+  note: string | null;
+}
+
+export async function insertApproval(db: Db, a: NewApproval): Promise<Approval> {
+  const ts = now();
+  const row = await deployDb(db)
+    .insertInto("deploy_approvals")
+    .values({
+      ts,
+      model: a.model,
+      version: a.version,
+      artifact_digest: a.artifactDigest,
+      change_kind: a.changeKind,
+      role: a.role,
+      approver: a.approver,
+      decision: a.decision,
+      note: a.note,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { ...a, id: Number(row.id), createdAt: ts };
+}
+
+/** Every approval and rejection recorded for a version, oldest first. */
+export async function listApprovals(db: Db, model: string, version: number): Promise<Approval[]> {
+  const rows = await deployDb(db)
+    .selectFrom("deploy_approvals")
+    .selectAll()
+    .where("model", "=", model)
+    .where("version", "=", version)
+    .orderBy("id", "asc")
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    model: r.model,
+    version: Number(r.version),
+    artifactDigest: r.artifact_digest,
+    changeKind: r.change_kind as ChangeKind,
+    role: r.role,
+    approver: r.approver,
+    decision: r.decision as ApprovalDecision,
+    note: r.note,
+    createdAt: r.ts,
+  }));
+}
+
+export async function insertValidation(
+  db: Db,
+  v: { model: string; version: number; artifactDigest: string; actor: string; report: ValidationReport },
+): Promise<StoredValidation> {
+  const ts = now();
+  const row = await deployDb(db)
+    .insertInto("deploy_validations")
+    .values({
+      ts,
+      model: v.model,
+      version: v.version,
+      artifact_digest: v.artifactDigest,
+      actor: v.actor,
+      passed: v.report.passed ? 1 : 0,
+      report: json(v.report),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { ...v, id: Number(row.id), timestamp: ts, passed: v.report.passed };
+}
+
+/** Validation reports stored for a version, newest first. */
+export async function listValidations(db: Db, model: string, version: number): Promise<StoredValidation[]> {
+  const rows = await deployDb(db)
+    .selectFrom("deploy_validations")
+    .selectAll()
+    .where("model", "=", model)
+    .where("version", "=", version)
+    .orderBy("id", "desc")
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    timestamp: r.ts,
+    model: r.model,
+    version: Number(r.version),
+    artifactDigest: r.artifact_digest,
+    actor: r.actor,
+    passed: Number(r.passed) === 1,
+    report: JSON.parse(r.report),
+  }));
+}
+
+export interface NewBacktest {
+  model: string;
+  candidateVersion: number;
+  currentVersion: number | null;
+  dataset: string;
+  datasetSha256: string;
+  actor: string;
+  passed: boolean;
+  compared: boolean;
+  report: unknown;
+}
+
+export async function insertBacktest(db: Db, b: NewBacktest): Promise<{ id: number; timestamp: string }> {
+  const ts = now();
+  const row = await deployDb(db)
+    .insertInto("deploy_backtests")
+    .values({
+      ts,
+      model: b.model,
+      candidate_version: b.candidateVersion,
+      current_version: b.currentVersion,
+      dataset: b.dataset,
+      dataset_sha256: b.datasetSha256,
+      actor: b.actor,
+      passed: b.passed ? 1 : 0,
+      compared: b.compared ? 1 : 0,
+      report: json(b.report),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { id: Number(row.id), timestamp: ts };
+}
