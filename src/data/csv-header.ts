@@ -17,8 +17,14 @@ export function parseCsvHeader(file: string, chunk: LineChunk): CsvHeader {
   let nl = buf.indexOf(10, start);
   if (nl === -1 || nl >= end) nl = end;
   const text = buf.toString("utf8", start, nl).replace(/\r$/, "");
-  if (text.trim() === "") throw new BadInputError("the first line is empty, expected a header row", { file, line: 1 });
-  const names = text.split(",").map((n) => n.trim().replace(/^"(.*)"$/, "$1").trim());
+  if (text.trim() === "")
+    throw new BadInputError("the first line is empty, expected a header row", { file, line: 1 });
+  const names = text.split(",").map((n) =>
+    n
+      .trim()
+      .replace(/^"(.*)"$/, "$1")
+      .trim(),
+  );
   return { names, dataStart: Math.min(nl + 1, end) };
 }
 

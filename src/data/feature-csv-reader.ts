@@ -33,8 +33,10 @@ export async function readFeatureCsv(file: string): Promise<NumericCsv> {
       const header = parseCsvHeader(file, chunk);
       names = header.names;
       const dup = names.find((n, i) => names!.indexOf(n) !== i);
-      if (dup !== undefined) throw new BadInputError(`column "${dup}" appears twice in the header`, { file, line: 1 });
-      if (names.some((n) => n === "")) throw new BadInputError("the header has an empty column name", { file, line: 1 });
+      if (dup !== undefined)
+        throw new BadInputError(`column "${dup}" appears twice in the header`, { file, line: 1 });
+      if (names.some((n) => n === ""))
+        throw new BadInputError("the header has an empty column name", { file, line: 1 });
       columns = names.map(() => new Float64Array(1 << 16));
       pos = header.dataStart;
       line++;
@@ -56,7 +58,8 @@ export async function readFeatureCsv(file: string): Promise<NumericCsv> {
           columns[k][rows] = numericCell(buf, fieldStart, fieldEnd, file, line, names[k]);
           fieldStart = fieldEnd + 1;
         }
-        if (fieldStart <= lineEnd) throw new BadInputError(`expected ${width} fields, found more`, { file, line });
+        if (fieldStart <= lineEnd)
+          throw new BadInputError(`expected ${width} fields, found more`, { file, line });
         rows++;
       }
       pos = next;
@@ -67,7 +70,14 @@ export async function readFeatureCsv(file: string): Promise<NumericCsv> {
   return { names, columns: columns.map((c) => trim(c, rows)), rows };
 }
 
-function numericCell(buf: Buffer, start: number, end: number, file: string, line: number, column: string): number {
+function numericCell(
+  buf: Buffer,
+  start: number,
+  end: number,
+  file: string,
+  line: number,
+  column: string,
+): number {
   if (start === end) return NaN;
   const v = parseDecimal(buf, start, end);
   if (v === v) return v;

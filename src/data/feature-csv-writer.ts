@@ -17,12 +17,15 @@ export async function writeFeatureCsv(
   if (names.length !== columns.length)
     throw new BadInputError(`${names.length} column names for ${columns.length} columns`, { file });
   for (const n of names)
-    if (/[,"\r\n]/.test(n) || n === "") throw new BadInputError(`column name "${n}" cannot be written to CSV`, { file });
+    if (/[,"\r\n]/.test(n) || n === "")
+      throw new BadInputError(`column name "${n}" cannot be written to CSV`, { file });
   let fh;
   try {
     fh = await open(file, "w");
   } catch (err) {
-    throw new BadInputError(`cannot write file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file });
+    throw new BadInputError(`cannot write file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      file,
+    });
   }
   try {
     const buf = Buffer.allocUnsafe(FLUSH_BYTES + 64 * 1024);

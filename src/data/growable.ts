@@ -5,7 +5,9 @@
  */
 export function grow<T extends Float64Array | Int32Array | Uint8Array>(arr: T, needed: number): T {
   if (needed <= arr.length) return arr;
-  const next = new (arr.constructor as new (n: number) => T)(Math.max(needed, Math.ceil(arr.length * 1.5) + 1024));
+  const next = new (arr.constructor as new (n: number) => T)(
+    Math.max(needed, Math.ceil(arr.length * 1.5) + 1024),
+  );
   next.set(arr);
   return next;
 }

@@ -5,3 +5,6 @@ export { readFeatureCsv } from "./feature-csv-reader.js";
 export type { NumericCsv } from "./feature-csv-reader.js";
 export { writeFeatureCsv } from "./feature-csv-writer.js";
 export { parseDecimal } from "./parse-number.js";
+export { readPaysim } from "./paysim-reader.js";
+export type { ReadPaysimOptions, PaysimReadResult, RejectReason } from "./paysim-reader.js";
+export { NameTable } from "./name-table.js";

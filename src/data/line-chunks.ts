@@ -71,7 +71,10 @@ export async function* readLineChunks(file: string): AsyncGenerator<LineChunk> {
   } catch (err) {
     if (err instanceof BadInputError || err instanceof NotFoundError) throw err;
     const e = err as NodeJS.ErrnoException;
-    if (gz && (e.code === "Z_DATA_ERROR" || e.code === "Z_BUF_ERROR" || /gzip|header|unexpected end/i.test(e.message)))
+    if (
+      gz &&
+      (e.code === "Z_DATA_ERROR" || e.code === "Z_BUF_ERROR" || /gzip|header|unexpected end/i.test(e.message))
+    )
       throw new BadInputError(`not a valid gzip file (${e.message})`, { file });
     throw new BadInputError(`cannot read file (${e.code ?? e.message})`, { file });
   } finally {

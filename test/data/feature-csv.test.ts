@@ -9,7 +9,18 @@ const dir = mkdtempSync(join(tmpdir(), "lakay-fcsv-"));
 
 describe("feature CSV", () => {
   it("round-trips doubles bit for bit, NaN as an empty cell", async () => {
-    const awkward = [0.1 + 0.2, 1e-300, -123456.789, 1.7976931348623157e308, 5e-324, 2 ** 53 + 2, -7, 0, NaN, 1e21];
+    const awkward = [
+      0.1 + 0.2,
+      1e-300,
+      -123456.789,
+      1.7976931348623157e308,
+      5e-324,
+      2 ** 53 + 2,
+      -7,
+      0,
+      NaN,
+      1e21,
+    ];
     const rnd = Array.from({ length: 5000 }, (_, i) => Math.sin(i) * 10 ** ((i % 30) - 10));
     const a = Float64Array.from([...awkward, ...rnd]);
     const b = Float64Array.from(a, (_, i) => i % 7);

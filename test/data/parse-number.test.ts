@@ -8,14 +8,27 @@ const p = (s: string) => {
 
 describe("parseDecimal", () => {
   it("equals Number() on PaySim-style values", () => {
-    for (const s of ["170136", "9839.64", "1.92E+07", "1.92e7", "0", "-0.5", ".5", "5.", "181.0", "1E-3", "+3"])
+    for (const s of [
+      "170136",
+      "9839.64",
+      "1.92E+07",
+      "1.92e7",
+      "0",
+      "-0.5",
+      ".5",
+      "5.",
+      "181.0",
+      "1E-3",
+      "+3",
+    ])
       expect(p(s)).toBe(Number(s));
   });
 
   it("equals Number() bit for bit on many random decimals, long mantissas included", () => {
     for (let i = 0; i < 20000; i++) {
       const x = Math.random() * 10 ** Math.floor(Math.random() * 40 - 20);
-      for (const s of [x.toFixed(2), String(x), x.toExponential(5), x.toPrecision(17)]) expect(p(s)).toBe(Number(s));
+      for (const s of [x.toFixed(2), String(x), x.toExponential(5), x.toPrecision(17)])
+        expect(p(s)).toBe(Number(s));
     }
   });
 

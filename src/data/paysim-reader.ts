@@ -1,0 +1,370 @@
+import { BadInputError } from "../errors/index.js";
+import { fieldText, parseCsvHeader } from "./csv-header.js";
+import { grow, trim } from "./growable.js";
+import { checkInputFile, readLineChunks } from "./line-chunks.js";
+import { NameTable } from "./name-table.js";
+import { mapPaysimColumns, type ColumnIndex } from "./paysim-columns.js";
+import { TX_TYPES, txTypeCode, type Transactions } from "./paysim-schema.js";
+import { parseDecimal, parseUnsignedInt } from "./parse-number.js";
+
+export interface ReadPaysimOptions {
+  /** `fail` (default) stops at the first bad row with its file, line, column and value; `skip` counts and drops it. */
+  onBadRows?: "fail" | "skip";
+  /**
+   * Keep only the first N valid rows (a head sample) and stop reading there. A head sample and not
+   * a random one, because the features are per-customer histories: a random subset of rows would
+   * silently change every customer's velocity and z-score, a head sample keeps them exact.
+   */
+  sampleSize?: number;
+  /** Called after each chunk with bytes read so far (compressed bytes for .gz) and the file size. */
+  onProgress?: (bytes: number, totalBytes: number) => void;
+}
+
+export interface PaysimReadResult {
+  file: string;
+  tx: Transactions;
+  /** Rows skipped (with onBadRows "skip"), counted per reason. Empty when nothing was rejected. */
+  rejected: Record<string, number>;
+  /** The first error message for each reason in `rejected`, to show people why. */
+  rejectedExamples: Record<string, string>;
+  /** Whether the file has an `isFraud` column. */
+  labeled: boolean;
+}
+
+/** Why a row was rejected: stable keys for `rejected` and `--json`. */
+export type RejectReason =
+  | "wrong_field_count"
+  | "invalid_step"
+  | "unknown_type"
+  | "invalid_number"
+  | "negative_amount"
+  | "empty_name"
+  | "invalid_label";
+
+class RowError {
+  constructor(
+    readonly reason: RejectReason,
+    readonly column: string | undefined,
+    readonly message: string,
+  ) {}
+}
+
+const COMMA = 44;
+const NEWLINE = 10;
+const CR = 13;
+const TYPE_SPELLINGS = [
+  ["CASH_IN", 0],
+  ["CASH-IN", 0],
+  ["CASH_OUT", 1],
+  ["CASH-OUT", 1],
+  ["DEBIT", 2],
+  ["PAYMENT", 3],
+  ["TRANSFER", 4],
+].map(([s, code]) => ({ bytes: Buffer.from(s as string, "latin1"), code: code as number }));
+
+/**
+ * Reads a PaySim-format CSV (`.csv` or `.csv.gz`) into columnar typed arrays, streaming.
+ *
+ * Why a hand-written byte scanner: it reads each chunk's bytes in place (no string per row or
+ * field, no object per row), which is what makes the full 6.3-million-row log load in seconds in
+ * bounded memory; a generic CSV library builds strings and arrays per row and is several times
+ * slower. It accepts the real files' quirks: whole numbers without a decimal point, exponent
+ * notation, `CASH-IN` spellings, CRLF, a BOM, no final newline; columns in any order.
+ */
+export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Promise<PaysimReadResult> {
+  const skip = opts.onBadRows === "skip";
+  const limit = opts.sampleSize ?? Infinity;
+  if (!(limit >= 1)) throw new BadInputError(`sample size must be at least 1 (got ${opts.sampleSize})`);
+  const totalBytes = await checkInputFile(file);
+  const origNames = new NameTable();
+  const destNames = new NameTable();
+  const rejected: Record<string, number> = {};
+  const rejectedExamples: Record<string, string> = {};
+
+  let cap = Math.min(limit, Math.max(1024, Math.ceil(totalBytes / (file.endsWith(".gz") ? 25 : 70))));
+  let step = new Int32Array(cap);
+  let type = new Uint8Array(cap);
+  let amount = new Float64Array(cap);
+  let oldOrg = new Float64Array(cap);
+  let newOrig = new Float64Array(cap);
+  let oldDest = new Float64Array(cap);
+  let newDest = new Float64Array(cap);
+  let nameOrig = new Int32Array(cap);
+  let nameDest = new Int32Array(cap);
+  let isFraud = new Uint8Array(0);
+  let isFlagged = new Uint8Array(0);
+
+  let col: ColumnIndex | undefined;
+  let width = 0;
+  let starts = new Int32Array(0);
+  let ends = new Int32Array(0);
+  let rows = 0;
+  let done = false;
+
+  for await (const chunk of readLineChunks(file)) {
+    const { buf, end } = chunk;
+    let pos = chunk.start;
+    let line = chunk.firstLine;
+    if (!col) {
+      const header = parseCsvHeader(file, chunk);
+      col = mapPaysimColumns(file, header.names);
+      width = header.names.length;
+      starts = new Int32Array(width + 1);
+      ends = new Int32Array(width + 1);
+      if (col.isFraud >= 0) isFraud = new Uint8Array(cap);
+      if (col.isFlaggedFraud >= 0) isFlagged = new Uint8Array(cap);
+      pos = header.dataStart;
+      line++;
+    }
+    const c = col;
+    while (pos < end) {
+      // Split the line into fields: one pass over its bytes, recording comma positions.
+      let nFields = 0;
+      starts[0] = pos;
+      let i = pos;
+      let b: number;
+      while (i < end && (b = buf[i]) !== NEWLINE) {
+        if (b === COMMA) {
+          if (nFields < width) {
+            ends[nFields] = i;
+            starts[nFields + 1] = i + 1;
+          }
+          nFields++;
+        }
+        i++;
+      }
+      const next = i + 1;
+      let lineEnd = i;
+      if (lineEnd > pos && buf[lineEnd - 1] === CR) lineEnd--;
+      if (lineEnd === pos) {
+        pos = next;
+        line++;
+        continue; // blank line (e.g. a trailing one)
+      }
+      if (nFields < width) ends[nFields] = lineEnd;
+      nFields++;
+
+      if (rows === cap) {
+        cap = Math.min(limit, Math.ceil(cap * 1.5) + 1024);
+        step = grow(step, cap);
+        type = grow(type, cap);
+        amount = grow(amount, cap);
+        oldOrg = grow(oldOrg, cap);
+        newOrig = grow(newOrig, cap);
+        oldDest = grow(oldDest, cap);
+        newDest = grow(newDest, cap);
+        nameOrig = grow(nameOrig, cap);
+        nameDest = grow(nameDest, cap);
+        if (c.isFraud >= 0) isFraud = grow(isFraud, cap);
+        if (c.isFlaggedFraud >= 0) isFlagged = grow(isFlagged, cap);
+      }
+      const err =
+        nFields !== width
+          ? new RowError("wrong_field_count", undefined, `expected ${width} fields, found ${nFields}`)
+          : parseRow(
+              buf,
+              starts,
+              ends,
+              c,
+              rows,
+              step,
+              type,
+              amount,
+              oldOrg,
+              newOrig,
+              oldDest,
+              newDest,
+              isFraud,
+              isFlagged,
+            );
+      if (err === null) {
+        nameOrig[rows] = internName(origNames, buf, starts[c.nameOrig], ends[c.nameOrig]);
+        nameDest[rows] = internName(destNames, buf, starts[c.nameDest], ends[c.nameDest]);
+        if (nameOrig[rows] < 0 || nameDest[rows] < 0) {
+          const which = nameOrig[rows] < 0 ? "nameOrig" : "nameDest";
+          const e = new RowError(
+            "empty_name",
+            which,
+            "empty account name (expected a name like C1231006815)",
+          );
+          if (!skip) throw new BadInputError(e.message, { file, line, column: which });
+          count(rejected, rejectedExamples, e, file, line);
+        } else if (++rows >= limit) {
+          done = true;
+          break;
+        }
+      } else {
+        if (!skip) throw new BadInputError(err.message, { file, line, column: err.column });
+        count(rejected, rejectedExamples, err, file, line);
+      }
+      pos = next;
+      line++;
+    }
+    opts.onProgress?.(chunk.bytesRead, totalBytes);
+    if (done) break;
+  }
+  if (!col) throw new BadInputError("file is empty (expected a header row and data rows)", { file });
+
+  const tx: Transactions = {
+    rows,
+    step: trim(step, rows),
+    type: trim(type, rows),
+    amount: trim(amount, rows),
+    oldbalanceOrg: trim(oldOrg, rows),
+    newbalanceOrig: trim(newOrig, rows),
+    oldbalanceDest: trim(oldDest, rows),
+    newbalanceDest: trim(newDest, rows),
+    nameOrig: trim(nameOrig, rows),
+    nameDest: trim(nameDest, rows),
+    origNames,
+    destNames,
+  };
+  if (col.isFraud >= 0) tx.isFraud = trim(isFraud, rows);
+  if (col.isFlaggedFraud >= 0) tx.isFlaggedFraud = trim(isFlagged, rows);
+  return { file, tx, rejected, rejectedExamples, labeled: col.isFraud >= 0 };
+}
+
+function count(
+  rejected: Record<string, number>,
+  examples: Record<string, string>,
+  err: RowError,
+  file: string,
+  line: number,
+): void {
+  rejected[err.reason] = (rejected[err.reason] ?? 0) + 1;
+  if (!(err.reason in examples))
+    examples[err.reason] = new BadInputError(err.message, { file, line, column: err.column }).message;
+}
+
+function internName(table: NameTable, buf: Buffer, start: number, end: number): number {
+  if (start < end && buf[start] === 34 && buf[end - 1] === 34 && end - start >= 2) {
+    start++;
+    end--;
+  }
+  return start === end ? -1 : table.intern(buf, start, end);
+}
+
+/** Parses and stores every non-name field of row `r`; returns why not, without storing a partial row's meaning. */
+function parseRow(
+  buf: Buffer,
+  starts: Int32Array,
+  ends: Int32Array,
+  c: ColumnIndex,
+  r: number,
+  step: Int32Array,
+  type: Uint8Array,
+  amount: Float64Array,
+  oldOrg: Float64Array,
+  newOrig: Float64Array,
+  oldDest: Float64Array,
+  newDest: Float64Array,
+  isFraud: Uint8Array,
+  isFlagged: Uint8Array,
+): RowError | null {
+  let s = starts[c.step];
+  let e = ends[c.step];
+  let v = parseUnsignedInt(buf, s, e);
+  if (v !== v) v = parseDecimal(buf, s, e);
+  if (!(v >= 0 && v <= 2147483647 && Number.isInteger(v)))
+    return new RowError(
+      "invalid_step",
+      "step",
+      `"${fieldText(buf, s, e)}" is not a valid step (expected a whole number of hours >= 0)`,
+    );
+  step[r] = v;
+
+  s = starts[c.type];
+  e = ends[c.type];
+  const code = matchType(buf, s, e);
+  if (code < 0)
+    return new RowError(
+      "unknown_type",
+      "type",
+      `unknown transaction type "${fieldText(buf, s, e)}" (expected one of ${TX_TYPES.join(", ")})`,
+    );
+  type[r] = code;
+
+  s = starts[c.amount];
+  e = ends[c.amount];
+  v = parseDecimal(buf, s, e);
+  if (v !== v)
+    return new RowError(
+      "invalid_number",
+      "amount",
+      `"${fieldText(buf, s, e)}" is not a number (expected an amount like 9839.64)`,
+    );
+  if (v < 0)
+    return new RowError(
+      "negative_amount",
+      "amount",
+      `negative amount ${fieldText(buf, s, e)} (amounts are >= 0)`,
+    );
+  amount[r] = v;
+
+  const err =
+    money(buf, starts, ends, c.oldbalanceOrg, "oldbalanceOrg", oldOrg, r) ??
+    money(buf, starts, ends, c.newbalanceOrig, "newbalanceOrig", newOrig, r) ??
+    money(buf, starts, ends, c.oldbalanceDest, "oldbalanceDest", oldDest, r) ??
+    money(buf, starts, ends, c.newbalanceDest, "newbalanceDest", newDest, r);
+  if (err) return err;
+  if (c.isFraud >= 0) {
+    const f = label(buf, starts[c.isFraud], ends[c.isFraud]);
+    if (f < 0)
+      return new RowError(
+        "invalid_label",
+        "isFraud",
+        `"${fieldText(buf, starts[c.isFraud], ends[c.isFraud])}" is not a label (expected 0 or 1)`,
+      );
+    isFraud[r] = f;
+  }
+  if (c.isFlaggedFraud >= 0) {
+    const f = label(buf, starts[c.isFlaggedFraud], ends[c.isFlaggedFraud]);
+    if (f < 0)
+      return new RowError(
+        "invalid_label",
+        "isFlaggedFraud",
+        `"${fieldText(buf, starts[c.isFlaggedFraud], ends[c.isFlaggedFraud])}" is not a label (expected 0 or 1)`,
+      );
+    isFlagged[r] = f;
+  }
+  return null;
+}
+
+function money(
+  buf: Buffer,
+  starts: Int32Array,
+  ends: Int32Array,
+  k: number,
+  name: string,
+  out: Float64Array,
+  r: number,
+): RowError | null {
+  const v = parseDecimal(buf, starts[k], ends[k]);
+  if (v !== v)
+    return new RowError(
+      "invalid_number",
+      name,
+      `"${fieldText(buf, starts[k], ends[k])}" is not a number (expected a balance like 170136.0)`,
+    );
+  out[r] = v;
+  return null;
+}
+
+function label(buf: Buffer, s: number, e: number): number {
+  if (e - s === 1) {
+    const b = buf[s];
+    return b === 48 ? 0 : b === 49 ? 1 : -1;
+  }
+  const v = parseDecimal(buf, s, e);
+  return v === 0 ? 0 : v === 1 ? 1 : -1;
+}
+
+function matchType(buf: Buffer, s: number, e: number): number {
+  const len = e - s;
+  outer: for (const t of TYPE_SPELLINGS) {
+    if (t.bytes.length !== len) continue;
+    for (let i = 0; i < len; i++) if (buf[s + i] !== t.bytes[i]) continue outer;
+    return t.code;
+  }
+  return len > 0 && len < 40 ? txTypeCode(buf.toString("latin1", s, e).replace(/^"(.*)"$/, "$1")) : -1;
+}

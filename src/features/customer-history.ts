@@ -1,0 +1,118 @@
+/**
+ * One customer's past, as the point-in-time features need it: running count, sum and sum of
+ * squares of all earlier amounts (for the z-score) and per-step buckets of the last 24 steps
+ * (for the velocity windows). Batch and online features both go through this class, one
+ * customer at a time, which is what keeps training and serving features identical bit for bit.
+ *
+ * Memory is bounded per customer: at most 25 step buckets (the window plus the current step),
+ * however many transactions the customer makes.
+ */
+export class CustomerHistory {
+  /** Number of earlier transactions. */
+  n = 0;
+  // Kahan-compensated running sums, in the same operation order as pandas' groupby cumsum,
+  // so the z-score matches the reference pipeline to the last bit where the inputs agree.
+  private sum = 0;
+  private sumComp = 0;
+  private sumSq = 0;
+  private sumSqComp = 0;
+  /** Ascending distinct steps with their transaction count and amount sum. */
+  private readonly bucketStep: number[] = [];
+  private readonly bucketCount: number[] = [];
+  private readonly bucketSum: number[] = [];
+
+  /** Forgets everything (the batch builder reuses one history for every customer). */
+  reset(): void {
+    this.n = 0;
+    this.sum = this.sumComp = this.sumSq = this.sumSqComp = 0;
+    this.bucketStep.length = this.bucketCount.length = this.bucketSum.length = 0;
+  }
+
+  /** Last step observed, or -Infinity for a customer with no history. */
+  get lastStep(): number {
+    const k = this.bucketStep.length;
+    return k > 0 ? this.bucketStep[k - 1] : -Infinity;
+  }
+
+  /**
+   * z-score of `amount` against all earlier amounts (same-step ones included): 0 for a first
+   * transaction or when the earlier amounts have no spread.
+   */
+  amountZscore(amount: number): number {
+    const n = this.n;
+    // prev_sum = cumsum_including_this - amount, exactly as the reference computes it.
+    const prevSum = this.sum + (amount - this.sumComp) - amount;
+    const sq = amount * amount;
+    const prevSq = this.sumSq + (sq - this.sumSqComp) - sq;
+    const mean = n > 0 ? prevSum / n : amount;
+    const variance = n > 1 ? (prevSq - n * (mean * mean)) / (n - 1) : 0;
+    const std = Math.sqrt(Math.max(variance, 0));
+    return std > 0 ? (amount - mean) / (std + 1e-9) : 0;
+  }
+
+  /** Count of earlier transactions with step in [step - window, step): strictly earlier steps. */
+  velocityCount(step: number, window: number): number {
+    let c = 0;
+    for (let i = 0; i < this.bucketStep.length; i++) {
+      const s = this.bucketStep[i];
+      if (s >= step - window && s < step) c += this.bucketCount[i];
+    }
+    return c;
+  }
+
+  /** Sum of amounts of earlier transactions with step in [step - window, step), oldest first. */
+  velocityAmount(step: number, window: number): number {
+    let a = 0;
+    for (let i = 0; i < this.bucketStep.length; i++) {
+      const s = this.bucketStep[i];
+      if (s >= step - window && s < step) a += this.bucketSum[i];
+    }
+    return a;
+  }
+
+  /** Adds a transaction to the history; drops buckets too old for any later window. */
+  observe(step: number, amount: number, maxWindow: number): void {
+    this.n++;
+    let y = amount - this.sumComp;
+    let t = this.sum + y;
+    this.sumComp = t - this.sum - y;
+    this.sum = t;
+    const sq = amount * amount;
+    y = sq - this.sumSqComp;
+    t = this.sumSq + y;
+    this.sumSqComp = t - this.sumSq - y;
+    this.sumSq = t;
+
+    const steps = this.bucketStep;
+    let k = steps.length;
+    if (k > 0 && steps[k - 1] === step) {
+      this.bucketCount[k - 1]++;
+      this.bucketSum[k - 1] += amount;
+    } else if (k === 0 || steps[k - 1] < step) {
+      steps.push(step);
+      this.bucketCount.push(1);
+      this.bucketSum.push(amount);
+    } else {
+      // Out of order (online input only): keep buckets sorted so windows stay right.
+      let i = 0;
+      while (steps[i] < step) i++;
+      if (steps[i] === step) {
+        this.bucketCount[i]++;
+        this.bucketSum[i] += amount;
+      } else {
+        steps.splice(i, 0, step);
+        this.bucketCount.splice(i, 0, 1);
+        this.bucketSum.splice(i, 0, amount);
+      }
+    }
+    const newest = steps[steps.length - 1];
+    let drop = 0;
+    k = steps.length;
+    while (drop < k && steps[drop] < newest - maxWindow) drop++;
+    if (drop > 0) {
+      steps.splice(0, drop);
+      this.bucketCount.splice(0, drop);
+      this.bucketSum.splice(0, drop);
+    }
+  }
+}

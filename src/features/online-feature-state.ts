@@ -1,0 +1,83 @@
+import { BadInputError } from "../errors/index.js";
+import { txTypeCode, type TransactionRecord } from "../data/index.js";
+import { computeFeatures, LONG_WINDOW } from "./compute-features.js";
+import { CustomerHistory } from "./customer-history.js";
+import { FEATURE_NAMES } from "./names.js";
+
+export interface OnlineFeatureOptions {
+  /**
+   * Most customers kept in memory (default 1,000,000). The least recently seen customer is
+   * forgotten beyond it; a forgotten customer's next transaction is scored as a first one.
+   */
+  maxCustomers?: number;
+}
+
+/**
+ * Features for serving: one transaction at a time, from per-customer state kept in memory.
+ *
+ * Protocol: `featuresFor(tx)` computes the features of a transaction from the history before it
+ * and changes nothing; `observe(tx)` then adds it to the history; `next(tx)` does both. Keeping
+ * them apart lets a server score first and record only what it accepted. Transactions are
+ * expected in step order per customer (as time runs); the arithmetic is the batch builder's own
+ * (`CustomerHistory`), so a file replayed row by row gives the batch features exactly.
+ */
+export class OnlineFeatureState {
+  private readonly customers = new Map<string, CustomerHistory>();
+  private readonly maxCustomers: number;
+  private readonly empty = new CustomerHistory();
+
+  constructor(opts: OnlineFeatureOptions = {}) {
+    this.maxCustomers = opts.maxCustomers ?? 1_000_000;
+    if (!(this.maxCustomers >= 1))
+      throw new BadInputError(`maxCustomers must be at least 1 (got ${opts.maxCustomers})`);
+  }
+
+  /** Customers currently remembered. */
+  get size(): number {
+    return this.customers.size;
+  }
+
+  /** The 11 features (FEATURE_NAMES order) of `tx` given the history so far; does not record `tx`. */
+  featuresFor(tx: TransactionRecord): Float64Array {
+    const out = new Float64Array(FEATURE_NAMES.length);
+    const history = this.customers.get(tx.nameOrig) ?? this.empty;
+    computeFeatures(
+      history,
+      tx.step,
+      typeCodeOf(tx.type),
+      tx.amount,
+      tx.oldbalanceOrg,
+      tx.newbalanceOrig,
+      tx.oldbalanceDest,
+      tx.newbalanceDest,
+      out,
+    );
+    return out;
+  }
+
+  /** Records `tx` in its customer's history (the customer becomes the most recently seen). */
+  observe(tx: TransactionRecord): void {
+    let history = this.customers.get(tx.nameOrig);
+    if (history) this.customers.delete(tx.nameOrig);
+    else history = new CustomerHistory();
+    this.customers.set(tx.nameOrig, history);
+    history.observe(tx.step, tx.amount, LONG_WINDOW);
+    if (this.customers.size > this.maxCustomers) {
+      const oldest = this.customers.keys().next().value as string;
+      this.customers.delete(oldest);
+    }
+  }
+
+  /** `featuresFor(tx)` then `observe(tx)`. */
+  next(tx: TransactionRecord): Float64Array {
+    const f = this.featuresFor(tx);
+    this.observe(tx);
+    return f;
+  }
+}
+
+function typeCodeOf(type: string): number {
+  const code = txTypeCode(type);
+  if (code < 0) throw new BadInputError(`unknown transaction type "${type}"`, { field: "type" });
+  return code;
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/python3
+"""Runs the pandas anchor's build_features on a PaySim CSV and writes the matrix with exact doubles."""
+import sys
+
+sys.path.insert(0, sys.argv[3])
+import pandas as pd  # noqa: E402
+from ref_pipeline import build_features  # noqa: E402
+
+feats = build_features(pd.read_csv(sys.argv[1]))
+feats.to_csv(sys.argv[2], index=False, float_format="%.17g")

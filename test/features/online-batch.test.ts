@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { readPaysim, transactionAt, type Transactions } from "../../src/data/index.js";
+import { buildFeatures, FEATURE_NAMES, OnlineFeatureState } from "../../src/features/index.js";
+import { PAYSIM_SAMPLE } from "../helpers/cli.js";
+
+/** Replays a file row by row through the online state and requires the batch values exactly. */
+function expectOnlineEqualsBatch(tx: Transactions): void {
+  const batch = buildFeatures(tx);
+  const online = new OnlineFeatureState();
+  for (let i = 0; i < tx.rows; i++) {
+    const f = online.next(transactionAt(tx, i));
+    for (let k = 0; k < FEATURE_NAMES.length; k++) {
+      if (!Object.is(f[k], batch.columns[k][i]))
+        expect.fail(`row ${i} ${FEATURE_NAMES[k]}: online ${f[k]} batch ${batch.columns[k][i]}`);
+    }
+  }
+}
+
+describe("online features equal batch features", () => {
+  it("on every row of the real PaySim sample", async () => {
+    const { tx } = await readPaysim(PAYSIM_SAMPLE);
+    expectOnlineEqualsBatch(tx);
+  });
+
+  it("featuresFor does not record; observe does", () => {
+    const s = new OnlineFeatureState();
+    const tx = {
+      step: 5,
+      type: "TRANSFER",
+      amount: 100,
+      nameOrig: "C1",
+      oldbalanceOrg: 100,
+      newbalanceOrig: 0,
+      nameDest: "C2",
+      oldbalanceDest: 0,
+      newbalanceDest: 100,
+    };
+    expect(Array.from(s.featuresFor(tx))).toEqual([100, 0, 5, 0, 4, 100, 100, 0, 0, 0, 0]);
+    expect(s.size).toBe(0);
+    s.observe(tx);
+    // same step: not in the velocity windows, but in the z-score history
+    expect(Array.from(s.featuresFor({ ...tx, amount: 50 })).slice(7)).toEqual([0, 0, 0, 0]);
+    const later = s.next({ ...tx, step: 6, amount: 300 });
+    expect(Array.from(later.slice(7))).toEqual([1, 1, 100, 100]);
+    const dayLater = s.featuresFor({ ...tx, step: 30 });
+    expect(Array.from(dayLater.slice(7))).toEqual([0, 1, 0, 300]);
+  });
+
+  it("forgets the least recently seen customer beyond maxCustomers", () => {
+    const s = new OnlineFeatureState({ maxCustomers: 2 });
+    const tx = (name: string, step: number) => ({
+      step,
+      type: "PAYMENT",
+      amount: 10,
+      nameOrig: name,
+      oldbalanceOrg: 10,
+      newbalanceOrig: 0,
+      nameDest: "M1",
+      oldbalanceDest: 0,
+      newbalanceDest: 0,
+    });
+    s.observe(tx("C1", 1));
+    s.observe(tx("C2", 1));
+    s.observe(tx("C1", 1));
+    s.observe(tx("C3", 1));
+    expect(s.size).toBe(2);
+    expect(s.featuresFor(tx("C1", 2))[7]).toBe(2);
+    expect(s.featuresFor(tx("C2", 2))[7]).toBe(0);
+  });
+});
