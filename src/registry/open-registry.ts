@@ -1,0 +1,79 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { defaultArtifactRoot, defaultRegistryUri } from "../config/index.js";
+import { BadInputError, maskUri } from "../errors/index.js";
+import { artifactRootUri } from "./artifacts/open-artifact-store.js";
+import { MIGRATIONS, migrateToLatest } from "./migrations/index.js";
+import type { Registry } from "./registry.js";
+import type { SqlBackend } from "./sql/backend.js";
+import { openPostgresBackend } from "./sql/postgres-backend.js";
+import { SqlRegistry } from "./sql/sql-registry.js";
+import { openSqliteBackend } from "./sql/sqlite-backend.js";
+
+export interface OpenRegistryOptions {
+  /** `sqlite:///abs/path.db`, `sqlite://rel/path.db`, `postgresql://user:pass@host:port/db`. Default: `LAKAY_REGISTRY_URI`, then `sqlite:///<LAKAY_HOME>/lakay.db`. */
+  registryUri?: string;
+  /** A folder, `file:///abs/path` or `s3://bucket/prefix`. Default: `LAKAY_ARTIFACT_ROOT`, then `<LAKAY_HOME>/artifacts`. */
+  artifactRoot?: string;
+  /** Where `resolveModelUri` keeps verified local copies; default `<LAKAY_HOME>/cache/models`. */
+  cacheDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+type BackendFactory = (uri: string, masked: string) => Promise<SqlBackend>;
+
+/** Scheme → backend. `pg` is imported only when a PostgreSQL URI is opened. */
+const BACKENDS: Record<string, BackendFactory> = {
+  sqlite: async (uri, masked) => openSqliteBackend(sqlitePath(uri), masked),
+  postgresql: (uri, masked) => openPostgresBackend(uri, masked),
+  postgres: (uri, masked) => openPostgresBackend(uri, masked),
+};
+
+/** The registry URI schemes Lakay understands. */
+export const REGISTRY_SCHEMES = Object.keys(BACKENDS);
+
+/**
+ * Opens the registry a command or library caller asked for, applying pending schema migrations.
+ * Precedence: explicit option > environment > default under LAKAY_HOME.
+ */
+export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Registry> {
+  const env = opts.env ?? process.env;
+  const uri = opts.registryUri || defaultRegistryUri(env);
+  const masked = maskUri(uri);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+  const factory = scheme ? BACKENDS[scheme] : undefined;
+  if (!factory) {
+    throw new BadInputError(
+      `registry URI ${masked} has ${scheme ? `an unknown scheme "${scheme}"` : "no scheme"} (known: ${REGISTRY_SCHEMES.map((s) => `${s}://`).join(", ")})`,
+    );
+  }
+  const root = artifactRootUri(opts.artifactRoot || defaultArtifactRoot(env), env);
+  const backend = await factory(uri, masked);
+  try {
+    await migrateToLatest(backend, MIGRATIONS);
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+  return new SqlRegistry(backend, root, opts.cacheDir);
+}
+
+/**
+ * `sqlite:///abs/path.db` → `/abs/path.db`; `sqlite://rel/path.db` → relative to the working folder
+ * (as SQLAlchemy and MLflow read it); `sqlite://:memory:` → in memory.
+ */
+export function sqlitePath(uri: string): string {
+  const rest = uri.replace(/^sqlite:\/\//i, "");
+  if (rest === ":memory:" || rest === "/:memory:") return ":memory:";
+  if (!rest || rest === "/") throw new BadInputError(`registry URI ${uri} names no database file (expected sqlite:///path/to/lakay.db)`);
+  if (rest.startsWith("/")) return fileURLToPath(`file://${rest}`);
+  return path.resolve(rest);
+}
+
+/** Adds `--registry-uri` and `--artifact-root` to a command, worded the same everywhere. */
+export function addRegistryOptions(cmd: Command): Command {
+  return cmd
+    .option("--registry-uri <uri>", "registry database: sqlite:///path.db or postgresql://user:pass@host:port/db (env LAKAY_REGISTRY_URI)")
+    .option("--artifact-root <uri>", "artifact store: a folder, file:///path or s3://bucket/prefix (env LAKAY_ARTIFACT_ROOT)");
+}

@@ -1,0 +1,112 @@
+import type { Kysely, Selectable } from "kysely";
+import { NotFoundError } from "../../errors/index.js";
+import type { ArtifactFile, HistoryEvent, ModelVersion, RegisteredModel, Stage, Tags } from "../types.js";
+import type { RegistryDatabase } from "./database.js";
+
+type Db = Kysely<RegistryDatabase>;
+type VersionRow = Selectable<RegistryDatabase["model_versions"]>;
+
+/** Reads shared by the registry and its transactions; each takes the handle to read through. */
+
+export function parseJson<T>(text: string | null, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function toRegisteredModel(row: Selectable<RegistryDatabase["registered_models"]>): RegisteredModel {
+  return {
+    name: row.name,
+    description: row.description,
+    tags: parseJson<Tags>(row.tags, {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toModelVersion(row: VersionRow, aliases: string[]): ModelVersion {
+  return {
+    name: row.name,
+    version: Number(row.version),
+    runId: row.run_id,
+    source: row.source,
+    files: parseJson<ArtifactFile[]>(row.files, []),
+    status: "READY",
+    stage: row.stage as Stage,
+    aliases: [...aliases].sort(),
+    description: row.description,
+    tags: parseJson<Tags>(row.tags, {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toHistoryEvent(row: Selectable<RegistryDatabase["model_history"]>): HistoryEvent {
+  return {
+    id: Number(row.id),
+    timestamp: row.ts,
+    model: row.model,
+    kind: row.kind as HistoryEvent["kind"],
+    version: row.version === null ? null : Number(row.version),
+    alias: row.alias,
+    from: row.from_value,
+    to: row.to_value,
+    actor: row.actor,
+    reason: row.reason,
+  };
+}
+
+export async function requireModel(db: Db, name: string): Promise<RegisteredModel> {
+  const row = await db.selectFrom("registered_models").selectAll().where("name", "=", name).executeTakeFirst();
+  if (!row) throw new NotFoundError(`model ${name} not found`);
+  return toRegisteredModel(row);
+}
+
+/** Maps rows to versions with their aliases (one query for all aliases of the model). */
+export async function withAliases(db: Db, rows: VersionRow[]): Promise<ModelVersion[]> {
+  if (rows.length === 0) return [];
+  const q = db.selectFrom("model_aliases").select(["alias", "version"]).where("name", "=", rows[0].name);
+  const aliasRows = rows.length === 1 ? await q.where("version", "=", rows[0].version).execute() : await q.execute();
+  const byVersion = new Map<number, string[]>();
+  for (const a of aliasRows) {
+    const list = byVersion.get(Number(a.version)) ?? [];
+    list.push(a.alias);
+    byVersion.set(Number(a.version), list);
+  }
+  return rows.map((r) => toModelVersion(r, byVersion.get(Number(r.version)) ?? []));
+}
+
+/** A version row, or `NotFoundError` naming whether the model or the version is missing. */
+export async function requireVersionRow(db: Db, name: string, version: number): Promise<VersionRow> {
+  const row = await db
+    .selectFrom("model_versions")
+    .selectAll()
+    .where("name", "=", name)
+    .where("version", "=", version)
+    .executeTakeFirst();
+  if (row) return row;
+  await requireModel(db, name);
+  throw new NotFoundError(`model ${name} has no version ${version}`);
+}
+
+export async function getVersion(db: Db, name: string, version: number): Promise<ModelVersion> {
+  const [v] = await withAliases(db, [await requireVersionRow(db, name, version)]);
+  return v;
+}
+
+export async function latestInStage(db: Db, name: string, stage: Stage): Promise<ModelVersion | null> {
+  const row = await db
+    .selectFrom("model_versions")
+    .selectAll()
+    .where("name", "=", name)
+    .where("stage", "=", stage)
+    .orderBy("version", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  const [v] = await withAliases(db, [row]);
+  return v;
+}

@@ -1,0 +1,178 @@
+import type { Kysely } from "kysely";
+import { ConflictError, NotFoundError } from "../../errors/index.js";
+import { defaultActor, nowIso } from "../actor.js";
+import { appendAuditEntry } from "../audit/audit-chain.js";
+import { checkAliasName, parseStage, parseVersionNumber } from "../model-uri.js";
+import type { DeleteAliasInput, RegistryDialect, RegistryTx, SetAliasInput, TransitionStageInput } from "../registry.js";
+import type { AuditEntry, AuditEntryInput, ModelVersion, Stage } from "../types.js";
+import type { RegistryDatabase } from "./database.js";
+import { getVersion, latestInStage, requireVersionRow } from "./queries.js";
+
+/**
+ * The registry's state-changing operations, bound to one write transaction. Each change writes its
+ * history row and its audit entry through the same handle, so they commit or vanish together.
+ */
+export class SqlRegistryTx implements RegistryTx {
+  constructor(
+    readonly db: Kysely<RegistryDatabase>,
+    readonly dialect: RegistryDialect,
+  ) {}
+
+  appendAudit(entry: AuditEntryInput): Promise<AuditEntry> {
+    return appendAuditEntry(this.db, entry);
+  }
+
+  getVersion(name: string, version: number): Promise<ModelVersion> {
+    return getVersion(this.db, name, version);
+  }
+
+  getLatestVersion(name: string, stage: Stage): Promise<ModelVersion | null> {
+    return latestInStage(this.db, name, parseStage(stage));
+  }
+
+  async transitionStage(input: TransitionStageInput): Promise<ModelVersion> {
+    const { name } = input;
+    const version = parseVersionNumber(input.version);
+    const stage = parseStage(input.stage);
+    const actor = input.actor || defaultActor();
+    const reason = input.reason ?? null;
+    const row = await requireVersionRow(this.db, name, version);
+    const from = row.stage as Stage;
+    if (from === stage) return getVersion(this.db, name, version);
+
+    const holders = await this.db
+      .selectFrom("model_versions")
+      .select("version")
+      .where("name", "=", name)
+      .where("stage", "=", stage)
+      .where("version", "!=", version)
+      .orderBy("version")
+      .execute();
+    const archived: number[] = [];
+    if (input.archiveExisting && (stage === "Production" || stage === "Staging")) {
+      for (const h of holders) {
+        const v = Number(h.version);
+        await this.setStage(name, v, stage, "Archived", actor, `archived: version ${version} moved to ${stage}`);
+        archived.push(v);
+      }
+    } else if (stage === "Production" && holders.length > 0) {
+      throw new ConflictError(
+        `model ${name} already has version ${holders[0].version} in Production; archive it first or pass archiveExisting (--archive-existing)`,
+      );
+    }
+    await this.setStage(name, version, from, stage, actor, reason);
+    await this.appendAudit({
+      actor,
+      action: "stage.transition",
+      model: name,
+      version,
+      details: { from, to: stage, archived, reason },
+    });
+    await this.touchModel(name);
+    return getVersion(this.db, name, version);
+  }
+
+  async setAlias(input: SetAliasInput): Promise<void> {
+    const { name } = input;
+    const alias = checkAliasName(input.alias);
+    const version = parseVersionNumber(input.version);
+    const actor = input.actor || defaultActor();
+    await requireVersionRow(this.db, name, version);
+    const prev = await this.aliasRow(name, alias);
+    if (prev && Number(prev.version) === version) return;
+    const now = nowIso();
+    if (prev) {
+      await this.db
+        .updateTable("model_aliases")
+        .set({ version, updated_at: now })
+        .where("name", "=", name)
+        .where("alias", "=", alias)
+        .execute();
+    } else {
+      await this.db.insertInto("model_aliases").values({ name, alias, version, updated_at: now }).execute();
+    }
+    const from = prev ? String(prev.version) : null;
+    await this.history({ model: name, kind: "alias", version, alias, from, to: String(version), actor, reason: input.reason });
+    await this.appendAudit({
+      actor,
+      action: "alias.set",
+      model: name,
+      version,
+      details: { alias, from: prev ? Number(prev.version) : null, to: version, reason: input.reason ?? null },
+    });
+    await this.touchModel(name);
+  }
+
+  async deleteAlias(input: DeleteAliasInput): Promise<void> {
+    const { name } = input;
+    const alias = checkAliasName(input.alias);
+    const actor = input.actor || defaultActor();
+    const prev = await this.aliasRow(name, alias);
+    if (!prev) {
+      await this.db.selectFrom("registered_models").select("name").where("name", "=", name).executeTakeFirstOrThrow(
+        () => new NotFoundError(`model ${name} not found`),
+      );
+      throw new NotFoundError(`model ${name} has no alias ${alias}`);
+    }
+    await this.db.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
+    const from = String(prev.version);
+    await this.history({ model: name, kind: "alias", version: null, alias, from, to: null, actor, reason: input.reason });
+    await this.appendAudit({
+      actor,
+      action: "alias.delete",
+      model: name,
+      version: Number(prev.version),
+      details: { alias, from: Number(prev.version), to: null, reason: input.reason ?? null },
+    });
+    await this.touchModel(name);
+  }
+
+  private aliasRow(name: string, alias: string) {
+    return this.db
+      .selectFrom("model_aliases")
+      .select("version")
+      .where("name", "=", name)
+      .where("alias", "=", alias)
+      .executeTakeFirst();
+  }
+
+  private async setStage(name: string, version: number, from: Stage, to: Stage, actor: string, reason: string | null) {
+    await this.db
+      .updateTable("model_versions")
+      .set({ stage: to, updated_at: nowIso() })
+      .where("name", "=", name)
+      .where("version", "=", version)
+      .execute();
+    await this.history({ model: name, kind: "stage", version, alias: null, from, to, actor, reason });
+  }
+
+  private async history(e: {
+    model: string;
+    kind: "stage" | "alias";
+    version: number | null;
+    alias: string | null;
+    from: string | null;
+    to: string | null;
+    actor: string;
+    reason?: string | null;
+  }): Promise<void> {
+    await this.db
+      .insertInto("model_history")
+      .values({
+        ts: nowIso(),
+        model: e.model,
+        kind: e.kind,
+        version: e.version,
+        alias: e.alias,
+        from_value: e.from,
+        to_value: e.to,
+        actor: e.actor,
+        reason: e.reason ?? null,
+      })
+      .execute();
+  }
+
+  private async touchModel(name: string): Promise<void> {
+    await this.db.updateTable("registered_models").set({ updated_at: nowIso() }).where("name", "=", name).execute();
+  }
+}

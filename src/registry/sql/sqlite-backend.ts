@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { ServiceUnavailableError } from "../../errors/index.js";
+import type { SqlBackend } from "./backend.js";
+import type { RegistryDatabase } from "./database.js";
+
+/** How long a writer waits for another process's write lock before giving up. */
+const BUSY_TIMEOUT_MS = 30_000;
+
+/**
+ * The embedded backend: one SQLite file in WAL mode (readers never block the writer). Writers take
+ * the database lock up front with `BEGIN IMMEDIATE`, so two processes never both read the audit head
+ * and append after it.
+ */
+export function openSqliteBackend(file: string, uri: string): SqlBackend {
+  let database: Database.Database;
+  try {
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    database = new Database(file);
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    database.pragma("journal_mode = WAL");
+    database.pragma("foreign_keys = ON");
+    // WAL + NORMAL is durable against process crashes (kill -9); only a power loss can drop the last commit.
+    database.pragma("synchronous = NORMAL");
+  } catch (err) {
+    throw new ServiceUnavailableError(`cannot open registry ${uri}: ${(err as Error).message}`, { cause: err });
+  }
+  const db = new Kysely<RegistryDatabase>({ dialect: new SqliteDialect({ database }) });
+  return {
+    dialect: "sqlite",
+    db,
+    uri,
+    async writeTransaction(fn) {
+      return db.connection().execute(async (conn) => {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`COMMIT`.execute(conn);
+          return result;
+        } catch (err) {
+          if (database.inTransaction) await sql`ROLLBACK`.execute(conn);
+          throw err;
+        }
+      });
+    },
+    isUniqueViolation(err) {
+      const code = (err as { code?: string })?.code;
+      return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
