@@ -38,6 +38,8 @@ export interface ValidationDetails {
   latency_p99_ms: number | null;
   latency_sla_ms: number;
   prediction_errors: number;
+  /** Where the synthetic vectors came from: the version's reference.json, or the built-in PaySim ranges. */
+  vector_source?: string;
 }
 
 /** The gate's outcome: every step reported, pass or fail, never a throw halfway. */
@@ -138,7 +140,9 @@ export function runValidationChecks(input: ValidationInput): ValidationReport {
       {
         name: "scores_in_range",
         passed: !none && valid.length > 0 && inRange.length === valid.length,
-        detail: `${inRange.length}/${valid.length} valid predictions in [0, 1]`,
+        detail: valid.length
+          ? `${inRange.length}/${valid.length} valid predictions in [0, 1]`
+          : "no valid predictions to check",
       },
       {
         name: "latency_within_sla",

@@ -1,0 +1,148 @@
+import { ApprovalMissingError, BadInputError } from "../errors/index.js";
+import type { Registry } from "../registry/index.js";
+import {
+  evaluateApprovals,
+  type Approval,
+  type ApprovalDecision,
+  type ApprovalEvaluation,
+} from "./approval-evaluation.js";
+import {
+  CHANGE_KINDS,
+  isChangeKind,
+  knownRoles,
+  loadApprovalPolicy,
+  type ApprovalPolicy,
+  type ChangeKind,
+} from "./approval-policy.js";
+import { insertApproval, listApprovals } from "./store/deploy-store.js";
+import { versionDigest } from "./version-digest.js";
+
+export interface RecordApprovalOptions {
+  model: string;
+  version: number;
+  role: string;
+  by: string;
+  decision?: ApprovalDecision;
+  note?: string;
+  /** Default: fraud model promotion. */
+  changeKind?: ChangeKind | string;
+  policy?: ApprovalPolicy;
+}
+
+export interface ApprovalOutcome {
+  approval: Approval;
+  /** Where the change stands after this decision (promoter unknown yet). */
+  evaluation: ApprovalEvaluation;
+}
+
+/**
+ * Records one approval or rejection, tied to the version's artifact digest, with its audit entry in
+ * the same transaction. Refused (and the refusal audited) when the person already fills another
+ * role the change requires: separation of duties. A rejection needs a note saying why.
+ */
+export async function recordApproval(
+  registry: Registry,
+  opts: RecordApprovalOptions,
+): Promise<ApprovalOutcome> {
+  const policy = opts.policy ?? loadApprovalPolicy();
+  const decision = opts.decision ?? "approve";
+  const changeKind = opts.changeKind ?? "fraud_model_promotion";
+  const what = `model ${opts.model} version ${opts.version}`;
+  if (!isChangeKind(changeKind)) {
+    throw new BadInputError(`unknown change kind "${changeKind}" (known: ${CHANGE_KINDS.join(", ")})`, {
+      field: "change",
+    });
+  }
+  if (!opts.by?.trim())
+    throw new BadInputError(`${what}: an approval needs --by (who approves)`, { field: "by" });
+  const roles = knownRoles(policy);
+  if (!roles.includes(opts.role)) {
+    throw new BadInputError(
+      `${what}: unknown role "${opts.role}" (policy ${policy.source} knows: ${roles.join(", ")})`,
+      {
+        field: "role",
+      },
+    );
+  }
+  if (decision === "reject" && !opts.note?.trim()) {
+    throw new BadInputError(`${what}: a rejection needs --note saying why`, { field: "note" });
+  }
+  const version = await registry.getVersion(opts.model, opts.version);
+  const digest = versionDigest(version.files);
+  const subject = { model: opts.model, version: opts.version, artifactDigest: digest, changeKind };
+
+  const outcome = await registry.transaction(async (tx) => {
+    const existing = await listApprovals(tx.db, opts.model, opts.version);
+    if (decision === "approve") {
+      const before = evaluateApprovals(policy, subject, existing);
+      const otherRole = Object.entries(before.filledBy).find(
+        ([role, who]) => who === opts.by && role !== opts.role,
+      );
+      if (otherRole) {
+        const error = `${what}: ${opts.by} already approved as ${otherRole[0]} and cannot also approve as ${opts.role} (separation of duties)`;
+        await tx.appendAudit({
+          actor: opts.by,
+          action: "deploy.approval_refused",
+          model: opts.model,
+          version: opts.version,
+          details: { role: opts.role, change_kind: changeKind, reason: error, artifact_digest: digest },
+        });
+        return { refused: error, approval: undefined, evaluation: undefined };
+      }
+    }
+    const approval = await insertApproval(tx.db, {
+      ...subject,
+      role: opts.role,
+      approver: opts.by,
+      decision,
+      note: opts.note?.trim() || null,
+    });
+    const evaluation = evaluateApprovals(policy, subject, [...existing, approval]);
+    await tx.appendAudit({
+      actor: opts.by,
+      action: decision === "approve" ? "deploy.approve" : "deploy.reject",
+      model: opts.model,
+      version: opts.version,
+      details: {
+        approval_id: approval.id,
+        role: opts.role,
+        change_kind: changeKind,
+        note: approval.note,
+        artifact_digest: digest,
+        policy: { source: policy.source, digest: policy.digest },
+        satisfied: evaluation.satisfied,
+        missing_roles: evaluation.missingRoles,
+      },
+    });
+    return { refused: undefined, approval, evaluation };
+  });
+  if (outcome.refused !== undefined) throw new ApprovalMissingError(outcome.refused);
+  return { approval: outcome.approval, evaluation: outcome.evaluation };
+}
+
+/** Where a version stands against the policy, without recording anything. */
+export async function approvalStatus(
+  registry: Registry,
+  opts: {
+    model: string;
+    version: number;
+    changeKind?: ChangeKind;
+    promoter?: string;
+    policy?: ApprovalPolicy;
+  },
+): Promise<ApprovalEvaluation> {
+  const policy = opts.policy ?? loadApprovalPolicy();
+  const version = await registry.getVersion(opts.model, opts.version);
+  const approvals = await registry.transaction((tx) => listApprovals(tx.db, opts.model, opts.version));
+  return evaluateApprovals(
+    policy,
+    {
+      model: opts.model,
+      version: opts.version,
+      artifactDigest: versionDigest(version.files),
+      changeKind: opts.changeKind ?? "fraud_model_promotion",
+      promoter: opts.promoter,
+    },
+    approvals,
+  );
+}

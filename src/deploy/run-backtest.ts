@@ -1,0 +1,202 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { readPaysim } from "../data/index.js";
+import { BadInputError } from "../errors/index.js";
+import { buildFeatures, type FeatureMatrix } from "../features/index.js";
+import type { ModelVersion, Registry } from "../registry/index.js";
+import { rankingMetrics, thresholdMetrics } from "../training/index.js";
+import { compareBacktest, type BacktestComparison, type BacktestMetrics } from "./backtest-comparison.js";
+import { insertBacktest } from "./store/deploy-store.js";
+import type { ScorePredictor } from "./validation-checks.js";
+import type { VersionLoader } from "./version-loader.js";
+
+export interface BacktestOptions {
+  model: string;
+  candidate: number;
+  /** A labeled PaySim CSV (with `isFraud`). */
+  dataset: string;
+  actor: string;
+  /** Decision threshold for precision, recall, F1 and FPR; default 0.5. */
+  threshold?: number;
+  loader?: VersionLoader;
+}
+
+export interface BacktestReport {
+  id: number;
+  timestamp: string;
+  model: string;
+  candidateVersion: number;
+  /** The Production version compared against; null when there was none. */
+  currentVersion: number | null;
+  dataset: { path: string; sha256: string; rows: number; frauds: number };
+  threshold: number;
+  comparison: BacktestComparison;
+  /** Where the report was stored as an artifact of the candidate's run, if it has one. */
+  artifact: string | null;
+}
+
+/**
+ * Scores a labeled dataset with the current Production version and the candidate, applies the
+ * tolerance table, stores the report (database row, candidate artifact, audit entry). A failing
+ * comparison is a result, not an exception: the gate that acts on it is the approvers'.
+ */
+export async function runBacktest(registry: Registry, opts: BacktestOptions): Promise<BacktestReport> {
+  const threshold = opts.threshold ?? 0.5;
+  if (!(threshold > 0 && threshold < 1)) {
+    throw new BadInputError(`threshold must be between 0 and 1, got ${opts.threshold}`, {
+      field: "threshold",
+    });
+  }
+  const candidate = await registry.getVersion(opts.model, opts.candidate);
+  const current = await registry.getLatestVersion(opts.model, "Production");
+  // The gbdt engine loads only when a real model is scored.
+  const loader = opts.loader ?? (await import("./version-loader.js")).loadRegisteredVersion;
+
+  const read = await readPaysim(opts.dataset, { onBadRows: "fail" });
+  const labels = read.tx.isFraud;
+  if (!labels)
+    throw new BadInputError("the backtest dataset has no isFraud column: it must be labeled", {
+      file: opts.dataset,
+    });
+  const features = buildFeatures(read.tx);
+  const datasetSha = await sha256File(opts.dataset);
+
+  const candidateMetrics = await score(loader, registry, candidate, features, labels, threshold);
+  const currentMetrics =
+    current && current.version !== candidate.version
+      ? await score(loader, registry, current, features, labels, threshold)
+      : null;
+  const comparison = compareBacktest(candidateMetrics, currentMetrics);
+  const currentVersion = currentMetrics ? current!.version : null;
+  let frauds = 0;
+  for (let i = 0; i < labels.length; i++) frauds += labels[i];
+  const dataset = { path: path.resolve(opts.dataset), sha256: datasetSha, rows: features.rows, frauds };
+
+  const artifact = await storeArtifact(registry, candidate, {
+    model: opts.model,
+    candidate_version: candidate.version,
+    current_version: currentVersion,
+    dataset,
+    threshold,
+    comparison,
+  });
+  const stored = await registry.transaction(async (tx) => {
+    const row = await insertBacktest(tx.db, {
+      model: opts.model,
+      candidateVersion: candidate.version,
+      currentVersion,
+      dataset: dataset.path,
+      datasetSha256: datasetSha,
+      actor: opts.actor,
+      passed: comparison.passed,
+      compared: comparison.compared,
+      report: { dataset, threshold, comparison, artifact },
+    });
+    await tx.appendAudit({
+      actor: opts.actor,
+      action: "deploy.backtest",
+      model: opts.model,
+      version: candidate.version,
+      details: {
+        backtest_id: row.id,
+        current_version: currentVersion,
+        dataset,
+        threshold,
+        passed: comparison.passed,
+        compared: comparison.compared,
+        summary: comparison.summary,
+        rows: comparison.rows.map((r) => ({
+          metric: r.metric,
+          candidate: r.candidate,
+          current: r.current,
+          passed: r.passed,
+        })),
+        artifact,
+      },
+    });
+    return row;
+  });
+  return {
+    id: stored.id,
+    timestamp: stored.timestamp,
+    model: opts.model,
+    candidateVersion: candidate.version,
+    currentVersion,
+    dataset,
+    threshold,
+    comparison,
+    artifact,
+  };
+}
+
+async function score(
+  loader: VersionLoader,
+  registry: Registry,
+  version: ModelVersion,
+  features: FeatureMatrix,
+  labels: ArrayLike<number>,
+  threshold: number,
+): Promise<BacktestMetrics> {
+  const loaded = await loader(registry, version.name, version.version);
+  const scores = scoreRows(loaded.predictor, loaded.featureNames, features);
+  const ranking = rankingMetrics(labels, scores);
+  const t = thresholdMetrics(labels, scores, threshold);
+  return {
+    auc_roc: ranking.aucRoc,
+    precision: t.precision,
+    recall: t.recall,
+    f1: t.f1,
+    false_positive_rate: t.falsePositiveRate,
+  };
+}
+
+/** Scores every row, feeding features in the model's own order (a model may order them differently). */
+function scoreRows(predictor: ScorePredictor, modelOrder: readonly string[], m: FeatureMatrix): Float64Array {
+  const cols = modelOrder.map((name) => {
+    const j = m.names.indexOf(name);
+    if (j < 0)
+      throw new BadInputError(`the model expects feature ${name}, which Lakay's feature set does not build`);
+    return m.columns[j];
+  });
+  const out = new Float64Array(m.rows);
+  const row = new Float64Array(cols.length);
+  for (let i = 0; i < m.rows; i++) {
+    for (let f = 0; f < cols.length; f++) row[f] = cols[f][i];
+    out[i] = predictor.predictRow(row);
+  }
+  return out;
+}
+
+/**
+ * Keeps the report beside the candidate's files, under `backtests/` of its run. Best effort: a model
+ * registered without a run, or a store that refuses, still has the report in the database and audit.
+ */
+async function storeArtifact(
+  registry: Registry,
+  candidate: ModelVersion,
+  report: unknown,
+): Promise<string | null> {
+  if (!candidate.runId) return null;
+  const dir = await mkdtemp(path.join(tmpdir(), "lakay-backtest-"));
+  try {
+    const name = `backtest-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+    await writeFile(path.join(dir, name), JSON.stringify(report, null, 2) + "\n");
+    const files = await registry.logArtifacts(candidate.runId, dir, "backtests");
+    return files.find((f) => f.path.endsWith(name))?.path ?? `backtests/${name}`;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(file)
+      .on("data", (c) => h.update(c))
+      .on("end", () => resolve(h.digest("hex")))
+      .on("error", reject);
+  });
+}

@@ -1,0 +1,289 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { FEATURE_NAMES } from "../../src/features/names.js";
+import {
+  ApprovalMissingError,
+  BadInputError,
+  ConflictError,
+  NotFoundError,
+  ValidationFailedError,
+} from "../../src/errors/index.js";
+import type { Registry } from "../../src/registry/index.js";
+import {
+  deploymentHistory,
+  deploymentRecordOf,
+  promoteToProduction,
+  recordApproval,
+  rollback,
+  validateModel,
+  type VersionLoader,
+} from "../../src/deploy/index.js";
+import {
+  BACKENDS,
+  createTestRegistryHome,
+  openTestRegistry,
+  registerPlaceholderVersion,
+  type TestRegistryHome,
+} from "./helpers.js";
+
+/** Versions whose number is in `broken` score NaN; the others a proper probability. */
+const broken = new Set<number>();
+const loader: VersionLoader = async (_registry, _model, version) => ({
+  predictor: { predictRow: (v) => (broken.has(version) ? Number.NaN : 1 / (1 + Math.exp(-v[0] / 1e5))) },
+  featureNames: [...FEATURE_NAMES],
+  reference: null,
+  verifiedFiles: ["model.json"],
+});
+
+async function caught(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+for (const backend of BACKENDS) {
+  describe(`deployment lifecycle (${backend})`, () => {
+    let home: TestRegistryHome;
+    let registry: Registry;
+    const M = "fraud-detector";
+    const stageOf = async (v: number) => (await registry.getVersion(M, v)).stage;
+    const approveBoth = async (v: number) => {
+      await recordApproval(registry, { model: M, version: v, role: "ml_engineer", by: "alice" });
+      await recordApproval(registry, {
+        model: M,
+        version: v,
+        role: "team_lead",
+        by: "bob",
+        note: "reviewed",
+      });
+    };
+
+    beforeAll(async () => {
+      home = await createTestRegistryHome(backend);
+      registry = await openTestRegistry(home);
+    });
+    afterAll(async () => {
+      await registry?.close();
+      await home?.drop();
+    });
+
+    it("validates a version, storing the report and an audit entry", async () => {
+      await registerPlaceholderVersion(registry, M);
+      const v = await validateModel(registry, {
+        model: M,
+        version: 1,
+        actor: "ci",
+        loader,
+        latencySlaMs: 200,
+      });
+      expect(v.passed).toBe(true);
+      expect(v.report.details.n_tested).toBe(100);
+      expect(v.report.details.vector_source).toContain("builtin");
+      const audit = await registry.listAudit({ model: M });
+      expect(audit.at(-1)).toMatchObject({ action: "deploy.validate", version: 1, actor: "ci" });
+    });
+
+    it("refuses a promotion without approvals, records it, and changes nothing", async () => {
+      const err = await caught(promoteToProduction(registry, { model: M, version: 1, by: "carol", loader }));
+      expect(err).toBeInstanceOf(ApprovalMissingError);
+      expect(err.message).toContain(`model ${M} version 1`);
+      expect(err.message).toContain("ml_engineer has not approved");
+      expect(err.message).toContain("team_lead has not approved");
+      expect(deploymentRecordOf(err)).toMatchObject({ success: false, action: "promote", version: 1 });
+      expect(await stageOf(1)).toBe("None");
+    });
+
+    it("enforces separation of duties when recording approvals", async () => {
+      await recordApproval(registry, { model: M, version: 1, role: "ml_engineer", by: "alice" });
+      const err = await caught(
+        recordApproval(registry, { model: M, version: 1, role: "team_lead", by: "alice" }),
+      );
+      expect(err).toBeInstanceOf(ApprovalMissingError);
+      expect(err.message).toContain("separation of duties");
+      expect((await registry.listAudit({ model: M })).at(-1)?.action).toBe("deploy.approval_refused");
+      await expect(
+        recordApproval(registry, { model: M, version: 1, role: "cfo", by: "zed" }),
+      ).rejects.toThrow(BadInputError);
+    });
+
+    it("promotes v1 once approved", async () => {
+      const { evaluation } = await recordApproval(registry, {
+        model: M,
+        version: 1,
+        role: "team_lead",
+        by: "bob",
+      });
+      expect(evaluation.satisfied).toBe(true);
+      const rec = await promoteToProduction(registry, { model: M, version: 1, by: "alice", loader });
+      expect(rec).toMatchObject({
+        success: true,
+        version: 1,
+        previousVersion: null,
+        action: "promote",
+        triggeredBy: "alice",
+      });
+      expect(rec.validation?.passed).toBe(true);
+      expect(rec.approvals?.filledBy).toEqual({ ml_engineer: "alice", team_lead: "bob" });
+      expect(await stageOf(1)).toBe("Production");
+      await expect(
+        promoteToProduction(registry, { model: M, version: 1, by: "alice", loader }),
+      ).rejects.toThrow(ConflictError);
+    });
+
+    it("blocks a version on a rejection until the same role approves later", async () => {
+      await registerPlaceholderVersion(registry, M);
+      await approveBoth(2);
+      await recordApproval(registry, {
+        model: M,
+        version: 2,
+        role: "bsa_officer",
+        by: "gina",
+        decision: "reject",
+        note: "wait for Q3 data",
+      });
+      const err = await caught(promoteToProduction(registry, { model: M, version: 2, by: "alice", loader }));
+      expect(err).toBeInstanceOf(ApprovalMissingError);
+      expect(err.message).toContain("rejected by gina (bsa_officer): wait for Q3 data");
+      expect(await stageOf(2)).toBe("None");
+      await expect(
+        recordApproval(registry, {
+          model: M,
+          version: 2,
+          role: "bsa_officer",
+          by: "gina",
+          decision: "reject",
+        }),
+      ).rejects.toThrow(/needs --note/);
+      await recordApproval(registry, {
+        model: M,
+        version: 2,
+        role: "bsa_officer",
+        by: "gina",
+        note: "Q3 data reviewed",
+      });
+    });
+
+    it("refuses a version that fails validation, and skipping needs a reason", async () => {
+      broken.add(2);
+      onTestFinished(() => void broken.delete(2));
+      const err = await caught(promoteToProduction(registry, { model: M, version: 2, by: "alice", loader }));
+      expect(err).toBeInstanceOf(ValidationFailedError);
+      expect(err.message).toMatch(
+        /model fraud-detector version 2: validation failed: scores_valid \(0\/100 predictions finite\)/,
+      );
+      expect(deploymentRecordOf(err)?.validation?.checks.scores_valid).toBe(false);
+      expect(await stageOf(1)).toBe("Production");
+      await expect(
+        promoteToProduction(registry, { model: M, version: 2, by: "alice", skipValidation: true }),
+      ).rejects.toThrow(BadInputError);
+    });
+
+    it("promotes v2 and archives v1 in one step", async () => {
+      const rec = await promoteToProduction(registry, { model: M, version: 2, by: "alice", loader });
+      expect(rec).toMatchObject({ success: true, version: 2, previousVersion: 1 });
+      expect(await stageOf(1)).toBe("Archived");
+      expect(await stageOf(2)).toBe("Production");
+    });
+
+    it("rolls back to the previous Production version, and forward again", async () => {
+      const back = await rollback(registry, { model: M, by: "oncall", reason: "FPR spike" });
+      expect(back).toMatchObject({
+        success: true,
+        action: "rollback",
+        version: 1,
+        previousVersion: 2,
+        reason: "FPR spike",
+      });
+      expect(await stageOf(1)).toBe("Production");
+      expect(await stageOf(2)).toBe("Archived");
+      await expect(rollback(registry, { model: M, by: "oncall", to: 1 })).rejects.toThrow(
+        /current Production version/,
+      );
+      const forward = await rollback(registry, { model: M, by: "oncall", to: 2 });
+      expect(forward).toMatchObject({ version: 2, previousVersion: 1 });
+      await rollback(registry, { model: M, by: "oncall" });
+      expect(await stageOf(1)).toBe("Production");
+    });
+
+    it("a skipped validation is recorded with its reason", async () => {
+      await registerPlaceholderVersion(registry, M);
+      await approveBoth(3);
+      const rec = await promoteToProduction(registry, {
+        model: M,
+        version: 3,
+        by: "bob",
+        skipValidation: true,
+        reason: "hotfix INC-42",
+      });
+      expect(rec).toMatchObject({
+        success: true,
+        validation: null,
+        reason: "hotfix INC-42",
+        previousVersion: 1,
+      });
+      expect(rec.details.validation_skipped).toBe(true);
+      await rollback(registry, { model: M, by: "oncall" });
+      expect(await stageOf(1)).toBe("Production");
+    });
+
+    it("fails clearly, and records it, when there is nothing to roll back to", async () => {
+      const other = "solo-model";
+      await registerPlaceholderVersion(registry, other);
+      const none = await caught(rollback(registry, { model: other, by: "oncall" }));
+      expect(none).toBeInstanceOf(ConflictError);
+      expect(none.message).toBe(`model ${other} has no version in Production: nothing to roll back`);
+      await recordApproval(registry, { model: other, version: 1, role: "ml_engineer", by: "alice" });
+      await recordApproval(registry, { model: other, version: 1, role: "team_lead", by: "bob" });
+      await promoteToProduction(registry, { model: other, version: 1, by: "alice", loader });
+      const nothing = await caught(rollback(registry, { model: other, by: "oncall" }));
+      expect(nothing.message).toContain(`cannot roll back model ${other} from version 1`);
+      expect(await registry.getVersion(other, 1)).toMatchObject({ stage: "Production" });
+      const hist = await deploymentHistory(registry, { model: other });
+      expect(hist.map((r) => [r.action, r.success])).toEqual([
+        ["rollback", false],
+        ["promote", true],
+        ["rollback", false],
+      ]);
+      await expect(rollback(registry, { model: "nope", by: "x" })).rejects.toThrow(NotFoundError);
+    });
+
+    it("keeps a complete history and a verifiable audit chain", async () => {
+      const hist = await deploymentHistory(registry, { model: M });
+      expect(hist.filter((r) => r.success).map((r) => [r.action, r.version, r.previousVersion])).toEqual([
+        ["rollback", 1, 3],
+        ["promote", 3, 1],
+        ["rollback", 1, 2],
+        ["rollback", 2, 1],
+        ["rollback", 1, 2],
+        ["promote", 2, 1],
+        ["promote", 1, null],
+      ]);
+      // No approvals, already in Production, rejected, failed validation, rollback to the current version.
+      expect(hist.filter((r) => !r.success)).toHaveLength(5);
+      const verify = await registry.verifyAudit();
+      expect(verify.ok).toBe(true);
+      const actions = (await registry.listAudit({ model: M })).map((e) => e.action);
+      for (const a of [
+        "deploy.validate",
+        "deploy.approve",
+        "deploy.reject",
+        "deploy.promote",
+        "deploy.promote_refused",
+        "deploy.rollback",
+      ]) {
+        expect(actions).toContain(a);
+      }
+    });
+
+    it("refuses to edit or delete deployment records at the database", async () => {
+      await expect(
+        registry.transaction((tx) => tx.db.updateTable("deploy_records").set({ success: 1 }).execute()),
+      ).rejects.toThrow(/append-only/);
+      await expect(
+        registry.transaction((tx) => tx.db.deleteFrom("deploy_approvals").execute()),
+      ).rejects.toThrow(/cannot be deleted/);
+    });
+  });
+}
