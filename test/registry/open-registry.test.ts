@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
+import { MIGRATIONS, openRegistry, sqlitePath } from "../../src/registry/index.js";
+import { BACKENDS, createTestDatabase, type TestDatabase } from "./backends.js";
+
+describe("openRegistry", () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-open-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("lists the known schemes when the URI has an unknown one", async () => {
+    await expect(openRegistry({ registryUri: "mysql://root:secret@db/lakay", artifactRoot: tmp })).rejects.toThrow(
+      'registry URI mysql://root:****@db/lakay has an unknown scheme "mysql" (known: sqlite://, postgresql://, postgres://)',
+    );
+  });
+
+  it("names the URI, password masked, and the cause when PostgreSQL cannot be reached", async () => {
+    const err = await openRegistry({ registryUri: "postgresql://lakay:hunter2@127.0.0.1:1/lakay", artifactRoot: tmp }).catch((e) => e);
+    expect(err.code).toBe("SERVICE_UNAVAILABLE");
+    expect(err.message).toMatch(/^cannot open registry postgresql:\/\/lakay:\*\*\*\*@127\.0\.0\.1:1\/lakay: .*ECONNREFUSED/);
+    expect(err.message).not.toContain("hunter2");
+  });
+
+  it("reads sqlite URIs the way MLflow does", () => {
+    expect(sqlitePath("sqlite:///var/lakay/lakay.db")).toBe("/var/lakay/lakay.db");
+    expect(sqlitePath("sqlite://rel/lakay.db")).toBe(path.resolve("rel/lakay.db"));
+  });
+
+  it("rejects an artifact root with an unknown scheme", async () => {
+    await expect(openRegistry({ registryUri: `sqlite://${tmp}/a.db`, artifactRoot: "gs://bucket" })).rejects.toThrow(
+      /unknown scheme "gs" \(known: file, s3/,
+    );
+  });
+});
+
+for (const backend of BACKENDS) {
+  describe(`migrations on ${backend}`, () => {
+    const dbs: TestDatabase[] = [];
+    afterAll(async () => {
+      for (const d of dbs) await d.drop();
+    });
+
+    it("apply once, then open without changes; refuse a database newer than the code", async () => {
+      const db = await createTestDatabase(backend);
+      dbs.push(db);
+      const art = mkdtempSync(path.join(os.tmpdir(), "lakay-mig-"));
+      const reg = await openRegistry({ registryUri: db.uri, artifactRoot: art });
+      const raw = (reg as unknown as { backend: { db: import("kysely").Kysely<any> } }).backend.db; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const rows = await raw.selectFrom("lakay_schema_migrations").select(["version", "name"]).orderBy("version").execute();
+      expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+      // Opening again (several at once) applies nothing and does not fail.
+      const again = await Promise.all([1, 2, 3].map(() => openRegistry({ registryUri: db.uri, artifactRoot: art })));
+      for (const r of again) await r.close();
+      // A newer Lakay migrated this database further: this code must refuse it.
+      await sql`INSERT INTO lakay_schema_migrations (version, name, applied_at) VALUES (${MIGRATIONS.length + 1}, 'future', '2030-01-01T00:00:00.000Z')`.execute(raw);
+      await reg.close();
+      await expect(openRegistry({ registryUri: db.uri, artifactRoot: art })).rejects.toThrow(
+        new RegExp(`has schema version ${MIGRATIONS.length + 1}, newer than this Lakay understands \\(${MIGRATIONS.length}\\)`),
+      );
+      rmSync(art, { recursive: true, force: true });
+    });
+  });
+}
