@@ -9,12 +9,17 @@ import { registerFeaturesCommands } from "./features.js";
 import { registerGbdtCommands } from "./gbdt.js";
 import { registerPredictCommand } from "./predict.js";
 import { registerRegistryCommands } from "./registry.js";
+import { registerTrainCommand } from "./train.js";
+import { registerDeployCommands } from "./deploy.js";
 
 /** Builds the `lakay` program. Each command group lives in its own file and only parses, calls, prints. */
 export function buildProgram(): Command {
   const program = new Command("lakay")
     .description("Lakay: the fraud-model lifecycle — train, register, gate, promote, serve and monitor")
-    .version(lakayVersion(), "-V, --version")
+    // Only `-V` here: commander lets the root claim its options anywhere on the line, and the
+    // deployment commands take `--version N` (`lakay promote --version 3`). A leading
+    // `lakay --version` is answered in main().
+    .version(lakayVersion(), "-V", "output the version number (also --version)")
     .option("--verbose", "show debug logs and stack traces")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true })
@@ -32,10 +37,16 @@ export function buildProgram(): Command {
   registerGbdtCommands(program);
   registerPredictCommand(program);
   registerRegistryCommands(program);
+  registerTrainCommand(program);
+  registerDeployCommands(program);
   return program;
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "--version") {
+    process.stdout.write(`${lakayVersion()}\n`);
+    return;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);
