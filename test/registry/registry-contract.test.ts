@@ -139,6 +139,19 @@ for (const [backend, store] of MATRIX) {
       expect((await reg.getLatestVersion("promo", "Staging"))?.version).toBe(3);
     });
 
+    it("holds the one-Production rule in the database itself, not only in code", async () => {
+      await newVersion("guarded", "g1");
+      await newVersion("guarded", "g2");
+      await reg.transitionStage({ name: "guarded", version: 1, stage: "Production" });
+      const raw = (reg as unknown as { backend: { db: import("kysely").Kysely<any> } }).backend.db; // eslint-disable-line @typescript-eslint/no-explicit-any
+      await expect(
+        raw.updateTable("model_versions").set({ stage: "Production" }).where("name", "=", "guarded").where("version", "=", 2).execute(),
+      ).rejects.toThrow(/unique|UNIQUE/);
+      await expect(
+        raw.updateTable("model_versions").set({ stage: "Live" }).where("name", "=", "guarded").where("version", "=", 2).execute(),
+      ).rejects.toThrow(/check|CHECK/);
+    });
+
     it("keeps every stage and alias change as history, and answers what was true at an instant", async () => {
       await newVersion("hist", "h1");
       await newVersion("hist", "h2");
