@@ -30,3 +30,13 @@ export {
   type CvScoring,
   type TunableParam,
 } from "./training-config.js";
+export {
+  runTrainingPipeline,
+  type TrainPipelineOptions,
+  type TrainResult,
+  type TrainProgress,
+  type TrainMetrics,
+} from "./pipeline.js";
+export { gridSearchCv, type GridSearchResult, type CandidateResult } from "./grid-search.js";
+export { ARTIFACT_FILES, writeArtifactFolder } from "./artifact-folder.js";
+export { fileSha256 } from "./file-sha256.js";
