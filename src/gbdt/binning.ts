@@ -1,0 +1,47 @@
+/** Rows looked at to place quantile cuts; exact below this size, a fixed-stride sample above. */
+export const CUT_SAMPLE_ROWS = 262_144;
+
+/** Bin edges of one feature: `cuts[b]` is the exclusive upper bound of bin b; the last is +Infinity. */
+export interface FeatureCuts {
+  cuts: Float32Array;
+}
+
+/**
+ * Quantile cuts for one feature, from float32 values (the precision the model compares in).
+ * With at most `maxBins` distinct values every value gets its own bin, and the split thresholds
+ * are the data's own values, as XGBoost does; otherwise cuts sit at evenly spaced ranks of a
+ * deterministic sample, so heavy ties (zeros) keep a bin of their own.
+ */
+export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
+  const n = col.length;
+  const take = Math.min(n, CUT_SAMPLE_ROWS);
+  const sample = new Float32Array(take);
+  let m = 0;
+  for (let k = 0; k < take; k++) {
+    const x = col[take === n ? k : Math.floor((k * n) / take)];
+    if (x === x) sample[m++] = x;
+  }
+  const sorted = sample.subarray(0, m).sort();
+  const distinct: number[] = [];
+  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  const cuts: number[] = [];
+  if (distinct.length <= maxBins) {
+    for (let i = 1; i < distinct.length; i++) cuts.push(distinct[i]);
+  } else {
+    for (let b = 1; b < maxBins; b++) {
+      const v = sorted[Math.floor((b * m) / maxBins)];
+      if (v > sorted[0] && (cuts.length === 0 || v > cuts[cuts.length - 1])) cuts.push(v);
+    }
+  }
+  cuts.push(Infinity);
+  return { cuts: Float32Array.from(cuts) };
+}
+
+/** Bins a single value with the same rule as the training kernel (for tests and checks). */
+export function binOf(cuts: Float32Array, x: number): number {
+  const v = Math.fround(x);
+  if (v !== v) return cuts.length;
+  let b = 0;
+  while (b < cuts.length - 1 && !(cuts[b] > v)) b++;
+  return b;
+}

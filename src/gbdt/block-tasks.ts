@@ -1,0 +1,144 @@
+import { binBlock, boostBlock, partitionBlock, type HistogramKernel } from "./kernels.js";
+
+/** The phases of a boosting round that run as blocks of rows on every thread. */
+export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3 } as const;
+
+/** Integers per entry in the task table (start, end, then phase-specific fields). */
+export const TASK_WIDTH = 6;
+
+/** Shared memory behind one training run; every thread views the same buffers. */
+export interface SharedBuffers {
+  bins: SharedArrayBuffer;
+  wideBins: boolean;
+  gh: SharedArrayBuffer;
+  margin: SharedArrayBuffer;
+  labels: SharedArrayBuffer;
+  weights: SharedArrayBuffer | null;
+  rows: SharedArrayBuffer;
+  left: SharedArrayBuffer;
+  right: SharedArrayBuffer;
+  col: SharedArrayBuffer;
+  cuts: SharedArrayBuffer;
+  missingCodes: SharedArrayBuffer;
+  tree: SharedArrayBuffer;
+  tasks: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+  partial: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+}
+
+export interface SharedViews {
+  bins: Uint8Array | Uint16Array;
+  gh: Float64Array;
+  margin: Float64Array;
+  labels: Float32Array;
+  weights: Float32Array | null;
+  rows: Uint32Array;
+  left: Uint32Array;
+  right: Uint32Array;
+  col: Float32Array;
+  cuts: Float32Array;
+  missingCodes: Int32Array;
+  tree: Float64Array;
+  tasks: Int32Array;
+  results: Int32Array;
+  partial: Float64Array;
+  control: Int32Array;
+}
+
+/** Per-phase scalars sent with each run. */
+export interface PhaseArgs {
+  nTasks: number;
+  nFeatures: number;
+  feature: number;
+  nCuts: number;
+  hasTree: boolean;
+  scalePosWeight: number;
+  subsample: number;
+  seed: number;
+  round: number;
+  histDoubles: number;
+}
+
+export interface Kernels {
+  binBlock: typeof binBlock;
+  boostBlock: typeof boostBlock;
+  partitionBlock: typeof partitionBlock;
+  histogramBlock: HistogramKernel;
+}
+
+/** Typed-array views over the shared buffers (self-contained: also runs inside workers). */
+export function makeViews(b: SharedBuffers): SharedViews {
+  return {
+    bins: b.wideBins ? new Uint16Array(b.bins) : new Uint8Array(b.bins),
+    gh: new Float64Array(b.gh),
+    margin: new Float64Array(b.margin),
+    labels: new Float32Array(b.labels),
+    weights: b.weights ? new Float32Array(b.weights) : null,
+    rows: new Uint32Array(b.rows),
+    left: new Uint32Array(b.left),
+    right: new Uint32Array(b.right),
+    col: new Float32Array(b.col),
+    cuts: new Float32Array(b.cuts),
+    missingCodes: new Int32Array(b.missingCodes),
+    tree: new Float64Array(b.tree),
+    tasks: new Int32Array(b.tasks),
+    results: new Int32Array(b.results),
+    partial: new Float64Array(b.partial),
+    control: new Int32Array(b.control),
+  };
+}
+
+/**
+ * Pulls tasks from the shared counter until none are left. Every thread of a phase runs this
+ * same loop; which thread takes which block does not change any output (self-contained: also
+ * runs inside workers).
+ */
+export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels): void {
+  const tt = v.tasks;
+  for (;;) {
+    const t = Atomics.add(v.control, 0, 1);
+    if (t >= a.nTasks) return;
+    const o = t * 6;
+    if (phase === 0) {
+      k.binBlock(v.col, v.cuts.subarray(0, a.nCuts), v.bins, a.nFeatures, a.feature, tt[o], tt[o + 1]);
+    } else if (phase === 1) {
+      v.results[t] = k.boostBlock(
+        tt[o],
+        tt[o + 1],
+        v.margin,
+        v.labels,
+        v.weights,
+        v.gh,
+        v.bins,
+        a.nFeatures,
+        v.missingCodes,
+        a.hasTree ? v.tree : null,
+        a.scalePosWeight,
+        a.subsample,
+        a.seed,
+        a.round,
+        t,
+        v.left,
+      );
+    } else if (phase === 2) {
+      v.results[t] = k.partitionBlock(
+        v.rows,
+        tt[o],
+        tt[o + 1],
+        v.left,
+        v.right,
+        v.bins,
+        a.nFeatures,
+        tt[o + 2],
+        tt[o + 3],
+        tt[o + 4],
+        tt[o + 5],
+      );
+    } else {
+      const base = tt[o + 2] * a.histDoubles;
+      v.partial.fill(0, base, base + a.histDoubles);
+      k.histogramBlock(v.rows, tt[o], tt[o + 1], v.bins, v.gh, v.partial, base);
+    }
+  }
+}

@@ -1,0 +1,340 @@
+import { availableParallelism } from "node:os";
+import { BadInputError } from "../errors/index.js";
+import { BlockExecutor } from "./block-executor.js";
+import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
+import { computeCuts } from "./binning.js";
+import { Booster } from "./booster.js";
+import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
+import { aucPr, aucRoc, logloss } from "./metrics.js";
+import {
+  parseBoosterParams,
+  type BoosterParams,
+  type BoosterParamsInput,
+  type EvalMetric,
+} from "./params.js";
+import { baseMargin } from "./predictor.js";
+import { SeededRandom } from "./random.js";
+import { treeLeafValue, type RegressionTree } from "./tree.js";
+import { TreeGrower, type BinLayout } from "./tree-grower.js";
+
+/** A numeric feature matrix, column-wise (one array per feature), with 0/1 labels. */
+export interface TrainingData {
+  columns: readonly ArrayLike<number>[];
+  featureNames: readonly string[];
+  labels: ArrayLike<number>;
+  weights?: ArrayLike<number>;
+}
+
+/** Held-out rows scored every round (for early stopping) and at the end. */
+export interface EvalSet {
+  columns: readonly ArrayLike<number>[];
+  labels: ArrayLike<number>;
+  weights?: ArrayLike<number>;
+}
+
+/** Reported after every round, for progress bars and logs. */
+export interface RoundInfo {
+  /** 1-based round just finished. */
+  round: number;
+  rounds: number;
+  elapsedSeconds: number;
+  metric?: { name: EvalMetric; value: number };
+}
+
+export interface TrainOptions {
+  evalSet?: EvalSet;
+  onRound?: (info: RoundInfo) => void;
+  /** Threads to use; default `n_jobs`, else every core. Never changes the model. */
+  nThreads?: number;
+  /** Score the eval set every round even without early stopping (costs a sort per round). */
+  evalEveryRound?: boolean;
+}
+
+/**
+ * Trains a binary-logistic gradient-boosted ensemble with XGBoost's `hist` method. The same data,
+ * parameters and seed give the same model bytes whatever the thread count.
+ */
+export async function trainBooster(
+  data: TrainingData,
+  params: BoosterParamsInput | BoosterParams,
+  opts: TrainOptions = {},
+): Promise<Booster> {
+  const started = performance.now();
+  const p = parseBoosterParams(params);
+  const n = checkTrainingData(data);
+  const nf = data.featureNames.length;
+  const threads = Math.max(1, opts.nThreads ?? p.n_jobs ?? availableParallelism());
+  if (opts.evalSet) checkEvalSet(opts.evalSet, nf);
+
+  const wideBins = p.max_bin > 256;
+  const buffers: SharedBuffers = {
+    bins: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
+    wideBins,
+    gh: new SharedArrayBuffer(n * 16),
+    margin: new SharedArrayBuffer(n * 8),
+    labels: new SharedArrayBuffer(n * 4),
+    weights: data.weights ? new SharedArrayBuffer(n * 4) : null,
+    rows: new SharedArrayBuffer(n * 4),
+    left: new SharedArrayBuffer(n * 4),
+    right: new SharedArrayBuffer(n * 4),
+    col: new SharedArrayBuffer(n * 4),
+    cuts: new SharedArrayBuffer((p.max_bin + 1) * 4),
+    missingCodes: new SharedArrayBuffer(nf * 4),
+    tree: new SharedArrayBuffer(Math.min(2 ** (p.max_depth + 1), 2 * n + 1) * 5 * 8),
+    tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
+    results: new SharedArrayBuffer(64 * 4),
+    partial: new SharedArrayBuffer(8),
+    control: new SharedArrayBuffer(4),
+  };
+  const nBlocks = Math.ceil(n / BLOCK_ROWS);
+  const baseArgs: PhaseArgs = {
+    nTasks: 0,
+    nFeatures: nf,
+    feature: 0,
+    nCuts: 0,
+    hasTree: false,
+    scalePosWeight: p.scale_pos_weight,
+    subsample: p.subsample,
+    seed: p.seed,
+    round: 0,
+    histDoubles: 0,
+  };
+
+  // Binning needs the layout before the histogram kernel exists; a placeholder kernel is never called.
+  let exec = new BlockExecutor(buffers, "return function () {};", threads);
+  try {
+    const layout = await binFeatures(exec, data, p, n, nBlocks, baseArgs);
+    await exec.close();
+    exec = new BlockExecutor(buffers, histogramKernelSource(layout.offsets, nf), threads);
+    const v = exec.views;
+    v.labels.set(data.labels);
+    if (v.weights && data.weights) v.weights.set(data.weights);
+    v.margin.fill(baseMargin(p.base_score));
+    v.missingCodes.set(layout.missingCodes);
+
+    const grower = new TreeGrower(exec, layout, p, baseArgs);
+    const colRandom = new SeededRandom(p.seed, 1);
+    const nColumns = Math.max(1, Math.round(p.colsample_bytree * nf));
+    const evaluator = opts.evalSet ? new EvalTracker(opts.evalSet, p) : undefined;
+    const perRound =
+      evaluator !== undefined && (p.early_stopping_rounds !== undefined || opts.evalEveryRound === true);
+
+    const trees: RegressionTree[] = [];
+    let hasTree = false;
+    for (let round = 0; round < p.n_estimators; round++) {
+      setBlockTasks(exec, n, nBlocks);
+      await exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, hasTree, round });
+      const nSampled = gatherSampledRows(exec, n, nBlocks);
+      const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
+      const grown = await grower.grow(nSampled, features);
+      trees.push(grown.tree);
+      packBinnedTree(grown.tree, grown.splitBins, exec.views.tree);
+      hasTree = true;
+
+      let metric: RoundInfo["metric"];
+      if (perRound && evaluator) {
+        metric = { name: p.eval_metric, value: evaluator.addTree(grown.tree) };
+      }
+      opts.onRound?.({
+        round: round + 1,
+        rounds: p.n_estimators,
+        elapsedSeconds: (performance.now() - started) / 1000,
+        metric,
+      });
+      if (
+        evaluator &&
+        p.early_stopping_rounds !== undefined &&
+        round - evaluator.bestRound >= p.early_stopping_rounds
+      )
+        break;
+    }
+
+    const roundsRun = trees.length;
+    const early = evaluator && p.early_stopping_rounds !== undefined;
+    const kept = early ? trees.slice(0, evaluator.bestRound + 1) : trees;
+    const attributes: Record<string, string> = early
+      ? { best_iteration: String(evaluator.bestRound), best_ntree_limit: String(evaluator.bestRound + 1) }
+      : {};
+    const booster = new Booster([...data.featureNames], kept, p.base_score, p.scale_pos_weight, attributes);
+    booster.training = {
+      rounds: kept.length,
+      roundsRun,
+      bestIteration: early ? evaluator.bestRound : undefined,
+      evalMetric: p.eval_metric,
+      evalHistory: evaluator?.history ?? [],
+      evalMetrics: opts.evalSet ? finalMetrics(booster, opts.evalSet) : undefined,
+      trainSeconds: (performance.now() - started) / 1000,
+      threads,
+    };
+    return booster;
+  } finally {
+    await exec.close();
+  }
+}
+
+const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+
+function checkTrainingData(d: TrainingData): number {
+  const n = d.labels.length;
+  if (d.columns.length !== d.featureNames.length)
+    throw new BadInputError(`${d.columns.length} feature columns but ${d.featureNames.length} feature names`);
+  if (d.featureNames.length === 0) throw new BadInputError("no feature columns to train on");
+  if (n === 0) throw new BadInputError("no training rows");
+  d.columns.forEach((c, f) => {
+    if (c.length !== n)
+      throw new BadInputError(`feature ${d.featureNames[f]} has ${c.length} values for ${n} labels`, {
+        field: d.featureNames[f],
+      });
+  });
+  if (d.weights && d.weights.length !== n)
+    throw new BadInputError(`${d.weights.length} weights for ${n} labels`);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const y = d.labels[i];
+    if (y !== 0 && y !== 1)
+      throw new BadInputError(`label of row ${i + 1} is ${y}; labels must be 0 or 1`, { field: "label" });
+    pos += y;
+  }
+  if (pos === 0 || pos === n) {
+    throw new BadInputError(
+      `the training labels contain a single class (${pos === 0 ? "no positives" : "no negatives"} in ${n} rows); a classifier needs both`,
+      { field: "label" },
+    );
+  }
+  return n;
+}
+
+function checkEvalSet(e: EvalSet, nf: number): void {
+  if (e.columns.length !== nf)
+    throw new BadInputError(`eval set has ${e.columns.length} feature columns, training has ${nf}`);
+  for (const c of e.columns)
+    if (c.length !== e.labels.length) throw new BadInputError("eval set columns and labels differ in length");
+}
+
+/** Quantile cuts per feature, then every value replaced by its bin, in parallel blocks. */
+async function binFeatures(
+  exec: BlockExecutor,
+  d: TrainingData,
+  p: BoosterParams,
+  n: number,
+  nBlocks: number,
+  baseArgs: PhaseArgs,
+): Promise<BinLayout> {
+  const nf = d.featureNames.length;
+  const nBins = new Int32Array(nf);
+  const offsets = new Int32Array(nf + 1);
+  const missingCodes = new Int32Array(nf);
+  const cuts: Float32Array[] = [];
+  for (let f = 0; f < nf; f++) {
+    const col = exec.views.col;
+    col.set(d.columns[f]);
+    let hasMissing = false;
+    for (let i = 0; i < n; i++) {
+      if (col[i] !== col[i]) {
+        hasMissing = true;
+        break;
+      }
+    }
+    // With byte-sized bins, a feature with missing values gives one bin to the missing code.
+    const limit = p.max_bin === 256 && hasMissing ? 255 : p.max_bin;
+    const c = computeCuts(col, limit).cuts;
+    cuts.push(c);
+    nBins[f] = c.length;
+    missingCodes[f] = c.length;
+    offsets[f + 1] = offsets[f] + c.length + 1;
+    exec.views.cuts.set(c);
+    setBlockTasks(exec, n, nBlocks);
+    await exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, feature: f, nCuts: c.length });
+  }
+  return { nFeatures: nf, nBins, offsets, cuts, missingCodes };
+}
+
+function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {
+  exec.ensureTasks(nBlocks, 0);
+  const tt = exec.views.tasks;
+  for (let b = 0; b < nBlocks; b++) {
+    tt[b * TASK_WIDTH] = b * BLOCK_ROWS;
+    tt[b * TASK_WIDTH + 1] = Math.min(n, (b + 1) * BLOCK_ROWS);
+  }
+}
+
+/** Concatenates each block's sampled rows (written in place by the boost phase) into `rows`. */
+function gatherSampledRows(exec: BlockExecutor, n: number, nBlocks: number): number {
+  const { rows, left, results } = exec.views;
+  let dst = 0;
+  for (let b = 0; b < nBlocks; b++) {
+    const start = b * BLOCK_ROWS;
+    rows.set(left.subarray(start, start + results[b]), dst);
+    dst += results[b];
+  }
+  return dst;
+}
+
+/** Tree in the 5-doubles-a-node form the boost kernel walks on binned values. */
+function packBinnedTree(t: RegressionTree, splitBins: Int32Array, out: Float64Array): void {
+  for (let i = 0; i < t.leftChildren.length; i++) {
+    const o = i * 5;
+    const leaf = t.leftChildren[i] === -1;
+    out[o] = leaf ? -1 : t.splitIndices[i];
+    out[o + 1] = splitBins[i];
+    out[o + 2] = t.defaultLeft[i];
+    out[o + 3] = t.leftChildren[i];
+    out[o + 4] = leaf ? t.splitConditions[i] : 0;
+  }
+}
+
+/** Eval-set margins kept up to date tree by tree, and the best round so far. */
+class EvalTracker {
+  readonly history: number[] = [];
+  bestRound = 0;
+  private best = NaN;
+  private readonly margin: Float64Array;
+  private readonly row: Float64Array;
+
+  constructor(
+    private readonly set: EvalSet,
+    private readonly p: BoosterParams,
+  ) {
+    this.margin = new Float64Array(set.labels.length).fill(baseMargin(p.base_score));
+    this.row = new Float64Array(set.columns.length);
+  }
+
+  addTree(tree: RegressionTree): number {
+    const { margin, row, set } = this;
+    const prob = new Float64Array(margin.length);
+    for (let i = 0; i < margin.length; i++) {
+      for (let f = 0; f < row.length; f++) row[f] = set.columns[f][i];
+      margin[i] = Math.fround(margin[i] + treeLeafValue(tree, row));
+      prob[i] = 1 / (1 + Math.exp(-margin[i]));
+    }
+    const value = metricValue(this.p.eval_metric, set.labels, prob, set.weights);
+    const round = this.history.length;
+    this.history.push(value);
+    const better = this.p.eval_metric === "logloss" ? value < this.best : value > this.best;
+    if (round === 0 || better) {
+      this.best = value;
+      this.bestRound = round;
+    }
+    return value;
+  }
+}
+
+function metricValue(
+  m: EvalMetric,
+  labels: ArrayLike<number>,
+  prob: ArrayLike<number>,
+  w?: ArrayLike<number>,
+): number {
+  if (m === "auc") return aucRoc(labels, prob, w);
+  if (m === "aucpr") return aucPr(labels, prob, w);
+  return logloss(labels, prob, w);
+}
+
+function finalMetrics(b: Booster, e: EvalSet): { auc: number; aucpr: number; logloss: number } {
+  const prob = b.compile().predictBatch(e.columns, e.labels.length);
+  return {
+    auc: aucRoc(e.labels, prob, e.weights),
+    aucpr: aucPr(e.labels, prob, e.weights),
+    logloss: logloss(e.labels, prob, e.weights),
+  };
+}

@@ -1,0 +1,210 @@
+import type { BlockExecutor } from "./block-executor.js";
+import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
+import { BLOCK_ROWS } from "./kernels.js";
+import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
+import { TreeBuilder, type RegressionTree } from "./tree.js";
+
+/** How the binned matrix is laid out: per feature its bins, cut values and histogram slots. */
+export interface BinLayout {
+  nFeatures: number;
+  /** Real bins per feature (the missing-value slot comes after them). */
+  nBins: Int32Array;
+  /** First histogram slot of each feature; `offsets[nFeatures]` is the total. */
+  offsets: Int32Array;
+  cuts: Float32Array[];
+  missingCodes: Int32Array;
+}
+
+export interface GrowParams extends SplitParams {
+  max_depth: number;
+  learning_rate: number;
+}
+
+interface LevelNode {
+  id: number;
+  start: number;
+  end: number;
+  hist: Float64Array | null;
+  g: number;
+  h: number;
+}
+
+/** A grown tree plus the split bins the training kernels walk it by. */
+export interface GrownTree {
+  tree: RegressionTree;
+  splitBins: Int32Array;
+}
+
+/**
+ * Grows one tree depth-wise over the sampled rows `rows[0, nRows)`: at each level, find every
+ * node's best split from its histogram, partition the rows, then build the histogram of the
+ * smaller child only and get its sibling by subtraction from the parent.
+ */
+export class TreeGrower {
+  private readonly histDoubles: number;
+
+  constructor(
+    private readonly exec: BlockExecutor,
+    private readonly layout: BinLayout,
+    private readonly p: GrowParams,
+    private readonly baseArgs: PhaseArgs,
+  ) {
+    this.histDoubles = 2 * layout.offsets[layout.nFeatures];
+  }
+
+  async grow(nRows: number, features: readonly number[]): Promise<GrownTree> {
+    const { p, layout } = this;
+    const builder = new TreeBuilder();
+    const splitBins: number[] = [];
+    const [rootHist] = await this.buildHistograms([[0, nRows]]);
+    let g = 0;
+    let h = 0;
+    for (let s = layout.offsets[0]; s < layout.offsets[1]; s++) {
+      g += rootHist[2 * s];
+      h += rootHist[2 * s + 1];
+    }
+    const rootId = builder.addNode(-1, this.leafValue(g, h), h);
+    splitBins.push(0);
+    let level: LevelNode[] = [{ id: rootId, start: 0, end: nRows, hist: rootHist, g, h }];
+
+    for (let depth = 0; depth < p.max_depth && level.length > 0; depth++) {
+      const splits = level.map((n) =>
+        n.hist ? findBestSplit(n.hist, n.g, n.h, features, layout.offsets, layout.nBins, p) : null,
+      );
+      const splitting = level.filter((_, i) => splits[i] !== null);
+      if (splitting.length === 0) break;
+      const chosen = splits.filter((s): s is SplitCandidate => s !== null);
+      const leftCounts = await this.partition(splitting, chosen);
+
+      const next: LevelNode[] = [];
+      const needHist = depth + 1 < p.max_depth;
+      const smaller: [number, number][] = [];
+      splitting.forEach((node, j) => {
+        const s = chosen[j];
+        const mid = node.start + leftCounts[j];
+        const rg = node.g - s.leftG;
+        const rh = node.h - s.leftH;
+        const leftId = builder.addNode(node.id, this.leafValue(s.leftG, s.leftH), s.leftH);
+        const rightId = builder.addNode(node.id, this.leafValue(rg, rh), rh);
+        splitBins.push(0, 0);
+        splitBins[node.id] = s.bin;
+        builder.setSplit(
+          node.id,
+          s.feature,
+          layout.cuts[s.feature][s.bin],
+          s.defaultLeft,
+          s.gain,
+          leftId,
+          rightId,
+        );
+        next.push({ id: leftId, start: node.start, end: mid, hist: null, g: s.leftG, h: s.leftH });
+        next.push({ id: rightId, start: mid, end: node.end, hist: null, g: rg, h: rh });
+        if (needHist) smaller.push(mid - node.start <= node.end - mid ? [node.start, mid] : [mid, node.end]);
+      });
+      if (needHist) {
+        const built = await this.buildHistograms(smaller);
+        splitting.forEach((node, j) => {
+          const l = next[2 * j];
+          const r = next[2 * j + 1];
+          const leftIsSmall = l.end - l.start <= r.end - r.start;
+          const small = built[j];
+          const parent = node.hist!;
+          const large = new Float64Array(this.histDoubles);
+          for (let i = 0; i < large.length; i++) large[i] = parent[i] - small[i];
+          l.hist = leftIsSmall ? small : large;
+          r.hist = leftIsSmall ? large : small;
+        });
+      }
+      level = next;
+    }
+    return { tree: builder.finish(), splitBins: Int32Array.from(splitBins) };
+  }
+
+  /** Leaf value as XGBoost computes it: zero below min_child_weight, scaled by the learning rate. */
+  private leafValue(g: number, h: number): number {
+    if (h < this.p.min_child_weight || h <= 0) return 0;
+    return Math.fround(leafWeight(g, h, this.p) * this.p.learning_rate);
+  }
+
+  /** Stable-partitions each splitting node's rows; returns how many rows went left per node. */
+  private async partition(
+    nodes: LevelNode[],
+    splits: { feature: number; bin: number; defaultLeft: boolean }[],
+  ): Promise<number[]> {
+    const spans: number[] = [];
+    for (const n of nodes) for (let s = n.start; s < n.end; s += BLOCK_ROWS) spans.push(s);
+    this.exec.ensureTasks(spans.length, 0);
+    const tt = this.exec.views.tasks;
+    let t = 0;
+    nodes.forEach((n, j) => {
+      const s = splits[j];
+      for (let b = n.start; b < n.end; b += BLOCK_ROWS) {
+        const o = t++ * TASK_WIDTH;
+        tt[o] = b;
+        tt[o + 1] = Math.min(n.end, b + BLOCK_ROWS);
+        tt[o + 2] = s.feature;
+        tt[o + 3] = s.bin;
+        tt[o + 4] = this.layout.missingCodes[s.feature];
+        tt[o + 5] = s.defaultLeft ? 1 : 0;
+      }
+    });
+    await this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks: t });
+    const { rows, left, right, results } = this.exec.views;
+    const counts: number[] = [];
+    t = 0;
+    for (const n of nodes) {
+      const first = t;
+      let dst = n.start;
+      for (let b = n.start; b < n.end; b += BLOCK_ROWS, t++) {
+        const nl = results[t];
+        rows.set(left.subarray(b, b + nl), dst);
+        dst += nl;
+      }
+      counts.push(dst - n.start);
+      t = first;
+      for (let b = n.start; b < n.end; b += BLOCK_ROWS, t++) {
+        const e = Math.min(n.end, b + BLOCK_ROWS);
+        const nr = e - b - results[t];
+        rows.set(right.subarray(b, b + nr), dst);
+        dst += nr;
+      }
+    }
+    return counts;
+  }
+
+  /** Histograms of row segments: one partial per block, summed in block order (thread-independent). */
+  private async buildHistograms(segments: [number, number][]): Promise<Float64Array[]> {
+    let nTasks = 0;
+    for (const [s, e] of segments) nTasks += Math.max(1, Math.ceil((e - s) / BLOCK_ROWS));
+    this.exec.ensureTasks(nTasks, nTasks * this.histDoubles);
+    const tt = this.exec.views.tasks;
+    let t = 0;
+    for (const [s, e] of segments) {
+      let b = s;
+      do {
+        const o = t * TASK_WIDTH;
+        tt[o] = b;
+        tt[o + 1] = Math.min(e, b + BLOCK_ROWS);
+        tt[o + 2] = t;
+        t++;
+        b += BLOCK_ROWS;
+      } while (b < e);
+    }
+    await this.exec.run(PHASE.histogram, { ...this.baseArgs, nTasks, histDoubles: this.histDoubles });
+    const partial = this.exec.views.partial;
+    const hd = this.histDoubles;
+    const out: Float64Array[] = [];
+    t = 0;
+    for (const [s, e] of segments) {
+      const blocks = Math.max(1, Math.ceil((e - s) / BLOCK_ROWS));
+      const hist = partial.slice(t * hd, (t + 1) * hd);
+      for (let k = 1; k < blocks; k++) {
+        const base = (t + k) * hd;
+        for (let i = 0; i < hd; i++) hist[i] += partial[base + i];
+      }
+      t += blocks;
+      out.push(hist);
+    }
+    return out;
+  }
+}
