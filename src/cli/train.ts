@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { BadInputError } from "../errors/index.js";
 import { addRegistryOptions } from "../registry/index.js";
 import {
@@ -28,16 +28,15 @@ interface TrainCliOptions {
   json?: boolean;
 }
 
-const positiveInt = (flag: string) => (v: string) => {
+const positiveInt = (v: string) => {
   const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new BadInputError(`${flag} must be a positive whole number, got ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive whole number.");
   return n;
 };
 const seedInt = (v: string) => {
   const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n > 2 ** 32 - 1)
-    throw new BadInputError(`--seed must be a whole number from 0 to 4294967295, got ${JSON.stringify(v)}`);
+    throw new InvalidArgumentError("expected a whole number from 0 to 4294967295.");
   return n;
 };
 
@@ -48,7 +47,7 @@ export function registerTrainCommand(program: Command): void {
     .description("train a fraud model from a PaySim CSV, record the run and register the version in Staging")
     .requiredOption("--dataset <file>", "labeled PaySim CSV (.csv or .csv.gz)")
     .option("--config <file>", "training config YAML (model name, seed, hyperparameters, grid search)")
-    .option("--sample-size <rows>", "train on the first N rows of the file", positiveInt("--sample-size"))
+    .option("--sample-size <rows>", "train on the first N rows of the file", positiveInt)
     .addOption(new Option("--mlflow-uri <uri>", "alias of --registry-uri").hideHelp())
     .option("--seed <n>", "random seed (overrides the config's random_seed)", seedInt)
     .option("--model-name <name>", "registered model name (overrides the config's model_name)")
@@ -56,11 +55,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--no-register", "record the run and its artifacts, but register no model version")
     .option("--out <dir>", "also write the artifact folder (with a SHA-256 manifest) here")
     .option("--allow-large-grid", "allow a grid search of more than 50 candidates")
-    .option(
-      "--threads <n>",
-      "engine threads (default: every core; never changes the model)",
-      positiveInt("--threads"),
-    )
+    .option("--threads <n>", "engine threads (default: every core; never changes the model)", positiveInt)
     .option("--json", "print one JSON object instead of the summary");
   addRegistryOptions(cmd);
   cmd.addHelpText(
