@@ -93,20 +93,46 @@ export async function requireVersionRow(db: Db, name: string, version: number): 
 }
 
 export async function getVersion(db: Db, name: string, version: number): Promise<ModelVersion> {
-  const [v] = await withAliases(db, [await requireVersionRow(db, name, version)]);
-  return v;
+  const v = await findVersion(db, name, { version });
+  if (v) return v;
+  await requireModel(db, name);
+  throw new NotFoundError(`model ${name} has no version ${version}`);
 }
 
-export async function latestInStage(db: Db, name: string, stage: Stage): Promise<ModelVersion | null> {
-  const row = await db
-    .selectFrom("model_versions")
-    .selectAll()
-    .where("name", "=", name)
-    .where("stage", "=", stage)
-    .orderBy("version", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  if (!row) return null;
-  const [v] = await withAliases(db, [row]);
-  return v;
+export function latestInStage(db: Db, name: string, stage: Stage): Promise<ModelVersion | null> {
+  return findVersion(db, name, { stage });
+}
+
+/**
+ * One version with its aliases in a single round trip (a left join, one row per alias): model URIs
+ * are resolved on every model load, so this is the registry's hot read.
+ */
+export async function findVersion(
+  db: Db,
+  name: string,
+  sel: { version: number } | { stage: Stage } | { alias: string } | { latest: true },
+): Promise<ModelVersion | null> {
+  const rows = await db
+    .selectFrom("model_versions as v")
+    .leftJoin("model_aliases as a", (j) => j.onRef("a.name", "=", "v.name").onRef("a.version", "=", "v.version"))
+    .selectAll("v")
+    .select("a.alias as alias")
+    .where("v.name", "=", name)
+    .where((eb) => {
+      if ("version" in sel) return eb("v.version", "=", sel.version);
+      const sub = eb.selectFrom("model_versions as m").where("m.name", "=", name);
+      if ("stage" in sel) return eb("v.version", "=", sub.where("m.stage", "=", sel.stage).select((e) => e.fn.max("m.version").as("mv")));
+      if ("alias" in sel) {
+        return eb(
+          "v.version",
+          "=",
+          eb.selectFrom("model_aliases as x").select("x.version").where("x.name", "=", name).where("x.alias", "=", sel.alias),
+        );
+      }
+      return eb("v.version", "=", sub.select((e) => e.fn.max("m.version").as("mv")));
+    })
+    .execute();
+  if (rows.length === 0) return null;
+  const { alias: _alias, ...row } = rows[0];
+  return toModelVersion(row, rows.map((r) => r.alias).filter((a): a is string => a !== null));
 }

@@ -34,7 +34,7 @@ import {
   type Tags,
 } from "../types.js";
 import type { SqlBackend } from "./backend.js";
-import { getVersion, latestInStage, requireModel, toHistoryEvent, toRegisteredModel, withAliases } from "./queries.js";
+import { findVersion, getVersion, latestInStage, requireModel, toHistoryEvent, toRegisteredModel, withAliases } from "./queries.js";
 import { SqlRegistryTx } from "./registry-tx.js";
 import { TrackingStore } from "./tracking-store.js";
 
@@ -171,37 +171,26 @@ export class SqlRegistry extends TrackingStore implements Registry {
   async resolveVersion(modelUri: string): Promise<ModelVersion> {
     const ref = parseModelUri(modelUri);
     const { name } = ref;
-    switch (ref.kind) {
-      case "version":
-        return getVersion(this.db, name, ref.version);
-      case "stage": {
-        const v = await latestInStage(this.db, name, ref.stage);
-        if (v) return v;
-        await requireModel(this.db, name);
-        throw new NotFoundError(`model ${name} has no version in ${ref.stage}`);
-      }
-      case "alias": {
-        const a = await this.db
-          .selectFrom("model_aliases")
-          .select("version")
-          .where("name", "=", name)
-          .where("alias", "=", ref.alias)
-          .executeTakeFirst();
-        if (a) return getVersion(this.db, name, Number(a.version));
-        await requireModel(this.db, name);
-        throw new NotFoundError(`model ${name} has no alias ${ref.alias}`);
-      }
-      case "latest": {
-        const row = await this.db
-          .selectFrom("model_versions")
-          .select((eb) => eb.fn.max("version").as("v"))
-          .where("name", "=", name)
-          .executeTakeFirst();
-        if (row?.v != null) return getVersion(this.db, name, Number(row.v));
-        await requireModel(this.db, name);
-        throw new NotFoundError(`model ${name} has no versions`);
-      }
-    }
+    const sel =
+      ref.kind === "version"
+        ? { version: ref.version }
+        : ref.kind === "stage"
+          ? { stage: ref.stage }
+          : ref.kind === "alias"
+            ? { alias: ref.alias }
+            : { latest: true as const };
+    const found = await findVersion(this.db, name, sel);
+    if (found) return found;
+    await requireModel(this.db, name);
+    throw new NotFoundError(
+      ref.kind === "version"
+        ? `model ${name} has no version ${ref.version}`
+        : ref.kind === "stage"
+          ? `model ${name} has no version in ${ref.stage}`
+          : ref.kind === "alias"
+            ? `model ${name} has no alias ${ref.alias}`
+            : `model ${name} has no versions`,
+    );
   }
 
   async resolveModelUri(modelUri: string, opts: { cacheDir?: string } = {}): Promise<ResolvedModel> {
