@@ -40,3 +40,4 @@ export {
 export { gridSearchCv, type GridSearchResult, type CandidateResult } from "./grid-search.js";
 export { ARTIFACT_FILES, writeArtifactFolder } from "./artifact-folder.js";
 export { fileSha256 } from "./file-sha256.js";
+export { scoreDataset, type BatchScoreOptions, type BatchScoreSummary } from "./batch-score.js";
