@@ -1,0 +1,394 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
+import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
+
+/** The reference XGBoost pipeline every machine has (../shared/bench): real models, trained in a second. */
+const REF_PIPELINE = fileURLToPath(new URL("../../../shared/bench/ref_pipeline.py", import.meta.url));
+const PYTHON = "/usr/bin/python3";
+
+let work: string;
+let dataset: string;
+
+/** Trains a small real XGBoost model on the dataset and saves it in XGBoost's JSON format. */
+function trainXgboost(out: string, trees: number, depth: number): void {
+  const r = spawnSync(
+    PYTHON,
+    [
+      REF_PIPELINE,
+      dataset,
+      "--trees",
+      String(trees),
+      "--depth",
+      String(depth),
+      "--threads",
+      "1",
+      "--save-model",
+      out,
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (r.status !== 0) throw new Error(`XGBoost training failed: ${r.stderr}`);
+}
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), "lakay-cli-deploy-"));
+  dataset = path.join(work, "labeled.csv");
+  // 5,000 rows of the real PaySim sample, 40 of them fraud: enough for a meaningful backtest.
+  writeFileSync(dataset, readFileSync(PAYSIM_SAMPLE, "utf8").split("\n").slice(0, 5001).join("\n") + "\n");
+  trainXgboost(path.join(work, "v1.json"), 10, 3);
+  trainXgboost(path.join(work, "v2.json"), 30, 4);
+  trainXgboost(path.join(work, "v3.json"), 20, 5);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs the CLI without blocking, so two can race; resolves with its exit code and output. */
+function lakayAsync(args: string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Edits one audit row behind the registry's back (dropping the database's guard first), as an attacker would. */
+async function tamperAuditRow(home: TestRegistryHome, backend: string, seq: number): Promise<void> {
+  if (backend === "sqlite") {
+    const db = new Database(home.uri.replace(/^sqlite:\/\//, ""));
+    db.exec("DROP TRIGGER audit_log_no_update");
+    db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE seq = ?").run(seq);
+    db.close();
+    return;
+  }
+  const c = new pg.Client({ connectionString: home.uri });
+  await c.connect();
+  await c.query("ALTER TABLE audit_log DISABLE TRIGGER USER");
+  await c.query("UPDATE audit_log SET actor = 'mallory' WHERE seq = $1", [seq]);
+  await c.end();
+}
+
+for (const backend of BACKENDS) {
+  describe(`lakay deployment lifecycle through the CLI (${backend})`, () => {
+    let home: TestRegistryHome;
+    let env: NodeJS.ProcessEnv;
+    const lakay = (...args: string[]) => runCli(args, { cwd: work, env });
+    const json = (...args: string[]) => {
+      const r = lakay(...args, "--json");
+      if (r.status !== 0) throw new Error(`lakay ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    const stages = (model: string) =>
+      Object.fromEntries(
+        json("models", "versions", model).map((v: { version: number; stage: string }) => [
+          v.version,
+          v.stage,
+        ]),
+      );
+    const approve = (model: string, v: number) => {
+      json("approve", "--model", model, "--version", String(v), "--role", "ml_engineer", "--by", "alice");
+      return json(
+        "approve",
+        "--model",
+        model,
+        "--version",
+        String(v),
+        "--role",
+        "team_lead",
+        "--by",
+        "bob",
+        "--note",
+        "reviewed",
+      );
+    };
+
+    beforeAll(async () => {
+      home = await createTestRegistryHome(backend);
+      env = {
+        LAKAY_HOME: path.join(home.dir, "home"),
+        LAKAY_REGISTRY_URI: home.uri,
+        LAKAY_ARTIFACT_ROOT: home.artifactRoot,
+        LAKAY_ACTOR: "ci-bot",
+      };
+    });
+    afterAll(async () => home?.drop());
+
+    it("v1: register, validate, approve, promote", () => {
+      expect(json("models", "register", "fraud", "--model-file", "v1.json")).toMatchObject({ version: 1 });
+      const v = json("validate", "--model", "fraud", "--version", "1", "--latency-sla-ms", "200");
+      expect(v.passed).toBe(true);
+      expect(v.checks).toEqual({
+        model_loads: true,
+        scores_valid: true,
+        scores_in_range: true,
+        latency_within_sla: true,
+      });
+      expect(v.details).toMatchObject({ n_tested: 100, valid_score_share: 1 });
+      expect(approve("fraud", 1).status.satisfied).toBe(true);
+      const rec = json("promote", "--model", "fraud", "--version", "1", "--by", "alice");
+      expect(rec).toMatchObject({
+        action: "promote",
+        version: 1,
+        previous_version: null,
+        success: true,
+        triggered_by: "alice",
+      });
+      expect(stages("fraud")).toEqual({ 1: "Production" });
+    });
+
+    it("v2: register, backtest against v1, approve, promote (v1 archived)", () => {
+      json("models", "register", "fraud", "--model-file", "v2.json");
+      const bt = lakay(
+        "backtest",
+        "--model",
+        "fraud",
+        "--candidate",
+        "2",
+        "--dataset",
+        "labeled.csv",
+        "--json",
+      );
+      expect([0, 1]).toContain(bt.status); // pass or fail is the models' business; the report must be complete
+      const report = JSON.parse(bt.stdout);
+      expect(report).toMatchObject({
+        candidateVersion: 2,
+        currentVersion: 1,
+        dataset: { rows: 5000, frauds: 40 },
+      });
+      expect(report.comparison.rows.map((r: { metric: string }) => r.metric)).toEqual([
+        "auc_roc",
+        "precision",
+        "recall",
+        "f1",
+        "false_positive_rate",
+      ]);
+      expect(
+        report.comparison.rows.every((r: { passed: boolean | null }) => typeof r.passed === "boolean"),
+      ).toBe(true);
+      expect(report.artifact).toMatch(/^backtests\/backtest-.*\.json$/);
+      approve("fraud", 2);
+      const rec = json("promote", "--model", "fraud", "--version", "2", "--by", "bob");
+      expect(rec).toMatchObject({ version: 2, previous_version: 1, success: true });
+      expect(stages("fraud")).toEqual({ 1: "Archived", 2: "Production" });
+    });
+
+    it("rollback: v1 back in Production, v2 archived; history shows the three records", () => {
+      const rec = json("rollback", "--model", "fraud", "--by", "oncall", "--reason", "FPR spike");
+      expect(rec).toMatchObject({
+        action: "rollback",
+        version: 1,
+        previous_version: 2,
+        success: true,
+        reason: "FPR spike",
+      });
+      expect(stages("fraud")).toEqual({ 1: "Production", 2: "Archived" });
+      const history = json("history", "--model", "fraud");
+      expect(
+        history.map((r: Record<string, unknown>) => [r.action, r.version, r.previous_version, r.success]),
+      ).toEqual([
+        ["rollback", 1, 2, true],
+        ["promote", 2, 1, true],
+        ["promote", 1, null, true],
+      ]);
+      const text = lakay("history", "--model", "fraud");
+      expect(text.status).toBe(0);
+      expect(text.stdout).toContain("rollback");
+      expect(text.stdout).toContain("FPR spike");
+    });
+
+    it("a backtest with no Production version reports the candidate alone and says so", () => {
+      json("models", "register", "fresh", "--model-file", "v1.json");
+      const r = lakay("backtest", "--model", "fresh", "--candidate", "1", "--dataset", "labeled.csv");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain("no Production version to compare against");
+    });
+
+    it("refusals exit 1, name model, version and reason, and are recorded", () => {
+      json("models", "register", "fresh", "--model-file", "v2.json");
+      const noApprovals = lakay("promote", "--model", "fresh", "--version", "2", "--by", "alice");
+      expect(noApprovals.status).toBe(1);
+      expect(noApprovals.stderr).toContain("cannot promote model fresh version 2: approvals missing");
+      expect(noApprovals.stderr).toContain("role team_lead has not approved");
+
+      const twice = lakay(
+        "approve",
+        "--model",
+        "fresh",
+        "--version",
+        "2",
+        "--role",
+        "ml_engineer",
+        "--by",
+        "alice",
+      );
+      expect(twice.status).toBe(0);
+      const sod = lakay(
+        "approve",
+        "--model",
+        "fresh",
+        "--version",
+        "2",
+        "--role",
+        "team_lead",
+        "--by",
+        "alice",
+      );
+      expect(sod.status).toBe(1);
+      expect(sod.stderr).toContain("separation of duties");
+
+      json("approve", "--model", "fresh", "--version", "2", "--role", "team_lead", "--by", "bob");
+      // A later rejection in the same role outweighs bob's earlier approval.
+      const reject = lakay(
+        "approve",
+        "--model",
+        "fresh",
+        "--version",
+        "2",
+        "--role",
+        "team_lead",
+        "--by",
+        "erin",
+        "--reject",
+        "--note",
+        "too soon",
+      );
+      expect(reject.status).toBe(0);
+      const blocked = lakay("promote", "--model", "fresh", "--version", "2", "--by", "alice", "--json");
+      expect(blocked.status).toBe(1);
+      expect(blocked.stderr).toContain("rejected by erin (team_lead): too soon");
+      expect(JSON.parse(blocked.stdout)).toMatchObject({ success: false, version: 2 });
+      json(
+        "approve",
+        "--model",
+        "fresh",
+        "--version",
+        "2",
+        "--role",
+        "team_lead",
+        "--by",
+        "erin",
+        "--note",
+        "ok now",
+      );
+
+      const skip = lakay(
+        "promote",
+        "--model",
+        "fresh",
+        "--version",
+        "2",
+        "--by",
+        "alice",
+        "--skip-validation",
+      );
+      expect(skip.status).toBe(2);
+      expect(skip.stderr).toContain("skipping validation requires --reason");
+
+      const nothing = lakay("rollback", "--model", "fresh", "--by", "oncall");
+      expect(nothing.status).toBe(1);
+      expect(nothing.stderr).toContain("model fresh has no version in Production: nothing to roll back");
+
+      const unknown = lakay("validate", "--model", "nope", "--version", "1");
+      expect(unknown.status).toBe(2);
+      expect(unknown.stderr).toContain("nope");
+
+      const history = json("history", "--model", "fresh");
+      expect(history.map((r: Record<string, unknown>) => [r.action, r.success])).toEqual([
+        ["rollback", false],
+        ["promote", false],
+        ["promote", false],
+      ]);
+    });
+
+    it("two concurrent promotions serialize: one Production, both outcomes recorded", async () => {
+      json("models", "register", "race", "--model-file", "v1.json");
+      json("models", "register", "race", "--model-file", "v2.json");
+      approve("race", 1);
+      approve("race", 2);
+      const [a, b] = await Promise.all([
+        lakayAsync(["promote", "--model", "race", "--version", "1", "--by", "alice", "--json"], env),
+        lakayAsync(["promote", "--model", "race", "--version", "2", "--by", "bob", "--json"], env),
+      ]);
+      expect([a.stderr, b.stderr]).toEqual(["", ""]);
+      expect([a.status, b.status]).toEqual([0, 0]);
+      const s = stages("race");
+      expect(Object.values(s).filter((x) => x === "Production")).toHaveLength(1);
+      const history = json("history", "--model", "race");
+      expect(history).toHaveLength(2);
+      const [second, first] = history;
+      // Serialized: the later one saw the earlier one in Production and archived it.
+      expect(first.previous_version).toBeNull();
+      expect(second.previous_version).toBe(first.version);
+      expect(s[second.version]).toBe("Production");
+      expect(s[first.version]).toBe("Archived");
+    });
+
+    it("a crash in the middle of a promotion leaves the previous Production version and no record", async () => {
+      json("models", "register", "fraud", "--model-file", "v3.json");
+      approve("fraud", 3);
+      const before = json("history", "--model", "fraud").length;
+      const child = spawn(
+        process.execPath,
+        [CLI, "promote", "--model", "fraud", "--version", "3", "--by", "alice"],
+        {
+          cwd: work,
+          env: { ...process.env, ...env, LAKAY_DEPLOY_PAUSE_MS: "60000" },
+        },
+      );
+      await new Promise<void>((resolve, reject) => {
+        let err = "";
+        child.stderr.on("data", (d) => {
+          err += d;
+          if (err.includes("lakay-deploy-paused")) resolve();
+        });
+        child.on("close", (code) => reject(new Error(`promotion exited (${code}) before pausing: ${err}`)));
+      });
+      const closed = new Promise((resolve) => child.on("close", resolve));
+      child.kill("SIGKILL");
+      await closed;
+      expect(stages("fraud")).toEqual({ 1: "Production", 2: "Archived", 3: "None" });
+      expect(json("history", "--model", "fraud")).toHaveLength(before);
+      expect(json("audit", "verify").ok).toBe(true);
+      // And the registry still works: the same promotion now goes through.
+      expect(json("promote", "--model", "fraud", "--version", "3", "--by", "alice")).toMatchObject({
+        previous_version: 1,
+      });
+    });
+
+    it("audit verify passes, and fails naming the entry once an audit row is edited by hand", async () => {
+      const ok = lakay("audit", "verify");
+      expect(ok.status).toBe(0);
+      const exported = lakay("audit", "export", "--since", "2000-01-01", "--format", "json");
+      expect(exported.status).toBe(0);
+      const entries = JSON.parse(exported.stdout) as { seq: number; action: string }[];
+      for (const action of [
+        "deploy.validate",
+        "deploy.approve",
+        "deploy.reject",
+        "deploy.backtest",
+        "deploy.promote",
+        "deploy.promote_refused",
+        "deploy.rollback",
+        "deploy.rollback_failed",
+        "deploy.approval_refused",
+      ]) {
+        expect(entries.map((e) => e.action)).toContain(action);
+      }
+      const target = entries.find((e) => e.action === "deploy.promote")!;
+      await tamperAuditRow(home, backend, target.seq);
+      const bad = lakay("audit", "verify");
+      expect(bad.status).toBe(1);
+      expect(bad.stderr + bad.stdout).toContain(String(target.seq));
+    });
+  });
+}
