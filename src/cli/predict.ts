@@ -1,4 +1,101 @@
 import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { readFeatureCsv, writeFeatureCsv } from "../data/index.js";
+import { BadInputError } from "../errors/index.js";
+import { Booster } from "../gbdt/index.js";
+import { emit } from "./output.js";
+import { action } from "./run-command.js";
 
-// Placeholder until the command lands; replaced by its issue's work.
-export function registerPredictCommand(_program: Command): void {}
+interface PredictOptions {
+  model: string;
+  features?: string;
+  out: string;
+  json?: boolean;
+}
+
+/**
+ * `lakay predict`: scores a feature matrix with a model. Today the model is an XGBoost JSON file
+ * and the input a feature CSV; registry references (`models:/name/version`) and raw PaySim input
+ * (`--dataset`) plug into `loadModel` and `readInputs` without changing the rest.
+ */
+export function registerPredictCommand(program: Command): void {
+  program
+    .command("predict")
+    .description(
+      "score a feature matrix with a model; writes one `score` (probability) per input row, in order",
+    )
+    .requiredOption("--model <ref>", "XGBoost JSON model file (trained here or by XGBoost itself)")
+    .option(
+      "--features <file>",
+      "feature CSV; columns matched to the model's feature names, extra columns ignored",
+    )
+    .requiredOption("--out <file>", "CSV to write, with a `score` column")
+    .option("--json", "print a JSON summary")
+    .addHelpText(
+      "after",
+      `
+Example:
+  lakay predict --model model.json --features features.csv --out scores.csv
+
+Any XGBoost JSON model (binary:logistic) whose feature names are columns of the CSV works,
+wherever it was trained. An empty cell is a missing value and takes the model's default branch.`,
+    )
+    .action(action(async (o: PredictOptions) => predictCommand(o)));
+}
+
+async function predictCommand(o: PredictOptions): Promise<void> {
+  const t0 = performance.now();
+  const booster = await loadModel(o.model);
+  const input = await readInputs(o, booster.featureNames);
+  const scores = booster.compile().predictBatch(input.columns, input.rows);
+  await writeFeatureCsv(o.out, ["score"], [scores], input.rows);
+  const summary = {
+    model: o.model,
+    features: o.features,
+    out: o.out,
+    rows: input.rows,
+    trees: booster.numTrees,
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+  };
+  emit(o, summary, () =>
+    process.stdout.write(
+      `scored ${input.rows.toLocaleString("en-US")} rows with ${booster.numTrees} trees; wrote ${o.out}\n`,
+    ),
+  );
+}
+
+/** Resolves `--model` to a booster. A file path today; registry references join here later. */
+export async function loadModel(ref: string): Promise<Booster> {
+  if (/^models:\//.test(ref))
+    throw new BadInputError(
+      `registry model references (${ref}) are not supported by predict yet; give a model.json path`,
+      { field: "--model" },
+    );
+  let text: string;
+  try {
+    text = await readFile(ref, "utf8");
+  } catch (err) {
+    throw new BadInputError(`cannot read model file (${(err as NodeJS.ErrnoException).code ?? err})`, {
+      file: ref,
+    });
+  }
+  return Booster.fromXgboostJson(text, ref);
+}
+
+/** The model's feature columns, by name, from the input; a missing one is an error naming it. */
+async function readInputs(
+  o: PredictOptions,
+  featureNames: readonly string[],
+): Promise<{ columns: Float64Array[]; rows: number }> {
+  if (!o.features)
+    throw new BadInputError("give the rows to score with --features <file>", { field: "--features" });
+  const csv = await readFeatureCsv(o.features);
+  const missing = featureNames.filter((n) => !csv.names.includes(n));
+  if (missing.length > 0) {
+    throw new BadInputError(
+      `the model needs column(s) ${missing.map((m) => `"${m}"`).join(", ")}, not in the file (columns: ${csv.names.join(", ")})`,
+      { file: o.features },
+    );
+  }
+  return { columns: featureNames.map((n) => csv.columns[csv.names.indexOf(n)]), rows: csv.rows };
+}
