@@ -183,9 +183,15 @@ export interface Registry {
   // ── Atomic writes and audit ─────────────────────────────────────────────────
   /**
    * Runs `fn` in one serialized write transaction: all its writes and audit entries commit together,
-   * or none do if it throws. Keep it short: it holds the registry's write lock.
+   * or none do if it throws. Keep it short: it holds the registry's write lock. Inside `fn`, read and
+   * write only through `tx` (on SQLite the registry's own connection is held by the transaction).
    */
   transaction<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T>;
+  /**
+   * Reads other modules' tables without taking the write lock (use {@link transaction} to write).
+   * `db` is the registry's own handle: do not call it from inside a `transaction` callback.
+   */
+  read<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Appends one audit entry in its own transaction. */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   listAudit(opts?: { since?: string | Date; model?: string; limit?: number }): Promise<AuditEntry[]>;

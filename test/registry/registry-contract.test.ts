@@ -218,6 +218,8 @@ for (const [backend, store] of MATRIX) {
       });
       expect(out).toBe("Production");
       expect((await reg.verifyAudit()).ok).toBe(true);
+      const seqs = await reg.read((db) => db.selectFrom("audit_log").select("seq").where("model", "=", "atomic").execute());
+      expect(seqs.length).toBe(3);
     });
 
     it("refuses in the database to update audit or history rows, or delete young ones", async () => {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { Kysely } from "kysely";
 import { BadInputError, NotFoundError } from "../../errors/index.js";
 import { lakayHome } from "../../config/index.js";
 import { defaultActor, nowIso } from "../actor.js";
@@ -240,6 +241,10 @@ export class SqlRegistry extends TrackingStore implements Registry {
   // ── transactions and audit ─────────────────────────────────────────────────
   transaction<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T> {
     return this.backend.writeTransaction((trx) => fn(new SqlRegistryTx(trx, this.dialect)));
+  }
+
+  read<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return fn(this.db);
   }
 
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry> {
