@@ -13,8 +13,8 @@ const EMPTY = 0;
  * Anything else (lower case, leading zeros, longer names) goes through a plain Map, sharing ids.
  */
 export class NameTable implements NameLookup {
-  private slots = new Float64Array(1 << 16);
-  private slotIds = new Int32Array(1 << 16);
+  // Key and id side by side (key at 2h, id at 2h+1): one cache miss per lookup, not two.
+  private slots = new Float64Array(2 << 16);
   private used = 0;
   private keysById = new Float64Array(1 << 16);
   private readonly others = new Map<string, number>();
@@ -40,7 +40,7 @@ export class NameTable implements NameLookup {
     const key = packName(buf, start, end);
     if (key === EMPTY)
       return this.internOther(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("utf8"));
-    return this.internKey(key);
+    return this.internPacked(key);
   }
 
   /** The id of a name given as a string, adding it if new. */
@@ -49,19 +49,21 @@ export class NameTable implements NameLookup {
     return this.intern(b, 0, b.length);
   }
 
-  private internKey(key: number): number {
-    const mask = this.slots.length - 1;
+  /** The id of a name already packed by `packName` (the reader packs while scanning). */
+  internPacked(key: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let h = hash(key) & mask;
     for (;;) {
-      const k = this.slots[h];
-      if (k === key) return this.slotIds[h];
+      const k = slots[2 * h];
+      if (k === key) return slots[2 * h + 1];
       if (k === EMPTY) break;
       h = (h + 1) & mask;
     }
     const id = this.newId(key);
-    this.slots[h] = key;
-    this.slotIds[h] = id;
-    if (++this.used * 2 > this.slots.length) this.rehash();
+    slots[2 * h] = key;
+    slots[2 * h + 1] = id;
+    if (++this.used * 4 > slots.length) this.rehash();
     return id;
   }
 
@@ -87,19 +89,18 @@ export class NameTable implements NameLookup {
   }
 
   private rehash(): void {
-    const oldSlots = this.slots;
-    const oldIds = this.slotIds;
-    this.slots = new Float64Array(oldSlots.length * 2);
-    this.slotIds = new Int32Array(oldSlots.length * 2);
-    const mask = this.slots.length - 1;
-    for (let i = 0; i < oldSlots.length; i++) {
-      const key = oldSlots[i];
+    const old = this.slots;
+    const slots = new Float64Array(old.length * 2);
+    const mask = (slots.length >> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const key = old[i];
       if (key === EMPTY) continue;
       let h = hash(key) & mask;
-      while (this.slots[h] !== EMPTY) h = (h + 1) & mask;
-      this.slots[h] = key;
-      this.slotIds[h] = oldIds[i];
+      while (slots[2 * h] !== EMPTY) h = (h + 1) & mask;
+      slots[2 * h] = key;
+      slots[2 * h + 1] = old[i + 1];
     }
+    this.slots = slots;
   }
 }
 

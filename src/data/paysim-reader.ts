@@ -4,6 +4,7 @@ import { grow, trim } from "./growable.js";
 import { checkInputFile, readLineChunks } from "./line-chunks.js";
 import { NameTable } from "./name-table.js";
 import { mapPaysimColumns, type ColumnIndex } from "./paysim-columns.js";
+import { FastRowParser, fieldRoles, type PaysimColumns } from "./paysim-fast-row.js";
 import { TX_TYPES, txTypeCode, type Transactions } from "./paysim-schema.js";
 import { parseDecimal, parseUnsignedInt } from "./parse-number.js";
 
@@ -29,6 +30,8 @@ export interface PaysimReadResult {
   rejectedExamples: Record<string, string>;
   /** Whether the file has an `isFraud` column. */
   labeled: boolean;
+  /** The header's column names, as written in the file. */
+  columns: string[];
 }
 
 /** Why a row was rejected: stable keys for `rejected` and `--json`. */
@@ -82,20 +85,24 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
   const rejectedExamples: Record<string, string> = {};
 
   let cap = Math.min(limit, Math.max(1024, Math.ceil(totalBytes / (file.endsWith(".gz") ? 25 : 70))));
-  let step = new Int32Array(cap);
-  let type = new Uint8Array(cap);
-  let amount = new Float64Array(cap);
-  let oldOrg = new Float64Array(cap);
-  let newOrig = new Float64Array(cap);
-  let oldDest = new Float64Array(cap);
-  let newDest = new Float64Array(cap);
-  let nameOrig = new Int32Array(cap);
-  let nameDest = new Int32Array(cap);
-  let isFraud = new Uint8Array(0);
-  let isFlagged = new Uint8Array(0);
+  const cols: PaysimColumns = {
+    step: new Int32Array(cap),
+    type: new Uint8Array(cap),
+    amount: new Float64Array(cap),
+    oldOrg: new Float64Array(cap),
+    newOrig: new Float64Array(cap),
+    oldDest: new Float64Array(cap),
+    newDest: new Float64Array(cap),
+    nameOrig: new Int32Array(cap),
+    nameDest: new Int32Array(cap),
+    isFraud: new Uint8Array(0),
+    isFlagged: new Uint8Array(0),
+  };
+  let fast: FastRowParser | undefined;
 
   let col: ColumnIndex | undefined;
   let width = 0;
+  let columns: string[] = [];
   let starts = new Int32Array(0);
   let ends = new Int32Array(0);
   let rows = 0;
@@ -107,17 +114,35 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
     let line = chunk.firstLine;
     if (!col) {
       const header = parseCsvHeader(file, chunk);
+      columns = header.names;
       col = mapPaysimColumns(file, header.names);
       width = header.names.length;
       starts = new Int32Array(width + 1);
       ends = new Int32Array(width + 1);
-      if (col.isFraud >= 0) isFraud = new Uint8Array(cap);
-      if (col.isFlaggedFraud >= 0) isFlagged = new Uint8Array(cap);
+      if (col.isFraud >= 0) cols.isFraud = new Uint8Array(cap);
+      if (col.isFlaggedFraud >= 0) cols.isFlagged = new Uint8Array(cap);
+      fast = new FastRowParser(fieldRoles(col, width), origNames, destNames);
       pos = header.dataStart;
       line++;
     }
     const c = col;
+    const fastRow = fast!;
     while (pos < end) {
+      if (rows === cap) {
+        cap = Math.min(limit, Math.ceil(cap * 1.5) + 1024);
+        growColumns(cols, cap, c);
+      }
+      const after = fastRow.parseLine(buf, pos, end, cols, rows);
+      if (after > 0) {
+        pos = after;
+        line++;
+        if (++rows >= limit) {
+          done = true;
+          break;
+        }
+        continue;
+      }
+      // General path: unusual but valid shapes (quotes, negative balances, other names), blank lines, errors.
       // Split the line into fields: one pass over its bytes, recording comma positions.
       let nFields = 0;
       starts[0] = pos;
@@ -144,44 +169,15 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
       if (nFields < width) ends[nFields] = lineEnd;
       nFields++;
 
-      if (rows === cap) {
-        cap = Math.min(limit, Math.ceil(cap * 1.5) + 1024);
-        step = grow(step, cap);
-        type = grow(type, cap);
-        amount = grow(amount, cap);
-        oldOrg = grow(oldOrg, cap);
-        newOrig = grow(newOrig, cap);
-        oldDest = grow(oldDest, cap);
-        newDest = grow(newDest, cap);
-        nameOrig = grow(nameOrig, cap);
-        nameDest = grow(nameDest, cap);
-        if (c.isFraud >= 0) isFraud = grow(isFraud, cap);
-        if (c.isFlaggedFraud >= 0) isFlagged = grow(isFlagged, cap);
-      }
       const err =
         nFields !== width
           ? new RowError("wrong_field_count", undefined, `expected ${width} fields, found ${nFields}`)
-          : parseRow(
-              buf,
-              starts,
-              ends,
-              c,
-              rows,
-              step,
-              type,
-              amount,
-              oldOrg,
-              newOrig,
-              oldDest,
-              newDest,
-              isFraud,
-              isFlagged,
-            );
+          : parseRow(buf, starts, ends, c, rows, cols);
       if (err === null) {
-        nameOrig[rows] = internName(origNames, buf, starts[c.nameOrig], ends[c.nameOrig]);
-        nameDest[rows] = internName(destNames, buf, starts[c.nameDest], ends[c.nameDest]);
-        if (nameOrig[rows] < 0 || nameDest[rows] < 0) {
-          const which = nameOrig[rows] < 0 ? "nameOrig" : "nameDest";
+        cols.nameOrig[rows] = internName(origNames, buf, starts[c.nameOrig], ends[c.nameOrig]);
+        cols.nameDest[rows] = internName(destNames, buf, starts[c.nameDest], ends[c.nameDest]);
+        if (cols.nameOrig[rows] < 0 || cols.nameDest[rows] < 0) {
+          const which = cols.nameOrig[rows] < 0 ? "nameOrig" : "nameDest";
           const e = new RowError(
             "empty_name",
             which,
@@ -207,21 +203,35 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
 
   const tx: Transactions = {
     rows,
-    step: trim(step, rows),
-    type: trim(type, rows),
-    amount: trim(amount, rows),
-    oldbalanceOrg: trim(oldOrg, rows),
-    newbalanceOrig: trim(newOrig, rows),
-    oldbalanceDest: trim(oldDest, rows),
-    newbalanceDest: trim(newDest, rows),
-    nameOrig: trim(nameOrig, rows),
-    nameDest: trim(nameDest, rows),
+    step: trim(cols.step, rows),
+    type: trim(cols.type, rows),
+    amount: trim(cols.amount, rows),
+    oldbalanceOrg: trim(cols.oldOrg, rows),
+    newbalanceOrig: trim(cols.newOrig, rows),
+    oldbalanceDest: trim(cols.oldDest, rows),
+    newbalanceDest: trim(cols.newDest, rows),
+    nameOrig: trim(cols.nameOrig, rows),
+    nameDest: trim(cols.nameDest, rows),
     origNames,
     destNames,
   };
-  if (col.isFraud >= 0) tx.isFraud = trim(isFraud, rows);
-  if (col.isFlaggedFraud >= 0) tx.isFlaggedFraud = trim(isFlagged, rows);
-  return { file, tx, rejected, rejectedExamples, labeled: col.isFraud >= 0 };
+  if (col.isFraud >= 0) tx.isFraud = trim(cols.isFraud, rows);
+  if (col.isFlaggedFraud >= 0) tx.isFlaggedFraud = trim(cols.isFlagged, rows);
+  return { file, tx, rejected, rejectedExamples, labeled: col.isFraud >= 0, columns };
+}
+
+function growColumns(cols: PaysimColumns, cap: number, c: ColumnIndex): void {
+  cols.step = grow(cols.step, cap);
+  cols.type = grow(cols.type, cap);
+  cols.amount = grow(cols.amount, cap);
+  cols.oldOrg = grow(cols.oldOrg, cap);
+  cols.newOrig = grow(cols.newOrig, cap);
+  cols.oldDest = grow(cols.oldDest, cap);
+  cols.newDest = grow(cols.newDest, cap);
+  cols.nameOrig = grow(cols.nameOrig, cap);
+  cols.nameDest = grow(cols.nameDest, cap);
+  if (c.isFraud >= 0) cols.isFraud = grow(cols.isFraud, cap);
+  if (c.isFlaggedFraud >= 0) cols.isFlagged = grow(cols.isFlagged, cap);
 }
 
 function count(
@@ -251,15 +261,7 @@ function parseRow(
   ends: Int32Array,
   c: ColumnIndex,
   r: number,
-  step: Int32Array,
-  type: Uint8Array,
-  amount: Float64Array,
-  oldOrg: Float64Array,
-  newOrig: Float64Array,
-  oldDest: Float64Array,
-  newDest: Float64Array,
-  isFraud: Uint8Array,
-  isFlagged: Uint8Array,
+  cols: PaysimColumns,
 ): RowError | null {
   let s = starts[c.step];
   let e = ends[c.step];
@@ -271,7 +273,7 @@ function parseRow(
       "step",
       `"${fieldText(buf, s, e)}" is not a valid step (expected a whole number of hours >= 0)`,
     );
-  step[r] = v;
+  cols.step[r] = v;
 
   s = starts[c.type];
   e = ends[c.type];
@@ -282,7 +284,7 @@ function parseRow(
       "type",
       `unknown transaction type "${fieldText(buf, s, e)}" (expected one of ${TX_TYPES.join(", ")})`,
     );
-  type[r] = code;
+  cols.type[r] = code;
 
   s = starts[c.amount];
   e = ends[c.amount];
@@ -299,13 +301,13 @@ function parseRow(
       "amount",
       `negative amount ${fieldText(buf, s, e)} (amounts are >= 0)`,
     );
-  amount[r] = v;
+  cols.amount[r] = v;
 
   const err =
-    money(buf, starts, ends, c.oldbalanceOrg, "oldbalanceOrg", oldOrg, r) ??
-    money(buf, starts, ends, c.newbalanceOrig, "newbalanceOrig", newOrig, r) ??
-    money(buf, starts, ends, c.oldbalanceDest, "oldbalanceDest", oldDest, r) ??
-    money(buf, starts, ends, c.newbalanceDest, "newbalanceDest", newDest, r);
+    money(buf, starts, ends, c.oldbalanceOrg, "oldbalanceOrg", cols.oldOrg, r) ??
+    money(buf, starts, ends, c.newbalanceOrig, "newbalanceOrig", cols.newOrig, r) ??
+    money(buf, starts, ends, c.oldbalanceDest, "oldbalanceDest", cols.oldDest, r) ??
+    money(buf, starts, ends, c.newbalanceDest, "newbalanceDest", cols.newDest, r);
   if (err) return err;
   if (c.isFraud >= 0) {
     const f = label(buf, starts[c.isFraud], ends[c.isFraud]);
@@ -315,7 +317,7 @@ function parseRow(
         "isFraud",
         `"${fieldText(buf, starts[c.isFraud], ends[c.isFraud])}" is not a label (expected 0 or 1)`,
       );
-    isFraud[r] = f;
+    cols.isFraud[r] = f;
   }
   if (c.isFlaggedFraud >= 0) {
     const f = label(buf, starts[c.isFlaggedFraud], ends[c.isFlaggedFraud]);
@@ -325,7 +327,7 @@ function parseRow(
         "isFlaggedFraud",
         `"${fieldText(buf, starts[c.isFlaggedFraud], ends[c.isFlaggedFraud])}" is not a label (expected 0 or 1)`,
       );
-    isFlagged[r] = f;
+    cols.isFlagged[r] = f;
   }
   return null;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { readPaysim, transactionAt, type Transactions } from "../../src/data/index.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generatePaysim, readPaysim, transactionAt, type Transactions } from "../../src/data/index.js";
 import { buildFeatures, FEATURE_NAMES, OnlineFeatureState } from "../../src/features/index.js";
 import { PAYSIM_SAMPLE } from "../helpers/cli.js";
 
@@ -19,6 +22,14 @@ function expectOnlineEqualsBatch(tx: Transactions): void {
 describe("online features equal batch features", () => {
   it("on every row of the real PaySim sample", async () => {
     const { tx } = await readPaysim(PAYSIM_SAMPLE);
+    expectOnlineEqualsBatch(tx);
+  });
+
+  it("on every row of a generated file with repeat customers and fraud", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "lakay-online-")), "gen.csv");
+    await generatePaysim({ rows: 50000, seed: 3, customers: 3000 }, file);
+    const { tx } = await readPaysim(file);
+    expect(Math.max(...buildFeatures(tx).columns[8])).toBeGreaterThan(3); // velocities do occur
     expectOnlineEqualsBatch(tx);
   });
 
