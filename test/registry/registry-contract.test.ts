@@ -219,7 +219,7 @@ for (const [backend, store] of MATRIX) {
       expect(out).toBe("Production");
       expect((await reg.verifyAudit()).ok).toBe(true);
       const seqs = await reg.read((db) => db.selectFrom("audit_log").select("seq").where("model", "=", "atomic").execute());
-      expect(seqs.length).toBe(3);
+      expect(seqs.length).toBe(4); // model.create, model_version.create, stage.transition, deploy.promote
     });
 
     it("refuses in the database to update audit or history rows, or delete young ones", async () => {
