@@ -113,5 +113,20 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       expect(JSON.parse(lakay("audit", "export", "--since", "2999-01-01").stdout)).toEqual([]);
       expect(lakay("audit", "export", "--since", "2000-01-01", "--format", "xml").status).toBe(2);
     });
+
+    it("fails verification (exit 1) and names the entry once a row is edited behind Lakay's back", async () => {
+      const { openRegistry } = await import("../../src/registry/index.js");
+      const { sql } = await import("kysely");
+      const reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(dir, ".lakay", "artifacts") });
+      await reg.read(async (raw) => {
+        if (reg.dialect === "sqlite") await sql`DROP TRIGGER audit_log_no_update`.execute(raw);
+        else await sql`ALTER TABLE audit_log DISABLE TRIGGER USER`.execute(raw);
+        await sql`UPDATE audit_log SET actor = 'mallory' WHERE seq = 3`.execute(raw);
+      });
+      await reg.close();
+      const r = lakay("audit", "verify");
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/audit log BROKEN at entry 3: hash does not match the entry's contents: edited \(2 entries verified before it\)/);
+    });
   });
 }
