@@ -72,6 +72,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   private async client(): Promise<{ s3: S3Module; client: S3Client }> {
+    // Lakay runs on Node 20 by design; the SDK's multi-line "upgrade Node" notice on every command would
+    // bury Lakay's one-line messages. A user who wants it back sets the variable to "false".
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     s3ModulePromise ??= import("@aws-sdk/client-s3");
     const s3 = await s3ModulePromise;
     const endpoint = this.env.AWS_ENDPOINT_URL_S3 ?? this.env.AWS_ENDPOINT_URL;
