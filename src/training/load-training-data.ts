@@ -28,11 +28,11 @@ export async function loadTrainingData(
   if (opts.sampleSize !== undefined && !(Number.isInteger(opts.sampleSize) && opts.sampleSize >= 1)) {
     throw new BadInputError(`--sample-size must be a positive whole number of rows, got ${opts.sampleSize}`);
   }
-  // Hash while reading: both are I/O-bound on the same file.
-  const [read, sha256] = await Promise.all([
-    readPaysim(file, { sampleSize: opts.sampleSize, onProgress: opts.onProgress }),
-    fileSha256(file),
-  ]);
+  // Hash on another thread while reading; the reader's errors (missing file, bad row) come first.
+  const hashing = fileSha256(file);
+  hashing.catch(() => {});
+  const read = await readPaysim(file, { sampleSize: opts.sampleSize, onProgress: opts.onProgress });
+  const sha256 = await hashing;
   const { tx } = read;
   if (!read.labeled || !tx.isFraud) {
     throw new BadInputError("the dataset has no isFraud column: training needs labeled transactions", {

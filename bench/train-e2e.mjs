@@ -1,0 +1,97 @@
+/* global URL */
+// End-to-end training benchmark, side by side with the reference Python stack (run `npm run build` first):
+//
+//   node bench/train-e2e.mjs [FILE.csv ...]     lakay train vs ../shared/bench/ref_pipeline.py on each file
+//        (default: /work/bench-data/paysim-1m.csv and paysim-6.3m.csv, those that exist), with the
+//        issue's YAML (bench/train-e2e.yaml: 200 trees, depth 8, eta 0.05, grid off). Wall time and
+//        peak RSS from /usr/bin/time -v; AUC-PR from each side's own output. Ours includes what the
+//        reference does not: registry run, reports, reference profile, version in Staging.
+//   node bench/train-e2e.mjs --grid FILE.csv    grid search (12 candidates x 3 folds, bench/train-grid.yaml)
+//        with the engine on 1 thread and on 2 threads: time and speed-up from the second core.
+//
+// Prints a Markdown table for docs/BENCHMARKS.md and writes the raw results to bench/out/.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = path.join(ROOT, "dist/cli/main.js");
+const REF = process.env.LAKAY_REF_PIPELINE ?? path.resolve(ROOT, "../shared/bench/ref_pipeline.py");
+const OUT = path.join(ROOT, "bench/out");
+
+/** Runs a command under /usr/bin/time -v: wall seconds, peak RSS (MiB), stdout. */
+function timed(cmd, args, env = {}) {
+  const r = spawnSync("/usr/bin/time", ["-v", cmd, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    maxBuffer: 64 << 20,
+  });
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !wall || !rss) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
+  return { seconds, rssMiB: Number(rss[1]) / 1024, stdout: r.stdout };
+}
+
+function lakayTrain(file, config, extra = []) {
+  const home = mkdtempSync(path.join(os.tmpdir(), "lakay-bench-train-"));
+  try {
+    const t = timed(process.execPath, [CLI, "train", "--dataset", file, "--config", config, "--json", ...extra], { LAKAY_HOME: home });
+    return { ...t, result: JSON.parse(t.stdout) };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function reference(file) {
+  const t = timed("/usr/bin/python3", [REF, file]);
+  return { ...t, result: JSON.parse(t.stdout.trim().split("\n").pop()) };
+}
+
+const fmt = (x, d = 1) => x.toFixed(d);
+mkdirSync(OUT, { recursive: true });
+const args = process.argv.slice(2);
+
+if (args[0] === "--grid") {
+  const file = args[1] ?? "/work/bench-data/paysim-1m.csv";
+  const config = path.join(ROOT, "bench/train-grid.yaml");
+  const runs = {};
+  for (const threads of [2, 1]) {
+    const r = lakayTrain(file, config, ["--threads", String(threads), "--no-register"]);
+    runs[threads] = r;
+    console.error(`threads ${threads}: ${fmt(r.seconds)} s wall, grid ${r.result.grid_search.seconds} s`);
+  }
+  const g1 = runs[1].result.grid_search.seconds;
+  const g2 = runs[2].result.grid_search.seconds;
+  console.log(`| input | grid | threads | grid search s | whole run s | peak RSS MiB | best (${runs[2].result.grid_search.scoring}) |`);
+  console.log("|---|---|---|---|---|---|---|");
+  for (const t of [1, 2]) {
+    const r = runs[t];
+    console.log(
+      `| ${path.basename(file)} | 12 candidates x 3 folds | ${t} | ${fmt(r.result.grid_search.seconds)} | ${fmt(r.seconds)} | ${fmt(r.rssMiB, 0)} | ${fmt(r.result.grid_search.best_score, 4)} |`,
+    );
+  }
+  console.log(`\nspeed-up from the second core (grid search): ${fmt(g1 / g2, 2)}x`);
+  writeFileSync(path.join(OUT, "train-grid.json"), JSON.stringify({ file, runs }, null, 2));
+} else {
+  const files = args.length ? args : ["/work/bench-data/paysim-1m.csv", "/work/bench-data/paysim-6.3m.csv"].filter(existsSync);
+  const config = path.join(ROOT, "bench/train-e2e.yaml");
+  const rows = [];
+  for (const file of files) {
+    // Alternate the two so machine noise hits both alike.
+    const ref = reference(file);
+    const ours = lakayTrain(file, config);
+    rows.push({ file, ours, ref });
+    console.error(`${path.basename(file)}: lakay ${fmt(ours.seconds)} s / ref ${fmt(ref.seconds)} s`);
+  }
+  console.log("| input | lakay train s | ref_pipeline.py s | ratio | AUC-PR lakay | AUC-PR ref | peak RSS lakay MiB | peak RSS ref MiB |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const { file, ours, ref } of rows) {
+    console.log(
+      `| ${path.basename(file)} (${ours.result.train_rows + ours.result.test_rows} rows) | ${fmt(ours.seconds)} | ${fmt(ref.seconds)} | ${fmt(ours.seconds / ref.seconds, 2)}x | ${fmt(ours.result.metrics.auc_pr, 4)} | ${fmt(ref.result.auc_pr, 4)} | ${fmt(ours.rssMiB, 0)} | ${fmt(ref.rssMiB, 0)} |`,
+    );
+  }
+  writeFileSync(path.join(OUT, "train-e2e.json"), JSON.stringify(rows, null, 2));
+}
