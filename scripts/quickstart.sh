@@ -4,7 +4,7 @@
 # roll back, and show the history and the audit chain. Safe to run again: each run uses a fresh home.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/cli/main.js ] || npm run build --silent
+npm run build --silent
 
 export LAKAY_HOME="${LAKAY_HOME:-$PWD/.lakay/quickstart}"
 rm -rf "$LAKAY_HOME" && mkdir -p "$LAKAY_HOME"
@@ -38,7 +38,9 @@ hyperparams:
   learning_rate: 0.05
 YAML
 lakay train --dataset "$data/paysim.csv" --config "$LAKAY_HOME/train-v2.yaml"
-lakay backtest --model fraud-detector --candidate 2 --dataset "$data/labeled-recent.csv" || true
+# The backtest prints its table and exits 1 when a tolerance rule fails; the drill goes on either way,
+# since promotion is gated on validation and approvals (read the table before approving in real life).
+lakay backtest --model fraud-detector --candidate 2 --dataset "$data/labeled-recent.csv" || echo "(backtest did not pass: continuing the drill)"
 lakay approve --model fraud-detector --version 2 --role ml_engineer --by alice
 lakay approve --model fraud-detector --version 2 --role team_lead --by bob
 lakay promote --model fraud-detector --version 2 --by carol
