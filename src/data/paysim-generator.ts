@@ -81,7 +81,11 @@ export async function generatePaysim(opts: GeneratePaysimOptions, outFile: strin
   if (!(scale > 0))
     throw new BadInputError(`amount scale must be > 0 (got ${scale})`, { field: "amount-scale" });
   const typeCum = cumulative(typeWeights(opts.drift));
-  const perStep = rowsPerStep(rows, steps, hourWeights(opts.drift));
+  // Fraud ignores the clock (takeovers run at night as much as by day, as in the public log),
+  // so normal rows follow the hour profile and fraud pairs are spread evenly over the steps.
+  const pairs = Math.min(Math.floor(rows / 2), Math.round((rows * fraudRate) / 2));
+  const normalPerStep = rowsPerStep(rows - 2 * pairs, steps, hourWeights(opts.drift));
+  const pairsPerStep = rowsPerStep(pairs, steps, new Array<number>(24).fill(1));
 
   const rng = new SeededRandom(opts.seed);
   const salt = rng.uint32();
@@ -157,25 +161,31 @@ export async function generatePaysim(opts: GeneratePaysimOptions, outFile: strin
 
   try {
     for (let step = 1; step <= steps; step++) {
-      const n = perStep[step - 1];
-      let k = 0;
-      while (k < n) {
-        if (k + 2 <= n && rng.float() < fraudRate / 2) {
+      let normalLeft = normalPerStep[step - 1];
+      let pairsLeft = pairsPerStep[step - 1];
+      while (normalLeft + pairsLeft > 0) {
+        if (pairsLeft > 0 && rng.float() * (normalLeft + pairsLeft) < pairsLeft) {
           // Account takeover: drain the victim into a fresh mule, which cashes out at once.
+          // Takeovers go for funded accounts: the richest of a few random customers.
           let victim = rng.int(customers);
-          for (let tries = 0; tries < 8 && balance[victim] < 100_000; tries++) victim = rng.int(customers);
+          for (let tries = 0; tries < 7; tries++) {
+            const other = rng.int(customers);
+            if (balance[other] > balance[victim]) victim = other;
+          }
           ensureFunds(victim, 100_000);
           const cents = Math.min(balance[victim], maxCents);
           const mule = nextMule++;
           const oldV = balance[victim];
           balance[victim] = oldV - cents;
           const isFlagged = cents > FLAG_THRESHOLD_CENTS ? 1 : 0;
-          row(step, TRANSFER, cents, victim, oldV, oldV - cents, 67, mule, 0, cents, 1, isFlagged);
+          // As in the public log, the mule's balance is not recorded on the takeover row (0 -> 0):
+          // the one place where a row's balances do not add up, and a known tell of PaySim fraud.
+          row(step, TRANSFER, cents, victim, oldV, oldV - cents, 67, mule, 0, 0, 1, isFlagged);
           const agent = customers + rng.int(agents);
           const oldA = balance[agent];
           balance[agent] = oldA + cents;
           row(step, CASH_OUT, cents, mule, cents, 0, 67, agent, oldA, oldA + cents, 1, 0);
-          k += 2;
+          pairsLeft--;
         } else {
           const type = pick(typeCum, rng.float());
           const cents = Math.max(
@@ -209,7 +219,7 @@ export async function generatePaysim(opts: GeneratePaysimOptions, outFile: strin
               row(step, type, cents, orig, oldO, oldO - cents, 67, dest, oldD, oldD + cents, 0, 0);
             }
           }
-          k++;
+          normalLeft--;
         }
         if (pos >= FLUSH) {
           await sink.write(buf.subarray(0, pos));
