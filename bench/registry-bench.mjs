@@ -16,9 +16,11 @@ if (process.argv[2] === "--worker") {
   // One of the processes racing transitions: promote the given versions in order, archiving the current one.
   const job = JSON.parse(process.argv[3]);
   const reg = await openRegistry({ registryUri: job.uri, artifactRoot: job.artifactRoot });
+  const start = Date.now();
   for (const version of job.versions) {
     await reg.transitionStage({ name: "bench", version, stage: "Production", archiveExisting: true, actor: `w${process.pid}` });
   }
+  process.stdout.write(JSON.stringify({ start, end: Date.now() }) + "\n");
   await reg.close();
   process.exit(0);
 }
@@ -117,17 +119,20 @@ for (const l of lines) console.log(l);
   const start = performance.now();
   for (let p = 0; p < processes; p++) {
     // Consecutive versions differ, so each of the 100 calls is a real transition.
-    const versions = Array.from({ length: per }, (_, i) => ((p * 3 + i * 7) % 10) + 1).filter((v, i, a) => i === 0 || v !== a[i - 1]);
+    const versions = Array.from({ length: per }, (_, i) => ((p * 3 + i * 7) % 10) + 1);
     const job = JSON.stringify({ uri: db.uri, artifactRoot: path.join(tmp, "artifacts"), versions });
     jobs.push(
       new Promise((resolve, reject) => {
-        const c = spawn(process.execPath, [new URL(import.meta.url).pathname, "--worker", job], { stdio: "inherit" });
-        c.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`worker exit ${code}`))));
+        const c = spawn(process.execPath, [new URL(import.meta.url).pathname, "--worker", job], { stdio: ["ignore", "pipe", "inherit"] });
+        let out = "";
+        c.stdout.on("data", (d) => (out += d));
+        c.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exit ${code}`))));
       }),
     );
   }
-  await Promise.all(jobs);
+  const windows = await Promise.all(jobs);
   const wall = (performance.now() - start) / 1000;
+  const busy = (Math.max(...windows.map((w) => w.end)) - Math.min(...windows.map((w) => w.start))) / 1000;
   const history = await reg.history("bench");
   const stages = new Map();
   let maxProd = 0;
@@ -139,8 +144,10 @@ for (const l of lines) console.log(l);
   const live = (await reg.listVersions("bench")).filter((v) => v.stage === "Production").length;
   const audit = await reg.verifyAudit();
   console.log(
-    `\n${processes} processes × ${per} promotions on PostgreSQL: ${requested} transitions to Production in ${wall.toFixed(2)} s ` +
-      `(including process start-up) → ${(requested / wall).toFixed(0)} transitions/s; ` +
+    `\n${processes} processes × ${per} concurrent promotion calls on PostgreSQL (load average ${os.loadavg()[0].toFixed(1)}): ` +
+      `${processes * per} calls, ${requested} changed the Production version (the rest found their version already there), ` +
+      `${wall.toFixed(2)} s including process start-up, ${busy.toFixed(2)} s from first to last call → ` +
+      `${((processes * per) / busy).toFixed(0)} calls/s; ` +
       `most Production versions after any history event: ${maxProd}; now: ${live}; invariant violations: ${maxProd > 1 || live !== 1 ? "YES" : 0}; ` +
       `audit chain ${audit.ok ? "intact" : "BROKEN"} (${audit.checked} entries)`,
   );
