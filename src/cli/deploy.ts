@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { readPaysim } from "../data/index.js";
 import {
+  archiveProduction,
   CHANGE_KINDS,
   DEFAULT_LATENCY_SLA_MS,
   deploymentHistory,
@@ -175,7 +176,7 @@ async function printingRefusal<T>(opts: CommonOptions, fn: () => Promise<T>): Pr
   }
 }
 
-/** `lakay validate|backtest|approve|promote|rollback|history`: the deployment pipeline. */
+/** `lakay validate|backtest|approve|promote|rollback|archive|history`: the deployment pipeline. */
 export function registerDeployCommands(program: Command): void {
   addRegistryOptions(
     program
@@ -446,7 +447,11 @@ export function registerDeployCommands(program: Command): void {
       .requiredOption("--model <name>", "registered model name")
       .requiredOption("--by <who>", "who rolls back")
       .option("--reason <text>", "why (recorded)")
-      .option("--to <n>", "restore this Archived version instead of the previous one", parseVersionNumber)
+      .option(
+        "--to <n>",
+        "restore this Archived version (also when nothing is in Production, after `lakay archive`)",
+        parseVersionNumber,
+      )
       .option("--json", "print the deployment record as JSON"),
   )
     .addHelpText(
@@ -463,6 +468,38 @@ export function registerDeployCommands(program: Command): void {
           ),
         );
         emit(opts, deploymentRecordJson(record), () => printRecord(record));
+      }),
+    );
+
+  addRegistryOptions(
+    program
+      .command("archive")
+      .description(
+        "emergency stop: archive the Production version with nothing replacing it (serving falls back to rules)",
+      )
+      .requiredOption("--model <name>", "registered model name")
+      .requiredOption("--by <who>", "who takes the model out of service")
+      .requiredOption("--reason <text>", "why (recorded)")
+      .option("--json", "print the deployment record as JSON"),
+  )
+    .addHelpText(
+      "after",
+      "\nUse when the live model misbehaves and there is no version worth rolling back to; restore later\n" +
+        "with `lakay rollback --to N` or a promotion.\n\n" +
+        "Example:\n  lakay archive --model fraud-detector --by oncall --reason 'NaN scores since 02:10, INC-1234'\n",
+    )
+    .action(
+      action(async (opts: CommonOptions & { model: string; by: string; reason: string }) => {
+        const record = await withRegistry(opts, (reg) =>
+          printingRefusal(opts, () =>
+            archiveProduction(reg, { model: opts.model, by: opts.by, reason: opts.reason }),
+          ),
+        );
+        emit(opts, deploymentRecordJson(record), () =>
+          process.stdout.write(
+            `Archived model ${record.model} version ${record.version}: no version in Production now; deployment record ${record.id}, by ${record.triggeredBy}\n`,
+          ),
+        );
       }),
     );
 

@@ -14,6 +14,7 @@ export {
 } from "./record-approval.js";
 export { promoteToProduction, type PromoteOptions } from "./promote-to-production.js";
 export { rollback, type RollbackOptions } from "./rollback.js";
+export { archiveProduction, type ArchiveOptions } from "./archive-production.js";
 export { deploymentHistory } from "./deployment-history.js";
 export { deploymentRecordOf } from "./deployment-error.js";
 export {

@@ -34,13 +34,15 @@ export async function rollback(registry: Registry, opts: RollbackOptions): Promi
 
   const outcome = await registry.transaction(async (tx) => {
     const current = await tx.getLatestVersion(opts.model, "Production");
-    const choice = current
-      ? await chooseTarget(tx, opts.model, current.version, opts.to)
-      : {
-          target: null,
-          source: "none",
-          error: `model ${opts.model} has no version in Production: nothing to roll back`,
-        };
+    // With nothing in Production (after an emergency archive), only an explicit --to restores.
+    const choice =
+      current || opts.to !== undefined
+        ? await chooseTarget(tx, opts.model, current?.version ?? null, opts.to)
+        : {
+            target: null,
+            source: "none",
+            error: `model ${opts.model} has no version in Production: nothing to roll back (use --to to restore an Archived version)`,
+          };
     const base = {
       model: opts.model,
       version: choice.target,
@@ -70,7 +72,7 @@ export async function rollback(registry: Registry, opts: RollbackOptions): Promi
       stage: "Production",
       archiveExisting: true,
       actor: opts.by,
-      reason: reason ?? `rollback from version ${current!.version}`,
+      reason: reason ?? (current ? `rollback from version ${current.version}` : "restore after archive"),
     });
     await pauseForFaultTest();
     const record = await insertDeploymentRecord(tx.db, { ...base, success: true, error: null });
@@ -81,7 +83,7 @@ export async function rollback(registry: Registry, opts: RollbackOptions): Promi
       version: choice.target,
       details: {
         deployment_id: record.id,
-        previous_version: current!.version,
+        previous_version: current?.version ?? null,
         reason,
         target_source: choice.source,
       },
@@ -95,7 +97,7 @@ export async function rollback(registry: Registry, opts: RollbackOptions): Promi
 async function chooseTarget(
   tx: RegistryTx,
   model: string,
-  current: number,
+  current: number | null,
   requested: number | undefined,
 ): Promise<{ target: number | null; source: string; error?: string }> {
   if (requested !== undefined) {

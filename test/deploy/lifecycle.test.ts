@@ -9,6 +9,7 @@ import {
 } from "../../src/errors/index.js";
 import type { Registry } from "../../src/registry/index.js";
 import {
+  archiveProduction,
   deploymentHistory,
   deploymentRecordOf,
   promoteToProduction,
@@ -233,7 +234,7 @@ for (const backend of BACKENDS) {
       await registerPlaceholderVersion(registry, other);
       const none = await caught(rollback(registry, { model: other, by: "oncall" }));
       expect(none).toBeInstanceOf(ConflictError);
-      expect(none.message).toBe(`model ${other} has no version in Production: nothing to roll back`);
+      expect(none.message).toContain(`model ${other} has no version in Production: nothing to roll back`);
       await recordApproval(registry, { model: other, version: 1, role: "ml_engineer", by: "alice" });
       await recordApproval(registry, { model: other, version: 1, role: "team_lead", by: "bob" });
       await promoteToProduction(registry, { model: other, version: 1, by: "alice", loader });
@@ -247,6 +248,47 @@ for (const backend of BACKENDS) {
         ["rollback", false],
       ]);
       await expect(rollback(registry, { model: "nope", by: "x" })).rejects.toThrow(NotFoundError);
+    });
+
+    it("archives Production in an emergency, and restores with rollback --to", async () => {
+      const other = "solo-model";
+      await expect(archiveProduction(registry, { model: other, by: "oncall", reason: "" })).rejects.toThrow(
+        BadInputError,
+      );
+      const rec = await archiveProduction(registry, {
+        model: other,
+        by: "oncall",
+        reason: "NaN scores, INC-7",
+      });
+      expect(rec).toMatchObject({
+        action: "archive",
+        version: 1,
+        success: true,
+        reason: "NaN scores, INC-7",
+      });
+      expect(await registry.getLatestVersion(other, "Production")).toBeNull();
+      const again = await caught(
+        archiveProduction(registry, { model: other, by: "oncall", reason: "again" }),
+      );
+      expect(again).toBeInstanceOf(ConflictError);
+      expect(again.message).toBe(`cannot archive model ${other}: it has no version in Production`);
+      await expect(rollback(registry, { model: other, by: "oncall" })).rejects.toThrow(/use --to/);
+      const restored = await rollback(registry, {
+        model: other,
+        by: "oncall",
+        to: 1,
+        reason: "fixed upstream",
+      });
+      expect(restored).toMatchObject({
+        action: "rollback",
+        version: 1,
+        previousVersion: null,
+        success: true,
+      });
+      expect((await registry.getVersion(other, 1)).stage).toBe("Production");
+      expect((await registry.listAudit({ model: other })).map((e) => e.action)).toEqual(
+        expect.arrayContaining(["deploy.archive", "deploy.archive_failed", "deploy.rollback"]),
+      );
     });
 
     it("keeps a complete history and a verifiable audit chain", async () => {
