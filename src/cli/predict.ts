@@ -3,12 +3,16 @@ import { readFile } from "node:fs/promises";
 import { readFeatureCsv, writeFeatureCsv } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 import { Booster } from "../gbdt/index.js";
+import { scoreDataset } from "../training/index.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
 
 interface PredictOptions {
   model: string;
   features?: string;
+  dataset?: string;
+  registryUri?: string;
+  artifactRoot?: string;
   out: string;
   json?: boolean;
 }
@@ -29,6 +33,12 @@ export function registerPredictCommand(program: Command): void {
       "--features <file>",
       "feature CSV; columns matched to the model's feature names, extra columns ignored",
     )
+    .option(
+      "--dataset <file>",
+      "raw PaySim CSV: features built point-in-time (with --model models:/NAME/STAGE)",
+    )
+    .option("--registry-uri <uri>", "registry for models:/ URIs (env LAKAY_REGISTRY_URI)")
+    .option("--artifact-root <uri>", "artifact store for models:/ URIs (env LAKAY_ARTIFACT_ROOT)")
     .requiredOption("--out <file>", "CSV to write, with a `score` column")
     .option("--json", "print a JSON summary")
     .addHelpText(
@@ -36,6 +46,7 @@ export function registerPredictCommand(program: Command): void {
       `
 Example:
   lakay predict --model model.json --features features.csv --out scores.csv
+  lakay predict --model models:/fraud-detector-v0.1/Production --dataset paysim.csv --out scores.csv
 
 Any XGBoost JSON model (binary:logistic) whose feature names are columns of the CSV works,
 wherever it was trained. An empty cell is a missing value and takes the model's default branch.`,
@@ -44,6 +55,12 @@ wherever it was trained. An empty cell is a missing value and takes the model's 
 }
 
 async function predictCommand(o: PredictOptions): Promise<void> {
+  if (o.dataset) {
+    const summary = await scoreDataset({ ...o, dataset: o.dataset });
+    return emit(o, summary, () =>
+      process.stdout.write(`scored ${summary.rows.toLocaleString("en-US")} rows; wrote ${o.out}\n`),
+    );
+  }
   const t0 = performance.now();
   const booster = await loadModel(o.model);
   const input = await readInputs(o, booster.featureNames);

@@ -1,0 +1,40 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { openRegistry } from "../../src/registry/index.js";
+import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
+
+describe("lakay predict --model models:/NAME/Production --dataset", () => {
+  it("scores a raw PaySim file with the version a train run registered", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), "lakay-train-predict-"));
+    const env = { LAKAY_HOME: home };
+    const t = runCli(
+      ["train", "--dataset", PAYSIM_SAMPLE, "--sample-size", "10000", "--model-name", "p", "--json"],
+      { env },
+    );
+    expect(t.status).toBe(0);
+    const reg = await openRegistry({ env: { ...process.env, ...env } });
+    await reg.transitionStage({ name: "p", version: 1, stage: "Production", actor: "test" });
+    await reg.close();
+
+    const out = path.join(home, "scores.csv");
+    const r = runCli(
+      ["predict", "--model", "models:/p/Production", "--dataset", PAYSIM_SAMPLE, "--out", out, "--json"],
+      { env },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ model_name: "p", version: 1, rows: 19_999 });
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(20_000);
+    expect(lines[1]).toMatch(/^1,PAYMENT,9839\.64,C1231006815,M1979787155,0,0\.\d+/);
+
+    const missing = runCli(
+      ["predict", "--model", "models:/p/Staging", "--dataset", PAYSIM_SAMPLE, "--out", out],
+      { env },
+    );
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/Staging/);
+  });
+});
