@@ -291,6 +291,30 @@ for (const backend of BACKENDS) {
       );
     });
 
+    it("falls back to the highest Archived version when no deployment record names the previous one", async () => {
+      const manual = "moved-by-hand";
+      for (let i = 0; i < 3; i++) await registerPlaceholderVersion(registry, manual);
+      for (const version of [1, 2, 3]) {
+        await registry.transitionStage({
+          name: manual,
+          version,
+          stage: "Production",
+          archiveExisting: true,
+          actor: "ops",
+        });
+      }
+      const rec = await rollback(registry, { model: manual, by: "oncall" });
+      expect(rec).toMatchObject({
+        version: 2,
+        previousVersion: 3,
+        details: { target_source: "highest Archived version" },
+      });
+      // Now the history names version 3 as the one before version 2.
+      const again = await rollback(registry, { model: manual, by: "oncall" });
+      expect(again).toMatchObject({ version: 3, previousVersion: 2 });
+      expect(again.details.target_source).toMatch(/^deployment record \d+$/);
+    });
+
     it("keeps a complete history and a verifiable audit chain", async () => {
       const hist = await deploymentHistory(registry, { model: M });
       expect(hist.filter((r) => r.success).map((r) => [r.action, r.version, r.previousVersion])).toEqual([
