@@ -1,10 +1,9 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { BadInputError } from "../errors/index.js";
-import { addRegistryOptions, type AuditEntry } from "../registry/index.js";
+import { addRegistryOptions, withRegistry, type AuditEntry } from "../registry/index.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
-import { withRegistry } from "./registry.js";
 
 interface AuditCliOptions {
   registryUri?: string;

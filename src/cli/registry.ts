@@ -6,12 +6,11 @@ import { BadInputError } from "../errors/index.js";
 import {
   addRegistryOptions,
   defaultActor,
-  openRegistry,
   parseStage,
   parseVersionNumber,
   type ModelVersion,
-  type Registry,
   type Run,
+  withRegistry,
 } from "../registry/index.js";
 import { registerAuditCommands } from "./audit.js";
 import { emit, table } from "./output.js";
@@ -23,15 +22,6 @@ interface RegistryCliOptions {
   json?: boolean;
 }
 
-/** Opens the registry from a command's flags, runs `fn`, and always closes it. */
-export async function withRegistry<T>(opts: RegistryCliOptions, fn: (reg: Registry) => Promise<T>): Promise<T> {
-  const reg = await openRegistry({ registryUri: opts.registryUri, artifactRoot: opts.artifactRoot, env: process.env });
-  try {
-    return await fn(reg);
-  } finally {
-    await reg.close();
-  }
-}
 
 /** A version as `--json` prints it: snake_case, stable keys. */
 export function versionJson(v: ModelVersion) {

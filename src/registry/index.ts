@@ -17,7 +17,7 @@ export type {
   ResolvedModel,
 } from "./registry.js";
 export * from "./types.js";
-export { openRegistry, addRegistryOptions, sqlitePath, REGISTRY_SCHEMES, type OpenRegistryOptions } from "./open-registry.js";
+export { openRegistry, withRegistry, addRegistryOptions, sqlitePath, REGISTRY_SCHEMES, type OpenRegistryOptions } from "./open-registry.js";
 export { parseModelUri, parseStage, parseVersionNumber, checkModelName, checkAliasName, type ModelRef } from "./model-uri.js";
 export { defaultActor } from "./actor.js";
 export { canonicalJson } from "./audit/canonical-json.js";

@@ -77,3 +77,16 @@ export function addRegistryOptions(cmd: Command): Command {
     .option("--registry-uri <uri>", "registry database: sqlite:///path.db or postgresql://user:pass@host:port/db (env LAKAY_REGISTRY_URI)")
     .option("--artifact-root <uri>", "artifact store: a folder, file:///path or s3://bucket/prefix (env LAKAY_ARTIFACT_ROOT)");
 }
+
+/**
+ * Opens the registry, runs `fn`, and always closes it: the shape of every CLI command that touches
+ * the registry (a left-open SQLite handle or PostgreSQL pool would keep the process alive).
+ */
+export async function withRegistry<T>(opts: OpenRegistryOptions, fn: (reg: Registry) => Promise<T>): Promise<T> {
+  const reg = await openRegistry(opts);
+  try {
+    return await fn(reg);
+  } finally {
+    await reg.close();
+  }
+}
