@@ -18,7 +18,13 @@ if (process.argv[2] === "--worker") {
   const reg = await openRegistry({ registryUri: job.uri, artifactRoot: job.artifactRoot });
   const start = Date.now();
   for (const version of job.versions) {
-    await reg.transitionStage({ name: "bench", version, stage: "Production", archiveExisting: true, actor: `w${process.pid}` });
+    await reg.transitionStage({
+      name: "bench",
+      version,
+      stage: "Production",
+      archiveExisting: true,
+      actor: `w${process.pid}`,
+    });
   }
   process.stdout.write(JSON.stringify({ start, end: Date.now() }) + "\n");
   await reg.close();
@@ -66,7 +72,8 @@ async function seed(reg, tmp, versions) {
   writeFileSync(path.join(dir, "model.json"), JSON.stringify({ learner: { bench: true } }));
   await reg.logArtifacts(run.id, dir);
   const s = performance.now();
-  for (let i = 0; i < versions; i++) await reg.createModelVersion({ name: "bench", runId: run.id, actor: "bench" });
+  for (let i = 0; i < versions; i++)
+    await reg.createModelVersion({ name: "bench", runId: run.id, actor: "bench" });
   const perVersion = (performance.now() - s) / versions;
   await reg.transitionStage({ name: "bench", version: 500, stage: "Production", actor: "bench" });
   await reg.setAlias({ name: "bench", alias: "champion", version: 500, actor: "bench" });
@@ -78,12 +85,22 @@ const lines = [];
 
 for (const backend of ["sqlite", "postgresql"]) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-bench-"));
-  const db = backend === "sqlite" ? { uri: `sqlite://${tmp}/lakay.db`, drop: async () => {} } : await pgDatabase();
-  const reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts"), cacheDir: path.join(tmp, "cache") });
+  const db =
+    backend === "sqlite" ? { uri: `sqlite://${tmp}/lakay.db`, drop: async () => {} } : await pgDatabase();
+  const reg = await openRegistry({
+    registryUri: db.uri,
+    artifactRoot: path.join(tmp, "artifacts"),
+    cacheDir: path.join(tmp, "cache"),
+  });
   const perVersion = await seed(reg, tmp, 1000);
   const raw = reg.backend.db;
   const anchor = await time(3000, () =>
-    raw.selectFrom("model_versions").selectAll().where("name", "=", "bench").where("stage", "=", "Production").executeTakeFirst(),
+    raw
+      .selectFrom("model_versions")
+      .selectAll()
+      .where("name", "=", "bench")
+      .where("stage", "=", "Production")
+      .executeTakeFirst(),
   );
   const stage = await time(3000, () => reg.resolveVersion("models:/bench/Production"));
   const alias = await time(3000, () => reg.resolveVersion("models:/bench@champion"));
@@ -97,8 +114,15 @@ for (const backend of ["sqlite", "postgresql"]) {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-console.log(`Resolve with 1,000 versions registered (ms; 3,000 calls after 200 warm-up; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}):\n`);
-console.log("| backend | models:/bench/Production p50 | p99 | @champion p99 | /3 p99 | raw indexed SELECT p50 / p99 | ratio p50 | resolveModelUri (cached, SHA-256 re-verified) p99 | createModelVersion ms |");
+console.log(
+  `Resolve with 1,000 versions registered (ms; 3,000 calls after 200 warm-up; load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}):\n`,
+);
+console.log(
+  "| backend | models:/bench/Production p50 | p99 | @champion p99 | /3 p99 | raw indexed SELECT p50 / p99 | ratio p50 | resolveModelUri (cached, SHA-256 re-verified) p99 | createModelVersion ms |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const l of lines) console.log(l);
 
@@ -123,10 +147,14 @@ for (const l of lines) console.log(l);
     const job = JSON.stringify({ uri: db.uri, artifactRoot: path.join(tmp, "artifacts"), versions });
     jobs.push(
       new Promise((resolve, reject) => {
-        const c = spawn(process.execPath, [new URL(import.meta.url).pathname, "--worker", job], { stdio: ["ignore", "pipe", "inherit"] });
+        const c = spawn(process.execPath, [new URL(import.meta.url).pathname, "--worker", job], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
         let out = "";
         c.stdout.on("data", (d) => (out += d));
-        c.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exit ${code}`))));
+        c.on("exit", (code) =>
+          code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker exit ${code}`)),
+        );
       }),
     );
   }

@@ -15,15 +15,26 @@ interface AuditCliOptions {
 export function registerAuditCommands(program: Command): void {
   const audit = program.command("audit").description("the append-only, hash-chained audit log");
 
-  addRegistryOptions(audit.command("verify").description("recompute the whole hash chain; name the first broken entry"))
+  addRegistryOptions(
+    audit.command("verify").description("recompute the whole hash chain; name the first broken entry"),
+  )
     .option("--json", "print one JSON document")
-    .addHelpText("after", "\nExample:\n  lakay audit verify --json\n\nExit status 1 when the chain is broken.")
+    .addHelpText(
+      "after",
+      "\nExample:\n  lakay audit verify --json\n\nExit status 1 when the chain is broken.",
+    )
     .action(
       action(async (opts: AuditCliOptions) => {
         const result = await withRegistry(opts, (reg) => reg.verifyAudit());
         emit(opts, result, () => {
-          if (result.ok) console.log(`audit log intact: ${result.checked} entries verified${result.headHash ? `, head ${result.headHash}` : ""}`);
-          else console.log(`audit log BROKEN at entry ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.checked} entries verified before it)`);
+          if (result.ok)
+            console.log(
+              `audit log intact: ${result.checked} entries verified${result.headHash ? `, head ${result.headHash}` : ""}`,
+            );
+          else
+            console.log(
+              `audit log BROKEN at entry ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.checked} entries verified before it)`,
+            );
         });
         if (!result.ok) process.exitCode = 1;
       }),
@@ -34,26 +45,48 @@ export function registerAuditCommands(program: Command): void {
     .option("--format <format>", "csv or json", "json")
     .option("--model <name>", "only entries about this model")
     .option("--out <file>", "write to a file instead of stdout")
-    .addHelpText("after", "\nExample:\n  lakay audit export --since 2026-01-01 --format csv --out audit-2026.csv")
+    .addHelpText(
+      "after",
+      "\nExample:\n  lakay audit export --since 2026-01-01 --format csv --out audit-2026.csv",
+    )
     .action(
-      action(async (opts: AuditCliOptions & { since: string; format: string; model?: string; out?: string }) => {
-        if (opts.format !== "csv" && opts.format !== "json") {
-          throw new BadInputError(`unknown format ${JSON.stringify(opts.format)} (known: csv, json)`, { field: "--format" });
-        }
-        if (Number.isNaN(new Date(opts.since).getTime())) {
-          throw new BadInputError(`invalid date ${JSON.stringify(opts.since)}: expected ISO-8601 such as 2026-01-01`, { field: "--since" });
-        }
-        const entries = await withRegistry(opts, (reg) => reg.listAudit({ since: opts.since, model: opts.model }));
-        const text = opts.format === "csv" ? auditCsv(entries) : JSON.stringify(entries, null, 2) + "\n";
-        if (opts.out) {
-          writeFileSync(opts.out, text);
-          process.stderr.write(`lakay: wrote ${entries.length} audit entries to ${opts.out}\n`);
-        } else process.stdout.write(text);
-      }),
+      action(
+        async (opts: AuditCliOptions & { since: string; format: string; model?: string; out?: string }) => {
+          if (opts.format !== "csv" && opts.format !== "json") {
+            throw new BadInputError(`unknown format ${JSON.stringify(opts.format)} (known: csv, json)`, {
+              field: "--format",
+            });
+          }
+          if (Number.isNaN(new Date(opts.since).getTime())) {
+            throw new BadInputError(
+              `invalid date ${JSON.stringify(opts.since)}: expected ISO-8601 such as 2026-01-01`,
+              { field: "--since" },
+            );
+          }
+          const entries = await withRegistry(opts, (reg) =>
+            reg.listAudit({ since: opts.since, model: opts.model }),
+          );
+          const text = opts.format === "csv" ? auditCsv(entries) : JSON.stringify(entries, null, 2) + "\n";
+          if (opts.out) {
+            writeFileSync(opts.out, text);
+            process.stderr.write(`lakay: wrote ${entries.length} audit entries to ${opts.out}\n`);
+          } else process.stdout.write(text);
+        },
+      ),
     );
 }
 
-const CSV_COLUMNS = ["seq", "timestamp", "actor", "action", "model", "version", "details", "prev_hash", "hash"] as const;
+const CSV_COLUMNS = [
+  "seq",
+  "timestamp",
+  "actor",
+  "action",
+  "model",
+  "version",
+  "details",
+  "prev_hash",
+  "hash",
+] as const;
 
 /** RFC 4180 CSV; `details` is the entry's canonical JSON. */
 export function auditCsv(entries: AuditEntry[]): string {
@@ -62,7 +95,9 @@ export function auditCsv(entries: AuditEntry[]): string {
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const rows = entries.map((e) =>
-    [e.seq, e.timestamp, e.actor, e.action, e.model, e.version, e.details, e.prevHash, e.hash].map(cell).join(","),
+    [e.seq, e.timestamp, e.actor, e.action, e.model, e.version, e.details, e.prevHash, e.hash]
+      .map(cell)
+      .join(","),
   );
   return [CSV_COLUMNS.join(","), ...rows].join("\n") + "\n";
 }

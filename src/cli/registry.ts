@@ -22,7 +22,6 @@ interface RegistryCliOptions {
   json?: boolean;
 }
 
-
 /** A version as `--json` prints it: snake_case, stable keys. */
 export function versionJson(v: ModelVersion) {
   return {
@@ -60,7 +59,8 @@ function parseTags(list: string[] | undefined): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const t of list ?? []) {
     const eq = t.indexOf("=");
-    if (eq <= 0) throw new BadInputError(`invalid tag ${JSON.stringify(t)}: expected KEY=VALUE`, { field: "--tag" });
+    if (eq <= 0)
+      throw new BadInputError(`invalid tag ${JSON.stringify(t)}: expected KEY=VALUE`, { field: "--tag" });
     tags[t.slice(0, eq)] = t.slice(eq + 1);
   }
   return tags;
@@ -74,9 +74,13 @@ function jsonOption(cmd: Command): Command {
 
 /** `lakay models|runs|experiments|audit`: read and change the registry. */
 export function registerRegistryCommands(program: Command): void {
-  const models = program.command("models").description("registered models: versions, stages, aliases, history, download, register");
+  const models = program
+    .command("models")
+    .description("registered models: versions, stages, aliases, history, download, register");
 
-  jsonOption(models.command("list").description("list registered models with their Production version and aliases"))
+  jsonOption(
+    models.command("list").description("list registered models with their Production version and aliases"),
+  )
     .addHelpText("after", "\nExample:\n  lakay models list --json")
     .action(
       action(async (opts: RegistryCliOptions) => {
@@ -106,7 +110,9 @@ export function registerRegistryCommands(program: Command): void {
                 r.name,
                 r.versions,
                 r.production_version ?? "-",
-                Object.entries(r.aliases).map(([a, v]) => `${a}=${v}`).join(",") || "-",
+                Object.entries(r.aliases)
+                  .map(([a, v]) => `${a}=${v}`)
+                  .join(",") || "-",
                 r.updated_at,
               ]),
             ),
@@ -115,7 +121,12 @@ export function registerRegistryCommands(program: Command): void {
       }),
     );
 
-  jsonOption(models.command("show").argument("<name>", "model name").description("show a registered model and its versions"))
+  jsonOption(
+    models
+      .command("show")
+      .argument("<name>", "model name")
+      .description("show a registered model and its versions"),
+  )
     .addHelpText("after", "\nExample:\n  lakay models show fraud-detector")
     .action(
       action(async (name: string, opts: RegistryCliOptions) => {
@@ -139,7 +150,9 @@ export function registerRegistryCommands(program: Command): void {
       }),
     );
 
-  jsonOption(models.command("versions").argument("<name>", "model name").description("list a model's versions"))
+  jsonOption(
+    models.command("versions").argument("<name>", "model name").description("list a model's versions"),
+  )
     .addHelpText("after", "\nExample:\n  lakay models versions fraud-detector --json")
     .action(
       action(async (name: string, opts: RegistryCliOptions) => {
@@ -159,15 +172,32 @@ export function registerRegistryCommands(program: Command): void {
     .option("--by <who>", "who is making the change (default LAKAY_ACTOR or the OS user)")
     .option("--reason <text>", "why, kept in history and the audit log")
     .option("--no-archive-existing", "fail instead of archiving the version currently in the target stage")
-    .addHelpText("after", "\nExample:\n  lakay models transition fraud-detector 3 Production --by alice --reason 'AUC-PR +0.02, approved'")
+    .addHelpText(
+      "after",
+      "\nExample:\n  lakay models transition fraud-detector 3 Production --by alice --reason 'AUC-PR +0.02, approved'",
+    )
     .action(
-      action(async (name: string, version: string, stage: string, opts: RegistryCliOptions & { by?: string; reason?: string; archiveExisting: boolean }) => {
-        const input = { name, version: parseVersionNumber(version), stage: parseStage(stage) };
-        const v = await withRegistry(opts, (reg) =>
-          reg.transitionStage({ ...input, archiveExisting: opts.archiveExisting, actor: opts.by, reason: opts.reason }),
-        );
-        emit(opts, versionJson(v), () => console.log(`${v.name} version ${v.version} is now in ${v.stage}`));
-      }),
+      action(
+        async (
+          name: string,
+          version: string,
+          stage: string,
+          opts: RegistryCliOptions & { by?: string; reason?: string; archiveExisting: boolean },
+        ) => {
+          const input = { name, version: parseVersionNumber(version), stage: parseStage(stage) };
+          const v = await withRegistry(opts, (reg) =>
+            reg.transitionStage({
+              ...input,
+              archiveExisting: opts.archiveExisting,
+              actor: opts.by,
+              reason: opts.reason,
+            }),
+          );
+          emit(opts, versionJson(v), () =>
+            console.log(`${v.name} version ${v.version} is now in ${v.stage}`),
+          );
+        },
+      ),
     );
 
   jsonOption(
@@ -181,20 +211,43 @@ export function registerRegistryCommands(program: Command): void {
     .option("--delete", "delete the alias")
     .option("--by <who>", "who is making the change")
     .option("--reason <text>", "why, kept in history and the audit log")
-    .addHelpText("after", "\nExamples:\n  lakay models alias fraud-detector champion 3\n  lakay models alias fraud-detector challenger --delete")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  lakay models alias fraud-detector champion 3\n  lakay models alias fraud-detector challenger --delete",
+    )
     .action(
-      action(async (name: string, alias: string, version: string | undefined, opts: RegistryCliOptions & { delete?: boolean; by?: string; reason?: string }) => {
-        if (opts.delete && version !== undefined) throw new BadInputError("give either a VERSION or --delete, not both");
-        if (!opts.delete && version === undefined) throw new BadInputError("missing VERSION (or pass --delete)");
-        await withRegistry(opts, async (reg) => {
-          if (opts.delete) await reg.deleteAlias({ name, alias, actor: opts.by, reason: opts.reason });
-          else await reg.setAlias({ name, alias, version: parseVersionNumber(version!), actor: opts.by, reason: opts.reason });
-        });
-        const value = { name, alias, version: opts.delete ? null : Number(version) };
-        emit(opts, value, () =>
-          console.log(opts.delete ? `deleted alias ${alias} of ${name}` : `${name}@${alias} now points at version ${version}`),
-        );
-      }),
+      action(
+        async (
+          name: string,
+          alias: string,
+          version: string | undefined,
+          opts: RegistryCliOptions & { delete?: boolean; by?: string; reason?: string },
+        ) => {
+          if (opts.delete && version !== undefined)
+            throw new BadInputError("give either a VERSION or --delete, not both");
+          if (!opts.delete && version === undefined)
+            throw new BadInputError("missing VERSION (or pass --delete)");
+          await withRegistry(opts, async (reg) => {
+            if (opts.delete) await reg.deleteAlias({ name, alias, actor: opts.by, reason: opts.reason });
+            else
+              await reg.setAlias({
+                name,
+                alias,
+                version: parseVersionNumber(version!),
+                actor: opts.by,
+                reason: opts.reason,
+              });
+          });
+          const value = { name, alias, version: opts.delete ? null : Number(version) };
+          emit(opts, value, () =>
+            console.log(
+              opts.delete
+                ? `deleted alias ${alias} of ${name}`
+                : `${name}@${alias} now points at version ${version}`,
+            ),
+          );
+        },
+      ),
     );
 
   jsonOption(
@@ -213,7 +266,9 @@ export function registerRegistryCommands(program: Command): void {
           return { version: v.version, files: await reg.downloadVersion(name, v.version, opts.out) };
         });
         emit(opts, { name, version: files.version, out: path.resolve(opts.out), files: files.files }, () =>
-          console.log(`${name} version ${files.version}: ${files.files.length} files verified and written to ${opts.out}`),
+          console.log(
+            `${name} version ${files.version}: ${files.files.length} files verified and written to ${opts.out}`,
+          ),
         );
       }),
     );
@@ -222,7 +277,9 @@ export function registerRegistryCommands(program: Command): void {
     models
       .command("register")
       .argument("<name>", "model name (created if new)")
-      .description("register a model trained elsewhere (e.g. XGBoost in Python) as a new version, with its own run and checksums"),
+      .description(
+        "register a model trained elsewhere (e.g. XGBoost in Python) as a new version, with its own run and checksums",
+      ),
   )
     .requiredOption("--model-file <file>", "the model in XGBoost JSON format")
     .option("--features <file>", "features.json (ordered feature names)")
@@ -230,37 +287,72 @@ export function registerRegistryCommands(program: Command): void {
     .option("--tag <key=value>", "version tag (repeatable)", collect)
     .option("--experiment <name>", "experiment for the registration run", "external-models")
     .option("--by <who>", "who registers it")
-    .addHelpText("after", "\nExample:\n  lakay models register fraud-detector --model-file xgb.json --features features.json --json")
+    .addHelpText(
+      "after",
+      "\nExample:\n  lakay models register fraud-detector --model-file xgb.json --features features.json --json",
+    )
     .action(
-      action(async (name: string, opts: RegistryCliOptions & { modelFile: string; features?: string; description?: string; tag?: string[]; experiment: string; by?: string }) => {
-        const tags = parseTags(opts.tag);
-        const staging = stageExternalModel(opts.modelFile, opts.features);
-        try {
-          const v = await withRegistry(opts, async (reg) => {
-            const exp = await reg.createExperiment(opts.experiment);
-            const run = await reg.createRun({
-              experimentId: exp.id,
-              name: `register ${name}`,
-              tags: { "lakay.source": "external", "lakay.model_file": path.resolve(opts.modelFile), "lakay.user": opts.by || defaultActor() },
+      action(
+        async (
+          name: string,
+          opts: RegistryCliOptions & {
+            modelFile: string;
+            features?: string;
+            description?: string;
+            tag?: string[];
+            experiment: string;
+            by?: string;
+          },
+        ) => {
+          const tags = parseTags(opts.tag);
+          const staging = stageExternalModel(opts.modelFile, opts.features);
+          try {
+            const v = await withRegistry(opts, async (reg) => {
+              const exp = await reg.createExperiment(opts.experiment);
+              const run = await reg.createRun({
+                experimentId: exp.id,
+                name: `register ${name}`,
+                tags: {
+                  "lakay.source": "external",
+                  "lakay.model_file": path.resolve(opts.modelFile),
+                  "lakay.user": opts.by || defaultActor(),
+                },
+              });
+              try {
+                await reg.logArtifacts(run.id, staging);
+                await reg.endRun(run.id, "FINISHED");
+              } catch (err) {
+                await reg.endRun(run.id, "FAILED").catch(() => {});
+                throw err;
+              }
+              return reg.createModelVersion({
+                name,
+                runId: run.id,
+                description: opts.description,
+                tags,
+                actor: opts.by,
+              });
             });
-            try {
-              await reg.logArtifacts(run.id, staging);
-              await reg.endRun(run.id, "FINISHED");
-            } catch (err) {
-              await reg.endRun(run.id, "FAILED").catch(() => {});
-              throw err;
-            }
-            return reg.createModelVersion({ name, runId: run.id, description: opts.description, tags, actor: opts.by });
-          });
-          emit(opts, versionJson(v), () => console.log(`registered ${v.name} version ${v.version} (run ${v.runId})`));
-        } finally {
-          rmSync(staging, { recursive: true, force: true });
-        }
-      }),
+            emit(opts, versionJson(v), () =>
+              console.log(`registered ${v.name} version ${v.version} (run ${v.runId})`),
+            );
+          } finally {
+            rmSync(staging, { recursive: true, force: true });
+          }
+        },
+      ),
     );
 
-  jsonOption(models.command("history").argument("<name>", "model name").description("stage and alias timeline, or the state at an instant"))
-    .option("--at <instant>", "ISO-8601 instant, e.g. 2026-03-01T02:00Z: show stages and aliases as they were then")
+  jsonOption(
+    models
+      .command("history")
+      .argument("<name>", "model name")
+      .description("stage and alias timeline, or the state at an instant"),
+  )
+    .option(
+      "--at <instant>",
+      "ISO-8601 instant, e.g. 2026-03-01T02:00Z: show stages and aliases as they were then",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  lakay models history fraud-detector\n  lakay models history fraud-detector --at 2026-03-01T02:00Z --json",
@@ -271,9 +363,18 @@ export function registerRegistryCommands(program: Command): void {
           const state = await withRegistry(opts, (reg) => reg.stateAt(name, opts.at!));
           emit(opts, state, () => {
             console.log(`${name} at ${state.at}`);
-            console.log(table(["VERSION", "STAGE"], state.stages.map((s) => [s.version, s.stage])));
+            console.log(
+              table(
+                ["VERSION", "STAGE"],
+                state.stages.map((s) => [s.version, s.stage]),
+              ),
+            );
             const aliases = Object.entries(state.aliases);
-            console.log(aliases.length ? `aliases: ${aliases.map(([a, v]) => `${a}=${v}`).join(", ")}` : "aliases: none");
+            console.log(
+              aliases.length
+                ? `aliases: ${aliases.map(([a, v]) => `${a}=${v}`).join(", ")}`
+                : "aliases: none",
+            );
           });
           return;
         }
@@ -306,27 +407,52 @@ export function registerRegistryCommands(program: Command): void {
     .action(
       action(async (opts: RegistryCliOptions & { experiment?: string; tag?: string[]; limit: string }) => {
         const limit = parseVersionNumber(opts.limit);
-        const list = await withRegistry(opts, (reg) => reg.searchRuns({ experimentId: opts.experiment, tags: parseTags(opts.tag), limit }));
+        const list = await withRegistry(opts, (reg) =>
+          reg.searchRuns({ experimentId: opts.experiment, tags: parseTags(opts.tag), limit }),
+        );
         emit(opts, list.map(runJson), () => {
           if (!list.length) return console.log("no runs");
-          console.log(table(["RUN", "EXPERIMENT", "STATUS", "STARTED", "NAME"], list.map((r) => [r.id, r.experimentId, r.status, r.startTime, r.name ?? ""])));
+          console.log(
+            table(
+              ["RUN", "EXPERIMENT", "STATUS", "STARTED", "NAME"],
+              list.map((r) => [r.id, r.experimentId, r.status, r.startTime, r.name ?? ""]),
+            ),
+          );
         });
       }),
     );
-  jsonOption(runs.command("show").argument("<run-id>", "run id").description("show a run's params, metrics, tags and artifacts"))
+  jsonOption(
+    runs
+      .command("show")
+      .argument("<run-id>", "run id")
+      .description("show a run's params, metrics, tags and artifacts"),
+  )
     .addHelpText("after", "\nExample:\n  lakay runs show 3f2a... --json")
     .action(
       action(async (runId: string, opts: RegistryCliOptions) => {
-        const { run, artifacts } = await withRegistry(opts, async (reg) => ({ run: await reg.getRun(runId), artifacts: await reg.listArtifacts(runId) }));
+        const { run, artifacts } = await withRegistry(opts, async (reg) => ({
+          run: await reg.getRun(runId),
+          artifacts: await reg.listArtifacts(runId),
+        }));
         emit(opts, { ...runJson(run), artifacts }, () => {
-          console.log(`run ${run.id} (${run.status}) experiment ${run.experimentId}${run.name ? ` — ${run.name}` : ""}`);
+          console.log(
+            `run ${run.id} (${run.status}) experiment ${run.experimentId}${run.name ? ` — ${run.name}` : ""}`,
+          );
           console.log(`started ${run.startTime}${run.endTime ? `, ended ${run.endTime}` : ""}`);
           console.log(`artifacts: ${run.artifactUri}`);
-          for (const [title, rec] of [["params", run.params], ["metrics", run.metrics], ["tags", run.tags]] as const) {
+          for (const [title, rec] of [
+            ["params", run.params],
+            ["metrics", run.metrics],
+            ["tags", run.tags],
+          ] as const) {
             const entries = Object.entries(rec);
-            if (entries.length) console.log(`${title}:\n` + entries.map(([k, v]) => `  ${k} = ${v}`).join("\n"));
+            if (entries.length)
+              console.log(`${title}:\n` + entries.map(([k, v]) => `  ${k} = ${v}`).join("\n"));
           }
-          if (artifacts.length) console.log("files:\n" + artifacts.map((a) => `  ${a.path}  ${a.size} B  sha256 ${a.sha256}`).join("\n"));
+          if (artifacts.length)
+            console.log(
+              "files:\n" + artifacts.map((a) => `  ${a.path}  ${a.size} B  sha256 ${a.sha256}`).join("\n"),
+            );
         });
       }),
     );
@@ -337,10 +463,20 @@ export function registerRegistryCommands(program: Command): void {
     .action(
       action(async (opts: RegistryCliOptions) => {
         const list = await withRegistry(opts, (reg) => reg.listExperiments());
-        const value = list.map((e) => ({ experiment_id: e.id, name: e.name, created_at: e.createdAt, tags: e.tags }));
+        const value = list.map((e) => ({
+          experiment_id: e.id,
+          name: e.name,
+          created_at: e.createdAt,
+          tags: e.tags,
+        }));
         emit(opts, value, () => {
           if (!list.length) return console.log("no experiments");
-          console.log(table(["ID", "NAME", "CREATED"], list.map((e) => [e.id, e.name, e.createdAt])));
+          console.log(
+            table(
+              ["ID", "NAME", "CREATED"],
+              list.map((e) => [e.id, e.name, e.createdAt]),
+            ),
+          );
         });
       }),
     );
@@ -367,9 +503,12 @@ function versionSelectorUri(name: string, selector: string): string {
 function stageExternalModel(modelFile: string, featuresFile?: string): string {
   const model = readJsonFile(modelFile, "--model-file");
   if (!model || typeof model !== "object" || !("learner" in model)) {
-    throw new BadInputError("not an XGBoost JSON model (no \"learner\" object); save it with Booster.save_model('model.json')", {
-      file: modelFile,
-    });
+    throw new BadInputError(
+      "not an XGBoost JSON model (no \"learner\" object); save it with Booster.save_model('model.json')",
+      {
+        file: modelFile,
+      },
+    );
   }
   if (featuresFile) readJsonFile(featuresFile, "--features");
   const dir = mkdtempSync(path.join(os.tmpdir(), "lakay-register-"));
@@ -383,7 +522,9 @@ function readJsonFile(file: string, flag: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new BadInputError(`cannot read ${flag} file (${(err as NodeJS.ErrnoException).code ?? err})`, { file });
+    throw new BadInputError(`cannot read ${flag} file (${(err as NodeJS.ErrnoException).code ?? err})`, {
+      file,
+    });
   }
   try {
     return JSON.parse(text);

@@ -17,12 +17,34 @@ export type {
   ResolvedModel,
 } from "./registry.js";
 export * from "./types.js";
-export { openRegistry, withRegistry, addRegistryOptions, sqlitePath, REGISTRY_SCHEMES, type OpenRegistryOptions } from "./open-registry.js";
-export { parseModelUri, parseStage, parseVersionNumber, checkModelName, checkAliasName, type ModelRef } from "./model-uri.js";
+export {
+  openRegistry,
+  withRegistry,
+  addRegistryOptions,
+  sqlitePath,
+  REGISTRY_SCHEMES,
+  type OpenRegistryOptions,
+} from "./open-registry.js";
+export {
+  parseModelUri,
+  parseStage,
+  parseVersionNumber,
+  checkModelName,
+  checkAliasName,
+  type ModelRef,
+} from "./model-uri.js";
 export { defaultActor } from "./actor.js";
 export { canonicalJson } from "./audit/canonical-json.js";
 export { auditEntryHash, GENESIS_HASH } from "./audit/audit-hash.js";
 export { sha256File } from "./artifacts/artifact-transfer.js";
 export { openArtifactStore, ARTIFACT_SCHEMES } from "./artifacts/open-artifact-store.js";
 export type { ArtifactStore } from "./artifacts/artifact-store.js";
-export { MIGRATIONS, makeAppendOnly, withAutoId, FLOAT, type Migration, type MigrationContext, type MigrationStep } from "./migrations/index.js";
+export {
+  MIGRATIONS,
+  makeAppendOnly,
+  withAutoId,
+  FLOAT,
+  type Migration,
+  type MigrationContext,
+  type MigrationStep,
+} from "./migrations/index.js";

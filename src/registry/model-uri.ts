@@ -14,7 +14,9 @@ const ALIAS = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Model names: letters, digits, `.`, `_`, `-`; they appear in URIs and folder names. */
 export function checkModelName(name: string): string {
   if (!NAME.test(name) || name.length > 200) {
-    throw new BadInputError(`invalid model name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-"`);
+    throw new BadInputError(
+      `invalid model name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-"`,
+    );
   }
   return name;
 }
@@ -22,7 +24,9 @@ export function checkModelName(name: string): string {
 /** Alias names start with a letter or `_` so they can never be confused with a version number. */
 export function checkAliasName(alias: string): string {
   if (!ALIAS.test(alias) || alias.length > 100) {
-    throw new BadInputError(`invalid alias ${JSON.stringify(alias)}: start with a letter, then letters, digits, "_" or "-"`);
+    throw new BadInputError(
+      `invalid alias ${JSON.stringify(alias)}: start with a letter, then letters, digits, "_" or "-"`,
+    );
   }
   return alias;
 }
@@ -37,7 +41,8 @@ export function parseStage(value: string): Stage {
 /** Parses a version number argument: a positive integer. */
 export function parseVersionNumber(value: string | number): number {
   const n = typeof value === "number" ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new BadInputError(`invalid version ${JSON.stringify(value)}: expected a positive integer`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new BadInputError(`invalid version ${JSON.stringify(value)}: expected a positive integer`);
   return n;
 }
 
@@ -46,15 +51,24 @@ export function parseVersionNumber(value: string | number): number {
  */
 export function parseModelUri(uri: string): ModelRef {
   const m = /^models:\/(.+)$/.exec(uri.trim());
-  if (!m) throw new BadInputError(`invalid model URI ${JSON.stringify(uri)}: expected models:/NAME/STAGE, models:/NAME/VERSION or models:/NAME@ALIAS`);
+  if (!m)
+    throw new BadInputError(
+      `invalid model URI ${JSON.stringify(uri)}: expected models:/NAME/STAGE, models:/NAME/VERSION or models:/NAME@ALIAS`,
+    );
   const rest = m[1].replace(/^\/+/, "");
   const at = rest.indexOf("@");
   if (at >= 0) {
-    return { name: checkModelName(rest.slice(0, at)), kind: "alias", alias: checkAliasName(rest.slice(at + 1)) };
+    return {
+      name: checkModelName(rest.slice(0, at)),
+      kind: "alias",
+      alias: checkAliasName(rest.slice(at + 1)),
+    };
   }
   const parts = rest.split("/");
   if (parts.length !== 2 || !parts[1]) {
-    throw new BadInputError(`invalid model URI ${JSON.stringify(uri)}: expected models:/NAME/STAGE, models:/NAME/VERSION or models:/NAME@ALIAS`);
+    throw new BadInputError(
+      `invalid model URI ${JSON.stringify(uri)}: expected models:/NAME/STAGE, models:/NAME/VERSION or models:/NAME@ALIAS`,
+    );
   }
   const name = checkModelName(parts[0]);
   const sel = parts[1];

@@ -66,7 +66,10 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Regi
 export function sqlitePath(uri: string): string {
   const rest = uri.replace(/^sqlite:\/\//i, "");
   if (rest === ":memory:" || rest === "/:memory:") return ":memory:";
-  if (!rest || rest === "/") throw new BadInputError(`registry URI ${uri} names no database file (expected sqlite:///path/to/lakay.db)`);
+  if (!rest || rest === "/")
+    throw new BadInputError(
+      `registry URI ${uri} names no database file (expected sqlite:///path/to/lakay.db)`,
+    );
   if (rest.startsWith("/")) return fileURLToPath(`file://${rest}`);
   return path.resolve(rest);
 }
@@ -74,15 +77,24 @@ export function sqlitePath(uri: string): string {
 /** Adds `--registry-uri` and `--artifact-root` to a command, worded the same everywhere. */
 export function addRegistryOptions(cmd: Command): Command {
   return cmd
-    .option("--registry-uri <uri>", "registry database: sqlite:///path.db or postgresql://user:pass@host:port/db (env LAKAY_REGISTRY_URI)")
-    .option("--artifact-root <uri>", "artifact store: a folder, file:///path or s3://bucket/prefix (env LAKAY_ARTIFACT_ROOT)");
+    .option(
+      "--registry-uri <uri>",
+      "registry database: sqlite:///path.db or postgresql://user:pass@host:port/db (env LAKAY_REGISTRY_URI)",
+    )
+    .option(
+      "--artifact-root <uri>",
+      "artifact store: a folder, file:///path or s3://bucket/prefix (env LAKAY_ARTIFACT_ROOT)",
+    );
 }
 
 /**
  * Opens the registry, runs `fn`, and always closes it: the shape of every CLI command that touches
  * the registry (a left-open SQLite handle or PostgreSQL pool would keep the process alive).
  */
-export async function withRegistry<T>(opts: OpenRegistryOptions, fn: (reg: Registry) => Promise<T>): Promise<T> {
+export async function withRegistry<T>(
+  opts: OpenRegistryOptions,
+  fn: (reg: Registry) => Promise<T>,
+): Promise<T> {
   const reg = await openRegistry(opts);
   try {
     return await fn(reg);

@@ -29,15 +29,36 @@ json.dump({"names": ["amount", "hour_of_day", "velocity_count_1h"]}, open("featu
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("registers it with its own run and checksums, and hands back the identical file", () => {
-    const reg = lakay("models", "register", "xgb-external", "--model-file", "xgb.json", "--features", "features.json", "--tag", "framework=xgboost", "--json");
+    const reg = lakay(
+      "models",
+      "register",
+      "xgb-external",
+      "--model-file",
+      "xgb.json",
+      "--features",
+      "features.json",
+      "--tag",
+      "framework=xgboost",
+      "--json",
+    );
     expect(reg.status, reg.stderr).toBe(0);
     const v = JSON.parse(reg.stdout);
-    expect(v).toMatchObject({ name: "xgb-external", version: 1, stage: "None", tags: { framework: "xgboost" } });
+    expect(v).toMatchObject({
+      name: "xgb-external",
+      version: 1,
+      stage: "None",
+      tags: { framework: "xgboost" },
+    });
     expect(v.files.map((f: { path: string }) => f.path)).toEqual(["features.json", "model.json"]);
-    expect(lakay("models", "transition", "xgb-external", "1", "Production", "--reason", "trained in Python").status).toBe(0);
+    expect(
+      lakay("models", "transition", "xgb-external", "1", "Production", "--reason", "trained in Python")
+        .status,
+    ).toBe(0);
     const dl = lakay("models", "download", "xgb-external", "Production", "--out", "served");
     expect(dl.status, dl.stderr).toBe(0);
-    expect(readFileSync(path.join(dir, "served", "model.json"), "utf8")).toBe(readFileSync(path.join(dir, "xgb.json"), "utf8"));
+    expect(readFileSync(path.join(dir, "served", "model.json"), "utf8")).toBe(
+      readFileSync(path.join(dir, "xgb.json"), "utf8"),
+    );
     const run = JSON.parse(lakay("runs", "show", v.run_id, "--json").stdout);
     expect(run.tags["lakay.source"]).toBe("external");
     expect(run.status).toBe("FINISHED");

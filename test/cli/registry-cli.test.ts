@@ -17,7 +17,10 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       dir = mkdtempSync(path.join(os.tmpdir(), "lakay-cli-reg-"));
       db = await createTestDatabase(backend);
       env = { LAKAY_HOME: path.join(dir, ".lakay"), LAKAY_REGISTRY_URI: db.uri, LAKAY_ACTOR: "ci-bot" };
-      writeFileSync(path.join(dir, "xgb.json"), JSON.stringify({ learner: { feature_names: ["amount"] }, version: [1, 7, 4] }));
+      writeFileSync(
+        path.join(dir, "xgb.json"),
+        JSON.stringify({ learner: { feature_names: ["amount"] }, version: [1, 7, 4] }),
+      );
       writeFileSync(path.join(dir, "features.json"), JSON.stringify({ names: ["amount"] }));
     });
     afterAll(async () => {
@@ -26,12 +29,24 @@ for (const backend of ["sqlite", "postgresql"] as const) {
     });
 
     it("registers bring-your-own models, promotes, aliases, and lists versions as JSON", () => {
-      const r1 = lakay("models", "register", "fraud", "--model-file", "xgb.json", "--features", "features.json", "--json");
+      const r1 = lakay(
+        "models",
+        "register",
+        "fraud",
+        "--model-file",
+        "xgb.json",
+        "--features",
+        "features.json",
+        "--json",
+      );
       expect(r1.stderr).toBe("");
       expect(r1.status).toBe(0);
       expect(JSON.parse(r1.stdout)).toMatchObject({ name: "fraud", version: 1, stage: "None" });
       expect(lakay("models", "register", "fraud", "--model-file", "xgb.json").status).toBe(0);
-      expect(lakay("models", "transition", "fraud", "1", "Production", "--by", "alice", "--reason", "launch").status).toBe(0);
+      expect(
+        lakay("models", "transition", "fraud", "1", "Production", "--by", "alice", "--reason", "launch")
+          .status,
+      ).toBe(0);
       expect(lakay("models", "transition", "fraud", "2", "production").status).toBe(0);
       expect(lakay("models", "alias", "fraud", "champion", "2").status).toBe(0);
       const versions = JSON.parse(lakay("models", "versions", "fraud", "--json").stdout);
@@ -46,12 +61,19 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       const runs = JSON.parse(lakay("runs", "list", "--json").stdout);
       expect(runs).toHaveLength(2);
       expect(runs[0].tags["lakay.source"]).toBe("external");
-      expect(JSON.parse(lakay("runs", "show", versions[0].run_id, "--json").stdout).artifacts.map((a: { path: string }) => a.path)).toEqual([
-        "features.json",
-        "model.json",
-      ]);
-      expect(JSON.parse(lakay("experiments", "list", "--json").stdout).map((e: { name: string }) => e.name)).toEqual(["external-models"]);
-      expect(JSON.parse(lakay("models", "list", "--json").stdout)[0]).toMatchObject({ name: "fraud", production_version: 2, aliases: { champion: 2 } });
+      expect(
+        JSON.parse(lakay("runs", "show", versions[0].run_id, "--json").stdout).artifacts.map(
+          (a: { path: string }) => a.path,
+        ),
+      ).toEqual(["features.json", "model.json"]);
+      expect(
+        JSON.parse(lakay("experiments", "list", "--json").stdout).map((e: { name: string }) => e.name),
+      ).toEqual(["external-models"]);
+      expect(JSON.parse(lakay("models", "list", "--json").stdout)[0]).toMatchObject({
+        name: "fraud",
+        production_version: 2,
+        aliases: { champion: 2 },
+      });
     });
 
     it("downloads a version after verifying checksums", () => {
@@ -85,7 +107,10 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       const cases: [string[], RegExp][] = [
         [["models", "versions", "ghost"], /^lakay: model ghost not found\n$/],
         [["models", "transition", "fraud", "9", "Staging"], /^lakay: model fraud has no version 9\n$/],
-        [["models", "transition", "fraud", "1", "Prod"], /unknown stage "Prod" \(known: None, Staging, Production, Archived\)/],
+        [
+          ["models", "transition", "fraud", "1", "Prod"],
+          /unknown stage "Prod" \(known: None, Staging, Production, Archived\)/,
+        ],
         [["models", "alias", "fraud", "nobody", "--delete"], /model fraud has no alias nobody/],
         [["models", "register", "fraud", "--model-file", "features.json"], /not an XGBoost JSON model/],
       ];
@@ -94,9 +119,14 @@ for (const backend of ["sqlite", "postgresql"] as const) {
         expect(r.status, args.join(" ")).toBe(2);
         expect(r.stderr).toMatch(message);
       }
-      const bad = runCli(["models", "list"], { cwd: dir, env: { ...env, LAKAY_REGISTRY_URI: "postgresql://u:pw@127.0.0.1:1/x" } });
+      const bad = runCli(["models", "list"], {
+        cwd: dir,
+        env: { ...env, LAKAY_REGISTRY_URI: "postgresql://u:pw@127.0.0.1:1/x" },
+      });
       expect(bad.status).toBe(1);
-      expect(bad.stderr).toMatch(/^lakay: cannot open registry postgresql:\/\/u:\*\*\*\*@127\.0\.0\.1:1\/x: /);
+      expect(bad.stderr).toMatch(
+        /^lakay: cannot open registry postgresql:\/\/u:\*\*\*\*@127\.0\.0\.1:1\/x: /,
+      );
     });
 
     it("verifies and exports the audit log", () => {
@@ -106,7 +136,9 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       const json = JSON.parse(lakay("audit", "export", "--since", "2000-01-01", "--format", "json").stdout);
       expect(json.map((e: { action: string }) => e.action)).toContain("stage.transition");
       const out = path.join(dir, "audit.csv");
-      expect(lakay("audit", "export", "--since", "2000-01-01", "--format", "csv", "--out", out).status).toBe(0);
+      expect(lakay("audit", "export", "--since", "2000-01-01", "--format", "csv", "--out", out).status).toBe(
+        0,
+      );
       const csv = readFileSync(out, "utf8").trim().split("\n");
       expect(csv[0]).toBe("seq,timestamp,actor,action,model,version,details,prev_hash,hash");
       expect(csv).toHaveLength(json.length + 1);
@@ -117,7 +149,10 @@ for (const backend of ["sqlite", "postgresql"] as const) {
     it("fails verification (exit 1) and names the entry once a row is edited behind Lakay's back", async () => {
       const { openRegistry } = await import("../../src/registry/index.js");
       const { sql } = await import("kysely");
-      const reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(dir, ".lakay", "artifacts") });
+      const reg = await openRegistry({
+        registryUri: db.uri,
+        artifactRoot: path.join(dir, ".lakay", "artifacts"),
+      });
       await reg.read(async (raw) => {
         if (reg.dialect === "sqlite") await sql`DROP TRIGGER audit_log_no_update`.execute(raw);
         else await sql`ALTER TABLE audit_log DISABLE TRIGGER USER`.execute(raw);
@@ -126,7 +161,9 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       await reg.close();
       const r = lakay("audit", "verify");
       expect(r.status).toBe(1);
-      expect(r.stdout).toMatch(/audit log BROKEN at entry 3: hash does not match the entry's contents: edited \(2 entries verified before it\)/);
+      expect(r.stdout).toMatch(
+        /audit log BROKEN at entry 3: hash does not match the entry's contents: edited \(2 entries verified before it\)/,
+      );
     });
   });
 }

@@ -48,15 +48,35 @@ for (const backend of BACKENDS) {
 
     it("names the first edited entry", async () => {
       await fresh();
-      await withoutGuards(reg, (raw) => raw.updateTable("audit_log").set({ details: '{"i":99}' }).where("seq", "=", 3).execute().then(() => {}));
-      expect(await reg.verifyAudit()).toMatchObject({ ok: false, checked: 2, firstBroken: { seq: 3, reason: expect.stringMatching(/edited/) } });
+      await withoutGuards(reg, (raw) =>
+        raw
+          .updateTable("audit_log")
+          .set({ details: '{"i":99}' })
+          .where("seq", "=", 3)
+          .execute()
+          .then(() => {}),
+      );
+      expect(await reg.verifyAudit()).toMatchObject({
+        ok: false,
+        checked: 2,
+        firstBroken: { seq: 3, reason: expect.stringMatching(/edited/) },
+      });
       await done();
     });
 
     it("names a deleted entry", async () => {
       await fresh();
-      await withoutGuards(reg, (raw) => raw.deleteFrom("audit_log").where("seq", "=", 2).execute().then(() => {}));
-      expect(await reg.verifyAudit()).toMatchObject({ ok: false, firstBroken: { seq: 2, reason: expect.stringMatching(/missing/) } });
+      await withoutGuards(reg, (raw) =>
+        raw
+          .deleteFrom("audit_log")
+          .where("seq", "=", 2)
+          .execute()
+          .then(() => {}),
+      );
+      expect(await reg.verifyAudit()).toMatchObject({
+        ok: false,
+        firstBroken: { seq: 2, reason: expect.stringMatching(/missing/) },
+      });
       await done();
     });
 
@@ -64,7 +84,11 @@ for (const backend of BACKENDS) {
       await fresh();
       const { auditEntryHash } = await import("../../src/registry/index.js");
       await withoutGuards(reg, async (raw) => {
-        const row = await raw.selectFrom("audit_log").selectAll().where("seq", "=", 4).executeTakeFirstOrThrow();
+        const row = await raw
+          .selectFrom("audit_log")
+          .selectAll()
+          .where("seq", "=", 4)
+          .executeTakeFirstOrThrow();
         const details = '{"i":40}';
         const hash = auditEntryHash({
           seq: 4,
@@ -78,7 +102,10 @@ for (const backend of BACKENDS) {
         });
         await raw.updateTable("audit_log").set({ details, hash }).where("seq", "=", 4).execute();
       });
-      expect(await reg.verifyAudit()).toMatchObject({ ok: false, firstBroken: { seq: 5, reason: expect.stringMatching(/prev_hash/) } });
+      expect(await reg.verifyAudit()).toMatchObject({
+        ok: false,
+        firstBroken: { seq: 5, reason: expect.stringMatching(/prev_hash/) },
+      });
       await done();
     });
   });

@@ -21,7 +21,10 @@ export const BACKENDS: BackendName[] = ["sqlite", "postgresql"];
 export async function createTestDatabase(backend: BackendName): Promise<TestDatabase> {
   if (backend === "sqlite") {
     const dir = mkdtempSync(path.join(os.tmpdir(), "lakay-reg-"));
-    return { uri: `sqlite://${path.join(dir, "lakay.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      uri: `sqlite://${path.join(dir, "lakay.db")}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `lakay_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URI });
@@ -54,9 +57,20 @@ export type StoreName = "file" | "s3";
 export async function createTestArtifactRoot(store: StoreName): Promise<TestArtifactRoot> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `lakay-art-${store}-`));
   if (store === "file") {
-    return { uri: path.join(dir, "artifacts"), env: {}, dataDir: dir, close: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      uri: path.join(dir, "artifacts"),
+      env: {},
+      dataDir: dir,
+      close: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir, configureBuckets: [{ name: "lakay" }] });
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: "lakay" }],
+  });
   const { port } = await server.run();
   const env = {
     AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,

@@ -22,7 +22,9 @@ function startWorker(job: Record<string, unknown>) {
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<WorkerResult>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<WorkerResult>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done, output: () => stdout };
 }
 
@@ -45,7 +47,8 @@ for (const backend of BACKENDS) {
     let reg: Registry;
 
     beforeAll(async () => {
-      if (!existsSync(DIST)) throw new Error("dist/registry/index.js missing: run `npm run build` before these tests");
+      if (!existsSync(DIST))
+        throw new Error("dist/registry/index.js missing: run `npm run build` before these tests");
       db = await createTestDatabase(backend);
       tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-race-"));
       reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts") });
@@ -86,7 +89,9 @@ for (const backend of BACKENDS) {
       watching = false;
       await watcher;
       for (const r of results) expect(r.code, r.stderr).toBe(0);
-      const summaries = results.map((r) => JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { promoted: number; conflicts: number });
+      const summaries = results.map(
+        (r) => JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { promoted: number; conflicts: number },
+      );
       const promoted = summaries.reduce((s, x) => s + x.promoted, 0);
       expect(promoted).toBeGreaterThan(0);
 
@@ -96,7 +101,9 @@ for (const backend of BACKENDS) {
       expect(check.finalMatchesTables).toBe(true);
       const audit = await reg.verifyAudit();
       expect(audit.ok).toBe(true);
-      const transitions = (await reg.listAudit({ model: "raced" })).filter((e) => e.action === "stage.transition");
+      const transitions = (await reg.listAudit({ model: "raced" })).filter(
+        (e) => e.action === "stage.transition",
+      );
       expect(transitions.filter((e) => e.details.to === "Production").length).toBe(
         (await reg.history("raced")).filter((e) => e.kind === "stage" && e.to === "Production").length,
       );
@@ -109,8 +116,15 @@ for (const backend of BACKENDS) {
       const auditBefore = await reg.listAudit();
       const historyBefore = await reg.history("killed");
 
-      const w = startWorker({ mode: "hang", registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts"), model: "killed", version: 2 });
-      for (let i = 0; i < 600 && !w.output().includes("in-transaction"); i++) await new Promise((r) => setTimeout(r, 50));
+      const w = startWorker({
+        mode: "hang",
+        registryUri: db.uri,
+        artifactRoot: path.join(tmp, "artifacts"),
+        model: "killed",
+        version: 2,
+      });
+      for (let i = 0; i < 600 && !w.output().includes("in-transaction"); i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(w.output()).toContain("in-transaction");
       w.child.kill("SIGKILL");
       const r = await w.done;
@@ -128,7 +142,13 @@ for (const backend of BACKENDS) {
       expect(await reg.listAudit()).toEqual(auditBefore);
       expect((await reg.verifyAudit()).ok).toBe(true);
       // The lock died with the process: the next promotion goes through.
-      await reg.transitionStage({ name: "killed", version: 2, stage: "Production", archiveExisting: true, actor: "next" });
+      await reg.transitionStage({
+        name: "killed",
+        version: 2,
+        stage: "Production",
+        archiveExisting: true,
+        actor: "next",
+      });
       expect((await reg.resolveVersion("models:/killed/Production")).version).toBe(2);
       expect((await replayCheck(reg, "killed")).finalMatchesTables).toBe(true);
     });

@@ -5,7 +5,10 @@ export { openRegistry, type Registry } from "../../src/registry/index.js";
  * Replays a model's history event by event: the most versions in Production after any single event,
  * and whether the replayed end state equals the live tables (history is complete).
  */
-export async function replayCheck(reg: Registry, model: string): Promise<{ maxProductionAtAnyEvent: number; finalMatchesTables: boolean }> {
+export async function replayCheck(
+  reg: Registry,
+  model: string,
+): Promise<{ maxProductionAtAnyEvent: number; finalMatchesTables: boolean }> {
   const stages = new Map<number, string>();
   const aliases = new Map<string, number>();
   let maxProduction = 0;
@@ -19,7 +22,8 @@ export async function replayCheck(reg: Registry, model: string): Promise<{ maxPr
   }
   const versions = await reg.listVersions(model);
   const finalMatchesTables = versions.every(
-    (v) => (stages.get(v.version) ?? "None") === v.stage && v.aliases.every((a) => aliases.get(a) === v.version),
+    (v) =>
+      (stages.get(v.version) ?? "None") === v.stage && v.aliases.every((a) => aliases.get(a) === v.version),
   );
   return { maxProductionAtAnyEvent: maxProduction, finalMatchesTables };
 }

@@ -11,15 +11,22 @@ describe("openRegistry", () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("lists the known schemes when the URI has an unknown one", async () => {
-    await expect(openRegistry({ registryUri: "mysql://root:secret@db/lakay", artifactRoot: tmp })).rejects.toThrow(
+    await expect(
+      openRegistry({ registryUri: "mysql://root:secret@db/lakay", artifactRoot: tmp }),
+    ).rejects.toThrow(
       'registry URI mysql://root:****@db/lakay has an unknown scheme "mysql" (known: sqlite://, postgresql://, postgres://)',
     );
   });
 
   it("names the URI, password masked, and the cause when PostgreSQL cannot be reached", async () => {
-    const err = await openRegistry({ registryUri: "postgresql://lakay:hunter2@127.0.0.1:1/lakay", artifactRoot: tmp }).catch((e) => e);
+    const err = await openRegistry({
+      registryUri: "postgresql://lakay:hunter2@127.0.0.1:1/lakay",
+      artifactRoot: tmp,
+    }).catch((e) => e);
     expect(err.code).toBe("SERVICE_UNAVAILABLE");
-    expect(err.message).toMatch(/^cannot open registry postgresql:\/\/lakay:\*\*\*\*@127\.0\.0\.1:1\/lakay: .*ECONNREFUSED/);
+    expect(err.message).toMatch(
+      /^cannot open registry postgresql:\/\/lakay:\*\*\*\*@127\.0\.0\.1:1\/lakay: .*ECONNREFUSED/,
+    );
     expect(err.message).not.toContain("hunter2");
   });
 
@@ -29,9 +36,9 @@ describe("openRegistry", () => {
   });
 
   it("rejects an artifact root with an unknown scheme", async () => {
-    await expect(openRegistry({ registryUri: `sqlite://${tmp}/a.db`, artifactRoot: "gs://bucket" })).rejects.toThrow(
-      /unknown scheme "gs" \(known: file, s3/,
-    );
+    await expect(
+      openRegistry({ registryUri: `sqlite://${tmp}/a.db`, artifactRoot: "gs://bucket" }),
+    ).rejects.toThrow(/unknown scheme "gs" \(known: file, s3/);
   });
 });
 
@@ -48,16 +55,26 @@ for (const backend of BACKENDS) {
       const art = mkdtempSync(path.join(os.tmpdir(), "lakay-mig-"));
       const reg = await openRegistry({ registryUri: db.uri, artifactRoot: art });
       const raw = (reg as unknown as { backend: { db: import("kysely").Kysely<any> } }).backend.db; // eslint-disable-line @typescript-eslint/no-explicit-any
-      const rows = await raw.selectFrom("lakay_schema_migrations").select(["version", "name"]).orderBy("version").execute();
+      const rows = await raw
+        .selectFrom("lakay_schema_migrations")
+        .select(["version", "name"])
+        .orderBy("version")
+        .execute();
       expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
       // Opening again (several at once) applies nothing and does not fail.
-      const again = await Promise.all([1, 2, 3].map(() => openRegistry({ registryUri: db.uri, artifactRoot: art })));
+      const again = await Promise.all(
+        [1, 2, 3].map(() => openRegistry({ registryUri: db.uri, artifactRoot: art })),
+      );
       for (const r of again) await r.close();
       // A newer Lakay migrated this database further: this code must refuse it.
-      await sql`INSERT INTO lakay_schema_migrations (version, name, applied_at) VALUES (${MIGRATIONS.length + 1}, 'future', '2030-01-01T00:00:00.000Z')`.execute(raw);
+      await sql`INSERT INTO lakay_schema_migrations (version, name, applied_at) VALUES (${MIGRATIONS.length + 1}, 'future', '2030-01-01T00:00:00.000Z')`.execute(
+        raw,
+      );
       await reg.close();
       await expect(openRegistry({ registryUri: db.uri, artifactRoot: art })).rejects.toThrow(
-        new RegExp(`has schema version ${MIGRATIONS.length + 1}, newer than this Lakay understands \\(${MIGRATIONS.length}\\)`),
+        new RegExp(
+          `has schema version ${MIGRATIONS.length + 1}, newer than this Lakay understands \\(${MIGRATIONS.length}\\)`,
+        ),
       );
       rmSync(art, { recursive: true, force: true });
     });

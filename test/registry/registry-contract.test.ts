@@ -43,7 +43,11 @@ for (const [backend, store] of MATRIX) {
       art = await createTestArtifactRoot(store);
       restoreEnv = withEnv(art.env);
       tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-contract-"));
-      reg = await openRegistry({ registryUri: db.uri, artifactRoot: art.uri, cacheDir: path.join(tmp, "cache") });
+      reg = await openRegistry({
+        registryUri: db.uri,
+        artifactRoot: art.uri,
+        cacheDir: path.join(tmp, "cache"),
+      });
     });
 
     afterAll(async () => {
@@ -80,9 +84,17 @@ for (const [backend, store] of MATRIX) {
       expect(ended.params).toEqual({ max_depth: "8", eta: "0.05" });
       expect(ended.metrics.auc_pr).toBe(0.9);
       expect((await reg.getMetricHistory(a.id, "auc_pr")).map((m) => m.value)).toEqual([0.7, 0.9]);
-      expect((await reg.searchRuns({ experimentId: exp.id, tags: { team: "risk" } })).map((r) => r.id)).toEqual([a.id]);
-      expect((await reg.searchRuns({ experimentId: exp.id, metric: { key: "auc_pr", op: ">", value: 0.85 } })).map((r) => r.id)).toEqual([a.id]);
-      expect((await reg.searchRuns({ experimentId: exp.id, orderByMetric: "auc_pr" })).map((r) => r.id)).toEqual([a.id, b.id]);
+      expect(
+        (await reg.searchRuns({ experimentId: exp.id, tags: { team: "risk" } })).map((r) => r.id),
+      ).toEqual([a.id]);
+      expect(
+        (await reg.searchRuns({ experimentId: exp.id, metric: { key: "auc_pr", op: ">", value: 0.85 } })).map(
+          (r) => r.id,
+        ),
+      ).toEqual([a.id]);
+      expect(
+        (await reg.searchRuns({ experimentId: exp.id, orderByMetric: "auc_pr" })).map((r) => r.id),
+      ).toEqual([a.id, b.id]);
       expect((await reg.listExperiments()).map((e) => e.name)).toContain("tracking");
       await expect(reg.getRun("nope")).rejects.toMatchObject({ code: "NOT_FOUND" });
     });
@@ -106,7 +118,13 @@ for (const [backend, store] of MATRIX) {
       expect([v1.version, v2.version]).toEqual([1, 2]);
       expect(v1.stage).toBe("None");
       expect(v1.files.map((f) => f.path).sort()).toEqual(["extra/notes.txt", "features.json", "model.json"]);
-      await reg.transitionStage({ name: "fraud-detector", version: 1, stage: "Production", actor: "alice", reason: "first" });
+      await reg.transitionStage({
+        name: "fraud-detector",
+        version: 1,
+        stage: "Production",
+        actor: "alice",
+        reason: "first",
+      });
       await reg.setAlias({ name: "fraud-detector", alias: "champion", version: 1, actor: "alice" });
       await reg.setAlias({ name: "fraud-detector", alias: "challenger", version: 2, actor: "alice" });
       expect((await reg.resolveVersion("models:/fraud-detector/Production")).version).toBe(1);
@@ -120,8 +138,12 @@ for (const [backend, store] of MATRIX) {
         [2, "None", ["challenger"]],
       ]);
       const resolved = await reg.resolveModelUri("models:/fraud-detector@champion");
-      expect(JSON.parse(readFileSync(path.join(resolved.localDir, "model.json"), "utf8"))).toEqual({ learner: { seed: "a" } });
-      expect(JSON.parse(readFileSync(path.join(resolved.localDir, "manifest.json"), "utf8")).files).toHaveLength(3);
+      expect(JSON.parse(readFileSync(path.join(resolved.localDir, "model.json"), "utf8"))).toEqual({
+        learner: { seed: "a" },
+      });
+      expect(
+        JSON.parse(readFileSync(path.join(resolved.localDir, "manifest.json"), "utf8")).files,
+      ).toHaveLength(3);
       // second resolution reuses the verified cache
       expect((await reg.resolveModelUri("models:/fraud-detector@champion")).localDir).toBe(resolved.localDir);
     });
@@ -131,10 +153,23 @@ for (const [backend, store] of MATRIX) {
       await newVersion("promo", "p2");
       await newVersion("promo", "p3");
       await reg.transitionStage({ name: "promo", version: 1, stage: "Production" });
-      await expect(reg.transitionStage({ name: "promo", version: 2, stage: "Production" })).rejects.toMatchObject({ code: "CONFLICT" });
+      await expect(
+        reg.transitionStage({ name: "promo", version: 2, stage: "Production" }),
+      ).rejects.toMatchObject({ code: "CONFLICT" });
       expect((await reg.getVersion("promo", 2)).stage).toBe("None");
-      await reg.transitionStage({ name: "promo", version: 2, stage: "Production", archiveExisting: true, actor: "bob", reason: "better" });
-      expect((await reg.listVersions("promo")).map((v) => v.stage)).toEqual(["Archived", "Production", "None"]);
+      await reg.transitionStage({
+        name: "promo",
+        version: 2,
+        stage: "Production",
+        archiveExisting: true,
+        actor: "bob",
+        reason: "better",
+      });
+      expect((await reg.listVersions("promo")).map((v) => v.stage)).toEqual([
+        "Archived",
+        "Production",
+        "None",
+      ]);
       await reg.transitionStage({ name: "promo", version: 3, stage: "Staging" });
       expect((await reg.getLatestVersion("promo", "Staging"))?.version).toBe(3);
     });
@@ -145,22 +180,45 @@ for (const [backend, store] of MATRIX) {
       await reg.transitionStage({ name: "guarded", version: 1, stage: "Production" });
       const raw = (reg as unknown as { backend: { db: import("kysely").Kysely<any> } }).backend.db; // eslint-disable-line @typescript-eslint/no-explicit-any
       await expect(
-        raw.updateTable("model_versions").set({ stage: "Production" }).where("name", "=", "guarded").where("version", "=", 2).execute(),
+        raw
+          .updateTable("model_versions")
+          .set({ stage: "Production" })
+          .where("name", "=", "guarded")
+          .where("version", "=", 2)
+          .execute(),
       ).rejects.toThrow(/unique|UNIQUE/);
       await expect(
-        raw.updateTable("model_versions").set({ stage: "Live" }).where("name", "=", "guarded").where("version", "=", 2).execute(),
+        raw
+          .updateTable("model_versions")
+          .set({ stage: "Live" })
+          .where("name", "=", "guarded")
+          .where("version", "=", 2)
+          .execute(),
       ).rejects.toThrow(/check|CHECK/);
     });
 
     it("keeps every stage and alias change as history, and answers what was true at an instant", async () => {
       await newVersion("hist", "h1");
       await newVersion("hist", "h2");
-      await reg.transitionStage({ name: "hist", version: 1, stage: "Production", actor: "alice", reason: "launch" });
+      await reg.transitionStage({
+        name: "hist",
+        version: 1,
+        stage: "Production",
+        actor: "alice",
+        reason: "launch",
+      });
       await reg.setAlias({ name: "hist", alias: "champion", version: 1, actor: "alice" });
       await new Promise((r) => setTimeout(r, 15));
       const night = new Date();
       await new Promise((r) => setTimeout(r, 15));
-      await reg.transitionStage({ name: "hist", version: 2, stage: "Production", archiveExisting: true, actor: "bob", reason: "v2" });
+      await reg.transitionStage({
+        name: "hist",
+        version: 2,
+        stage: "Production",
+        archiveExisting: true,
+        actor: "bob",
+        reason: "v2",
+      });
       await reg.setAlias({ name: "hist", alias: "champion", version: 2, actor: "bob" });
       await reg.deleteAlias({ name: "hist", alias: "champion", actor: "bob", reason: "cleanup" });
       const events = await reg.history("hist");
@@ -186,12 +244,28 @@ for (const [backend, store] of MATRIX) {
     it("writes a hash-chained audit entry with every change, and verifies the chain", async () => {
       await newVersion("audited", "x");
       const before = (await reg.listAudit()).length;
-      await reg.transitionStage({ name: "audited", version: 1, stage: "Staging", actor: "carol", reason: "try" });
+      await reg.transitionStage({
+        name: "audited",
+        version: 1,
+        stage: "Staging",
+        actor: "carol",
+        reason: "try",
+      });
       await reg.setAlias({ name: "audited", alias: "challenger", version: 1, actor: "carol" });
-      const entry = await reg.appendAudit({ actor: "dave", action: "approval.record", model: "audited", version: 1, details: { role: "bsa" } });
+      const entry = await reg.appendAudit({
+        actor: "dave",
+        action: "approval.record",
+        model: "audited",
+        version: 1,
+        details: { role: "bsa" },
+      });
       const all = await reg.listAudit();
       expect(all.length).toBe(before + 3);
-      expect(all.slice(-3).map((e) => e.action)).toEqual(["stage.transition", "alias.set", "approval.record"]);
+      expect(all.slice(-3).map((e) => e.action)).toEqual([
+        "stage.transition",
+        "alias.set",
+        "approval.record",
+      ]);
       expect(entry.prevHash).toBe(all[all.length - 2].hash);
       expect((await reg.listAudit({ model: "audited" })).every((e) => e.model === "audited")).toBe(true);
       const verdict = await reg.verifyAudit();
@@ -212,22 +286,38 @@ for (const [backend, store] of MATRIX) {
       expect(await reg.listAudit()).toEqual(before);
       expect(await reg.history("atomic")).toEqual([]);
       const out = await reg.transaction(async (tx) => {
-        const v = await tx.transitionStage({ name: "atomic", version: 1, stage: "Production", actor: "erin" });
-        await tx.appendAudit({ actor: "erin", action: "deploy.promote", model: "atomic", version: v.version });
+        const v = await tx.transitionStage({
+          name: "atomic",
+          version: 1,
+          stage: "Production",
+          actor: "erin",
+        });
+        await tx.appendAudit({
+          actor: "erin",
+          action: "deploy.promote",
+          model: "atomic",
+          version: v.version,
+        });
         return v.stage;
       });
       expect(out).toBe("Production");
       expect((await reg.verifyAudit()).ok).toBe(true);
-      const seqs = await reg.read((db) => db.selectFrom("audit_log").select("seq").where("model", "=", "atomic").execute());
+      const seqs = await reg.read((db) =>
+        db.selectFrom("audit_log").select("seq").where("model", "=", "atomic").execute(),
+      );
       expect(seqs.length).toBe(4); // model.create, model_version.create, stage.transition, deploy.promote
     });
 
     it("refuses in the database to update audit or history rows, or delete young ones", async () => {
       const raw = (reg as unknown as { backend: { db: import("kysely").Kysely<any> } }).backend.db; // eslint-disable-line @typescript-eslint/no-explicit-any
       await reg.appendAudit({ actor: "x", action: "probe" });
-      await expect(raw.updateTable("audit_log").set({ actor: "mallory" }).execute()).rejects.toThrow(/append-only/);
+      await expect(raw.updateTable("audit_log").set({ actor: "mallory" }).execute()).rejects.toThrow(
+        /append-only/,
+      );
       await expect(raw.deleteFrom("audit_log").execute()).rejects.toThrow(/younger than 5 years/);
-      await expect(raw.updateTable("model_history").set({ actor: "mallory" }).execute()).rejects.toThrow(/append-only/);
+      await expect(raw.updateTable("model_history").set({ actor: "mallory" }).execute()).rejects.toThrow(
+        /append-only/,
+      );
       await expect(raw.deleteFrom("model_history").execute()).rejects.toThrow(/append-only/);
       expect((await reg.verifyAudit()).ok).toBe(true);
     });
@@ -237,9 +327,9 @@ for (const [backend, store] of MATRIX) {
       // Corrupt the stored model.json behind the registry's back.
       const { corruptArtifact } = await import("./tamper.js");
       await corruptArtifact(store, art, v.source, "model.json");
-      await expect(reg.resolveModelUri("models:/tampered/1", { cacheDir: path.join(tmp, "cache2") })).rejects.toThrow(
-        /artifact model\.json fails its checksum/,
-      );
+      await expect(
+        reg.resolveModelUri("models:/tampered/1", { cacheDir: path.join(tmp, "cache2") }),
+      ).rejects.toThrow(/artifact model\.json fails its checksum/);
       await expect(reg.downloadVersion("tampered", 1, path.join(tmp, "dl-tampered"))).rejects.toMatchObject({
         code: "VALIDATION_FAILED",
       });
@@ -247,12 +337,24 @@ for (const [backend, store] of MATRIX) {
 
     it("raises typed errors for unknown models, versions, aliases and stages", async () => {
       await newVersion("errs", "e");
-      await expect(reg.resolveVersion("models:/ghost/Production")).rejects.toMatchObject({ code: "NOT_FOUND", message: "model ghost not found" });
-      await expect(reg.getVersion("errs", 9)).rejects.toMatchObject({ code: "NOT_FOUND", message: "model errs has no version 9" });
+      await expect(reg.resolveVersion("models:/ghost/Production")).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: "model ghost not found",
+      });
+      await expect(reg.getVersion("errs", 9)).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: "model errs has no version 9",
+      });
       await expect(reg.resolveVersion("models:/errs@nobody")).rejects.toMatchObject({ code: "NOT_FOUND" });
-      await expect(reg.resolveVersion("models:/errs/Production")).rejects.toThrow("model errs has no version in Production");
-      await expect(reg.transitionStage({ name: "errs", version: 1, stage: "Prod" as never })).rejects.toMatchObject({ code: "BAD_INPUT" });
-      await expect(reg.deleteAlias({ name: "errs", alias: "nobody" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await expect(reg.resolveVersion("models:/errs/Production")).rejects.toThrow(
+        "model errs has no version in Production",
+      );
+      await expect(
+        reg.transitionStage({ name: "errs", version: 1, stage: "Prod" as never }),
+      ).rejects.toMatchObject({ code: "BAD_INPUT" });
+      await expect(reg.deleteAlias({ name: "errs", alias: "nobody" })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
       await expect(reg.resolveVersion("runs:/abc")).rejects.toMatchObject({ code: "BAD_INPUT" });
     });
   });

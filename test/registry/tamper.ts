@@ -4,7 +4,12 @@ import { fileURLToPath } from "node:url";
 import type { StoreName, TestArtifactRoot } from "./backends.js";
 
 /** Overwrites one stored artifact with other bytes, bypassing the registry (a tampered or rotted file). */
-export async function corruptArtifact(store: StoreName, art: TestArtifactRoot, source: string, file: string): Promise<void> {
+export async function corruptArtifact(
+  store: StoreName,
+  art: TestArtifactRoot,
+  source: string,
+  file: string,
+): Promise<void> {
   if (store === "file") {
     writeFileSync(path.join(fileURLToPath(source), file), '{"tampered":true}');
     return;

@@ -16,7 +16,12 @@ export interface ArtifactStore {
 /** Refuses keys that could escape the root (`..`, absolute paths, backslashes, empty segments). */
 export function checkArtifactKey(key: string): string {
   const parts = key.split("/");
-  if (!key || key.startsWith("/") || key.includes("\\") || parts.some((p) => p === "" || p === "." || p === "..")) {
+  if (
+    !key ||
+    key.startsWith("/") ||
+    key.includes("\\") ||
+    parts.some((p) => p === "" || p === "." || p === "..")
+  ) {
     throw new Error(`unsafe artifact path: ${JSON.stringify(key)}`);
   }
   return key;

@@ -105,7 +105,8 @@ export async function verifyLocalFolder(dir: string, files: ArtifactFile[]): Pro
     } catch {
       return `artifact ${f.path} is missing`;
     }
-    if (actual !== f.sha256) return `artifact ${f.path} fails its checksum (SHA-256 ${actual}, registered ${f.sha256})`;
+    if (actual !== f.sha256)
+      return `artifact ${f.path} fails its checksum (SHA-256 ${actual}, registered ${f.sha256})`;
   }
   return null;
 }

@@ -20,7 +20,10 @@ export class FileArtifactStore implements ArtifactStore {
   async put(key: string, localFile: string): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
-    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString("hex")}`);
+    const tmp = path.join(
+      path.dirname(target),
+      `.${path.basename(target)}.tmp-${randomBytes(6).toString("hex")}`,
+    );
     try {
       await copyFile(localFile, tmp);
       await rename(tmp, target);

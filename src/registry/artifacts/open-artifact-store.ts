@@ -26,7 +26,9 @@ export function openArtifactStore(uri: string, env: NodeJS.ProcessEnv = process.
   if (!m) return new FileArtifactStore(path.resolve(uri));
   const factory = FACTORIES[m[1].toLowerCase()];
   if (!factory) {
-    throw new BadInputError(`artifact root ${uri}: unknown scheme "${m[1]}" (known: ${ARTIFACT_SCHEMES.join(", ")}, or a folder path)`);
+    throw new BadInputError(
+      `artifact root ${uri}: unknown scheme "${m[1]}" (known: ${ARTIFACT_SCHEMES.join(", ")}, or a folder path)`,
+    );
   }
   return factory(uri, env);
 }

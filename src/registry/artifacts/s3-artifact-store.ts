@@ -30,7 +30,14 @@ export class S3ArtifactStore implements ArtifactStore {
     const { s3, client } = await this.client();
     const body = await readFile(localFile);
     await this.call(`upload ${key}`, () =>
-      client.send(new s3.PutObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Body: body, ContentLength: body.length })),
+      client.send(
+        new s3.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          Body: body,
+          ContentLength: body.length,
+        }),
+      ),
     );
   }
 
@@ -58,10 +65,15 @@ export class S3ArtifactStore implements ArtifactStore {
     do {
       const page = await this.call(`list ${prefix}`, () =>
         client.send(
-          new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: base ? `${base}/` : undefined, ContinuationToken: token }),
+          new s3.ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: base ? `${base}/` : undefined,
+            ContinuationToken: token,
+          }),
         ),
       );
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(this.prefix ? o.Key.slice(this.prefix.length + 1) : o.Key);
+      for (const o of page.Contents ?? [])
+        if (o.Key) keys.push(this.prefix ? o.Key.slice(this.prefix.length + 1) : o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return keys.sort();
@@ -79,7 +91,9 @@ export class S3ArtifactStore implements ArtifactStore {
     const s3 = await s3ModulePromise;
     const endpoint = this.env.AWS_ENDPOINT_URL_S3 ?? this.env.AWS_ENDPOINT_URL;
     const region = this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION ?? "us-east-1";
-    const forcePathStyle = this.env.AWS_S3_FORCE_PATH_STYLE ? this.env.AWS_S3_FORCE_PATH_STYLE === "true" : !!endpoint;
+    const forcePathStyle = this.env.AWS_S3_FORCE_PATH_STYLE
+      ? this.env.AWS_S3_FORCE_PATH_STYLE === "true"
+      : !!endpoint;
     const cacheKey = `${endpoint ?? ""}|${region}|${forcePathStyle}|${this.env.AWS_ACCESS_KEY_ID ?? ""}`;
     let client = clients.get(cacheKey);
     if (!client) {
@@ -107,8 +121,11 @@ export class S3ArtifactStore implements ArtifactStore {
 
   private unavailable(what: string, err: unknown): ServiceUnavailableError {
     const e = err as { name?: string; message?: string };
-    return new ServiceUnavailableError(`artifact store ${this.rootUri}: cannot ${what}: ${e.message || e.name || String(err)}`, {
-      cause: err,
-    });
+    return new ServiceUnavailableError(
+      `artifact store ${this.rootUri}: cannot ${what}: ${e.message || e.name || String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }

@@ -11,8 +11,12 @@ type AuditRow = Selectable<RegistryDatabase["audit_log"]>;
  * Appends one entry after the current head. Must run inside the backend's write transaction, which
  * holds the registry write lock: that is what keeps two appenders from chaining onto the same head.
  */
-export async function appendAuditEntry(trx: Kysely<RegistryDatabase>, input: AuditEntryInput): Promise<AuditEntry> {
-  if (!input.actor || !input.actor.trim()) throw new BadInputError("an audit entry needs an actor (who did it)");
+export async function appendAuditEntry(
+  trx: Kysely<RegistryDatabase>,
+  input: AuditEntryInput,
+): Promise<AuditEntry> {
+  if (!input.actor || !input.actor.trim())
+    throw new BadInputError("an audit entry needs an actor (who did it)");
   if (!input.action || !input.action.trim()) throw new BadInputError("an audit entry needs an action");
   const head = await trx
     .selectFrom("audit_log")
@@ -40,7 +44,10 @@ export async function appendAuditEntry(trx: Kysely<RegistryDatabase>, input: Aud
  * Walks the whole chain in order, recomputing every hash. Reports the first entry whose stored hash
  * does not match its contents, whose `prev_hash` is not its predecessor's hash, or that is missing.
  */
-export async function verifyAuditChain(db: Kysely<RegistryDatabase>, pageSize = 2000): Promise<AuditVerifyResult> {
+export async function verifyAuditChain(
+  db: Kysely<RegistryDatabase>,
+  pageSize = 2000,
+): Promise<AuditVerifyResult> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let checked = 0;
@@ -55,13 +62,21 @@ export async function verifyAuditChain(db: Kysely<RegistryDatabase>, pageSize = 
       .execute();
     for (const row of rows) {
       const seq = Number(row.seq);
-      const broken = (reason: string): AuditVerifyResult => ({ ok: false, checked, headHash: null, firstBroken: { seq, reason } });
+      const broken = (reason: string): AuditVerifyResult => ({
+        ok: false,
+        checked,
+        headHash: null,
+        firstBroken: { seq, reason },
+      });
       if (seq !== expectedSeq) {
         return {
           ok: false,
           checked,
           headHash: null,
-          firstBroken: { seq: expectedSeq, reason: `entry ${expectedSeq} is missing (next entry found is ${seq}): deleted` },
+          firstBroken: {
+            seq: expectedSeq,
+            reason: `entry ${expectedSeq} is missing (next entry found is ${seq}): deleted`,
+          },
         };
       }
       if (row.prev_hash !== prevHash) return broken(`prev_hash does not match the hash of entry ${seq - 1}`);

@@ -24,7 +24,11 @@ export const initial: Migration = {
       .addColumn("end_time", "text")
       .addColumn("artifact_uri", "text", (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("runs_by_experiment").on("runs").columns(["experiment_id", "start_time"]).execute();
+    await db.schema
+      .createIndex("runs_by_experiment")
+      .on("runs")
+      .columns(["experiment_id", "start_time"])
+      .execute();
 
     for (const table of ["run_params", "run_tags"]) {
       await db.schema
@@ -44,7 +48,11 @@ export const initial: Migration = {
       .addColumn("step", "integer", (c) => c.notNull())
       .addColumn("ts", "text", (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("run_metrics_by_key").on("run_metrics").columns(["run_id", "key", "step"]).execute();
+    await db.schema
+      .createIndex("run_metrics_by_key")
+      .on("run_metrics")
+      .columns(["run_id", "key", "step"])
+      .execute();
 
     await db.schema
       .createTable("run_artifacts")
@@ -72,7 +80,9 @@ export const initial: Migration = {
       .addColumn("source", "text", (c) => c.notNull())
       .addColumn("files", "text", (c) => c.notNull())
       .addColumn("status", "text", (c) => c.notNull())
-      .addColumn("stage", "text", (c) => c.notNull().check(sql`stage IN ('None', 'Staging', 'Production', 'Archived')`))
+      .addColumn("stage", "text", (c) =>
+        c.notNull().check(sql`stage IN ('None', 'Staging', 'Production', 'Archived')`),
+      )
       .addColumn("description", "text")
       .addColumn("tags", "text", (c) => c.notNull())
       .addColumn("created_at", "text", (c) => c.notNull())
@@ -80,8 +90,14 @@ export const initial: Migration = {
       .addPrimaryKeyConstraint("model_versions_pk", ["name", "version"])
       .execute();
     // The one-Production invariant lives in the database: a partial unique index (both dialects).
-    await sql`CREATE UNIQUE INDEX model_versions_one_production ON model_versions (name) WHERE stage = 'Production'`.execute(db);
-    await db.schema.createIndex("model_versions_by_stage").on("model_versions").columns(["name", "stage", "version"]).execute();
+    await sql`CREATE UNIQUE INDEX model_versions_one_production ON model_versions (name) WHERE stage = 'Production'`.execute(
+      db,
+    );
+    await db.schema
+      .createIndex("model_versions_by_stage")
+      .on("model_versions")
+      .columns(["name", "stage", "version"])
+      .execute();
 
     await db.schema
       .createTable("model_aliases")
@@ -90,7 +106,10 @@ export const initial: Migration = {
       .addColumn("version", "integer", (c) => c.notNull())
       .addColumn("updated_at", "text", (c) => c.notNull())
       .addPrimaryKeyConstraint("model_aliases_pk", ["name", "alias"])
-      .addForeignKeyConstraint("model_aliases_version_fk", ["name", "version"], "model_versions", ["name", "version"])
+      .addForeignKeyConstraint("model_aliases_version_fk", ["name", "version"], "model_versions", [
+        "name",
+        "version",
+      ])
       .execute();
 
     await withAutoId(ctx, db.schema.createTable("model_history"))
@@ -104,7 +123,11 @@ export const initial: Migration = {
       .addColumn("actor", "text", (c) => c.notNull())
       .addColumn("reason", "text")
       .execute();
-    await db.schema.createIndex("model_history_by_model").on("model_history").columns(["model", "ts"]).execute();
+    await db.schema
+      .createIndex("model_history_by_model")
+      .on("model_history")
+      .columns(["model", "ts"])
+      .execute();
     await makeAppendOnly(ctx, "model_history");
 
     await db.schema

@@ -31,7 +31,8 @@ export async function makeAppendOnly(
 ): Promise<void> {
   const { db } = ctx;
   const years = opts.retentionYears;
-  if (years !== undefined && (!Number.isInteger(years) || years <= 0)) throw new Error("retentionYears must be a positive integer");
+  if (years !== undefined && (!Number.isInteger(years) || years <= 0))
+    throw new Error("retentionYears must be a positive integer");
   if (ctx.dialect === "sqlite") {
     await sql
       .raw(
@@ -45,20 +46,28 @@ export async function makeAppendOnly(
         ? `${table} is append-only: DELETE refused`
         : `${table} rows younger than ${years} years cannot be deleted`;
     await sql
-      .raw(`CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} ${when}BEGIN SELECT RAISE(ABORT, '${message}'); END`)
+      .raw(
+        `CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} ${when}BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      )
       .execute(db);
     return;
   }
   await ensurePostgresFunctions(ctx);
   await sql
-    .raw(`CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION lakay_refuse_change()`)
+    .raw(
+      `CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION lakay_refuse_change()`,
+    )
     .execute(db);
   await sql
-    .raw(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION lakay_refuse_change()`)
+    .raw(
+      `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION lakay_refuse_change()`,
+    )
     .execute(db);
   const deleteFn = years === undefined ? "lakay_refuse_change()" : `lakay_refuse_young_delete('${years}')`;
   await sql
-    .raw(`CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${deleteFn}`)
+    .raw(
+      `CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${deleteFn}`,
+    )
     .execute(db);
 }
 

@@ -14,7 +14,10 @@ export interface MigrationStep {
  * serialize and a crash leaves the previous version intact). Refuses a database whose schema is newer
  * than `migrations` knows: old code must not write into a schema it does not understand.
  */
-export async function migrateToLatest(backend: SqlBackend, migrations: readonly Migration[]): Promise<MigrationStep[]> {
+export async function migrateToLatest(
+  backend: SqlBackend,
+  migrations: readonly Migration[],
+): Promise<MigrationStep[]> {
   checkNumbering(migrations);
   const latest = migrations.length;
   const current = await currentVersion(backend);
@@ -52,7 +55,9 @@ export async function migrateToLatest(backend: SqlBackend, migrations: readonly 
 /** The applied schema version, or undefined when the migrations table does not exist yet. */
 async function currentVersion(backend: SqlBackend): Promise<number | undefined> {
   try {
-    const r = await sql<{ v: number | string | null }>`SELECT max(version) AS v FROM lakay_schema_migrations`.execute(backend.db);
+    const r = await sql<{
+      v: number | string | null;
+    }>`SELECT max(version) AS v FROM lakay_schema_migrations`.execute(backend.db);
     return Number(r.rows[0]?.v ?? 0);
   } catch {
     return undefined;
@@ -69,6 +74,7 @@ function refuseNewer(backend: SqlBackend, current: number, latest: number): void
 
 function checkNumbering(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
   });
 }

@@ -18,10 +18,23 @@ export interface RegistryDatabase {
     artifact_uri: string;
   };
   run_params: { run_id: string; key: string; value: string };
-  run_metrics: { id: Generated<number>; run_id: string; key: string; value: number; step: number; ts: string };
+  run_metrics: {
+    id: Generated<number>;
+    run_id: string;
+    key: string;
+    value: number;
+    step: number;
+    ts: string;
+  };
   run_tags: { run_id: string; key: string; value: string };
   run_artifacts: { run_id: string; path: string; sha256: string; size: number };
-  registered_models: { name: string; description: string | null; tags: string; created_at: string; updated_at: string };
+  registered_models: {
+    name: string;
+    description: string | null;
+    tags: string;
+    created_at: string;
+    updated_at: string;
+  };
   model_versions: {
     name: string;
     version: number;

@@ -21,9 +21,12 @@ export async function openPostgresBackend(connectionString: string, uri: string)
     client.release();
   } catch (err) {
     await pool.end().catch(() => {});
-    throw new ServiceUnavailableError(`cannot open registry ${uri}: ${(err as Error).message || String(err)}`, {
-      cause: err,
-    });
+    throw new ServiceUnavailableError(
+      `cannot open registry ${uri}: ${(err as Error).message || String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const db = new Kysely<RegistryDatabase>({ dialect: new PostgresDialect({ pool }) });
   return {

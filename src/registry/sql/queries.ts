@@ -60,7 +60,11 @@ export function toHistoryEvent(row: Selectable<RegistryDatabase["model_history"]
 }
 
 export async function requireModel(db: Db, name: string): Promise<RegisteredModel> {
-  const row = await db.selectFrom("registered_models").selectAll().where("name", "=", name).executeTakeFirst();
+  const row = await db
+    .selectFrom("registered_models")
+    .selectAll()
+    .where("name", "=", name)
+    .executeTakeFirst();
   if (!row) throw new NotFoundError(`model ${name} not found`);
   return toRegisteredModel(row);
 }
@@ -69,7 +73,8 @@ export async function requireModel(db: Db, name: string): Promise<RegisteredMode
 export async function withAliases(db: Db, rows: VersionRow[]): Promise<ModelVersion[]> {
   if (rows.length === 0) return [];
   const q = db.selectFrom("model_aliases").select(["alias", "version"]).where("name", "=", rows[0].name);
-  const aliasRows = rows.length === 1 ? await q.where("version", "=", rows[0].version).execute() : await q.execute();
+  const aliasRows =
+    rows.length === 1 ? await q.where("version", "=", rows[0].version).execute() : await q.execute();
   const byVersion = new Map<number, string[]>();
   for (const a of aliasRows) {
     const list = byVersion.get(Number(a.version)) ?? [];
@@ -114,25 +119,43 @@ export async function findVersion(
 ): Promise<ModelVersion | null> {
   const rows = await db
     .selectFrom("model_versions as v")
-    .leftJoin("model_aliases as a", (j) => j.onRef("a.name", "=", "v.name").onRef("a.version", "=", "v.version"))
+    .leftJoin("model_aliases as a", (j) =>
+      j.onRef("a.name", "=", "v.name").onRef("a.version", "=", "v.version"),
+    )
     .selectAll("v")
     .select("a.alias as alias")
     .where("v.name", "=", name)
     .where((eb) => {
       if ("version" in sel) return eb("v.version", "=", sel.version);
       const sub = eb.selectFrom("model_versions as m").where("m.name", "=", name);
-      if ("stage" in sel) return eb("v.version", "=", sub.where("m.stage", "=", sel.stage).select((e) => e.fn.max("m.version").as("mv")));
+      if ("stage" in sel)
+        return eb(
+          "v.version",
+          "=",
+          sub.where("m.stage", "=", sel.stage).select((e) => e.fn.max("m.version").as("mv")),
+        );
       if ("alias" in sel) {
         return eb(
           "v.version",
           "=",
-          eb.selectFrom("model_aliases as x").select("x.version").where("x.name", "=", name).where("x.alias", "=", sel.alias),
+          eb
+            .selectFrom("model_aliases as x")
+            .select("x.version")
+            .where("x.name", "=", name)
+            .where("x.alias", "=", sel.alias),
         );
       }
-      return eb("v.version", "=", sub.select((e) => e.fn.max("m.version").as("mv")));
+      return eb(
+        "v.version",
+        "=",
+        sub.select((e) => e.fn.max("m.version").as("mv")),
+      );
     })
     .execute();
   if (rows.length === 0) return null;
   const { alias: _alias, ...row } = rows[0];
-  return toModelVersion(row, rows.map((r) => r.alias).filter((a): a is string => a !== null));
+  return toModelVersion(
+    row,
+    rows.map((r) => r.alias).filter((a): a is string => a !== null),
+  );
 }

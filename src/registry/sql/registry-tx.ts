@@ -3,7 +3,13 @@ import { ConflictError, NotFoundError } from "../../errors/index.js";
 import { defaultActor, nowIso } from "../actor.js";
 import { appendAuditEntry } from "../audit/audit-chain.js";
 import { checkAliasName, parseStage, parseVersionNumber } from "../model-uri.js";
-import type { DeleteAliasInput, RegistryDialect, RegistryTx, SetAliasInput, TransitionStageInput } from "../registry.js";
+import type {
+  DeleteAliasInput,
+  RegistryDialect,
+  RegistryTx,
+  SetAliasInput,
+  TransitionStageInput,
+} from "../registry.js";
 import type { AuditEntry, AuditEntryInput, ModelVersion, Stage } from "../types.js";
 import type { RegistryDatabase } from "./database.js";
 import { getVersion, latestInStage, requireVersionRow } from "./queries.js";
@@ -52,7 +58,14 @@ export class SqlRegistryTx implements RegistryTx {
     if (input.archiveExisting && (stage === "Production" || stage === "Staging")) {
       for (const h of holders) {
         const v = Number(h.version);
-        await this.setStage(name, v, stage, "Archived", actor, `archived: version ${version} moved to ${stage}`);
+        await this.setStage(
+          name,
+          v,
+          stage,
+          "Archived",
+          actor,
+          `archived: version ${version} moved to ${stage}`,
+        );
         archived.push(v);
       }
     } else if (stage === "Production" && holders.length > 0) {
@@ -92,7 +105,16 @@ export class SqlRegistryTx implements RegistryTx {
       await this.db.insertInto("model_aliases").values({ name, alias, version, updated_at: now }).execute();
     }
     const from = prev ? String(prev.version) : null;
-    await this.history({ model: name, kind: "alias", version, alias, from, to: String(version), actor, reason: input.reason });
+    await this.history({
+      model: name,
+      kind: "alias",
+      version,
+      alias,
+      from,
+      to: String(version),
+      actor,
+      reason: input.reason,
+    });
     await this.appendAudit({
       actor,
       action: "alias.set",
@@ -109,14 +131,25 @@ export class SqlRegistryTx implements RegistryTx {
     const actor = input.actor || defaultActor();
     const prev = await this.aliasRow(name, alias);
     if (!prev) {
-      await this.db.selectFrom("registered_models").select("name").where("name", "=", name).executeTakeFirstOrThrow(
-        () => new NotFoundError(`model ${name} not found`),
-      );
+      await this.db
+        .selectFrom("registered_models")
+        .select("name")
+        .where("name", "=", name)
+        .executeTakeFirstOrThrow(() => new NotFoundError(`model ${name} not found`));
       throw new NotFoundError(`model ${name} has no alias ${alias}`);
     }
     await this.db.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
     const from = String(prev.version);
-    await this.history({ model: name, kind: "alias", version: null, alias, from, to: null, actor, reason: input.reason });
+    await this.history({
+      model: name,
+      kind: "alias",
+      version: null,
+      alias,
+      from,
+      to: null,
+      actor,
+      reason: input.reason,
+    });
     await this.appendAudit({
       actor,
       action: "alias.delete",
@@ -136,7 +169,14 @@ export class SqlRegistryTx implements RegistryTx {
       .executeTakeFirst();
   }
 
-  private async setStage(name: string, version: number, from: Stage, to: Stage, actor: string, reason: string | null) {
+  private async setStage(
+    name: string,
+    version: number,
+    from: Stage,
+    to: Stage,
+    actor: string,
+    reason: string | null,
+  ) {
     await this.db
       .updateTable("model_versions")
       .set({ stage: to, updated_at: nowIso() })
@@ -173,6 +213,10 @@ export class SqlRegistryTx implements RegistryTx {
   }
 
   private async touchModel(name: string): Promise<void> {
-    await this.db.updateTable("registered_models").set({ updated_at: nowIso() }).where("name", "=", name).execute();
+    await this.db
+      .updateTable("registered_models")
+      .set({ updated_at: nowIso() })
+      .where("name", "=", name)
+      .execute();
   }
 }

@@ -35,7 +35,15 @@ import {
   type Tags,
 } from "../types.js";
 import type { SqlBackend } from "./backend.js";
-import { findVersion, getVersion, latestInStage, requireModel, toHistoryEvent, toRegisteredModel, withAliases } from "./queries.js";
+import {
+  findVersion,
+  getVersion,
+  latestInStage,
+  requireModel,
+  toHistoryEvent,
+  toRegisteredModel,
+  withAliases,
+} from "./queries.js";
 import { SqlRegistryTx } from "./registry-tx.js";
 import { TrackingStore } from "./tracking-store.js";
 
@@ -61,9 +69,16 @@ export class SqlRegistry extends TrackingStore implements Registry {
   }
 
   // ── registered models and versions ─────────────────────────────────────────
-  async createRegisteredModel(name: string, opts: { description?: string; tags?: Tags } = {}): Promise<RegisteredModel> {
+  async createRegisteredModel(
+    name: string,
+    opts: { description?: string; tags?: Tags } = {},
+  ): Promise<RegisteredModel> {
     checkModelName(name);
-    const existing = await this.db.selectFrom("registered_models").selectAll().where("name", "=", name).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom("registered_models")
+      .selectAll()
+      .where("name", "=", name)
+      .executeTakeFirst();
     if (existing) return toRegisteredModel(existing);
     return this.backend.writeTransaction(async (trx) => {
       await ensureModel(new SqlRegistryTx(trx, this.dialect), name, opts);
@@ -89,7 +104,9 @@ export class SqlRegistry extends TrackingStore implements Registry {
       .filter((f) => !prefix || f.path.startsWith(`${prefix}/`))
       .map((f) => ({ ...f, path: prefix ? f.path.slice(prefix.length + 1) : f.path }));
     if (files.length === 0) {
-      throw new BadInputError(`run ${run.id} has no artifacts${prefix ? ` under ${prefix}` : ""} to register as a model version`);
+      throw new BadInputError(
+        `run ${run.id} has no artifacts${prefix ? ` under ${prefix}` : ""} to register as a model version`,
+      );
     }
     const source = prefix ? `${run.artifactUri}/${prefix}` : run.artifactUri;
     const actor = input.actor || defaultActor();
@@ -123,13 +140,21 @@ export class SqlRegistry extends TrackingStore implements Registry {
               updated_at: now,
             })
             .execute();
-          await trx.updateTable("registered_models").set({ updated_at: now }).where("name", "=", name).execute();
+          await trx
+            .updateTable("registered_models")
+            .set({ updated_at: now })
+            .where("name", "=", name)
+            .execute();
           await tx.appendAudit({
             actor,
             action: "model_version.create",
             model: name,
             version,
-            details: { run_id: run.id, source, files: files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
+            details: {
+              run_id: run.id,
+              source,
+              files: files.map((f) => ({ path: f.path, sha256: f.sha256 })),
+            },
           });
           return getVersion(trx, name, version);
         });
@@ -145,7 +170,12 @@ export class SqlRegistry extends TrackingStore implements Registry {
   }
 
   async listVersions(name: string): Promise<ModelVersion[]> {
-    const rows = await this.db.selectFrom("model_versions").selectAll().where("name", "=", name).orderBy("version").execute();
+    const rows = await this.db
+      .selectFrom("model_versions")
+      .selectAll()
+      .where("name", "=", name)
+      .orderBy("version")
+      .execute();
     if (rows.length === 0) await requireModel(this.db, name);
     return withAliases(this.db, rows);
   }
@@ -196,10 +226,15 @@ export class SqlRegistry extends TrackingStore implements Registry {
 
   async resolveModelUri(modelUri: string, opts: { cacheDir?: string } = {}): Promise<ResolvedModel> {
     const version = await this.resolveVersion(modelUri);
-    const digest = createHash("sha256").update(version.source).update(canonicalJson(version.files)).digest("hex").slice(0, 12);
+    const digest = createHash("sha256")
+      .update(version.source)
+      .update(canonicalJson(version.files))
+      .digest("hex")
+      .slice(0, 12);
     const localDir = path.join(opts.cacheDir ?? this.cacheDir, version.name, `${version.version}-${digest}`);
     const what = `model ${version.name} version ${version.version}`;
-    if (existsSync(localDir) && (await verifyLocalFolder(localDir, version.files)) === null) return { version, localDir };
+    if (existsSync(localDir) && (await verifyLocalFolder(localDir, version.files)) === null)
+      return { version, localDir };
     await downloadVerified(openArtifactStore(version.source), version.files, localDir, what);
     await writeManifest(localDir, version);
     return { version, localDir };
@@ -210,20 +245,33 @@ export class SqlRegistry extends TrackingStore implements Registry {
     if (existsSync(outDir) && (await readdir(outDir)).length > 0) {
       throw new BadInputError(`output folder ${outDir} is not empty; choose a new or empty folder`);
     }
-    await downloadVerified(openArtifactStore(v.source), v.files, outDir, `model ${name} version ${v.version}`);
+    await downloadVerified(
+      openArtifactStore(v.source),
+      v.files,
+      outDir,
+      `model ${name} version ${v.version}`,
+    );
     await writeManifest(outDir, v);
     return v.files;
   }
 
   async history(name: string): Promise<HistoryEvent[]> {
     await requireModel(this.db, name);
-    const rows = await this.db.selectFrom("model_history").selectAll().where("model", "=", name).orderBy("id").execute();
+    const rows = await this.db
+      .selectFrom("model_history")
+      .selectAll()
+      .where("model", "=", name)
+      .orderBy("id")
+      .execute();
     return rows.map(toHistoryEvent);
   }
 
   async stateAt(name: string, at: string | Date): Promise<ModelStateAt> {
     const instant = at instanceof Date ? at : new Date(at);
-    if (Number.isNaN(instant.getTime())) throw new BadInputError(`invalid instant ${JSON.stringify(at)}: expected an ISO-8601 date/time such as 2026-03-01T02:00Z`);
+    if (Number.isNaN(instant.getTime()))
+      throw new BadInputError(
+        `invalid instant ${JSON.stringify(at)}: expected an ISO-8601 date/time such as 2026-03-01T02:00Z`,
+      );
     const events = await this.history(name);
     const versions = await this.db
       .selectFrom("model_versions")
@@ -243,7 +291,8 @@ export class SqlRegistry extends TrackingStore implements Registry {
     return this.backend.writeTransaction((trx) => fn(new SqlRegistryTx(trx, this.dialect)));
   }
 
-  read<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  read<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
     return fn(this.db);
   }
 
@@ -251,11 +300,16 @@ export class SqlRegistry extends TrackingStore implements Registry {
     return this.transaction((tx) => tx.appendAudit(entry));
   }
 
-  async listAudit(opts: { since?: string | Date; model?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+  async listAudit(
+    opts: { since?: string | Date; model?: string; limit?: number } = {},
+  ): Promise<AuditEntry[]> {
     let q = this.db.selectFrom("audit_log").selectAll().orderBy("seq");
     if (opts.since !== undefined) {
       const since = opts.since instanceof Date ? opts.since : new Date(opts.since);
-      if (Number.isNaN(since.getTime())) throw new BadInputError(`invalid date ${JSON.stringify(opts.since)}: expected ISO-8601 such as 2026-01-01`);
+      if (Number.isNaN(since.getTime()))
+        throw new BadInputError(
+          `invalid date ${JSON.stringify(opts.since)}: expected ISO-8601 such as 2026-01-01`,
+        );
       q = q.where("ts", ">=", since.toISOString());
     }
     if (opts.model) q = q.where("model", "=", opts.model);
@@ -279,14 +333,29 @@ async function ensureModel(
   opts: { description?: string; tags?: Tags },
   actor = defaultActor(),
 ): Promise<void> {
-  const found = await tx.db.selectFrom("registered_models").select("name").where("name", "=", name).executeTakeFirst();
+  const found = await tx.db
+    .selectFrom("registered_models")
+    .select("name")
+    .where("name", "=", name)
+    .executeTakeFirst();
   if (found) return;
   const now = nowIso();
   await tx.db
     .insertInto("registered_models")
-    .values({ name, description: opts.description ?? null, tags: canonicalJson(opts.tags ?? {}), created_at: now, updated_at: now })
+    .values({
+      name,
+      description: opts.description ?? null,
+      tags: canonicalJson(opts.tags ?? {}),
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
-  await tx.appendAudit({ actor, action: "model.create", model: name, details: { description: opts.description ?? null } });
+  await tx.appendAudit({
+    actor,
+    action: "model.create",
+    model: name,
+    details: { description: opts.description ?? null },
+  });
 }
 
 /** A manifest beside the verified files, unless the model ships its own `manifest.json`. */

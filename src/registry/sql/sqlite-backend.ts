@@ -25,7 +25,9 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
     // WAL + NORMAL is durable against process crashes (kill -9); only a power loss can drop the last commit.
     database.pragma("synchronous = NORMAL");
   } catch (err) {
-    throw new ServiceUnavailableError(`cannot open registry ${uri}: ${(err as Error).message}`, { cause: err });
+    throw new ServiceUnavailableError(`cannot open registry ${uri}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const db = new Kysely<RegistryDatabase>({ dialect: new SqliteDialect({ database }) });
   return {

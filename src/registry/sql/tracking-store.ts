@@ -7,7 +7,15 @@ import { openArtifactStore } from "../artifacts/open-artifact-store.js";
 import { joinKey } from "../artifacts/artifact-store.js";
 import { canonicalJson } from "../audit/canonical-json.js";
 import type { CreateRunInput, MetricInput, SearchRunsInput } from "../registry.js";
-import { isRunStatus, type ArtifactFile, type Experiment, type MetricPoint, type Run, type RunStatus, type Tags } from "../types.js";
+import {
+  isRunStatus,
+  type ArtifactFile,
+  type Experiment,
+  type MetricPoint,
+  type Run,
+  type RunStatus,
+  type Tags,
+} from "../types.js";
 import type { SqlBackend } from "./backend.js";
 import type { RegistryDatabase } from "./database.js";
 import { parseJson } from "./queries.js";
@@ -27,13 +35,26 @@ export class TrackingStore {
 
   async createExperiment(name: string, tags: Tags = {}): Promise<Experiment> {
     if (!name.trim()) throw new BadInputError("an experiment needs a name");
-    const found = await this.db.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirst();
+    const found = await this.db
+      .selectFrom("experiments")
+      .selectAll()
+      .where("name", "=", name)
+      .executeTakeFirst();
     if (found) return toExperiment(found);
     return this.backend.writeTransaction(async (trx) => {
-      const again = await trx.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirst();
+      const again = await trx
+        .selectFrom("experiments")
+        .selectAll()
+        .where("name", "=", name)
+        .executeTakeFirst();
       if (again) return toExperiment(again);
-      await trx.insertInto("experiments").values({ name, created_at: nowIso(), tags: canonicalJson(tags) }).execute();
-      return toExperiment(await trx.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirstOrThrow());
+      await trx
+        .insertInto("experiments")
+        .values({ name, created_at: nowIso(), tags: canonicalJson(tags) })
+        .execute();
+      return toExperiment(
+        await trx.selectFrom("experiments").selectAll().where("name", "=", name).executeTakeFirstOrThrow(),
+      );
     });
   }
 
@@ -69,7 +90,11 @@ export class TrackingStore {
         })
         .execute();
       const tags = Object.entries(input.tags ?? {});
-      if (tags.length) await trx.insertInto("run_tags").values(tags.map(([key, value]) => ({ run_id: id, key, value: String(value) }))).execute();
+      if (tags.length)
+        await trx
+          .insertInto("run_tags")
+          .values(tags.map(([key, value]) => ({ run_id: id, key, value: String(value) })))
+          .execute();
     });
     return this.getRun(id);
   }
@@ -88,23 +113,32 @@ export class TrackingStore {
       await trx
         .insertInto("run_params")
         .values(rows)
-        .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })))
+        .onConflict((oc) =>
+          oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+        )
         .execute();
     });
   }
 
   async logMetrics(runId: string, metrics: MetricInput[] | Record<string, number>): Promise<void> {
     await this.requireRun(runId);
-    const list: MetricInput[] = Array.isArray(metrics) ? metrics : Object.entries(metrics).map(([key, value]) => ({ key, value }));
+    const list: MetricInput[] = Array.isArray(metrics)
+      ? metrics
+      : Object.entries(metrics).map(([key, value]) => ({ key, value }));
     const ts = nowIso();
     const rows = list.map((m) => {
       if (!m.key) throw new BadInputError("a metric needs a key");
-      if (typeof m.value !== "number" || Number.isNaN(m.value)) throw new BadInputError(`metric ${m.key}: value must be a number`);
+      if (typeof m.value !== "number" || Number.isNaN(m.value))
+        throw new BadInputError(`metric ${m.key}: value must be a number`);
       return { run_id: runId, key: m.key, value: m.value, step: m.step ?? 0, ts: m.timestamp ?? ts };
     });
     if (!rows.length) return;
     await this.backend.writeTransaction(async (trx) => {
-      for (let i = 0; i < rows.length; i += 500) await trx.insertInto("run_metrics").values(rows.slice(i, i + 500)).execute();
+      for (let i = 0; i < rows.length; i += 500)
+        await trx
+          .insertInto("run_metrics")
+          .values(rows.slice(i, i + 500))
+          .execute();
     });
   }
 
@@ -129,7 +163,9 @@ export class TrackingStore {
       await trx
         .insertInto("run_tags")
         .values(rows)
-        .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })))
+        .onConflict((oc) =>
+          oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+        )
         .execute();
     });
   }
@@ -143,7 +179,9 @@ export class TrackingStore {
     for (const p of planned) {
       const old = before.get(p.file.path);
       if (old && old.sha256 !== p.file.sha256) {
-        throw new ConflictError(`run ${runId} already has artifact ${p.file.path} with different contents; artifacts cannot be replaced`);
+        throw new ConflictError(
+          `run ${runId} already has artifact ${p.file.path} with different contents; artifacts cannot be replaced`,
+        );
       }
     }
     const fresh = planned.filter((p) => !before.has(p.file.path));
@@ -154,7 +192,11 @@ export class TrackingStore {
         for (let i = 0; i < fresh.length; i += 200) {
           await trx
             .insertInto("run_artifacts")
-            .values(fresh.slice(i, i + 200).map(({ file: f }) => ({ run_id: runId, path: f.path, sha256: f.sha256, size: f.size })))
+            .values(
+              fresh
+                .slice(i, i + 200)
+                .map(({ file: f }) => ({ run_id: runId, path: f.path, sha256: f.sha256, size: f.size })),
+            )
             .execute();
         }
       });
@@ -163,12 +205,18 @@ export class TrackingStore {
   }
 
   async listArtifacts(runId: string): Promise<ArtifactFile[]> {
-    const rows = await this.db.selectFrom("run_artifacts").selectAll().where("run_id", "=", runId).orderBy("path").execute();
+    const rows = await this.db
+      .selectFrom("run_artifacts")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .orderBy("path")
+      .execute();
     return rows.map((r) => ({ path: r.path, sha256: r.sha256, size: Number(r.size) }));
   }
 
   async endRun(runId: string, status: Exclude<RunStatus, "RUNNING"> = "FINISHED"): Promise<Run> {
-    if (!isRunStatus(status) || (status as RunStatus) === "RUNNING") throw new BadInputError(`invalid final run status ${JSON.stringify(status)}`);
+    if (!isRunStatus(status) || (status as RunStatus) === "RUNNING")
+      throw new BadInputError(`invalid final run status ${JSON.stringify(status)}`);
     await this.requireRun(runId);
     await this.backend.writeTransaction(async (trx) => {
       await trx.updateTable("runs").set({ status, end_time: nowIso() }).where("id", "=", runId).execute();
@@ -178,7 +226,8 @@ export class TrackingStore {
 
   async searchRuns(input: SearchRunsInput = {}): Promise<Run[]> {
     let q = this.db.selectFrom("runs").select("id").orderBy("start_time", "desc").orderBy("id", "desc");
-    if (input.experimentId !== undefined) q = q.where("experiment_id", "=", Number((await this.getExperiment(input.experimentId)).id));
+    if (input.experimentId !== undefined)
+      q = q.where("experiment_id", "=", Number((await this.getExperiment(input.experimentId)).id));
     if (input.status) q = q.where("status", "=", input.status);
     for (const [key, value] of Object.entries(input.tags ?? {})) {
       q = q.where((eb) =>
@@ -199,7 +248,15 @@ export class TrackingStore {
       runs = runs.filter((r) => {
         const v = r.metrics[m.key];
         if (v === undefined) return false;
-        return m.op === ">" ? v > m.value : m.op === ">=" ? v >= m.value : m.op === "<" ? v < m.value : m.op === "<=" ? v <= m.value : v === m.value;
+        return m.op === ">"
+          ? v > m.value
+          : m.op === ">="
+            ? v >= m.value
+            : m.op === "<"
+              ? v < m.value
+              : m.op === "<="
+                ? v <= m.value
+                : v === m.value;
       });
     }
     const key = input.orderByMetric;
@@ -222,7 +279,13 @@ export class TrackingStore {
         this.db.selectFrom("runs").selectAll().where("id", "in", chunk).execute(),
         this.db.selectFrom("run_params").selectAll().where("run_id", "in", chunk).execute(),
         this.db.selectFrom("run_tags").selectAll().where("run_id", "in", chunk).execute(),
-        this.db.selectFrom("run_metrics").selectAll().where("run_id", "in", chunk).orderBy("step").orderBy("id").execute(),
+        this.db
+          .selectFrom("run_metrics")
+          .selectAll()
+          .where("run_id", "in", chunk)
+          .orderBy("step")
+          .orderBy("id")
+          .execute(),
       ]);
       const byId = new Map<string, Run>();
       for (const r of runs) {
@@ -253,5 +316,10 @@ export class TrackingStore {
 }
 
 function toExperiment(row: { id: number; name: string; created_at: string; tags: string }): Experiment {
-  return { id: String(row.id), name: row.name, createdAt: row.created_at, tags: parseJson<Tags>(row.tags, {}) };
+  return {
+    id: String(row.id),
+    name: row.name,
+    createdAt: row.created_at,
+    tags: parseJson<Tags>(row.tags, {}),
+  };
 }
