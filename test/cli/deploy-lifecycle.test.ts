@@ -141,7 +141,17 @@ for (const backend of BACKENDS) {
         "1",
       );
       expect(trained).toMatchObject({ version: 1, stage: "Staging" });
-      const v = json("validate", "--model", "fraud", "--version", "1", "--latency-sla-ms", "200");
+      const v = json(
+        "validate",
+        "--model",
+        "fraud",
+        "--version",
+        "1",
+        "--latency-sla-ms",
+        "200",
+        "--events",
+        "labeled.csv",
+      );
       expect(v.passed).toBe(true);
       // The synthetic vectors come from the version's own training histograms.
       expect(v.details.vector_source).toBe("reference.json");
@@ -151,7 +161,12 @@ for (const backend of BACKENDS) {
         scores_in_range: true,
         latency_within_sla: true,
       });
-      expect(v.details).toMatchObject({ n_tested: 100, valid_score_share: 1 });
+      expect(v.details).toMatchObject({
+        n_tested: 5100,
+        n_synthetic: 100,
+        n_caller: 5000,
+        valid_score_share: 1,
+      });
       expect(approve("fraud", 1).status.satisfied).toBe(true);
       const rec = json("promote", "--model", "fraud", "--version", "1", "--by", "alice");
       expect(rec).toMatchObject({
@@ -326,12 +341,17 @@ for (const backend of BACKENDS) {
       expect(nothing.status).toBe(1);
       expect(nothing.stderr).toContain("model fresh has no version in Production: nothing to roll back");
 
+      const archive = lakay("archive", "--model", "fresh", "--by", "oncall", "--reason", "drill");
+      expect(archive.status).toBe(1);
+      expect(archive.stderr).toContain("cannot archive model fresh: it has no version in Production");
+
       const unknown = lakay("validate", "--model", "nope", "--version", "1");
       expect(unknown.status).toBe(2);
       expect(unknown.stderr).toContain("nope");
 
       const history = json("history", "--model", "fresh");
       expect(history.map((r: Record<string, unknown>) => [r.action, r.success])).toEqual([
+        ["archive", false],
         ["rollback", false],
         ["promote", false],
         ["promote", false],
