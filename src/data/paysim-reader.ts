@@ -142,6 +142,7 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
         }
         continue;
       }
+      fastRow.flush(cols, rows);
       // General path: unusual but valid shapes (quotes, negative balances, other names), blank lines, errors.
       // Split the line into fields: one pass over its bytes, recording comma positions.
       let nFields = 0;
@@ -196,6 +197,7 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
       pos = next;
       line++;
     }
+    fastRow.flush(cols, rows);
     opts.onProgress?.(chunk.bytesRead, totalBytes);
     if (done) break;
   }

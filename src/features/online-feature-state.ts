@@ -1,6 +1,6 @@
 import { BadInputError } from "../errors/index.js";
 import { txTypeCode, type TransactionRecord } from "../data/index.js";
-import { computeFeatures, LONG_WINDOW } from "./compute-features.js";
+import { historyFeatures, LONG_WINDOW, rowFeatures } from "./compute-features.js";
 import { CustomerHistory } from "./customer-history.js";
 import { FEATURE_NAMES } from "./names.js";
 
@@ -41,8 +41,7 @@ export class OnlineFeatureState {
   featuresFor(tx: TransactionRecord): Float64Array {
     const out = new Float64Array(FEATURE_NAMES.length);
     const history = this.customers.get(tx.nameOrig) ?? this.empty;
-    computeFeatures(
-      history,
+    rowFeatures(
       tx.step,
       typeCodeOf(tx.type),
       tx.amount,
@@ -52,6 +51,7 @@ export class OnlineFeatureState {
       tx.newbalanceDest,
       out,
     );
+    historyFeatures(history, tx.step, tx.amount, out);
     return out;
   }
 
