@@ -109,6 +109,30 @@ for (const backend of BACKENDS) {
       );
     });
 
+    it("version numbers stay unique and gap-free when processes register at the same time", async () => {
+      const dir = path.join(tmp, "shared-model");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "model.json"), "{}");
+      const jobs = Array.from({ length: 4 }, () =>
+        startWorker({
+          mode: "register",
+          registryUri: db.uri,
+          artifactRoot: path.join(tmp, "artifacts"),
+          model: "numbered",
+          modelDir: dir,
+          count: 5,
+        }),
+      );
+      const results = await Promise.all(jobs.map((j) => j.done));
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
+      const numbers = results
+        .flatMap((r) => JSON.parse(r.stdout.trim()).numbers as number[])
+        .sort((a, b) => a - b);
+      expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect((await reg.listVersions("numbered")).map((v) => v.version)).toEqual(numbers);
+      expect((await reg.verifyAudit()).ok).toBe(true);
+    });
+
     it("kill -9 in the middle of a transition leaves the previous state intact", async () => {
       await registerVersions(reg, "killed", 2, tmp);
       await reg.transitionStage({ name: "killed", version: 1, stage: "Production", actor: "setup" });
