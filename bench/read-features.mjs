@@ -1,5 +1,6 @@
 // Our side of bench/read-features.sh: read a PaySim CSV and build the 11 features, as the
 // training pipeline does, and print one JSON line of timings. Runs the BUILT code (npm run build).
+import { performance } from "node:perf_hooks";
 import { readPaysim } from "../dist/data/index.js";
 import { buildFeatures } from "../dist/features/index.js";
 
