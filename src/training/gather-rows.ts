@@ -1,9 +1,16 @@
 /**
  * Copies the given rows of each column into new dense arrays. The engine trains on whole columns, so
- * a split or a fold is materialised once, one Float64Array per feature.
+ * a split or a fold is materialised once, one Float64Array per feature. `shared` puts them in shared
+ * memory, so prediction workers can read them without a copy.
  */
-export function gatherColumns(columns: readonly ArrayLike<number>[], rows: Uint32Array): Float64Array[] {
-  return columns.map((col) => gather(col, rows, new Float64Array(rows.length)));
+export function gatherColumns(
+  columns: readonly ArrayLike<number>[],
+  rows: Uint32Array,
+  opts: { shared?: boolean } = {},
+): Float64Array[] {
+  const alloc = () =>
+    opts.shared ? new Float64Array(new SharedArrayBuffer(rows.length * 8)) : new Float64Array(rows.length);
+  return columns.map((col) => gather(col, rows, alloc()));
 }
 
 /** `out[k] = col[rows[k]]`. */

@@ -13,6 +13,7 @@ import { evaluateOnTest, type TestEvaluation } from "./evaluate-model.js";
 import { gather, gatherColumns } from "./gather-rows.js";
 import { gridSearchCv, type GridSearchResult } from "./grid-search.js";
 import { loadTrainingData } from "./load-training-data.js";
+import { predictParallel } from "./parallel-predict.js";
 import { buildReferenceProfile } from "./reference-profile.js";
 import { stratifiedSplit } from "./stratified-split.js";
 import {
@@ -162,9 +163,9 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
     trainColumns.length = 0; // let the training copy go before evaluation allocates
 
     progress({ phase: "evaluate" });
-    const testColumns = gatherColumns(features.columns, split.test);
+    const testColumns = gatherColumns(features.columns, split.test, { shared: true });
     const testLabels = gather(labels, split.test, new Uint8Array(split.test.length));
-    const scores = booster.compile().predictBatch(testColumns, split.test.length);
+    const scores = await predictParallel(booster, testColumns, split.test.length, threads);
     const evaluation = evaluateOnTest({
       tx,
       testRows: split.test,
