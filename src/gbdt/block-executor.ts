@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { binBlock, boostBlock, partitionBlock, type HistogramKernel } from "./kernels.js";
+import { binBlock, boostBlock, leafBlock, partitionBlock, type HistogramKernel } from "./kernels.js";
 import {
   makeViews,
   runTasks,
@@ -21,6 +21,7 @@ const { parentPort } = require("node:worker_threads");
 const binBlock = ${binBlock.toString()};
 const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
+const leafBlock = ${leafBlock.toString()};
 const makeViews = ${makeViews.toString()};
 const runTasks = ${runTasks.toString()};
 let buffers, views, kernels;
@@ -28,7 +29,7 @@ parentPort.on("message", (msg) => {
   if (msg.type === "init") {
     buffers = msg.buffers;
     views = makeViews(buffers);
-    kernels = { binBlock, boostBlock, partitionBlock, histogramBlock: new Function(msg.histogramSource)() };
+    kernels = { binBlock, boostBlock, partitionBlock, leafBlock, histogramBlock: new Function(msg.histogramSource)() };
     return;
   }
   if (msg.type === "buffers") {
@@ -66,6 +67,7 @@ export class BlockExecutor {
       binBlock,
       boostBlock,
       partitionBlock,
+      leafBlock,
       histogramBlock: new Function(histogramSource)() as HistogramKernel,
     };
     const source = workerSource();

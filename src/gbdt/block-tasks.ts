@@ -1,7 +1,7 @@
-import { binBlock, boostBlock, partitionBlock, type HistogramKernel } from "./kernels.js";
+import { binBlock, boostBlock, leafBlock, partitionBlock, type HistogramKernel } from "./kernels.js";
 
 /** The phases of a boosting round that run as blocks of rows on every thread. */
-export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3 } as const;
+export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4 } as const;
 
 /** Integers per entry in the task table (start, end, then phase-specific fields). */
 export const TASK_WIDTH = 6;
@@ -20,7 +20,9 @@ export interface SharedBuffers {
   col: SharedArrayBuffer;
   cuts: SharedArrayBuffer;
   missingCodes: SharedArrayBuffer;
-  tree: SharedArrayBuffer;
+  treeNodes: SharedArrayBuffer;
+  treeLeaf: SharedArrayBuffer;
+  inSample: SharedArrayBuffer;
   tasks: SharedArrayBuffer;
   results: SharedArrayBuffer;
   partial: SharedArrayBuffer;
@@ -29,7 +31,7 @@ export interface SharedBuffers {
 
 export interface SharedViews {
   bins: Uint8Array | Uint16Array;
-  gh: Float64Array;
+  gh: Float32Array;
   margin: Float64Array;
   labels: Float32Array;
   weights: Float32Array | null;
@@ -39,7 +41,9 @@ export interface SharedViews {
   col: Float32Array;
   cuts: Float32Array;
   missingCodes: Int32Array;
-  tree: Float64Array;
+  treeNodes: Int32Array;
+  treeLeaf: Float64Array;
+  inSample: Uint8Array;
   tasks: Int32Array;
   results: Int32Array;
   partial: Float64Array;
@@ -64,6 +68,7 @@ export interface Kernels {
   binBlock: typeof binBlock;
   boostBlock: typeof boostBlock;
   partitionBlock: typeof partitionBlock;
+  leafBlock: typeof leafBlock;
   histogramBlock: HistogramKernel;
 }
 
@@ -71,7 +76,7 @@ export interface Kernels {
 export function makeViews(b: SharedBuffers): SharedViews {
   return {
     bins: b.wideBins ? new Uint16Array(b.bins) : new Uint8Array(b.bins),
-    gh: new Float64Array(b.gh),
+    gh: new Float32Array(b.gh),
     margin: new Float64Array(b.margin),
     labels: new Float32Array(b.labels),
     weights: b.weights ? new Float32Array(b.weights) : null,
@@ -81,7 +86,9 @@ export function makeViews(b: SharedBuffers): SharedViews {
     col: new Float32Array(b.col),
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
-    tree: new Float64Array(b.tree),
+    treeNodes: new Int32Array(b.treeNodes),
+    treeLeaf: new Float64Array(b.treeLeaf),
+    inSample: new Uint8Array(b.inSample),
     tasks: new Int32Array(b.tasks),
     results: new Int32Array(b.results),
     partial: new Float64Array(b.partial),
@@ -113,7 +120,10 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         v.bins,
         a.nFeatures,
         v.missingCodes,
-        a.hasTree ? v.tree : null,
+        a.hasTree,
+        v.treeNodes,
+        v.treeLeaf,
+        v.inSample,
         a.scalePosWeight,
         a.subsample,
         a.seed,
@@ -135,6 +145,8 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         tt[o + 4],
         tt[o + 5],
       );
+    } else if (phase === 4) {
+      k.leafBlock(v.rows, tt[o], tt[o + 1], v.margin, v.treeLeaf[tt[o + 2]]);
     } else {
       const base = tt[o + 2] * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);

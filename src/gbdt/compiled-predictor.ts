@@ -6,17 +6,18 @@ const BLOCK_ROWS = 128;
 
 /**
  * The ensemble compiled into one packed program: every tree renumbered breadth-first so a node's
- * two children sit side by side (`right = left + 1`), then all trees laid end to end in four
- * typed arrays. Measured on this project's machines, this flat form beats generated
+ * two children sit side by side (`right = left + 1`), then all trees laid end to end in one
+ * buffer of 16-byte nodes (feature, left child, float32 threshold, missing-goes-right), so a
+ * visit touches one cache line. Measured on this project's machines, this flat form beats generated
  * straight-line code, which V8 refuses to optimise once an ensemble grows past a few trees per
  * function (see docs/gbdt.md); it is still "compiled" in treelite's sense: the model becomes a
  * specialised program, not a tree of objects walked by a general interpreter.
  */
 export class CompiledPredictor implements Predictor {
-  private readonly feature: Int32Array;
-  private readonly threshold: Float32Array;
-  private readonly child: Int32Array;
-  private readonly missingGoesRight: Uint8Array;
+  /** Node k: [4k] feature (-1 = leaf), [4k+1] left child, [4k+3] missing goes right. */
+  private readonly ints: Int32Array;
+  /** Node k: [4k+2] threshold, or the leaf value. Same buffer as `ints`. */
+  private readonly floats: Float32Array;
   private readonly roots: Int32Array;
   private readonly margin0: number;
   private readonly row32: Float32Array;
@@ -29,10 +30,9 @@ export class CompiledPredictor implements Predictor {
     baseScore: number,
   ) {
     const total = trees.reduce((s, t) => s + t.leftChildren.length, 0);
-    this.feature = new Int32Array(total);
-    this.threshold = new Float32Array(total);
-    this.child = new Int32Array(total);
-    this.missingGoesRight = new Uint8Array(total);
+    const buffer = new ArrayBuffer(total * 16);
+    this.ints = new Int32Array(buffer);
+    this.floats = new Float32Array(buffer);
     this.roots = new Int32Array(trees.length);
     let next = 0;
     trees.forEach((t, i) => {
@@ -53,15 +53,15 @@ export class CompiledPredictor implements Predictor {
       const node = queue[q];
       const slot = slotOf.get(node)!;
       const left = t.leftChildren[node];
+      const o = slot * 4;
+      this.floats[o + 2] = t.splitConditions[node];
       if (left === -1) {
-        this.feature[slot] = -1;
-        this.threshold[slot] = t.splitConditions[node];
+        this.ints[o] = -1;
         continue;
       }
-      this.feature[slot] = t.splitIndices[node];
-      this.threshold[slot] = t.splitConditions[node];
-      this.missingGoesRight[slot] = t.defaultLeft[node] ? 0 : 1;
-      this.child[slot] = free;
+      this.ints[o] = t.splitIndices[node];
+      this.ints[o + 1] = free;
+      this.ints[o + 3] = t.defaultLeft[node] ? 0 : 1;
       slotOf.set(left, free);
       slotOf.set(t.rightChildren[node], free + 1);
       queue.push(left, t.rightChildren[node]);
@@ -73,18 +73,19 @@ export class CompiledPredictor implements Predictor {
   predictMargin(values: ArrayLike<number>): number {
     const x = this.row32;
     for (let f = 0; f < x.length; f++) x[f] = values[f];
-    const { feature, threshold, child, missingGoesRight, roots } = this;
+    const { ints, floats, roots } = this;
     let acc = this.margin0;
     for (let t = 0; t < roots.length; t++) {
-      let n = roots[t];
-      let f = feature[n];
+      let o = roots[t] << 2;
+      let f = ints[o];
       while (f >= 0) {
         const v = x[f];
+        const th = floats[o + 2];
         // NaN fails both tests below, so it takes the node's learned default branch.
-        n = child[n] + (v < threshold[n] ? 0 : v >= threshold[n] ? 1 : missingGoesRight[n]);
-        f = feature[n];
+        o = (ints[o + 1] + (v < th ? 0 : v >= th ? 1 : ints[o + 3])) << 2;
+        f = ints[o];
       }
-      acc = Math.fround(acc + threshold[n]);
+      acc = Math.fround(acc + floats[o + 2]);
     }
     return acc;
   }
@@ -101,7 +102,7 @@ export class CompiledPredictor implements Predictor {
   ): Float64Array {
     const nf = this.featureNames.length;
     if (columns.length !== nf) throw new RangeError(`expected ${nf} feature columns, got ${columns.length}`);
-    const { feature, threshold, child, missingGoesRight, roots, block, acc } = this;
+    const { ints, floats, roots, block, acc } = this;
     for (let b0 = 0; b0 < nRows; b0 += BLOCK_ROWS) {
       const m = Math.min(BLOCK_ROWS, nRows - b0);
       for (let f = 0; f < nf; f++) {
@@ -110,17 +111,18 @@ export class CompiledPredictor implements Predictor {
       }
       acc.fill(this.margin0);
       for (let t = 0; t < roots.length; t++) {
-        const root = roots[t];
+        const root = roots[t] << 2;
         for (let r = 0; r < m; r++) {
           const base = r * nf;
-          let n = root;
-          let f = feature[n];
+          let o = root;
+          let f = ints[o];
           while (f >= 0) {
             const v = block[base + f];
-            n = child[n] + (v < threshold[n] ? 0 : v >= threshold[n] ? 1 : missingGoesRight[n]);
-            f = feature[n];
+            const th = floats[o + 2];
+            o = (ints[o + 1] + (v < th ? 0 : v >= th ? 1 : ints[o + 3])) << 2;
+            f = ints[o];
           }
-          acc[r] += threshold[n]; // Float32Array store: float32 accumulation, as XGBoost does
+          acc[r] += floats[o + 2]; // Float32Array store: float32 accumulation, as XGBoost does
         }
       }
       if (opts.margin) for (let r = 0; r < m; r++) out[b0 + r] = acc[r];

@@ -40,13 +40,14 @@ export function binBlock(
 }
 
 /**
- * One boosting step for rows [start, end): add the previous tree's leaf to each margin (walking
- * the tree on binned values), recompute logistic gradient and hessian, and draw the row
- * subsample from a generator seeded by (seed, round, block). Sampled row ids are written to
- * `sampled[start..]`; returns how many.
+ * One boosting step for rows [start, end): bring each margin up to date with the previous tree,
+ * recompute the logistic gradient and hessian, and draw the row subsample from a generator seeded
+ * by (seed, round, block). Rows sampled last round already got their leaf value from their leaf's
+ * row segment (`leafBlock`); only the others walk the tree, on binned values. Sampled row ids are
+ * written to `sampled[start..]` and flagged in `inSample`; returns how many.
  *
- * Tree layout in `tree` (Float64Array, 5 values a node): feature (-1 = leaf), split bin,
- * default-left, left child, leaf value; the right child is left + 1.
+ * Tree layout in `treeNodes` (4 ints a node): feature (-1 = leaf), split bin, default-left, left
+ * child (the right child is left + 1); leaf values in `treeLeaf`.
  */
 export function boostBlock(
   start: number,
@@ -54,11 +55,14 @@ export function boostBlock(
   margin: Float64Array,
   labels: Float32Array,
   weights: Float32Array | null,
-  gh: Float64Array,
+  gh: Float32Array,
   bins: Uint8Array | Uint16Array,
   nFeatures: number,
   missingCodes: Int32Array,
-  tree: Float64Array | null,
+  hasTree: boolean,
+  treeNodes: Int32Array,
+  treeLeaf: Float64Array,
+  inSample: Uint8Array,
   scalePosWeight: number,
   subsample: number,
   seed: number,
@@ -88,18 +92,18 @@ export function boostBlock(
   let count = start;
   for (let i = start; i < end; i++) {
     let m = margin[i];
-    if (tree !== null) {
+    if (hasTree && inSample[i] === 0) {
       let n = 0;
-      let f = tree[0];
+      let f = treeNodes[0];
       const base = i * nFeatures;
       while (f >= 0) {
-        const o = n * 5;
+        const o = n << 2;
         const code = bins[base + f];
-        const goLeft = code === missingCodes[f] ? tree[o + 2] === 1 : code <= tree[o + 1];
-        n = tree[o + 3] + (goLeft ? 0 : 1);
-        f = tree[n * 5];
+        const goLeft = code === missingCodes[f] ? treeNodes[o + 2] === 1 : code <= treeNodes[o + 1];
+        n = treeNodes[o + 3] + (goLeft ? 0 : 1);
+        f = treeNodes[n << 2];
       }
-      m += tree[n * 5 + 4];
+      m += treeLeaf[n];
       margin[i] = m;
     }
     const p = 1 / (1 + Math.exp(-m));
@@ -107,8 +111,10 @@ export function boostBlock(
     let w = y > 0.5 ? scalePosWeight : 1;
     if (weights !== null) w *= weights[i];
     const h = p * (1 - p);
+    // float32 gradient pairs, as XGBoost keeps them: half the bytes on every random access.
     gh[2 * i] = (p - y) * w;
     gh[2 * i + 1] = (h > 1e-16 ? h : 1e-16) * w;
+    let take = 1;
     if (subsample < 1) {
       const t = (((ra + rb) | 0) + rd) | 0;
       rd = (rd + 1) | 0;
@@ -116,10 +122,23 @@ export function boostBlock(
       rb = (rc + (rc << 3)) | 0;
       rc = (rc << 21) | (rc >>> 11);
       rc = (rc + t) | 0;
-      if ((t >>> 0) / 4294967296 < subsample) sampled[count++] = i;
-    } else sampled[count++] = i;
+      take = (t >>> 0) / 4294967296 < subsample ? 1 : 0;
+    }
+    inSample[i] = take;
+    if (take === 1) sampled[count++] = i;
   }
   return count - start;
+}
+
+/** Adds a leaf's value to the margins of the rows in its segment rows[start, end). */
+export function leafBlock(
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  margin: Float64Array,
+  value: number,
+): void {
+  for (let k = start; k < end; k++) margin[rows[k]] += value;
 }
 
 /**
@@ -178,7 +197,7 @@ export type HistogramKernel = (
   start: number,
   end: number,
   bins: Uint8Array | Uint16Array,
-  gh: Float64Array,
+  gh: Float32Array,
   out: Float64Array,
   outBase: number,
 ) => void;

@@ -67,10 +67,11 @@ export async function trainBooster(
   if (opts.evalSet) checkEvalSet(opts.evalSet, nf);
 
   const wideBins = p.max_bin > 256;
+  const maxNodes = Math.min(2 ** (p.max_depth + 1), 2 * n + 1);
   const buffers: SharedBuffers = {
     bins: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
     wideBins,
-    gh: new SharedArrayBuffer(n * 16),
+    gh: new SharedArrayBuffer(n * 8),
     margin: new SharedArrayBuffer(n * 8),
     labels: new SharedArrayBuffer(n * 4),
     weights: data.weights ? new SharedArrayBuffer(n * 4) : null,
@@ -80,7 +81,9 @@ export async function trainBooster(
     col: new SharedArrayBuffer(n * 4),
     cuts: new SharedArrayBuffer((p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
-    tree: new SharedArrayBuffer(Math.min(2 ** (p.max_depth + 1), 2 * n + 1) * 5 * 8),
+    treeNodes: new SharedArrayBuffer(maxNodes * 4 * 4),
+    treeLeaf: new SharedArrayBuffer(maxNodes * 8),
+    inSample: new SharedArrayBuffer(n),
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
     partial: new SharedArrayBuffer(8),
@@ -128,7 +131,8 @@ export async function trainBooster(
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
       const grown = await grower.grow(nSampled, features);
       trees.push(grown.tree);
-      packBinnedTree(grown.tree, grown.splitBins, exec.views.tree);
+      packBinnedTree(grown.tree, grown.splitBins, exec.views.treeNodes, exec.views.treeLeaf);
+      await addLeafValues(exec, grown.leafSegments, baseArgs);
       hasTree = true;
 
       let metric: RoundInfo["metric"];
@@ -270,17 +274,43 @@ function gatherSampledRows(exec: BlockExecutor, n: number, nBlocks: number): num
   return dst;
 }
 
-/** Tree in the 5-doubles-a-node form the boost kernel walks on binned values. */
-function packBinnedTree(t: RegressionTree, splitBins: Int32Array, out: Float64Array): void {
+/** Tree in the 4-ints-a-node form the boost kernel walks on binned values. */
+function packBinnedTree(
+  t: RegressionTree,
+  splitBins: Int32Array,
+  nodes: Int32Array,
+  leaf: Float64Array,
+): void {
   for (let i = 0; i < t.leftChildren.length; i++) {
-    const o = i * 5;
-    const leaf = t.leftChildren[i] === -1;
-    out[o] = leaf ? -1 : t.splitIndices[i];
-    out[o + 1] = splitBins[i];
-    out[o + 2] = t.defaultLeft[i];
-    out[o + 3] = t.leftChildren[i];
-    out[o + 4] = leaf ? t.splitConditions[i] : 0;
+    const o = i * 4;
+    const isLeaf = t.leftChildren[i] === -1;
+    nodes[o] = isLeaf ? -1 : t.splitIndices[i];
+    nodes[o + 1] = splitBins[i];
+    nodes[o + 2] = t.defaultLeft[i];
+    nodes[o + 3] = t.leftChildren[i];
+    leaf[i] = isLeaf ? t.splitConditions[i] : 0;
   }
+}
+
+/** Sampled rows get their new leaf's value through their leaf's row segment, in parallel blocks. */
+async function addLeafValues(
+  exec: BlockExecutor,
+  segments: [number, number, number][],
+  baseArgs: PhaseArgs,
+): Promise<void> {
+  let nTasks = 0;
+  for (const [s, e] of segments) nTasks += Math.ceil((e - s) / BLOCK_ROWS);
+  exec.ensureTasks(nTasks, 0);
+  const tt = exec.views.tasks;
+  let t = 0;
+  for (const [s, e, node] of segments) {
+    for (let b = s; b < e; b += BLOCK_ROWS, t++) {
+      tt[t * TASK_WIDTH] = b;
+      tt[t * TASK_WIDTH + 1] = Math.min(e, b + BLOCK_ROWS);
+      tt[t * TASK_WIDTH + 2] = node;
+    }
+  }
+  await exec.run(PHASE.leaf, { ...baseArgs, nTasks });
 }
 
 /** Eval-set margins kept up to date tree by tree, and the best round so far. */

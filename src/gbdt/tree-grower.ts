@@ -29,10 +29,12 @@ interface LevelNode {
   h: number;
 }
 
-/** A grown tree plus the split bins the training kernels walk it by. */
+/** A grown tree plus what training needs next: split bins, and each leaf's row segment. */
 export interface GrownTree {
   tree: RegressionTree;
   splitBins: Int32Array;
+  /** [start, end, leaf node id] for every leaf, over `rows`. */
+  leafSegments: [number, number, number][];
 }
 
 /**
@@ -66,12 +68,17 @@ export class TreeGrower {
     const rootId = builder.addNode(-1, this.leafValue(g, h), h);
     splitBins.push(0);
     let level: LevelNode[] = [{ id: rootId, start: 0, end: nRows, hist: rootHist, g, h }];
+    const leafSegments: [number, number, number][] = [];
 
     for (let depth = 0; depth < p.max_depth && level.length > 0; depth++) {
       const splits = level.map((n) =>
         n.hist ? findBestSplit(n.hist, n.g, n.h, features, layout.offsets, layout.nBins, p) : null,
       );
       const splitting = level.filter((_, i) => splits[i] !== null);
+      level.forEach((n, i) => {
+        if (splits[i] === null) leafSegments.push([n.start, n.end, n.id]);
+      });
+      level = [];
       if (splitting.length === 0) break;
       const chosen = splits.filter((s): s is SplitCandidate => s !== null);
       const leftCounts = await this.partition(splitting, chosen);
@@ -117,7 +124,8 @@ export class TreeGrower {
       }
       level = next;
     }
-    return { tree: builder.finish(), splitBins: Int32Array.from(splitBins) };
+    for (const n of level) leafSegments.push([n.start, n.end, n.id]);
+    return { tree: builder.finish(), splitBins: Int32Array.from(splitBins), leafSegments };
   }
 
   /** Leaf value as XGBoost computes it: zero below min_child_weight, scaled by the learning rate. */

@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+"""XGBoost side of bench/gbdt-predict.mjs: single-row `inplace_predict` latency (p50/p99) and
+batch throughput on N threads, on the same model and rows; writes its batch predictions.
+
+usage: gbdt-predict-xgb.py MODEL FEATURES.csv PRED_OUT [--threads 2] [--single 20000]
+"""
+import argparse
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+ap = argparse.ArgumentParser()
+ap.add_argument("model")
+ap.add_argument("features")
+ap.add_argument("out")
+ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--single", type=int, default=20000)
+a = ap.parse_args()
+
+booster = xgb.Booster(model_file=a.model)
+booster.set_param({"nthread": a.threads})
+X = np.ascontiguousarray(pd.read_csv(a.features)[booster.feature_names].to_numpy(dtype=np.float32))
+for i in range(200):
+    booster.inplace_predict(X[i : i + 1])
+lat = []
+for i in range(a.single):
+    r = X[i % len(X) : i % len(X) + 1]
+    t0 = time.perf_counter_ns()
+    booster.inplace_predict(r)
+    lat.append(time.perf_counter_ns() - t0)
+lat = np.array(lat) / 1000.0
+t0 = time.perf_counter()
+p = booster.inplace_predict(X)
+batch_s = time.perf_counter() - t0
+np.savetxt(a.out, p, fmt="%.9g")
+print(json.dumps({
+    "single_p50_us": round(float(np.percentile(lat, 50)), 2), "single_p99_us": round(float(np.percentile(lat, 99)), 2),
+    "batch_rows_per_s": round(len(X) / batch_s), "rows": len(X), "threads": a.threads,
+}))

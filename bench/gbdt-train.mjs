@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Side-by-side training benchmark: XGBoost 1.7 `hist` (Debian's /usr/bin/python3) and
+// `lakay gbdt train` on the SAME feature CSV, the SAME stratified 80/20 split and the training
+// YAML's hyperparameters. Both report training seconds only (CSV load excluded); peak RSS of each
+// whole process comes from /usr/bin/time. Prints one JSON document; the ratio is what to quote.
+//
+// usage: node bench/gbdt-train.mjs [--features /work/bench-data/features-1m.csv] [--threads 2]
+//        [--trees 200] [--work /tmp/gbdt-bench] [--label isFraud]
+// Needs `npm run build` first.
+/* global URL */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { readFeatureCsv, writeFeatureCsv } from "../dist/data/index.js";
+import { aucPr, Booster } from "../dist/gbdt/index.js";
+import { stratifiedSplit } from "../dist/training/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { values: a } = parseArgs({
+  options: {
+    features: { type: "string", default: "/work/bench-data/features-1m.csv" },
+    threads: { type: "string", default: "2" },
+    trees: { type: "string", default: "200" },
+    work: { type: "string", default: "/tmp/gbdt-bench" },
+    label: { type: "string", default: "isFraud" },
+  },
+});
+mkdirSync(a.work, { recursive: true });
+const stem = basename(a.features, ".csv");
+const trainCsv = join(a.work, `${stem}.train.csv`);
+const testCsv = join(a.work, `${stem}.test.csv`);
+
+if (!existsSync(trainCsv) || !existsSync(testCsv)) {
+  const csv = await readFeatureCsv(a.features);
+  const y = csv.columns[csv.names.indexOf(a.label)];
+  const split = stratifiedSplit(y, 0.2, 42);
+  for (const [rows, out] of [
+    [split.train, trainCsv],
+    [split.test, testCsv],
+  ]) {
+    await writeFeatureCsv(
+      out,
+      csv.names,
+      csv.columns.map((c) => Float64Array.from(rows, (i) => c[i])),
+      rows.length,
+    );
+  }
+}
+
+/** Runs a command under /usr/bin/time; returns its stdout and peak RSS in MB. */
+function timed(cmd, args) {
+  const rssFile = join(a.work, "rss.txt");
+  const stdout = execFileSync("/usr/bin/time", ["-f", "%M", "-o", rssFile, cmd, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return {
+    stdout,
+    peakRssMb: Math.round(Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) / 1024),
+  };
+}
+
+const load = [loadavg()[0]];
+const xgbModel = join(a.work, `${stem}.xgb.json`);
+const x = timed("/usr/bin/python3", [
+  join(root, "bench/gbdt-train-xgb.py"),
+  trainCsv,
+  testCsv,
+  a.label,
+  xgbModel,
+  "--threads",
+  a.threads,
+  "--trees",
+  a.trees,
+]);
+const xgb = JSON.parse(x.stdout.trim().split("\n").pop());
+load.push(loadavg()[0]);
+
+const params = join(a.work, "params.yaml");
+writeFileSync(
+  params,
+  `n_estimators: ${a.trees}\nmax_depth: 8\nlearning_rate: 0.05\nsubsample: 0.8\ncolsample_bytree: 0.8\nmin_child_weight: 5\nscale_pos_weight: auto\nseed: 42\n`,
+);
+const ourModel = join(a.work, `${stem}.lakay.json`);
+const o = timed(process.execPath, [
+  join(root, "dist/cli/main.js"),
+  "gbdt",
+  "train",
+  "--features",
+  trainCsv,
+  "--label",
+  a.label,
+  "--config",
+  params,
+  "--eval-fraction",
+  "0",
+  "--threads",
+  a.threads,
+  "--out",
+  ourModel,
+  "--json",
+]);
+const ours = JSON.parse(o.stdout);
+load.push(loadavg()[0]);
+
+const test = await readFeatureCsv(testCsv);
+const booster = Booster.fromXgboostJson(readFileSync(ourModel, "utf8"));
+const cols = booster.featureNames.map((n) => test.columns[test.names.indexOf(n)]);
+const oursAucPr = aucPr(
+  test.columns[test.names.indexOf(a.label)],
+  booster.compile().predictBatch(cols, test.rows),
+);
+
+console.log(
+  JSON.stringify(
+    {
+      features: a.features,
+      rows_train: ours.rows_train,
+      threads: Number(a.threads),
+      trees: Number(a.trees),
+      xgboost: { version: xgb.engine, train_s: xgb.train_s, auc_pr: xgb.auc_pr, peak_rss_mb: x.peakRssMb },
+      lakay: { train_s: ours.train_s, auc_pr: Number(oursAucPr.toFixed(5)), peak_rss_mb: o.peakRssMb },
+      train_time_ratio: Number((ours.train_s / xgb.train_s).toFixed(3)),
+      auc_pr_diff: Number((oursAucPr - xgb.auc_pr).toFixed(5)),
+      load_avg_1m: load.map((l) => Number(l.toFixed(2))),
+    },
+    null,
+    2,
+  ),
+);
