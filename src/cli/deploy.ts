@@ -4,6 +4,7 @@ import {
   archiveProduction,
   CHANGE_KINDS,
   DEFAULT_LATENCY_SLA_MS,
+  approvalStatus,
   deploymentHistory,
   deploymentRecordOf,
   loadApprovalPolicy,
@@ -12,6 +13,8 @@ import {
   rollback,
   runBacktest,
   validateModel,
+  type Approval,
+  type ApprovalEvaluation,
   type BacktestReport,
   type DeploymentRecord,
   type StoredValidation,
@@ -109,6 +112,50 @@ function validationJson(v: StoredValidation) {
   };
 }
 
+function backtestJson(r: BacktestReport) {
+  return {
+    id: r.id,
+    timestamp: r.timestamp,
+    model: r.model,
+    candidate_version: r.candidateVersion,
+    current_version: r.currentVersion,
+    dataset: r.dataset,
+    threshold: r.threshold,
+    passed: r.comparison.passed,
+    compared: r.comparison.compared,
+    summary: r.comparison.summary,
+    rows: r.comparison.rows,
+    artifact: r.artifact,
+  };
+}
+
+function approvalJson(a: Approval) {
+  return {
+    id: a.id,
+    model: a.model,
+    version: a.version,
+    role: a.role,
+    approver: a.approver,
+    decision: a.decision,
+    note: a.note,
+    change_kind: a.changeKind,
+    artifact_digest: a.artifactDigest,
+    created_at: a.createdAt,
+  };
+}
+
+function statusJson(e: ApprovalEvaluation) {
+  return {
+    satisfied: e.satisfied,
+    change_kind: e.changeKind,
+    required_roles: e.requiredRoles,
+    filled_by: e.filledBy,
+    missing_roles: e.missingRoles,
+    rejections: e.rejections,
+    reasons: e.reasons,
+  };
+}
+
 function printValidation(v: StoredValidation): void {
   const d = v.report.details;
   const ms = (x: number | null) => (x === null ? "-" : x.toFixed(3));
@@ -176,7 +223,7 @@ async function printingRefusal<T>(opts: CommonOptions, fn: () => Promise<T>): Pr
   }
 }
 
-/** `lakay validate|backtest|approve|promote|rollback|archive|history`: the deployment pipeline. */
+/** `lakay validate|backtest|approve|approvals|promote|rollback|archive|history`: the deployment pipeline. */
 export function registerDeployCommands(program: Command): void {
   addRegistryOptions(
     program
@@ -272,7 +319,7 @@ export function registerDeployCommands(program: Command): void {
               actor: opts.by || defaultActor(),
             }),
           );
-          emit(opts, report, () => printBacktest(report));
+          emit(opts, backtestJson(report), () => printBacktest(report));
           if (report.comparison.compared && !report.comparison.passed) {
             throw new ValidationFailedError(
               `model ${opts.model} version ${opts.candidate} fails the backtest against version ${report.currentVersion}: ${report.comparison.summary}`,
@@ -336,43 +383,91 @@ export function registerDeployCommands(program: Command): void {
             }),
           );
           const a = out.approval;
-          emit(
-            opts,
-            {
-              approval: {
-                id: a.id,
-                model: a.model,
-                version: a.version,
-                role: a.role,
-                approver: a.approver,
-                decision: a.decision,
-                note: a.note,
-                change_kind: a.changeKind,
-                artifact_digest: a.artifactDigest,
-                created_at: a.createdAt,
-              },
-              status: {
-                satisfied: out.evaluation.satisfied,
-                required_roles: out.evaluation.requiredRoles,
-                filled_by: out.evaluation.filledBy,
-                missing_roles: out.evaluation.missingRoles,
-                reasons: out.evaluation.reasons,
-              },
-            },
-            () => {
-              const verb = a.decision === "approve" ? "Approved" : "Rejected";
-              process.stdout.write(
-                `${verb}: model ${a.model} version ${a.version} by ${a.approver} as ${a.role} (${a.changeKind})\n`,
-              );
-              process.stdout.write(
-                out.evaluation.satisfied
-                  ? `All required approvals are in: ${Object.entries(out.evaluation.filledBy)
-                      .map(([r, p]) => `${r}=${p}`)
-                      .join(", ")}\n`
-                  : `Still needed: ${out.evaluation.reasons.join("; ")}\n`,
-              );
-            },
+          emit(opts, { approval: approvalJson(a), status: statusJson(out.evaluation) }, () => {
+            const verb = a.decision === "approve" ? "Approved" : "Rejected";
+            process.stdout.write(
+              `${verb}: model ${a.model} version ${a.version} by ${a.approver} as ${a.role} (${a.changeKind})\n`,
+            );
+            process.stdout.write(
+              out.evaluation.satisfied
+                ? `All required approvals are in: ${Object.entries(out.evaluation.filledBy)
+                    .map(([r, p]) => `${r}=${p}`)
+                    .join(", ")}\n`
+                : `Still needed: ${out.evaluation.reasons.join("; ")}\n`,
+            );
+          });
+        },
+      ),
+    );
+
+  addRegistryOptions(
+    program
+      .command("approvals")
+      .description(
+        "show the approvals and rejections on record for a version, and what the policy still needs",
+      )
+      .requiredOption("--model <name>", "registered model name")
+      .requiredOption("--version <n>", "model version", parseVersionNumber)
+      .option("--promoter <who>", "check as if this person were promoting (they cannot be the only approver)")
+      .addOption(changeOption())
+      .option(
+        "--policy <file>",
+        "approval policy YAML (default LAKAY_APPROVAL_POLICY, <LAKAY_HOME>/approval-policy.yaml, built-in)",
+      )
+      .option("--json", "print the decisions and the status as JSON"),
+  )
+    .addHelpText(
+      "after",
+      "\nExample:\n  lakay approvals --model fraud-detector --version 3 --promoter alice\n",
+    )
+    .action(
+      action(
+        async (
+          opts: CommonOptions & {
+            model: string;
+            version: number;
+            promoter?: string;
+            change: string;
+            policy?: string;
+          },
+        ) => {
+          const policy = loadApprovalPolicy(opts.policy);
+          const status = await withRegistry(opts, (reg) =>
+            approvalStatus(reg, {
+              model: opts.model,
+              version: opts.version,
+              promoter: opts.promoter,
+              changeKind: opts.change,
+              policy,
+            }),
           );
+          emit(opts, { approvals: status.approvals.map(approvalJson), status: statusJson(status) }, () => {
+            process.stdout.write(
+              `Approvals of model ${opts.model} version ${opts.version} for ${status.changeKind} (policy ${policy.source}):\n\n`,
+            );
+            process.stdout.write(
+              status.approvals.length
+                ? table(
+                    ["id", "when", "role", "by", "decision", "note"],
+                    status.approvals.map((a) => [
+                      a.id,
+                      a.createdAt,
+                      a.role,
+                      a.approver,
+                      a.decision,
+                      a.note ?? "",
+                    ]),
+                  ) + "\n\n"
+                : "none recorded\n\n",
+            );
+            process.stdout.write(
+              status.satisfied
+                ? `Ready: ${Object.entries(status.filledBy)
+                    .map(([r, p]) => `${r}=${p}`)
+                    .join(", ")}\n`
+                : `Not ready: ${status.reasons.join("; ")}\n`,
+            );
+          });
         },
       ),
     );

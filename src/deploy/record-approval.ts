@@ -120,29 +120,36 @@ export async function recordApproval(
   return { approval: outcome.approval, evaluation: outcome.evaluation };
 }
 
-/** Where a version stands against the policy, without recording anything. */
+/** Where a version stands against the policy, and every decision on record; records nothing. */
 export async function approvalStatus(
   registry: Registry,
   opts: {
     model: string;
     version: number;
-    changeKind?: ChangeKind;
+    changeKind?: ChangeKind | string;
     promoter?: string;
     policy?: ApprovalPolicy;
   },
-): Promise<ApprovalEvaluation> {
+): Promise<ApprovalEvaluation & { approvals: Approval[] }> {
   const policy = opts.policy ?? loadApprovalPolicy();
+  const changeKind = opts.changeKind ?? "fraud_model_promotion";
+  if (!isChangeKind(changeKind)) {
+    throw new BadInputError(`unknown change kind "${changeKind}" (known: ${CHANGE_KINDS.join(", ")})`, {
+      field: "change",
+    });
+  }
   const version = await registry.getVersion(opts.model, opts.version);
   const approvals = await registry.transaction((tx) => listApprovals(tx.db, opts.model, opts.version));
-  return evaluateApprovals(
+  const evaluation = evaluateApprovals(
     policy,
     {
       model: opts.model,
       version: opts.version,
       artifactDigest: versionDigest(version.files),
-      changeKind: opts.changeKind ?? "fraud_model_promotion",
+      changeKind,
       promoter: opts.promoter,
     },
     approvals,
   );
+  return { ...evaluation, approvals: approvals.filter((a) => a.changeKind === changeKind) };
 }

@@ -204,20 +204,19 @@ for (const backend of BACKENDS) {
       expect([0, 1]).toContain(bt.status); // pass or fail is the models' business; the report must be complete
       const report = JSON.parse(bt.stdout);
       expect(report).toMatchObject({
-        candidateVersion: 2,
-        currentVersion: 1,
+        candidate_version: 2,
+        current_version: 1,
         dataset: { rows: 5000, frauds: 40 },
       });
-      expect(report.comparison.rows.map((r: { metric: string }) => r.metric)).toEqual([
+      expect(report.rows.map((r: { metric: string }) => r.metric)).toEqual([
         "auc_roc",
         "precision",
         "recall",
         "f1",
         "false_positive_rate",
       ]);
-      expect(
-        report.comparison.rows.every((r: { passed: boolean | null }) => typeof r.passed === "boolean"),
-      ).toBe(true);
+      expect(report.rows.every((r: { passed: boolean | null }) => typeof r.passed === "boolean")).toBe(true);
+      expect(typeof report.passed).toBe("boolean");
       expect(report.artifact).toMatch(/^backtests\/backtest-.*\.json$/);
       approve("fraud", 2);
       const rec = json("promote", "--model", "fraud", "--version", "2", "--by", "bob");
@@ -310,6 +309,15 @@ for (const backend of BACKENDS) {
       expect(blocked.status).toBe(1);
       expect(blocked.stderr).toContain("rejected by erin (team_lead): too soon");
       expect(JSON.parse(blocked.stdout)).toMatchObject({ success: false, version: 2 });
+      const pending = json("approvals", "--model", "fresh", "--version", "2", "--promoter", "alice");
+      expect(
+        pending.approvals.map((a: { approver: string; decision: string }) => [a.approver, a.decision]),
+      ).toEqual([
+        ["alice", "approve"],
+        ["bob", "approve"],
+        ["erin", "reject"],
+      ]);
+      expect(pending.status).toMatchObject({ satisfied: false, missing_roles: ["team_lead"] });
       json(
         "approve",
         "--model",
@@ -323,6 +331,7 @@ for (const backend of BACKENDS) {
         "--note",
         "ok now",
       );
+      expect(json("approvals", "--model", "fresh", "--version", "2").status.satisfied).toBe(true);
 
       const skip = lakay(
         "promote",
