@@ -161,6 +161,7 @@ function scoreRows(predictor: ScorePredictor, modelOrder: readonly string[], m: 
       throw new BadInputError(`the model expects feature ${name}, which Lakay's feature set does not build`);
     return m.columns[j];
   });
+  if (predictor.predictBatch) return predictor.predictBatch(cols, m.rows);
   const out = new Float64Array(m.rows);
   const row = new Float64Array(cols.length);
   for (let i = 0; i < m.rows; i++) {

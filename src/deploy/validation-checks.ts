@@ -16,6 +16,8 @@ export const DEFAULT_LATENCY_SLA_MS = 200;
 /** The slice of a compiled model the gate needs: one feature vector in, one score out. */
 export interface ScorePredictor {
   predictRow(values: Float64Array): number;
+  /** Optional column-wise batch scoring (the compiled predictor has it); backtests use it when present. */
+  predictBatch?(columns: readonly ArrayLike<number>[], nRows: number): Float64Array;
 }
 
 export interface ValidationStep {
