@@ -29,6 +29,7 @@ import {
   type Registry,
 } from "../registry/index.js";
 import { emit, table } from "./output.js";
+import { Progress } from "./progress.js";
 import { action } from "./run-command.js";
 
 interface CommonOptions {
@@ -310,6 +311,7 @@ export function registerDeployCommands(program: Command): void {
             by?: string;
           },
         ) => {
+          let bar: Progress | undefined;
           const report = await withRegistry(opts, (reg) =>
             runBacktest(reg, {
               model: opts.model,
@@ -317,8 +319,12 @@ export function registerDeployCommands(program: Command): void {
               dataset: opts.dataset,
               threshold: opts.threshold,
               actor: opts.by || defaultActor(),
+              onProgress: (done, total) => {
+                bar ??= new Progress("reading dataset", total, " bytes");
+                bar.update(done);
+              },
             }),
-          );
+          ).finally(() => bar?.done());
           emit(opts, backtestJson(report), () => printBacktest(report));
           if (report.comparison.compared && !report.comparison.passed) {
             throw new ValidationFailedError(

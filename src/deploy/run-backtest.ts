@@ -22,6 +22,8 @@ export interface BacktestOptions {
   /** Decision threshold for precision, recall, F1 and FPR; default 0.5. */
   threshold?: number;
   loader?: VersionLoader;
+  /** Called while the dataset is read (bytes) — a big file takes a while; the CLI draws a bar on a TTY. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 export interface BacktestReport {
@@ -55,7 +57,7 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
   // The gbdt engine loads only when a real model is scored.
   const loader = opts.loader ?? (await import("./version-loader.js")).loadRegisteredVersion;
 
-  const read = await readPaysim(opts.dataset, { onBadRows: "fail" });
+  const read = await readPaysim(opts.dataset, { onBadRows: "fail", onProgress: opts.onProgress });
   const labels = read.tx.isFraud;
   if (!labels)
     throw new BadInputError("the backtest dataset has no isFraud column: it must be labeled", {
