@@ -16,7 +16,10 @@ export class CustomerHistory {
   private sumComp = 0;
   private sumSq = 0;
   private sumSqComp = 0;
-  /** Ascending distinct steps with their transaction count and amount sum. */
+  // Ascending distinct steps with their transaction count and amount sum, in [0, buckets).
+  // A logical length instead of resizing the arrays: the batch builder resets one history
+  // per customer, millions of times, and changing an array's length is a runtime call.
+  private buckets = 0;
   private readonly bucketStep: number[] = [];
   private readonly bucketCount: number[] = [];
   private readonly bucketSum: number[] = [];
@@ -25,13 +28,7 @@ export class CustomerHistory {
   reset(): void {
     this.n = 0;
     this.sum = this.sumComp = this.sumSq = this.sumSqComp = 0;
-    this.bucketStep.length = this.bucketCount.length = this.bucketSum.length = 0;
-  }
-
-  /** Last step observed, or -Infinity for a customer with no history. */
-  get lastStep(): number {
-    const k = this.bucketStep.length;
-    return k > 0 ? this.bucketStep[k - 1] : -Infinity;
+    this.buckets = 0;
   }
 
   /**
@@ -53,7 +50,7 @@ export class CustomerHistory {
   /** Count of earlier transactions with step in [step - window, step): strictly earlier steps. */
   velocityCount(step: number, window: number): number {
     let c = 0;
-    for (let i = 0; i < this.bucketStep.length; i++) {
+    for (let i = 0; i < this.buckets; i++) {
       const s = this.bucketStep[i];
       if (s >= step - window && s < step) c += this.bucketCount[i];
     }
@@ -63,7 +60,7 @@ export class CustomerHistory {
   /** Sum of amounts of earlier transactions with step in [step - window, step), oldest first. */
   velocityAmount(step: number, window: number): number {
     let a = 0;
-    for (let i = 0; i < this.bucketStep.length; i++) {
+    for (let i = 0; i < this.buckets; i++) {
       const s = this.bucketStep[i];
       if (s >= step - window && s < step) a += this.bucketSum[i];
     }
@@ -84,35 +81,50 @@ export class CustomerHistory {
     this.sumSq = t;
 
     const steps = this.bucketStep;
-    let k = steps.length;
+    const counts = this.bucketCount;
+    const sums = this.bucketSum;
+    const k = this.buckets;
     if (k > 0 && steps[k - 1] === step) {
-      this.bucketCount[k - 1]++;
-      this.bucketSum[k - 1] += amount;
-    } else if (k === 0 || steps[k - 1] < step) {
-      steps.push(step);
-      this.bucketCount.push(1);
-      this.bucketSum.push(amount);
+      counts[k - 1]++;
+      sums[k - 1] += amount;
+      return;
+    }
+    if (k === 0 || steps[k - 1] < step) {
+      steps[k] = step;
+      counts[k] = 1;
+      sums[k] = amount;
+      this.buckets = k + 1;
     } else {
       // Out of order (online input only): keep buckets sorted so windows stay right.
       let i = 0;
       while (steps[i] < step) i++;
       if (steps[i] === step) {
-        this.bucketCount[i]++;
-        this.bucketSum[i] += amount;
-      } else {
-        steps.splice(i, 0, step);
-        this.bucketCount.splice(i, 0, 1);
-        this.bucketSum.splice(i, 0, amount);
+        counts[i]++;
+        sums[i] += amount;
+        return;
       }
+      for (let j = k; j > i; j--) {
+        steps[j] = steps[j - 1];
+        counts[j] = counts[j - 1];
+        sums[j] = sums[j - 1];
+      }
+      steps[i] = step;
+      counts[i] = 1;
+      sums[i] = amount;
+      this.buckets = k + 1;
     }
-    const newest = steps[steps.length - 1];
+    // A new step: drop buckets too old for any later window, shifting in place.
+    const m = this.buckets;
+    const oldest = steps[m - 1] - maxWindow;
     let drop = 0;
-    k = steps.length;
-    while (drop < k && steps[drop] < newest - maxWindow) drop++;
+    while (drop < m && steps[drop] < oldest) drop++;
     if (drop > 0) {
-      steps.splice(0, drop);
-      this.bucketCount.splice(0, drop);
-      this.bucketSum.splice(0, drop);
+      for (let i = drop; i < m; i++) {
+        steps[i - drop] = steps[i];
+        counts[i - drop] = counts[i];
+        sums[i - drop] = sums[i];
+      }
+      this.buckets = m - drop;
     }
   }
 }
