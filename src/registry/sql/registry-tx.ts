@@ -12,7 +12,7 @@ import type {
 } from "../registry.js";
 import type { AuditEntry, AuditEntryInput, ModelVersion, Stage } from "../types.js";
 import type { RegistryDatabase } from "./database.js";
-import { getVersion, latestInStage, requireVersionRow } from "./queries.js";
+import { getVersion, latestInStage, requireModel, requireVersionRow } from "./queries.js";
 
 /**
  * The registry's state-changing operations, bound to one write transaction. Each change writes its
@@ -131,11 +131,7 @@ export class SqlRegistryTx implements RegistryTx {
     const actor = input.actor || defaultActor();
     const prev = await this.aliasRow(name, alias);
     if (!prev) {
-      await this.db
-        .selectFrom("registered_models")
-        .select("name")
-        .where("name", "=", name)
-        .executeTakeFirstOrThrow(() => new NotFoundError(`model ${name} not found`));
+      await requireModel(this.db, name);
       throw new NotFoundError(`model ${name} has no alias ${alias}`);
     }
     await this.db.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
