@@ -12,6 +12,7 @@ import {
   archiveProduction,
   deploymentHistory,
   deploymentRecordOf,
+  policyFromConfig,
   promoteToProduction,
   recordApproval,
   rollback,
@@ -313,6 +314,74 @@ for (const backend of BACKENDS) {
       const again = await rollback(registry, { model: manual, by: "oncall" });
       expect(again).toMatchObject({ version: 3, previousVersion: 2 });
       expect(again.details.target_source).toMatch(/^deployment record \d+$/);
+    });
+
+    it("holds a promotion to the policy and change kind given", async () => {
+      const strict = policyFromConfig(
+        {
+          changes: { fraud_model_promotion: { required_roles: ["ml_engineer", "team_lead", "bsa_officer"] } },
+        },
+        "strict.yaml",
+      );
+      const name = "strict-model";
+      await registerPlaceholderVersion(registry, name);
+      await recordApproval(registry, {
+        model: name,
+        version: 1,
+        role: "ml_engineer",
+        by: "alice",
+        policy: strict,
+      });
+      await recordApproval(registry, {
+        model: name,
+        version: 1,
+        role: "team_lead",
+        by: "bob",
+        policy: strict,
+      });
+      const err = await caught(
+        promoteToProduction(registry, { model: name, version: 1, by: "alice", policy: strict, loader }),
+      );
+      expect(err.message).toContain("role bsa_officer has not approved");
+      // The same approvals do not count for another kind of change.
+      const compliance = await caught(
+        promoteToProduction(registry, {
+          model: name,
+          version: 1,
+          by: "alice",
+          changeKind: "compliance_model_change",
+          loader,
+        }),
+      );
+      expect(compliance.message).toContain("approvals missing for compliance_model_change");
+      await recordApproval(registry, {
+        model: name,
+        version: 1,
+        role: "bsa_officer",
+        by: "gina",
+        policy: strict,
+      });
+      const rec = await promoteToProduction(registry, {
+        model: name,
+        version: 1,
+        by: "alice",
+        policy: strict,
+        loader,
+      });
+      expect(rec.details.policy).toEqual({ source: "strict.yaml", digest: strict.digest });
+      expect(rec.approvals?.filledBy).toEqual({
+        ml_engineer: "alice",
+        team_lead: "bob",
+        bsa_officer: "gina",
+      });
+      await expect(
+        promoteToProduction(registry, {
+          model: name,
+          version: 1,
+          by: "alice",
+          changeKind: "model_promotoin",
+        }),
+      ).rejects.toThrow(BadInputError);
     });
 
     it("keeps a complete history and a verifiable audit chain", async () => {
