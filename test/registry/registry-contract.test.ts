@@ -355,6 +355,10 @@ for (const [backend, store] of MATRIX) {
       await expect(reg.deleteAlias({ name: "errs", alias: "nobody" })).rejects.toMatchObject({
         code: "NOT_FOUND",
       });
+      await expect(reg.deleteAlias({ name: "ghost", alias: "champion" })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: "model ghost not found",
+      });
       await expect(reg.resolveVersion("runs:/abc")).rejects.toMatchObject({ code: "BAD_INPUT" });
     });
   });
