@@ -14,7 +14,7 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readFeatureCsv } from "../dist/data/index.js";
-import { Booster } from "../dist/gbdt/index.js";
+import { Booster, ParallelBatchPredictor } from "../dist/gbdt/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: a } = parseArgs({
@@ -54,6 +54,14 @@ predictor.predictBatch(cols, Math.min(n, 20_000));
 const t0 = performance.now();
 const ours = predictor.predictBatch(cols, n);
 const batchS = (performance.now() - t0) / 1000;
+const pool = new ParallelBatchPredictor(predictor, Number(a.threads));
+await pool.predictBatch(cols, Math.min(n, 20_000));
+const t1 = performance.now();
+const parallel = await pool.predictBatch(cols, n);
+const parallelS = (performance.now() - t1) / 1000;
+await pool.close();
+for (let i = 0; i < n; i++)
+  if (parallel[i] !== ours[i]) throw new Error(`parallel batch differs at row ${i}`);
 load.push(loadavg()[0]);
 
 const predOut = "/tmp/gbdt-bench-xgb-pred.txt";
@@ -88,8 +96,9 @@ console.log(
       lakay: {
         single_p50_us: pct(0.5),
         single_p99_us: pct(0.99),
-        batch_rows_per_s: Math.round(n / batchS),
-        batch_threads: 1,
+        batch_rows_per_s_1_thread: Math.round(n / batchS),
+        batch_rows_per_s: Math.round(n / parallelS),
+        batch_threads: Number(a.threads),
       },
       xgboost: xgb,
       max_abs_diff_vs_xgboost: maxDiff,

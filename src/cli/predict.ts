@@ -1,8 +1,9 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
+import { availableParallelism } from "node:os";
 import { readFile } from "node:fs/promises";
 import { readFeatureCsv, writeFeatureCsv } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
-import { Booster } from "../gbdt/index.js";
+import { Booster, ParallelBatchPredictor } from "../gbdt/index.js";
 import { scoreDataset } from "../training/index.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
@@ -14,8 +15,12 @@ interface PredictOptions {
   registryUri?: string;
   artifactRoot?: string;
   out: string;
+  threads?: number;
   json?: boolean;
 }
+
+/** Below this many rows, starting worker threads costs more than it saves. */
+const PARALLEL_MIN_ROWS = 100_000;
 
 /**
  * `lakay predict`: scores a feature matrix with a model. Today the model is an XGBoost JSON file
@@ -40,6 +45,11 @@ export function registerPredictCommand(program: Command): void {
     .option("--registry-uri <uri>", "registry for models:/ URIs (env LAKAY_REGISTRY_URI)")
     .option("--artifact-root <uri>", "artifact store for models:/ URIs (env LAKAY_ARTIFACT_ROOT)")
     .requiredOption("--out <file>", "CSV to write, with a `score` column")
+    .option("--threads <n>", "threads for scoring (default: every core)", (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
+      return n;
+    })
     .option("--json", "print a JSON summary")
     .addHelpText(
       "after",
@@ -64,7 +74,7 @@ async function predictCommand(o: PredictOptions): Promise<void> {
   const t0 = performance.now();
   const booster = await loadModel(o.model);
   const input = await readInputs(o, booster.featureNames);
-  const scores = booster.compile().predictBatch(input.columns, input.rows);
+  const scores = await scoreAll(booster, input.columns, input.rows, o.threads ?? availableParallelism());
   await writeFeatureCsv(o.out, ["score"], [scores], input.rows);
   const summary = {
     model: o.model,
@@ -79,6 +89,22 @@ async function predictCommand(o: PredictOptions): Promise<void> {
       `scored ${input.rows.toLocaleString("en-US")} rows with ${booster.numTrees} trees; wrote ${o.out}\n`,
     ),
   );
+}
+
+async function scoreAll(
+  booster: Booster,
+  columns: Float64Array[],
+  rows: number,
+  threads: number,
+): Promise<Float64Array> {
+  const predictor = booster.compile();
+  if (threads < 2 || rows < PARALLEL_MIN_ROWS) return predictor.predictBatch(columns, rows);
+  const pool = new ParallelBatchPredictor(predictor, threads);
+  try {
+    return await pool.predictBatch(columns, rows);
+  } finally {
+    await pool.close();
+  }
 }
 
 /** Resolves `--model` to a booster. A file path today; registry references join here later. */

@@ -55,7 +55,7 @@ export class Booster {
   }
 
   /** The fast predictor (packed flat trees); agrees with XGBoost to float32 precision. */
-  compile(): Predictor {
+  compile(): CompiledPredictor {
     return new CompiledPredictor(this.featureNames, this.trees, this.baseScore);
   }
 

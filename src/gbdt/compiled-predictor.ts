@@ -15,11 +15,11 @@ const BLOCK_ROWS = 128;
  */
 export class CompiledPredictor implements Predictor {
   /** Node k: [4k] feature (-1 = leaf), [4k+1] left child, [4k+3] missing goes right. */
-  private readonly ints: Int32Array;
+  readonly ints: Int32Array;
   /** Node k: [4k+2] threshold, or the leaf value. Same buffer as `ints`. */
-  private readonly floats: Float32Array;
-  private readonly roots: Int32Array;
-  private readonly margin0: number;
+  readonly floats: Float32Array;
+  readonly roots: Int32Array;
+  readonly margin0: number;
   private readonly row32: Float32Array;
   private readonly block: Float32Array;
   private readonly acc = new Float32Array(BLOCK_ROWS);
@@ -30,10 +30,14 @@ export class CompiledPredictor implements Predictor {
     baseScore: number,
   ) {
     const total = trees.reduce((s, t) => s + t.leftChildren.length, 0);
-    const buffer = new ArrayBuffer(total * 16);
+    // Shared so batch workers can read the program without a copy.
+    const buffer = new SharedArrayBuffer(total * 16);
     this.ints = new Int32Array(buffer);
     this.floats = new Float32Array(buffer);
-    this.roots = new Int32Array(trees.length);
+    this.roots = new Int32Array(new SharedArrayBuffer(Math.max(1, trees.length) * 4)).subarray(
+      0,
+      trees.length,
+    );
     let next = 0;
     trees.forEach((t, i) => {
       this.roots[i] = next;

@@ -22,3 +22,4 @@ export {
 } from "./params.js";
 export { aucRoc, aucPr, logloss } from "./metrics.js";
 export type { RegressionTree } from "./tree.js";
+export { ParallelBatchPredictor } from "./parallel-batch.js";

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { BadInputError } from "../../src/errors/index.js";
-import { aucRoc, Booster, trainBooster } from "../../src/gbdt/index.js";
+import {
+  aucRoc,
+  Booster,
+  CompiledPredictor,
+  ParallelBatchPredictor,
+  trainBooster,
+} from "../../src/gbdt/index.js";
 import { syntheticData } from "./synthetic.js";
 
 const params = {
@@ -119,5 +125,25 @@ describe("trainBooster", () => {
     await expect(trainBooster(data, { n_estimators: 3, max_detph: 4 } as never)).rejects.toThrow(/max_detph/);
     await expect(trainBooster(data, { subsample: 1.5 })).rejects.toThrow(/subsample/);
     await expect(trainBooster(data, { eta: 0.1, learning_rate: 0.2 })).rejects.toThrow(/same parameter/);
+  });
+});
+
+describe("ParallelBatchPredictor", () => {
+  it("scores exactly as the single-thread batch predictor, probabilities and margins", async () => {
+    const data = syntheticData(150_000, 9);
+    const booster = await trainBooster(data, { ...params, n_estimators: 10 });
+    const compiled = booster.compile();
+    expect(compiled).toBeInstanceOf(CompiledPredictor);
+    const pool = new ParallelBatchPredictor(compiled, 2);
+    try {
+      expect(await pool.predictBatch(data.columns, 150_000)).toEqual(
+        compiled.predictBatch(data.columns, 150_000),
+      );
+      expect(await pool.predictBatch(data.columns, 1000, { margin: true })).toEqual(
+        compiled.predictBatch(data.columns, 1000, undefined, { margin: true }),
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });
