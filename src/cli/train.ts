@@ -2,9 +2,11 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { BadInputError } from "../errors/index.js";
 import { addRegistryOptions } from "../registry/index.js";
 import {
+  CV_PARALLEL_MODES,
   loadTrainingConfig,
   parseTrainingConfig,
   runTrainingPipeline,
+  type CvParallelMode,
   type TrainProgress,
 } from "../training/index.js";
 import { emit } from "./output.js";
@@ -25,6 +27,7 @@ interface TrainCliOptions {
   out?: string;
   allowLargeGrid?: boolean;
   threads?: number;
+  cvParallel?: CvParallelMode;
   json?: boolean;
 }
 
@@ -56,6 +59,11 @@ export function registerTrainCommand(program: Command): void {
     .option("--out <dir>", "also write the artifact folder (with a SHA-256 manifest) here")
     .option("--allow-large-grid", "allow a grid search of more than 50 candidates")
     .option("--threads <n>", "engine threads (default: every core; never changes the model)", positiveInt)
+    .addOption(
+      new Option("--cv-parallel <mode>", "grid search: one candidate per core, or one at a time on all cores")
+        .choices(CV_PARALLEL_MODES)
+        .default("candidates"),
+    )
     .option("--json", "print one JSON object instead of the summary");
   addRegistryOptions(cmd);
   cmd.addHelpText(
@@ -90,6 +98,7 @@ See docs/training.md for the config file and the artifacts written.`,
         outDir: o.out,
         allowLargeGrid: o.allowLargeGrid,
         threads: o.threads,
+        cvParallel: o.cvParallel,
         onProgress: (p) => bar.update(p),
       }).finally(() => bar.done());
       emit(o, result, () => {

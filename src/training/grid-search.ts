@@ -5,6 +5,14 @@ import { boosterParams, classRatio } from "./booster-params.js";
 import { rankingMetrics } from "./ranking-metrics.js";
 import { stratifiedKFold } from "./stratified-kfold.js";
 import { canonicalScoring, type CvScoring, type Hyperparams } from "./training-config.js";
+import { CV_WORKERS_AVAILABLE, CvWorkerPool } from "./cv-workers.js";
+
+/**
+ * How cross-validation uses the cores: `engine` trains candidates one after another, each with the
+ * engine's threads; `candidates` trains one candidate per core side by side, each single-threaded.
+ */
+export const CV_PARALLEL_MODES = ["engine", "candidates"] as const;
+export type CvParallelMode = (typeof CV_PARALLEL_MODES)[number];
 
 /** One grid candidate's cross-validation result. */
 export interface CandidateResult {
@@ -26,9 +34,9 @@ export interface GridSearchResult {
 /**
  * Stratified k-fold cross-validation of every candidate on the training rows; the best mean score wins
  * (ties: the earlier candidate, so the choice is deterministic). Folds are the outer loop so only one
- * fold's copy of the data exists at a time. Each training uses the engine's own threads (`threads`):
- * the engine already spreads a training over the cores, so running folds side by side as well would
- * oversubscribe a 2-core machine (docs/training.md has the measurement).
+ * fold's copy of the data exists at a time. `parallel` picks how the `threads` cores are used (see
+ * {@link CvParallelMode}); never both at once, which would oversubscribe a 2-core machine. Every
+ * training is deterministic whatever its thread count, so both modes choose the same candidate.
  */
 export async function gridSearchCv(args: {
   columns: readonly ArrayLike<number>[];
@@ -41,6 +49,7 @@ export async function gridSearchCv(args: {
   seed: number;
   threshold: number;
   threads?: number;
+  parallel?: CvParallelMode;
   onStep?: (done: number, total: number) => void;
 }): Promise<GridSearchResult> {
   const started = performance.now();
@@ -49,22 +58,45 @@ export async function gridSearchCv(args: {
   const scores = args.candidates.map(() => [] as number[]);
   const total = splits.length * args.candidates.length;
   let done = 0;
-  for (const split of splits) {
-    const trainCols = gatherColumns(args.columns, split.train);
-    const trainLabels = gather(args.labels, split.train, new Uint8Array(split.train.length));
-    const validCols = gatherColumns(args.columns, split.test);
-    const validLabels = gather(args.labels, split.test, new Uint8Array(split.test.length));
-    const spw = classRatio(args.labels, split.train);
-    for (const [c, params] of args.candidates.entries()) {
-      const booster = await trainBooster(
-        { columns: trainCols, featureNames: args.featureNames, labels: trainLabels },
-        boosterParams(params, spw, args.seed),
-        { nThreads: args.threads },
-      );
-      const p = booster.compile().predictBatch(validCols, split.test.length);
-      scores[c].push(score(scoring, validLabels, p, args.threshold));
-      args.onStep?.(++done, total);
+  const threads = args.threads ?? 1;
+  const pool =
+    args.parallel === "candidates" && threads > 1 && CV_WORKERS_AVAILABLE
+      ? new CvWorkerPool(threads)
+      : undefined;
+  try {
+    for (const split of splits) {
+      const shared = { shared: pool !== undefined };
+      const trainCols = gatherColumns(args.columns, split.train, shared);
+      const trainLabels = gather(args.labels, split.train, sharedBytes(split.train.length, shared.shared));
+      const validCols = gatherColumns(args.columns, split.test, shared);
+      const validLabels = gather(args.labels, split.test, new Uint8Array(split.test.length));
+      const spw = classRatio(args.labels, split.train);
+      const params = args.candidates.map((c) => boosterParams(c, spw, args.seed));
+      if (pool) {
+        const fold = {
+          train: trainCols,
+          labels: trainLabels,
+          valid: validCols,
+          nValid: split.test.length,
+          names: args.featureNames,
+        };
+        const predictions = await pool.run(fold, params, () => args.onStep?.(++done, total));
+        predictions.forEach((p, c) => scores[c].push(score(scoring, validLabels, p, args.threshold)));
+        continue;
+      }
+      for (const [c, p] of params.entries()) {
+        const booster = await trainBooster(
+          { columns: trainCols, featureNames: args.featureNames, labels: trainLabels },
+          p,
+          { nThreads: threads },
+        );
+        const predicted = booster.compile().predictBatch(validCols, split.test.length);
+        scores[c].push(score(scoring, validLabels, predicted, args.threshold));
+        args.onStep?.(++done, total);
+      }
     }
+  } finally {
+    await pool?.close();
   }
   const candidates = args.candidates.map((params, c) => {
     const s = scores[c];
@@ -84,6 +116,10 @@ export async function gridSearchCv(args: {
     best: candidates[bestIndex],
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+function sharedBytes(n: number, shared: boolean): Uint8Array {
+  return shared ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
 }
 
 function score(

@@ -37,7 +37,13 @@ export {
   type TrainProgress,
   type TrainMetrics,
 } from "./pipeline.js";
-export { gridSearchCv, type GridSearchResult, type CandidateResult } from "./grid-search.js";
+export {
+  gridSearchCv,
+  CV_PARALLEL_MODES,
+  type CvParallelMode,
+  type GridSearchResult,
+  type CandidateResult,
+} from "./grid-search.js";
 export { ARTIFACT_FILES, writeArtifactFolder } from "./artifact-folder.js";
 export { fileSha256 } from "./file-sha256.js";
 export { scoreDataset, type BatchScoreOptions, type BatchScoreSummary } from "./batch-score.js";

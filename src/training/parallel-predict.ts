@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { Booster } from "../gbdt/index.js";
+import type { Booster, Predictor } from "../gbdt/index.js";
 
 /**
  * The worker's program: load the model from its JSON and score its share of rows, reading the
@@ -66,7 +66,9 @@ export async function predictParallel(
       }),
   );
   const first = bounds[1];
-  booster.compile().predictBatch(
+  // Typed as the interface: its `out` accepts a view of shared memory.
+  const predictor: Predictor = booster.compile();
+  predictor.predictBatch(
     columns.map((c) => c.subarray(0, first)),
     first,
     out.subarray(0, first),

@@ -11,7 +11,7 @@ import { writeArtifactFolder, type ArtifactContents } from "./artifact-folder.js
 import { boosterParams, classRatio } from "./booster-params.js";
 import { evaluateOnTest, type TestEvaluation } from "./evaluate-model.js";
 import { gather, gatherColumns } from "./gather-rows.js";
-import { gridSearchCv, type GridSearchResult } from "./grid-search.js";
+import { gridSearchCv, type CvParallelMode, type GridSearchResult } from "./grid-search.js";
 import { loadTrainingData } from "./load-training-data.js";
 import { predictParallel } from "./parallel-predict.js";
 import { buildReferenceProfile } from "./reference-profile.js";
@@ -50,6 +50,8 @@ export interface TrainPipelineOptions {
   allowLargeGrid?: boolean;
   /** Engine threads; default every core. Never changes the model. */
   threads?: number;
+  /** How grid-search cross-validation uses the cores (see `CvParallelMode`); default `candidates`. */
+  cvParallel?: CvParallelMode;
   env?: NodeJS.ProcessEnv;
   onProgress?: (p: TrainProgress) => void;
 }
@@ -144,6 +146,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
         seed,
         threshold,
         threads,
+        parallel: opts.cvParallel ?? "candidates",
         onStep: (done, total) => progress({ phase: "cv", done, total }),
       });
       chosen = grid.best.params;
@@ -225,6 +228,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
           sampleSize: opts.sampleSize,
           dataset: opts.dataset,
           threads,
+          cvParallel: opts.cvParallel ?? "candidates",
         }),
         metrics: { ...flatMetrics(metrics), train_rows: split.train.length, test_rows: split.test.length },
         grid,
@@ -340,7 +344,14 @@ async function recordRun(
 function runParams(
   c: TrainingConfig,
   h: Hyperparams & { scale_pos_weight: number },
-  o: { seed: number; modelName: string; sampleSize?: number; dataset: string; threads: number },
+  o: {
+    seed: number;
+    modelName: string;
+    sampleSize?: number;
+    dataset: string;
+    threads: number;
+    cvParallel: string;
+  },
 ): Record<string, string | number | boolean> {
   const p: Record<string, string | number | boolean> = {
     model_name: o.modelName,
@@ -357,6 +368,7 @@ function runParams(
     p.grid_search_param_grid = JSON.stringify(c.grid_search.param_grid);
     p.grid_search_cv_folds = c.grid_search.cv_folds;
     p.grid_search_scoring = c.grid_search.scoring;
+    p.grid_search_parallel = o.cvParallel;
   }
   if (c.rules) p.rules_config = JSON.stringify(c.rules);
   return p;
