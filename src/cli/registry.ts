@@ -402,24 +402,46 @@ export function registerRegistryCommands(program: Command): void {
   jsonOption(runs.command("list").description("list runs, newest first"))
     .option("--experiment <name>", "only runs of this experiment (name or id)")
     .option("--tag <key=value>", "only runs with this tag (repeatable)", collect)
+    .option("--metric <expr>", "only runs whose latest metric passes, e.g. 'auc_pr>=0.9'")
+    .option("--order-by <metric>", "best first by this metric (descending)")
     .addOption(new Option("--limit <n>", "at most N runs").default("50"))
-    .addHelpText("after", "\nExample:\n  lakay runs list --experiment fraud --tag dataset=paysim --json")
+    .addHelpText(
+      "after",
+      "\nExample:\n  lakay runs list --experiment fraud --tag dataset=paysim --metric 'auc_pr>=0.9' --order-by auc_pr --json",
+    )
     .action(
-      action(async (opts: RegistryCliOptions & { experiment?: string; tag?: string[]; limit: string }) => {
-        const limit = parseVersionNumber(opts.limit);
-        const list = await withRegistry(opts, (reg) =>
-          reg.searchRuns({ experimentId: opts.experiment, tags: parseTags(opts.tag), limit }),
-        );
-        emit(opts, list.map(runJson), () => {
-          if (!list.length) return console.log("no runs");
-          console.log(
-            table(
-              ["RUN", "EXPERIMENT", "STATUS", "STARTED", "NAME"],
-              list.map((r) => [r.id, r.experimentId, r.status, r.startTime, r.name ?? ""]),
-            ),
+      action(
+        async (
+          opts: RegistryCliOptions & {
+            experiment?: string;
+            tag?: string[];
+            metric?: string;
+            orderBy?: string;
+            limit: string;
+          },
+        ) => {
+          const limit = parseVersionNumber(opts.limit);
+          const metric = opts.metric === undefined ? undefined : parseMetricFilter(opts.metric);
+          const list = await withRegistry(opts, (reg) =>
+            reg.searchRuns({
+              experimentId: opts.experiment,
+              tags: parseTags(opts.tag),
+              metric,
+              orderByMetric: opts.orderBy,
+              limit,
+            }),
           );
-        });
-      }),
+          emit(opts, list.map(runJson), () => {
+            if (!list.length) return console.log("no runs");
+            console.log(
+              table(
+                ["RUN", "EXPERIMENT", "STATUS", "STARTED", "NAME"],
+                list.map((r) => [r.id, r.experimentId, r.status, r.startTime, r.name ?? ""]),
+              ),
+            );
+          });
+        },
+      ),
     );
   jsonOption(
     runs
@@ -482,6 +504,20 @@ export function registerRegistryCommands(program: Command): void {
     );
 
   registerAuditCommands(program);
+}
+
+/** `auc_pr>=0.9` → { key, op, value }. */
+function parseMetricFilter(expr: string): { key: string; op: ">" | ">=" | "<" | "<=" | "="; value: number } {
+  const m = /^\s*([^<>=\s]+)\s*(>=|<=|>|<|=)\s*(-?[\d.]+(?:e-?\d+)?)\s*$/i.exec(expr);
+  if (!m || Number.isNaN(Number(m[3]))) {
+    throw new BadInputError(
+      `invalid metric filter ${JSON.stringify(expr)}: expected KEY OP NUMBER such as auc_pr>=0.9`,
+      {
+        field: "--metric",
+      },
+    );
+  }
+  return { key: m[1], op: m[2] as ">" | ">=" | "<" | "<=" | "=", value: Number(m[3]) };
 }
 
 function versionsTable(versions: ModelVersion[]): string {

@@ -58,6 +58,8 @@ for (const backend of ["sqlite", "postgresql"] as const) {
         expect(typeof v.run_id).toBe("string");
         expect(v.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
       }
+      expect(JSON.parse(lakay("runs", "list", "--metric", "auc_pr>=0.5", "--json").stdout)).toEqual([]);
+      expect(lakay("runs", "list", "--metric", "auc_pr is high").status).toBe(2);
       const runs = JSON.parse(lakay("runs", "list", "--json").stdout);
       expect(runs).toHaveLength(2);
       expect(runs[0].tags["lakay.source"]).toBe("external");
