@@ -32,7 +32,9 @@ for (const backend of BACKENDS) {
     it("registers a version in Staging with every artifact, checksum and run record", async () => {
       db = await createTestDatabase(backend);
       const out = path.join(home, "out");
-      const res = train(["--dataset", PAYSIM_SAMPLE, "--registry-uri", db.uri, "--out", out], home);
+      // PostgreSQL goes through the seed's flag name, --mlflow-uri, an alias of --registry-uri.
+      const uriFlag = backend === "postgresql" ? "--mlflow-uri" : "--registry-uri";
+      const res = train(["--dataset", PAYSIM_SAMPLE, uriFlag, db.uri, "--out", out], home);
       expect(res).toMatchObject({
         model_name: "fraud-detector-v0.1",
         version: 1,
