@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { defaultArtifactRoot, defaultRegistryUri } from "../config/index.js";
+import { defaultArtifactRoot, defaultRegistryUri, lakayHome } from "../config/index.js";
 import { BadInputError, maskUri } from "../errors/index.js";
 import { artifactRootUri } from "./artifacts/open-artifact-store.js";
 import { MIGRATIONS, migrateToLatest } from "./migrations/index.js";
@@ -56,7 +56,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Regi
     await backend.close();
     throw err;
   }
-  return new SqlRegistry(backend, root, opts.cacheDir);
+  return new SqlRegistry(backend, root, opts.cacheDir ?? path.join(lakayHome(env), "cache", "models"));
 }
 
 /**
