@@ -13,8 +13,11 @@ import {
   rollback,
   runBacktest,
   validateModel,
-  type Approval,
-  type ApprovalEvaluation,
+  approvalJson,
+  approvalStatusJson,
+  backtestJson,
+  deploymentRecordJson,
+  validationJson,
   type BacktestReport,
   type DeploymentRecord,
   type StoredValidation,
@@ -78,84 +81,6 @@ const changeOption = () =>
   new Option("--change <kind>", "the kind of change, as the approval policy names it")
     .choices([...CHANGE_KINDS])
     .default("fraud_model_promotion");
-
-/** A deployment record as `--json` prints it: snake_case, stable keys. */
-export function deploymentRecordJson(r: DeploymentRecord) {
-  return {
-    id: r.id,
-    timestamp: r.timestamp,
-    model: r.model,
-    version: r.version,
-    previous_version: r.previousVersion,
-    action: r.action,
-    triggered_by: r.triggeredBy,
-    reason: r.reason,
-    success: r.success,
-    error: r.error,
-    validation: r.validation,
-    approvals: r.approvals,
-    details: r.details,
-  };
-}
-
-function validationJson(v: StoredValidation) {
-  return {
-    id: v.id,
-    timestamp: v.timestamp,
-    model: v.model,
-    version: v.version,
-    actor: v.actor,
-    artifact_digest: v.artifactDigest,
-    passed: v.passed,
-    checks: v.report.checks,
-    steps: v.report.steps,
-    details: v.report.details,
-  };
-}
-
-function backtestJson(r: BacktestReport) {
-  return {
-    id: r.id,
-    timestamp: r.timestamp,
-    model: r.model,
-    candidate_version: r.candidateVersion,
-    current_version: r.currentVersion,
-    dataset: r.dataset,
-    threshold: r.threshold,
-    passed: r.comparison.passed,
-    compared: r.comparison.compared,
-    summary: r.comparison.summary,
-    rows: r.comparison.rows,
-    artifact: r.artifact,
-  };
-}
-
-function approvalJson(a: Approval) {
-  return {
-    id: a.id,
-    model: a.model,
-    version: a.version,
-    role: a.role,
-    approver: a.approver,
-    decision: a.decision,
-    note: a.note,
-    change_kind: a.changeKind,
-    artifact_digest: a.artifactDigest,
-    created_at: a.createdAt,
-  };
-}
-
-function statusJson(e: ApprovalEvaluation) {
-  return {
-    satisfied: e.satisfied,
-    change_kind: e.changeKind,
-    required_roles: e.requiredRoles,
-    filled_by: e.filledBy,
-    missing_roles: e.missingRoles,
-    rejections: e.rejections,
-    reasons: e.reasons,
-  };
-}
 
 function printValidation(v: StoredValidation): void {
   const d = v.report.details;
@@ -389,7 +314,7 @@ export function registerDeployCommands(program: Command): void {
             }),
           );
           const a = out.approval;
-          emit(opts, { approval: approvalJson(a), status: statusJson(out.evaluation) }, () => {
+          emit(opts, { approval: approvalJson(a), status: approvalStatusJson(out.evaluation) }, () => {
             const verb = a.decision === "approve" ? "Approved" : "Rejected";
             process.stdout.write(
               `${verb}: model ${a.model} version ${a.version} by ${a.approver} as ${a.role} (${a.changeKind})\n`,
@@ -447,33 +372,37 @@ export function registerDeployCommands(program: Command): void {
               policy,
             }),
           );
-          emit(opts, { approvals: status.approvals.map(approvalJson), status: statusJson(status) }, () => {
-            process.stdout.write(
-              `Approvals of model ${opts.model} version ${opts.version} for ${status.changeKind} (policy ${policy.source}):\n\n`,
-            );
-            process.stdout.write(
-              status.approvals.length
-                ? table(
-                    ["id", "when", "role", "by", "decision", "note"],
-                    status.approvals.map((a) => [
-                      a.id,
-                      a.createdAt,
-                      a.role,
-                      a.approver,
-                      a.decision,
-                      a.note ?? "",
-                    ]),
-                  ) + "\n\n"
-                : "none recorded\n\n",
-            );
-            process.stdout.write(
-              status.satisfied
-                ? `Ready: ${Object.entries(status.filledBy)
-                    .map(([r, p]) => `${r}=${p}`)
-                    .join(", ")}\n`
-                : `Not ready: ${status.reasons.join("; ")}\n`,
-            );
-          });
+          emit(
+            opts,
+            { approvals: status.approvals.map(approvalJson), status: approvalStatusJson(status) },
+            () => {
+              process.stdout.write(
+                `Approvals of model ${opts.model} version ${opts.version} for ${status.changeKind} (policy ${policy.source}):\n\n`,
+              );
+              process.stdout.write(
+                status.approvals.length
+                  ? table(
+                      ["id", "when", "role", "by", "decision", "note"],
+                      status.approvals.map((a) => [
+                        a.id,
+                        a.createdAt,
+                        a.role,
+                        a.approver,
+                        a.decision,
+                        a.note ?? "",
+                      ]),
+                    ) + "\n\n"
+                  : "none recorded\n\n",
+              );
+              process.stdout.write(
+                status.satisfied
+                  ? `Ready: ${Object.entries(status.filledBy)
+                      .map(([r, p]) => `${r}=${p}`)
+                      .join(", ")}\n`
+                  : `Not ready: ${status.reasons.join("; ")}\n`,
+              );
+            },
+          );
         },
       ),
     );

@@ -68,3 +68,10 @@ export {
 } from "./validation-vectors.js";
 export { loadRegisteredVersion, type LoadedVersion, type VersionLoader } from "./version-loader.js";
 export { versionDigest } from "./version-digest.js";
+export {
+  deploymentRecordJson,
+  validationJson,
+  backtestJson,
+  approvalJson,
+  approvalStatusJson,
+} from "./json-shapes.js";

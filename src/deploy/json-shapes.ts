@@ -1,0 +1,90 @@
+import type { ApprovalEvaluation, Approval } from "./approval-evaluation.js";
+import type { BacktestReport } from "./run-backtest.js";
+import type { DeploymentRecord, StoredValidation } from "./deployment-record.js";
+
+/*
+ * The JSON shapes of the deployment pipeline's results: snake_case, stable keys. The CLI's --json
+ * prints them and the HTTP API should answer with the same, so scripts work against either.
+ */
+
+/** A deployment record. */
+export function deploymentRecordJson(r: DeploymentRecord) {
+  return {
+    id: r.id,
+    timestamp: r.timestamp,
+    model: r.model,
+    version: r.version,
+    previous_version: r.previousVersion,
+    action: r.action,
+    triggered_by: r.triggeredBy,
+    reason: r.reason,
+    success: r.success,
+    error: r.error,
+    validation: r.validation,
+    approvals: r.approvals,
+    details: r.details,
+  };
+}
+
+/** A stored validation report. */
+export function validationJson(v: StoredValidation) {
+  return {
+    id: v.id,
+    timestamp: v.timestamp,
+    model: v.model,
+    version: v.version,
+    actor: v.actor,
+    artifact_digest: v.artifactDigest,
+    passed: v.passed,
+    checks: v.report.checks,
+    steps: v.report.steps,
+    details: v.report.details,
+  };
+}
+
+/** A backtest report. */
+export function backtestJson(r: BacktestReport) {
+  return {
+    id: r.id,
+    timestamp: r.timestamp,
+    model: r.model,
+    candidate_version: r.candidateVersion,
+    current_version: r.currentVersion,
+    dataset: r.dataset,
+    threshold: r.threshold,
+    passed: r.comparison.passed,
+    compared: r.comparison.compared,
+    summary: r.comparison.summary,
+    rows: r.comparison.rows,
+    artifact: r.artifact,
+  };
+}
+
+/** One recorded approval or rejection. */
+export function approvalJson(a: Approval) {
+  return {
+    id: a.id,
+    model: a.model,
+    version: a.version,
+    role: a.role,
+    approver: a.approver,
+    decision: a.decision,
+    note: a.note,
+    change_kind: a.changeKind,
+    artifact_digest: a.artifactDigest,
+    created_at: a.createdAt,
+  };
+}
+
+/** Where a change stands against the approval policy. */
+export function approvalStatusJson(e: ApprovalEvaluation) {
+  return {
+    satisfied: e.satisfied,
+    change_kind: e.changeKind,
+    required_roles: e.requiredRoles,
+    filled_by: e.filledBy,
+    missing_roles: e.missingRoles,
+    rejections: e.rejections,
+    reasons: e.reasons,
+  };
+}
