@@ -19,7 +19,8 @@ export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
   let m = 0;
   for (let k = 0; k < take; k++) {
     const x = col[take === n ? k : Math.floor((k * n) / take)];
-    if (x === x) sample[m++] = x;
+    // Infinities are values (they fall in the first or last bin) but never a threshold.
+    if (Number.isFinite(x)) sample[m++] = x;
   }
   const sorted = sample.subarray(0, m).sort();
   const distinct: number[] = [];

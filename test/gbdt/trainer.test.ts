@@ -73,6 +73,14 @@ describe("trainBooster", () => {
     }
   });
 
+  it("trains on infinite values without writing an infinite threshold", async () => {
+    const data = syntheticData(3000);
+    for (let i = 0; i < 3000; i += 7) data.columns[0][i] = i % 2 ? Infinity : -Infinity;
+    const booster = await trainBooster(data, params);
+    expect(() => Booster.fromXgboostJson(booster.toXgboostJson())).not.toThrow();
+    expect(booster.compile().predictRow([Infinity, 0, 1, 0.5, 1])).toBeGreaterThan(0);
+  });
+
   it("refuses training data with a single class, naming the problem", async () => {
     const data = syntheticData(100);
     data.labels.fill(0);
