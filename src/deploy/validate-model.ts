@@ -5,7 +5,7 @@ import type { StoredValidation } from "./deployment-record.js";
 import { insertValidation } from "./store/deploy-store.js";
 import { runValidationChecks, type LoadOutcome } from "./validation-checks.js";
 import { drawValidationVectors, SYNTHETIC_VECTOR_COUNT, VALIDATION_SEED } from "./validation-vectors.js";
-import type { VersionLoader } from "./version-loader.js";
+import type { LoadedVersion, VersionLoader } from "./version-loader.js";
 import { versionDigest } from "./version-digest.js";
 
 export interface ValidateModelOptions {
@@ -48,16 +48,9 @@ export async function validateModel(
   let load: LoadOutcome;
   let synthetic: Float64Array[] = [];
   let vectorSource = "none";
+  let loaded: LoadedVersion | undefined;
   try {
-    const loaded = await loader(registry, opts.model, opts.version);
-    const reference = loaded.reference ?? BUILTIN_PAYSIM_REFERENCE;
-    vectorSource = loaded.reference ? "reference.json" : "builtin-paysim (version has no reference.json)";
-    synthetic = drawValidationVectors(
-      reference,
-      loaded.featureNames,
-      opts.syntheticCount ?? SYNTHETIC_VECTOR_COUNT,
-      VALIDATION_SEED + opts.version,
-    );
+    loaded = await loader(registry, opts.model, opts.version);
     load = {
       ok: true,
       predictor: loaded.predictor,
@@ -65,6 +58,21 @@ export async function validateModel(
     };
   } catch (err) {
     load = { ok: false, error: (err as Error)?.message ?? String(err) };
+  }
+  if (loaded) {
+    // A model whose features the reference does not describe still loaded: the validation set is
+    // what failed, and the report says so (scores_valid then fails on "no vectors to score").
+    try {
+      synthetic = drawValidationVectors(
+        loaded.reference ?? BUILTIN_PAYSIM_REFERENCE,
+        loaded.featureNames,
+        opts.syntheticCount ?? SYNTHETIC_VECTOR_COUNT,
+        VALIDATION_SEED + opts.version,
+      );
+      vectorSource = loaded.reference ? "reference.json" : "builtin-paysim (version has no reference.json)";
+    } catch (err) {
+      vectorSource = `none: cannot draw synthetic vectors (${(err as Error).message})`;
+    }
   }
   const report = runValidationChecks({
     load,

@@ -87,6 +87,24 @@ for (const backend of BACKENDS) {
       expect(audit.at(-1)).toMatchObject({ action: "deploy.validate", version: 1, actor: "ci" });
     });
 
+    it("reports a model whose features the reference does not know as unscorable, not as unloadable", async () => {
+      const odd: VersionLoader = async (...args) => ({
+        ...(await loader(...args)),
+        featureNames: ["mystery"],
+      });
+      const v = await validateModel(registry, { model: M, version: 1, actor: "ci", loader: odd });
+      expect(v.report.checks).toMatchObject({ model_loads: true, scores_valid: false });
+      expect(v.report.details.vector_source).toContain("no histogram for feature mystery");
+      const withEvents = await validateModel(registry, {
+        model: M,
+        version: 1,
+        actor: "ci",
+        loader: odd,
+        callerVectors: [Float64Array.of(1)],
+      });
+      expect(withEvents.passed).toBe(true);
+    });
+
     it("refuses a promotion without approvals, records it, and changes nothing", async () => {
       const err = await caught(promoteToProduction(registry, { model: M, version: 1, by: "carol", loader }));
       expect(err).toBeInstanceOf(ApprovalMissingError);
