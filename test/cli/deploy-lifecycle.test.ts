@@ -422,6 +422,21 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it("a version whose artifact was altered fails model_loads, naming the file, and cannot be promoted", () => {
+      const v = json("models", "register", "tampered", "--model-file", "v1.json");
+      writeFileSync(path.join(fileURLToPath(v.source), "model.json"), '{"learner": {}}');
+      const r = lakay("validate", "--model", "tampered", "--version", "1", "--json");
+      expect(r.status).toBe(1);
+      const report = JSON.parse(r.stdout);
+      expect(report.checks.model_loads).toBe(false);
+      expect(report.steps[0].detail).toContain("model.json");
+      expect(r.stderr).toContain("model tampered version 1 failed validation: model_loads");
+      approve("tampered", 1);
+      const p = lakay("promote", "--model", "tampered", "--version", "1", "--by", "alice");
+      expect(p.status).toBe(1);
+      expect(p.stderr).toContain("cannot promote model tampered version 1: validation failed: model_loads");
+    });
+
     it("audit verify passes, and fails naming the entry once an audit row is edited by hand", async () => {
       const ok = lakay("audit", "verify");
       expect(ok.status).toBe(0);
