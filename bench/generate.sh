@@ -15,7 +15,7 @@ const fs = require("fs");
 const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
 const t = fs.readFileSync(process.argv[2], "utf8");
 const get = (re) => (t.match(re) || [])[1];
-const wall = get(/Elapsed \(wall clock\) time[^:]*: (\S+)/).split(":").reduce((a, x) => a * 60 + Number(x), 0);
+const wall = get(/Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/).split(":").reduce((a, x) => a * 60 + Number(x), 0);
 const user = Number(get(/User time \(seconds\): (\S+)/));
 const rss = Math.round(Number(get(/Maximum resident set size \(kbytes\): (\d+)/)) / 1024);
 console.log(`wrote ${s.rows.toLocaleString("en-US")} rows, ${(s.bytes / 1e6).toFixed(0)} MB, fraud ${s.fraud}`);
