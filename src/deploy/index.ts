@@ -9,6 +9,8 @@ export { runBacktest, type BacktestOptions, type BacktestReport } from "./run-ba
 export {
   recordApproval,
   approvalStatus,
+  assertApproved,
+  type ApprovalStatusOptions,
   type RecordApprovalOptions,
   type ApprovalOutcome,
 } from "./record-approval.js";

@@ -27,6 +27,12 @@ export interface RecordApprovalOptions {
   /** Default: fraud model promotion. */
   changeKind?: ChangeKind | string;
   policy?: ApprovalPolicy;
+  /**
+   * What exactly is approved, for a change that is not a new model version (a scoring threshold or
+   * hybrid weight change): the SHA-256 of the proposed configuration. Default: the version's
+   * artifact digest.
+   */
+  subjectDigest?: string;
 }
 
 export interface ApprovalOutcome {
@@ -67,8 +73,7 @@ export async function recordApproval(
   if (decision === "reject" && !opts.note?.trim()) {
     throw new BadInputError(`${what}: a rejection needs --note saying why`, { field: "note" });
   }
-  const version = await registry.getVersion(opts.model, opts.version);
-  const digest = versionDigest(version.files);
+  const digest = await subjectDigestOf(registry, opts.model, opts.version, opts.subjectDigest);
   const subject = { model: opts.model, version: opts.version, artifactDigest: digest, changeKind };
 
   const outcome = await registry.transaction(async (tx) => {
@@ -120,16 +125,21 @@ export async function recordApproval(
   return { approval: outcome.approval, evaluation: outcome.evaluation };
 }
 
-/** Where a version stands against the policy, and every decision on record; records nothing. */
+export interface ApprovalStatusOptions {
+  model: string;
+  version: number;
+  changeKind?: ChangeKind | string;
+  /** The person about to make the change (they cannot be the only approver). */
+  promoter?: string;
+  policy?: ApprovalPolicy;
+  /** See {@link RecordApprovalOptions.subjectDigest}. */
+  subjectDigest?: string;
+}
+
+/** Where a version (or a change to it) stands against the policy, and every decision on record; records nothing. */
 export async function approvalStatus(
   registry: Registry,
-  opts: {
-    model: string;
-    version: number;
-    changeKind?: ChangeKind | string;
-    promoter?: string;
-    policy?: ApprovalPolicy;
-  },
+  opts: ApprovalStatusOptions,
 ): Promise<ApprovalEvaluation & { approvals: Approval[] }> {
   const policy = opts.policy ?? loadApprovalPolicy();
   const changeKind = opts.changeKind ?? "fraud_model_promotion";
@@ -138,18 +148,46 @@ export async function approvalStatus(
       field: "change",
     });
   }
-  const version = await registry.getVersion(opts.model, opts.version);
+  const digest = await subjectDigestOf(registry, opts.model, opts.version, opts.subjectDigest);
   const approvals = await registry.transaction((tx) => listApprovals(tx.db, opts.model, opts.version));
   const evaluation = evaluateApprovals(
     policy,
-    {
-      model: opts.model,
-      version: opts.version,
-      artifactDigest: versionDigest(version.files),
-      changeKind,
-      promoter: opts.promoter,
-    },
+    { model: opts.model, version: opts.version, artifactDigest: digest, changeKind, promoter: opts.promoter },
     approvals,
   );
   return { ...evaluation, approvals: approvals.filter((a) => a.changeKind === changeKind) };
+}
+
+/**
+ * For callers gating a change of their own (the serving layer before a threshold or hybrid-weight
+ * change): throws `ApprovalMissingError` naming the model, version and what is missing, unless
+ * the policy is satisfied for that change and subject.
+ */
+export async function assertApproved(
+  registry: Registry,
+  opts: ApprovalStatusOptions,
+): Promise<ApprovalEvaluation> {
+  const status = await approvalStatus(registry, opts);
+  if (!status.satisfied) {
+    throw new ApprovalMissingError(
+      `model ${opts.model} version ${opts.version}: approvals missing for ${status.changeKind}: ${status.reasons.join("; ")}`,
+    );
+  }
+  return status;
+}
+
+async function subjectDigestOf(
+  registry: Registry,
+  model: string,
+  version: number,
+  given: string | undefined,
+): Promise<string> {
+  const v = await registry.getVersion(model, version); // NotFoundError for an unknown model or version
+  if (given === undefined) return versionDigest(v.files);
+  if (!/^[0-9a-f]{64}$/.test(given)) {
+    throw new BadInputError(`model ${model} version ${version}: a subject digest is a SHA-256 in hex`, {
+      field: "subjectDigest",
+    });
+  }
+  return given;
 }

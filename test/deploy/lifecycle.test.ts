@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { FEATURE_NAMES } from "../../src/features/names.js";
 import {
@@ -10,6 +11,7 @@ import {
 import type { Registry } from "../../src/registry/index.js";
 import {
   archiveProduction,
+  assertApproved,
   deploymentHistory,
   deploymentRecordOf,
   policyFromConfig,
@@ -399,6 +401,33 @@ for (const backend of BACKENDS) {
           by: "alice",
           changeKind: "model_promotoin",
         }),
+      ).rejects.toThrow(BadInputError);
+    });
+
+    it("gates a threshold change on approvals bound to the proposed configuration", async () => {
+      const proposal = createHash("sha256").update("threshold: 0.62").digest("hex");
+      const other = createHash("sha256").update("threshold: 0.40").digest("hex");
+      const gate = { model: M, version: 1, changeKind: "scoring_threshold_change", subjectDigest: proposal };
+      await expect(assertApproved(registry, { ...gate, promoter: "alice" })).rejects.toThrow(
+        /model fraud-detector version 1: approvals missing for scoring_threshold_change: role ml_engineer has not approved; role bsa_officer has not approved/,
+      );
+      await recordApproval(registry, { ...gate, role: "ml_engineer", by: "alice" });
+      await recordApproval(registry, {
+        ...gate,
+        role: "bsa_officer",
+        by: "gina",
+        note: "CTR impact reviewed",
+      });
+      expect((await assertApproved(registry, { ...gate, promoter: "alice" })).filledBy).toEqual({
+        ml_engineer: "alice",
+        bsa_officer: "gina",
+      });
+      // Another threshold is another change: the same sign-offs do not carry over.
+      await expect(assertApproved(registry, { ...gate, subjectDigest: other })).rejects.toThrow(
+        ApprovalMissingError,
+      );
+      await expect(
+        recordApproval(registry, { ...gate, subjectDigest: "0.62", role: "ml_engineer", by: "x" }),
       ).rejects.toThrow(BadInputError);
     });
 
