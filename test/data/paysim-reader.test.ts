@@ -87,6 +87,31 @@ describe("readPaysim on the real PaySim sample", () => {
     }
   });
 
+  it("reads the same through the general path as through the fast path", async () => {
+    // Quoted names and a trailing space before CRLF push every line off the fast path.
+    const text = readFileSync(PAYSIM_SAMPLE, "latin1")
+      .split("\r\n")
+      .map((l, i) => (i === 0 ? l : l.replace(/,([CM]\d+),/g, ',"$1",')))
+      .join("\r\n");
+    const slow = await readPaysim(write("quoted.csv", text));
+    const fast = await readPaysim(PAYSIM_SAMPLE);
+    expect(slow.tx.rows).toBe(fast.tx.rows);
+    for (const k of [
+      "step",
+      "type",
+      "amount",
+      "oldbalanceOrg",
+      "newbalanceOrig",
+      "oldbalanceDest",
+      "newbalanceDest",
+      "nameOrig",
+      "nameDest",
+      "isFraud",
+    ] as const)
+      expect(slow.tx[k]).toEqual(fast.tx[k]);
+    expect(slow.tx.origNames.get(5)).toBe(fast.tx.origNames.get(5));
+  });
+
   it("honours sampleSize as a head sample", async () => {
     const r = await readPaysim(PAYSIM_SAMPLE, { sampleSize: 100 });
     expect(r.tx.rows).toBe(100);
