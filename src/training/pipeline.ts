@@ -4,7 +4,7 @@ import path from "node:path";
 import { LakayError, ServiceUnavailableError, maskUri } from "../errors/index.js";
 import { FEATURE_SET_VERSION, LONG_WINDOW, SHORT_WINDOW } from "../features/index.js";
 import { trainBooster } from "../gbdt/index.js";
-import { defaultActor, openRegistry, type Registry } from "../registry/index.js";
+import { defaultActor, openArtifactStore, openRegistry, type Registry } from "../registry/index.js";
 import { RulesEngine } from "../rules/index.js";
 import { lakayVersion } from "../version.js";
 import { writeArtifactFolder, type ArtifactContents } from "./artifact-folder.js";
@@ -305,16 +305,29 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
 /** Opens the registry and proves it answers, before any training work is done. */
 async function connect(opts: TrainPipelineOptions, config: TrainingConfig): Promise<Registry> {
   const registryUri = opts.registryUri ?? configRegistryUri(config);
+  let registry: Registry;
   try {
-    return await openRegistry({ registryUri, artifactRoot: opts.artifactRoot, env: opts.env });
+    registry = await openRegistry({ registryUri, artifactRoot: opts.artifactRoot, env: opts.env });
   } catch (err) {
     if (err instanceof LakayError) throw err;
     const where = registryUri ? maskUri(registryUri) : "the default registry";
     throw new ServiceUnavailableError(
       `cannot reach ${where}: ${(err as Error).message}; nothing was trained`,
-      { cause: err },
+      {
+        cause: err,
+      },
     );
   }
+  // The artifacts are uploaded last; an object store that does not answer must fail now, not then.
+  try {
+    await openArtifactStore(registry.artifactRoot, opts.env).list("lakay-reachability-probe");
+  } catch (err) {
+    await registry.close();
+    const reason =
+      err instanceof LakayError ? err.message : `artifact store ${registry.artifactRoot}: ${err}`;
+    throw new ServiceUnavailableError(`${reason}; nothing was trained`, { cause: err });
+  }
+  return registry;
 }
 
 async function recordRun(

@@ -241,6 +241,19 @@ describe("lakay train refuses bad input before training", () => {
     expect(readdirSync(home)).not.toContain("never");
   });
 
+  it("an object store that cannot be reached fails before any training", () => {
+    const r = runCli(["train", "--dataset", PAYSIM_SAMPLE, "--artifact-root", "s3://lakay-missing/prefix"], {
+      env: {
+        ...env,
+        AWS_ENDPOINT_URL: "http://127.0.0.1:1",
+        AWS_ACCESS_KEY_ID: "x",
+        AWS_SECRET_ACCESS_KEY: "y",
+      },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/s3:\/\/lakay-missing\/prefix.*nothing was trained/);
+  });
+
   it("a missing dataset file", () => {
     fails(["--dataset", path.join(home, "nope.csv")], 2, /nope\.csv/);
   });
