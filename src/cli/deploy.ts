@@ -275,6 +275,10 @@ export function registerDeployCommands(program: Command): void {
       .option("--reject", "record a rejection: blocks the version until a later approval by the same role")
       .addOption(changeOption())
       .option(
+        "--subject-sha256 <hex>",
+        "for a threshold or weight change: SHA-256 of the proposed configuration",
+      )
+      .option(
         "--policy <file>",
         "approval policy YAML (default LAKAY_APPROVAL_POLICY, <LAKAY_HOME>/approval-policy.yaml, built-in)",
       )
@@ -297,6 +301,7 @@ export function registerDeployCommands(program: Command): void {
             note?: string;
             reject?: boolean;
             change: string;
+            subjectSha256?: string;
             policy?: string;
           },
         ) => {
@@ -310,6 +315,7 @@ export function registerDeployCommands(program: Command): void {
               note: opts.note,
               decision: opts.reject ? "reject" : "approve",
               changeKind: opts.change,
+              subjectDigest: opts.subjectSha256,
               policy,
             }),
           );
@@ -342,6 +348,10 @@ export function registerDeployCommands(program: Command): void {
       .option("--promoter <who>", "check as if this person were promoting (they cannot be the only approver)")
       .addOption(changeOption())
       .option(
+        "--subject-sha256 <hex>",
+        "for a threshold or weight change: SHA-256 of the proposed configuration",
+      )
+      .option(
         "--policy <file>",
         "approval policy YAML (default LAKAY_APPROVAL_POLICY, <LAKAY_HOME>/approval-policy.yaml, built-in)",
       )
@@ -359,6 +369,7 @@ export function registerDeployCommands(program: Command): void {
             version: number;
             promoter?: string;
             change: string;
+            subjectSha256?: string;
             policy?: string;
           },
         ) => {
@@ -369,6 +380,7 @@ export function registerDeployCommands(program: Command): void {
               version: opts.version,
               promoter: opts.promoter,
               changeKind: opts.change,
+              subjectDigest: opts.subjectSha256,
               policy,
             }),
           );

@@ -185,9 +185,9 @@ async function subjectDigestOf(
   const v = await registry.getVersion(model, version); // NotFoundError for an unknown model or version
   if (given === undefined) return versionDigest(v.files);
   if (!/^[0-9a-f]{64}$/.test(given)) {
-    throw new BadInputError(`model ${model} version ${version}: a subject digest is a SHA-256 in hex`, {
-      field: "subjectDigest",
-    });
+    throw new BadInputError(
+      `model ${model} version ${version}: the subject digest must be a SHA-256 in hex (64 characters)`,
+    );
   }
   return given;
 }
