@@ -23,9 +23,9 @@ interface PredictOptions {
 const PARALLEL_MIN_ROWS = 100_000;
 
 /**
- * `lakay predict`: scores a feature matrix with a model. Today the model is an XGBoost JSON file
- * and the input a feature CSV; registry references (`models:/name/version`) and raw PaySim input
- * (`--dataset`) plug into `loadModel` and `readInputs` without changing the rest.
+ * `lakay predict`: two forms. `--model file.json --features f.csv` scores a feature matrix with
+ * any XGBoost JSON model (here); `--model models:/NAME/STAGE --dataset paysim.csv` builds the
+ * features from raw PaySim and scores with a registered version (training's `scoreDataset`).
  */
 export function registerPredictCommand(program: Command): void {
   program
