@@ -34,8 +34,8 @@ export function scoreRows(
         let f = ints[o];
         while (f >= 0) {
           const v = x[base + f];
-          const th = floats[o + 2];
-          o = (ints[o + 1] + (v < th ? 0 : v >= th ? 1 : ints[o + 3])) << 2;
+          const left = (v < floats[o + 2] ? 1 : 0) | (v !== v ? ints[o + 3] : 0);
+          o = (ints[o + 1] + 1 - left) << 2;
           f = ints[o];
         }
         acc[r] += floats[o + 2];
