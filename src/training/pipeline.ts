@@ -1,13 +1,22 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import { LakayError, ServiceUnavailableError, maskUri } from "../errors/index.js";
 import { FEATURE_SET_VERSION, LONG_WINDOW, SHORT_WINDOW } from "../features/index.js";
 import { trainBooster } from "../gbdt/index.js";
-import { defaultActor, openArtifactStore, openRegistry, type Registry } from "../registry/index.js";
+import { defaultActor } from "../registry/index.js";
 import { RulesEngine } from "../rules/index.js";
 import { lakayVersion } from "../version.js";
 import { writeArtifactFolder, type ArtifactContents } from "./artifact-folder.js";
+import { connectRegistry } from "./registry-connection.js";
+import {
+  flatMetrics,
+  gridSummary,
+  recordRun,
+  round,
+  runParams,
+  toMetrics,
+  type TrainMetrics,
+} from "./run-record.js";
 import { boosterParams, classRatio } from "./booster-params.js";
 import { evaluateOnTest, type TestEvaluation } from "./evaluate-model.js";
 import { gather, gatherColumns } from "./gather-rows.js";
@@ -56,17 +65,7 @@ export interface TrainPipelineOptions {
   onProgress?: (p: TrainProgress) => void;
 }
 
-export interface TrainMetrics {
-  auc_roc: number;
-  auc_pr: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  false_positive_rate: number;
-  accuracy: number;
-  threshold: number;
-  confusion_matrix: { tn: number; fp: number; fn: number; tp: number };
-}
+export type { TrainMetrics };
 
 /** What `lakay train --json` prints. */
 export interface TrainResult {
@@ -82,13 +81,8 @@ export interface TrainResult {
   dataset_sha256: string;
   hyperparams: Hyperparams & { scale_pos_weight: number };
   metrics: TrainMetrics;
-  grid_search: {
-    scoring: string;
-    folds: number;
-    candidates: number;
-    best_score: number;
-    seconds: number;
-  } | null;
+  /** Scoring, folds, candidate count, best score and parameters, seconds, every candidate's fold scores. */
+  grid_search: ReturnType<typeof gridSummary> | null;
   ml_vs_rules: TestEvaluation["comparison"]["fraud_caught"];
   out_dir: string | null;
 }
@@ -115,7 +109,10 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
     : [];
   const rules = new RulesEngine(config.rules ?? {});
 
-  const registry = await connect(opts, config);
+  const registry = await connectRegistry({
+    ...opts,
+    registryUri: opts.registryUri ?? configRegistryUri(config),
+  });
   let runId: string | undefined;
   try {
     const experiment = await registry.createExperiment(opts.experiment ?? config.experiment ?? modelName);
@@ -213,7 +210,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
         fraud_rows: { train: sumAt(labels, split.train), test: sumAt(labels, split.test) },
         hyperparams,
         test: metrics,
-        grid_search: grid ? gridSummary(grid) : null,
+        grid_search: grid ? gridSummary(grid, { timing: false }) : null,
       }),
       "classification_report.txt": evaluation.report,
       "ml_vs_rules_comparison.json": json(evaluation.comparison),
@@ -302,128 +299,6 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
   }
 }
 
-/** Opens the registry and proves it answers, before any training work is done. */
-async function connect(opts: TrainPipelineOptions, config: TrainingConfig): Promise<Registry> {
-  const registryUri = opts.registryUri ?? configRegistryUri(config);
-  let registry: Registry;
-  try {
-    registry = await openRegistry({ registryUri, artifactRoot: opts.artifactRoot, env: opts.env });
-  } catch (err) {
-    if (err instanceof LakayError) throw err;
-    const where = registryUri ? maskUri(registryUri) : "the default registry";
-    throw new ServiceUnavailableError(
-      `cannot reach ${where}: ${(err as Error).message}; nothing was trained`,
-      {
-        cause: err,
-      },
-    );
-  }
-  // The artifacts are uploaded last; an object store that does not answer must fail now, not then.
-  try {
-    await openArtifactStore(registry.artifactRoot, opts.env).list("lakay-reachability-probe");
-  } catch (err) {
-    await registry.close();
-    const reason =
-      err instanceof LakayError ? err.message : `artifact store ${registry.artifactRoot}: ${err}`;
-    throw new ServiceUnavailableError(`${reason}; nothing was trained`, { cause: err });
-  }
-  return registry;
-}
-
-async function recordRun(
-  registry: Registry,
-  runId: string,
-  r: {
-    params: Record<string, string | number | boolean>;
-    metrics: Record<string, number>;
-    grid?: GridSearchResult;
-    tags: Record<string, string>;
-    staging: string;
-  },
-): Promise<void> {
-  await registry.logParams(runId, r.params);
-  await registry.logMetrics(runId, r.metrics);
-  if (r.grid) {
-    // One point per candidate (step = candidate index): the whole search stays queryable.
-    await registry.logMetrics(
-      runId,
-      r.grid.candidates.map((c, step) => ({ key: `cv_${r.grid!.scoring}_mean`, value: c.mean, step })),
-    );
-  }
-  await registry.setTags(runId, r.tags);
-  await registry.logArtifacts(runId, r.staging);
-}
-
-function runParams(
-  c: TrainingConfig,
-  h: Hyperparams & { scale_pos_weight: number },
-  o: {
-    seed: number;
-    modelName: string;
-    sampleSize?: number;
-    dataset: string;
-    threads: number;
-    cvParallel: string;
-  },
-): Record<string, string | number | boolean> {
-  const p: Record<string, string | number | boolean> = {
-    model_name: o.modelName,
-    random_seed: o.seed,
-    test_size: c.test_size,
-    decision_threshold: c.decision_threshold,
-    sample_size: o.sampleSize ?? "all",
-    dataset: path.resolve(o.dataset),
-    threads: o.threads,
-    grid_search_enabled: c.grid_search.enabled,
-  };
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) p[k] = v;
-  if (c.grid_search.enabled) {
-    p.grid_search_param_grid = JSON.stringify(c.grid_search.param_grid);
-    p.grid_search_cv_folds = c.grid_search.cv_folds;
-    p.grid_search_scoring = c.grid_search.scoring;
-    p.grid_search_parallel = o.cvParallel;
-  }
-  if (c.rules) p.rules_config = JSON.stringify(c.rules);
-  return p;
-}
-
-function toMetrics(e: TestEvaluation, threshold: number): TrainMetrics {
-  const m = e.atThreshold;
-  return {
-    auc_roc: round(e.aucRoc, 6),
-    auc_pr: round(e.aucPr, 6),
-    precision: round(m.precision, 6),
-    recall: round(m.recall, 6),
-    f1: round(m.f1, 6),
-    false_positive_rate: round(m.falsePositiveRate, 8),
-    accuracy: round(m.accuracy, 6),
-    threshold,
-    confusion_matrix: m.confusion,
-  };
-}
-
-function flatMetrics(m: TrainMetrics): Record<string, number> {
-  const { confusion_matrix: c, threshold: _t, ...rest } = m;
-  return { ...rest, tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp };
-}
-
-function gridSummary(g: GridSearchResult) {
-  return {
-    scoring: g.scoring,
-    folds: g.folds,
-    candidates: g.candidates.length,
-    best_score: round(g.best.mean, 6),
-    best_params: g.best.params,
-    seconds: round(g.seconds, 1),
-    results: g.candidates.map((c) => ({
-      params: c.params,
-      mean: round(c.mean, 6),
-      std: round(c.std, 6),
-      scores: c.scores.map((s) => round(s, 6)),
-    })),
-  };
-}
-
 function sumAt(labels: ArrayLike<number>, rows: Uint32Array): number {
   let s = 0;
   for (let k = 0; k < rows.length; k++) s += labels[rows[k]];
@@ -431,4 +306,3 @@ function sumAt(labels: ArrayLike<number>, rows: Uint32Array): number {
 }
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
-const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
