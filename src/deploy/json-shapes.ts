@@ -7,20 +7,24 @@ import type { DeploymentRecord, StoredValidation } from "./deployment-record.js"
  * prints them and the HTTP API should answer with the same, so scripts work against either.
  */
 
-/** A deployment record. */
+/**
+ * A deployment record, with the field names of the deployment procedure's `DeploymentRecord`
+ * (`model_name`, `model_version`, `previous_version`, `action`, `triggered_by`,
+ * `validation_result`, `timestamp`, `success`), plus what Lakay adds: id, reason, error, approvals.
+ */
 export function deploymentRecordJson(r: DeploymentRecord) {
   return {
     id: r.id,
-    timestamp: r.timestamp,
-    model: r.model,
-    version: r.version,
+    model_name: r.model,
+    model_version: r.version,
     previous_version: r.previousVersion,
     action: r.action,
     triggered_by: r.triggeredBy,
-    reason: r.reason,
+    validation_result: r.validation,
+    timestamp: r.timestamp,
     success: r.success,
+    reason: r.reason,
     error: r.error,
-    validation: r.validation,
     approvals: r.approvals,
     details: r.details,
   };
@@ -31,8 +35,8 @@ export function validationJson(v: StoredValidation) {
   return {
     id: v.id,
     timestamp: v.timestamp,
-    model: v.model,
-    version: v.version,
+    model_name: v.model,
+    model_version: v.version,
     actor: v.actor,
     artifact_digest: v.artifactDigest,
     passed: v.passed,
@@ -47,7 +51,7 @@ export function backtestJson(r: BacktestReport) {
   return {
     id: r.id,
     timestamp: r.timestamp,
-    model: r.model,
+    model_name: r.model,
     candidate_version: r.candidateVersion,
     current_version: r.currentVersion,
     dataset: r.dataset,
@@ -64,8 +68,8 @@ export function backtestJson(r: BacktestReport) {
 export function approvalJson(a: Approval) {
   return {
     id: a.id,
-    model: a.model,
-    version: a.version,
+    model_name: a.model,
+    model_version: a.version,
     role: a.role,
     approver: a.approver,
     decision: a.decision,

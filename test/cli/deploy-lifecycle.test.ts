@@ -171,7 +171,7 @@ for (const backend of BACKENDS) {
       const rec = json("promote", "--model", "fraud", "--version", "1", "--by", "alice");
       expect(rec).toMatchObject({
         action: "promote",
-        version: 1,
+        model_version: 1,
         previous_version: null,
         success: true,
         triggered_by: "alice",
@@ -220,7 +220,12 @@ for (const backend of BACKENDS) {
       expect(report.artifact).toMatch(/^backtests\/backtest-.*\.json$/);
       approve("fraud", 2);
       const rec = json("promote", "--model", "fraud", "--version", "2", "--by", "bob");
-      expect(rec).toMatchObject({ version: 2, previous_version: 1, success: true });
+      expect(rec).toMatchObject({
+        model_name: "fraud",
+        model_version: 2,
+        previous_version: 1,
+        success: true,
+      });
       expect(stages("fraud")).toEqual({ 1: "Archived", 2: "Production" });
     });
 
@@ -228,7 +233,7 @@ for (const backend of BACKENDS) {
       const rec = json("rollback", "--model", "fraud", "--by", "oncall", "--reason", "FPR spike");
       expect(rec).toMatchObject({
         action: "rollback",
-        version: 1,
+        model_version: 1,
         previous_version: 2,
         success: true,
         reason: "FPR spike",
@@ -236,7 +241,12 @@ for (const backend of BACKENDS) {
       expect(stages("fraud")).toEqual({ 1: "Production", 2: "Archived" });
       const history = json("history", "--model", "fraud");
       expect(
-        history.map((r: Record<string, unknown>) => [r.action, r.version, r.previous_version, r.success]),
+        history.map((r: Record<string, unknown>) => [
+          r.action,
+          r.model_version,
+          r.previous_version,
+          r.success,
+        ]),
       ).toEqual([
         ["rollback", 1, 2, true],
         ["promote", 2, 1, true],
@@ -308,7 +318,7 @@ for (const backend of BACKENDS) {
       const blocked = lakay("promote", "--model", "fresh", "--version", "2", "--by", "alice", "--json");
       expect(blocked.status).toBe(1);
       expect(blocked.stderr).toContain("rejected by erin (team_lead): too soon");
-      expect(JSON.parse(blocked.stdout)).toMatchObject({ success: false, version: 2 });
+      expect(JSON.parse(blocked.stdout)).toMatchObject({ success: false, model_version: 2 });
       const pending = json("approvals", "--model", "fresh", "--version", "2", "--promoter", "alice");
       expect(
         pending.approvals.map((a: { approver: string; decision: string }) => [a.approver, a.decision]),
@@ -385,9 +395,9 @@ for (const backend of BACKENDS) {
       const [second, first] = history;
       // Serialized: the later one saw the earlier one in Production and archived it.
       expect(first.previous_version).toBeNull();
-      expect(second.previous_version).toBe(first.version);
-      expect(s[second.version]).toBe("Production");
-      expect(s[first.version]).toBe("Archived");
+      expect(second.previous_version).toBe(first.model_version);
+      expect(s[second.model_version]).toBe("Production");
+      expect(s[first.model_version]).toBe("Archived");
     });
 
     it("a crash in the middle of a promotion leaves the previous Production version and no record", async () => {
