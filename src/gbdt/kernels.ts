@@ -160,11 +160,16 @@ export function partitionBlock(
 ): number {
   let nl = start;
   let nr = start;
+  // Both outputs are written every time and only one cursor advances: no unpredictable branch.
   for (let k = start; k < end; k++) {
     const i = rows[k];
     const code = bins[i * nFeatures + feature];
-    if (code === missingCode ? defaultLeft === 1 : code <= splitBin) left[nl++] = i;
-    else right[nr++] = i;
+    // The missing code sorts after every split bin, so for it the first term is 0.
+    const goLeft = (code <= splitBin ? 1 : 0) | (code === missingCode ? defaultLeft : 0);
+    left[nl] = i;
+    right[nr] = i;
+    nl += goLeft;
+    nr += 1 - goLeft;
   }
   return nl - start;
 }
