@@ -25,7 +25,7 @@ export function deploymentRecordJson(r: DeploymentRecord) {
     success: r.success,
     reason: r.reason,
     error: r.error,
-    approvals: r.approvals,
+    approvals: r.approvals ? approvalStatusJson(r.approvals) : null,
     details: r.details,
   };
 }
