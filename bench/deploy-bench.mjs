@@ -8,8 +8,8 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import path from "node:path";
 import pg from "pg";
-import { openRegistry } from "../../dist/registry/index.js";
-import { promoteToProduction, recordApproval, rollback, validateModel } from "../../dist/deploy/index.js";
+import { openRegistry } from "../dist/registry/index.js";
+import { promoteToProduction, recordApproval, rollback, validateModel } from "../dist/deploy/index.js";
 
 const [modelA, modelB] = process.argv.slice(2);
 if (!modelA || !modelB) throw new Error("usage: node test/deploy/deploy-bench.mjs MODEL_A.json MODEL_B.json");
