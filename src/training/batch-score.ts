@@ -5,6 +5,7 @@ import { BadInputError, ValidationFailedError } from "../errors/index.js";
 import { buildFeatures, FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/index.js";
 import { Booster } from "../gbdt/index.js";
 import { openRegistry } from "../registry/index.js";
+import { predictParallel } from "./parallel-predict.js";
 
 export interface BatchScoreOptions {
   /** `models:/NAME/Production`, `models:/NAME/3`, `models:/NAME@alias`, or a model folder / model.json path. */
@@ -49,7 +50,7 @@ export async function scoreDataset(o: BatchScoreOptions): Promise<BatchScoreSumm
     }
     return features.columns[j];
   });
-  const scores = booster.compile().predictBatch(columns, read.tx.rows);
+  const scores = await predictParallel(booster, columns, read.tx.rows);
   await writeScores(o.out, read.tx, scores);
   return {
     model: o.model,

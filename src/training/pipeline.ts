@@ -163,7 +163,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
     trainColumns.length = 0; // let the training copy go before evaluation allocates
 
     progress({ phase: "evaluate" });
-    const testColumns = gatherColumns(features.columns, split.test, { shared: true });
+    const testColumns = gatherColumns(features.columns, split.test);
     const testLabels = gather(labels, split.test, new Uint8Array(split.test.length));
     const scores = await predictParallel(booster, testColumns, split.test.length, threads);
     const evaluation = evaluateOnTest({
