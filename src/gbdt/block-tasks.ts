@@ -9,6 +9,8 @@ export const TASK_WIDTH = 6;
 /** Shared memory behind one training run; every thread views the same buffers. */
 export interface SharedBuffers {
   bins: SharedArrayBuffer;
+  /** The same codes feature-major: partitioning reads one feature of scattered rows. */
+  binsByFeature: SharedArrayBuffer;
   wideBins: boolean;
   gh: SharedArrayBuffer;
   margin: SharedArrayBuffer;
@@ -31,6 +33,7 @@ export interface SharedBuffers {
 
 export interface SharedViews {
   bins: Uint8Array | Uint16Array;
+  binsByFeature: Uint8Array | Uint16Array;
   gh: Float32Array;
   margin: Float64Array;
   labels: Float32Array;
@@ -54,6 +57,7 @@ export interface SharedViews {
 export interface PhaseArgs {
   nTasks: number;
   nFeatures: number;
+  nRows: number;
   feature: number;
   nCuts: number;
   hasTree: boolean;
@@ -76,6 +80,7 @@ export interface Kernels {
 export function makeViews(b: SharedBuffers): SharedViews {
   return {
     bins: b.wideBins ? new Uint16Array(b.bins) : new Uint8Array(b.bins),
+    binsByFeature: b.wideBins ? new Uint16Array(b.binsByFeature) : new Uint8Array(b.binsByFeature),
     gh: new Float32Array(b.gh),
     margin: new Float64Array(b.margin),
     labels: new Float32Array(b.labels),
@@ -108,7 +113,16 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
     if (t >= a.nTasks) return;
     const o = t * 6;
     if (phase === 0) {
-      k.binBlock(v.col, v.cuts.subarray(0, a.nCuts), v.bins, a.nFeatures, a.feature, tt[o], tt[o + 1]);
+      k.binBlock(
+        v.col,
+        v.cuts.subarray(0, a.nCuts),
+        v.bins,
+        v.binsByFeature,
+        a.nFeatures,
+        a.feature,
+        tt[o],
+        tt[o + 1],
+      );
     } else if (phase === 1) {
       v.results[t] = k.boostBlock(
         tt[o],
@@ -138,9 +152,8 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         tt[o + 1],
         v.left,
         v.right,
-        v.bins,
-        a.nFeatures,
-        tt[o + 2],
+        v.binsByFeature,
+        tt[o + 2] * a.nRows,
         tt[o + 3],
         tt[o + 4],
         tt[o + 5],

@@ -15,12 +15,14 @@ export function binBlock(
   col: Float32Array,
   cuts: Float32Array,
   bins: Uint8Array | Uint16Array,
+  binsByFeature: Uint8Array | Uint16Array,
   nFeatures: number,
   feature: number,
   start: number,
   end: number,
 ): void {
   const nCuts = cuts.length;
+  const nRows = col.length;
   for (let i = start; i < end; i++) {
     const x = col[i];
     let code;
@@ -36,6 +38,7 @@ export function binBlock(
       code = lo;
     }
     bins[i * nFeatures + feature] = code;
+    binsByFeature[feature * nRows + i] = code;
   }
 }
 
@@ -151,9 +154,8 @@ export function partitionBlock(
   end: number,
   left: Uint32Array,
   right: Uint32Array,
-  bins: Uint8Array | Uint16Array,
-  nFeatures: number,
-  feature: number,
+  binsByFeature: Uint8Array | Uint16Array,
+  columnStart: number,
   splitBin: number,
   missingCode: number,
   defaultLeft: number,
@@ -163,7 +165,8 @@ export function partitionBlock(
   // Both outputs are written every time and only one cursor advances: no unpredictable branch.
   for (let k = start; k < end; k++) {
     const i = rows[k];
-    const code = bins[i * nFeatures + feature];
+    // One feature's codes of scattered rows: a feature-major column stays in cache, rows do not.
+    const code = binsByFeature[columnStart + i];
     // The missing code sorts after every split bin, so for it the first term is 0.
     const goLeft = (code <= splitBin ? 1 : 0) | (code === missingCode ? defaultLeft : 0);
     left[nl] = i;

@@ -70,6 +70,7 @@ export async function trainBooster(
   const maxNodes = Math.min(2 ** (p.max_depth + 1), 2 * n + 1);
   const buffers: SharedBuffers = {
     bins: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
+    binsByFeature: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
     wideBins,
     gh: new SharedArrayBuffer(n * 8),
     margin: new SharedArrayBuffer(n * 8),
@@ -93,6 +94,7 @@ export async function trainBooster(
   const baseArgs: PhaseArgs = {
     nTasks: 0,
     nFeatures: nf,
+    nRows: n,
     feature: 0,
     nCuts: 0,
     hasTree: false,
