@@ -5,11 +5,10 @@ import * as errors from "../../src/errors/index.js";
 const docs = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
 
 describe("typed errors", () => {
+  type ErrorClass = new (message: string) => errors.LakayError;
   const instances = Object.values(errors)
-    .filter((v): v is new (m: string) => errors.LakayError =>
-      typeof v === "function" && v.prototype instanceof errors.LakayError,
-    )
-    .map((Cls) => new Cls("x"));
+    .filter((v) => typeof v === "function" && v.prototype instanceof errors.LakayError)
+    .map((Cls) => new (Cls as unknown as ErrorClass)("x"));
 
   it("covers every error class", () => {
     expect(instances.length).toBeGreaterThanOrEqual(6);
