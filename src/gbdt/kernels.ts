@@ -44,8 +44,8 @@ export function binBlock(
 
 /**
  * One boosting step for rows [start, end): bring each margin up to date with the previous tree,
- * recompute the logistic gradient and hessian, and draw the row subsample from a generator seeded
- * by (seed, round, block). Rows sampled last round already got their leaf value from their leaf's
+ * draw the row subsample from a generator seeded by (seed, round, block), and recompute the
+ * logistic gradient and hessian of the sampled rows. Rows sampled last round already got their leaf value from their leaf's
  * row segment (`leafBlock`); only the others walk the tree, on binned values. Sampled row ids are
  * written to `sampled[start..]` and flagged in `inSample`; returns how many.
  *
@@ -109,14 +109,6 @@ export function boostBlock(
       m += treeLeaf[n];
       margin[i] = m;
     }
-    const p = 1 / (1 + Math.exp(-m));
-    const y = labels[i];
-    let w = y > 0.5 ? scalePosWeight : 1;
-    if (weights !== null) w *= weights[i];
-    const h = p * (1 - p);
-    // float32 gradient pairs, as XGBoost keeps them: half the bytes on every random access.
-    gh[2 * i] = (p - y) * w;
-    gh[2 * i + 1] = (h > 1e-16 ? h : 1e-16) * w;
     let take = 1;
     if (subsample < 1) {
       const t = (((ra + rb) | 0) + rd) | 0;
@@ -128,7 +120,17 @@ export function boostBlock(
       take = (t >>> 0) / 4294967296 < subsample ? 1 : 0;
     }
     inSample[i] = take;
-    if (take === 1) sampled[count++] = i;
+    // Only sampled rows reach a histogram, so only they need a gradient (exp is the costly part).
+    if (take === 0) continue;
+    sampled[count++] = i;
+    const p = 1 / (1 + Math.exp(-m));
+    const y = labels[i];
+    let w = y > 0.5 ? scalePosWeight : 1;
+    if (weights !== null) w *= weights[i];
+    const h = p * (1 - p);
+    // float32 gradient pairs, as XGBoost keeps them: half the bytes on every random access.
+    gh[2 * i] = (p - y) * w;
+    gh[2 * i + 1] = (h > 1e-16 ? h : 1e-16) * w;
   }
   return count - start;
 }
