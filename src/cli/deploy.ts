@@ -27,9 +27,8 @@ import { buildFeatures } from "../features/index.js";
 import {
   addRegistryOptions,
   defaultActor,
-  openRegistry,
   parseVersionNumber,
-  type Registry,
+  withRegistry,
 } from "../registry/index.js";
 import { emit, table } from "./output.js";
 import { Progress } from "./progress.js";
@@ -39,19 +38,6 @@ interface CommonOptions {
   registryUri?: string;
   artifactRoot?: string;
   json?: boolean;
-}
-
-async function withRegistry<T>(opts: CommonOptions, fn: (reg: Registry) => Promise<T>): Promise<T> {
-  const reg = await openRegistry({
-    registryUri: opts.registryUri,
-    artifactRoot: opts.artifactRoot,
-    env: process.env,
-  });
-  try {
-    return await fn(reg);
-  } finally {
-    await reg.close();
-  }
 }
 
 function parseSla(value: string): number {
