@@ -25,11 +25,18 @@ const leafBlock = ${leafBlock.toString()};
 const makeViews = ${makeViews.toString()};
 const runTasks = ${runTasks.toString()};
 let buffers, views, kernels;
+const histogramKernels = new Map();
 parentPort.on("message", (msg) => {
   if (msg.type === "init") {
     buffers = msg.buffers;
     views = makeViews(buffers);
-    kernels = { binBlock, boostBlock, partitionBlock, leafBlock, histogramBlock: new Function(msg.histogramSource)() };
+    kernels = { binBlock, boostBlock, partitionBlock, leafBlock, histogramBlock: null };
+    return;
+  }
+  if (msg.type === "kernel") {
+    let k = histogramKernels.get(msg.source);
+    if (k === undefined) histogramKernels.set(msg.source, (k = new Function(msg.source)()));
+    kernels.histogramBlock = k;
     return;
   }
   if (msg.type === "buffers") {
@@ -56,28 +63,40 @@ export class BlockExecutor {
   private readonly kernels: Kernels;
   private readonly workers: Worker[] = [];
   private pending: ((msg: { ok: boolean; message?: string }) => void)[] = [];
+  private readonly histogramKernels = new Map<string, HistogramKernel>();
+  private histogramSource = "";
 
   constructor(
     readonly buffers: SharedBuffers,
-    histogramSource: string,
     nThreads: number,
   ) {
     this.views = makeViews(buffers);
-    this.kernels = {
-      binBlock,
-      boostBlock,
-      partitionBlock,
-      leafBlock,
-      histogramBlock: new Function(histogramSource)() as HistogramKernel,
+    const none: HistogramKernel = () => {
+      throw new Error("no histogram kernel selected");
     };
+    this.kernels = { binBlock, boostBlock, partitionBlock, leafBlock, histogramBlock: none };
     const source = workerSource();
     for (let i = 1; i < nThreads; i++) {
       const w = new Worker(source, { eval: true });
       w.on("message", (msg) => this.pending.shift()?.(msg));
       w.on("error", (err) => this.pending.shift()?.({ ok: false, message: String(err) }));
-      w.postMessage({ type: "init", buffers, histogramSource });
+      w.postMessage({ type: "init", buffers });
       this.workers.push(w);
     }
+  }
+
+  /**
+   * Selects the histogram kernel (source from `histogramKernelSource`) on every thread. Each
+   * thread compiles a given source once and keeps it, so V8's optimised code is reused by
+   * later trees sampling the same features.
+   */
+  useHistogramKernel(source: string): void {
+    if (source === this.histogramSource) return;
+    this.histogramSource = source;
+    let k = this.histogramKernels.get(source);
+    if (k === undefined) this.histogramKernels.set(source, (k = new Function(source)() as HistogramKernel));
+    this.kernels.histogramBlock = k;
+    for (const w of this.workers) w.postMessage({ type: "kernel", source });
   }
 
   /** Replaces some buffers (after growing them) everywhere. */

@@ -66,6 +66,9 @@ export interface PhaseArgs {
   seed: number;
   round: number;
   histDoubles: number;
+  /** Features the histogram phase accumulates, and the first histogram slot of each. */
+  histColumns: number[];
+  histOffsets: number[];
 }
 
 export interface Kernels {
@@ -163,7 +166,7 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
     } else {
       const base = tt[o + 2] * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);
-      k.histogramBlock(v.rows, tt[o], tt[o + 1], v.bins, v.gh, v.partial, base);
+      k.histogramBlock(v.rows, tt[o], tt[o + 1], v.bins, v.gh, v.partial, base >> 1, a.histColumns, a.histOffsets);
     }
   }
 }

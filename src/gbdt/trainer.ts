@@ -4,7 +4,7 @@ import { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
 import { computeCuts } from "./binning.js";
 import { Booster } from "./booster.js";
-import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
+import { BLOCK_ROWS } from "./kernels.js";
 import { aucPr, aucRoc, logloss } from "./metrics.js";
 import {
   parseBoosterParams,
@@ -103,14 +103,13 @@ export async function trainBooster(
     seed: p.seed,
     round: 0,
     histDoubles: 0,
+    histColumns: [],
+    histOffsets: [],
   };
 
-  // Binning needs the layout before the histogram kernel exists; a placeholder kernel is never called.
-  let exec = new BlockExecutor(buffers, "return function () {};", threads);
+  const exec = new BlockExecutor(buffers, threads);
   try {
     const layout = await binFeatures(exec, data, p, n, nBlocks, baseArgs);
-    await exec.close();
-    exec = new BlockExecutor(buffers, histogramKernelSource(layout.offsets, nf), threads);
     const v = exec.views;
     v.labels.set(data.labels);
     if (v.weights && data.weights) v.weights.set(data.weights);

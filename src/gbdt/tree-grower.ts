@@ -1,6 +1,6 @@
 import type { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
-import { BLOCK_ROWS } from "./kernels.js";
+import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
@@ -58,7 +58,9 @@ export class TreeGrower {
     const { p, layout } = this;
     const builder = new TreeBuilder();
     const splitBins: number[] = [];
-    const [rootHist] = await this.buildHistograms([[0, nRows]]);
+    // Only the tree's sampled features are accumulated; the root also needs feature 0, whose
+    // bins give the root's gradient and hessian sums (in the same order as ever).
+    const [rootHist] = await this.buildHistograms([[0, nRows]], features.includes(0) ? features : [0, ...features]);
     let g = 0;
     let h = 0;
     for (let s = layout.offsets[0]; s < layout.offsets[1]; s++) {
@@ -109,7 +111,7 @@ export class TreeGrower {
         if (needHist) smaller.push(mid - node.start <= node.end - mid ? [node.start, mid] : [mid, node.end]);
       });
       if (needHist) {
-        const built = await this.buildHistograms(smaller);
+        const built = await this.buildHistograms(smaller, features);
         splitting.forEach((node, j) => {
           const l = next[2 * j];
           const r = next[2 * j + 1];
@@ -181,7 +183,13 @@ export class TreeGrower {
   }
 
   /** Histograms of row segments: one partial per block, summed in block order (thread-independent). */
-  private async buildHistograms(segments: [number, number][]): Promise<Float64Array[]> {
+  private async buildHistograms(
+    segments: [number, number][],
+    features: readonly number[],
+  ): Promise<Float64Array[]> {
+    const histColumns = [...features].sort((a, b) => a - b);
+    const histOffsets = histColumns.map((f) => this.layout.offsets[f]);
+    this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length));
     let nTasks = 0;
     for (const [s, e] of segments) nTasks += Math.max(1, Math.ceil((e - s) / BLOCK_ROWS));
     this.exec.ensureTasks(nTasks, nTasks * this.histDoubles);
@@ -198,7 +206,13 @@ export class TreeGrower {
         b += BLOCK_ROWS;
       } while (b < e);
     }
-    await this.exec.run(PHASE.histogram, { ...this.baseArgs, nTasks, histDoubles: this.histDoubles });
+    await this.exec.run(PHASE.histogram, {
+      ...this.baseArgs,
+      nTasks,
+      histDoubles: this.histDoubles,
+      histColumns,
+      histOffsets,
+    });
     const partial = this.exec.views.partial;
     const hd = this.histDoubles;
     const out: Float64Array[] = [];
