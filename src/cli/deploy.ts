@@ -24,12 +24,7 @@ import {
 } from "../deploy/index.js";
 import { BadInputError, ValidationFailedError } from "../errors/index.js";
 import { buildFeatures } from "../features/index.js";
-import {
-  addRegistryOptions,
-  defaultActor,
-  parseVersionNumber,
-  withRegistry,
-} from "../registry/index.js";
+import { addRegistryOptions, defaultActor, parseVersionNumber, withRegistry } from "../registry/index.js";
 import { emit, table } from "./output.js";
 import { Progress } from "./progress.js";
 import { action } from "./run-command.js";

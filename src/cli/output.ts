@@ -17,7 +17,9 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   return cells
     .map((r, ri) =>
       r
-        .map((c, i) => (ri > 0 && typeof rows[ri - 1][i] === "number" ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .map((c, i) =>
+          ri > 0 && typeof rows[ri - 1][i] === "number" ? c.padStart(widths[i]) : c.padEnd(widths[i]),
+        )
         .join("  ")
         .trimEnd(),
     )

@@ -7,7 +7,9 @@ export const cliState = { verbose: false };
  * Wraps a command action: maps typed errors to one sentence on stderr and the right exit code.
  * Stack traces only with --verbose. Unexpected errors exit 1.
  */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void> | void,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);

@@ -12,7 +12,9 @@ export function loadYamlConfig<S extends z.ZodType>(file: string, schema: S): z.
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new BadInputError(`cannot read config file (${(err as NodeJS.ErrnoException).code ?? err})`, { file });
+    throw new BadInputError(`cannot read config file (${(err as NodeJS.ErrnoException).code ?? err})`, {
+      file,
+    });
   }
   let raw: unknown;
   try {
@@ -20,7 +22,11 @@ export function loadYamlConfig<S extends z.ZodType>(file: string, schema: S): z.
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
-      throw new BadInputError(`invalid YAML: ${err.message.split("\n")[0]}`, { file, line: pos?.line, column: pos?.col });
+      throw new BadInputError(`invalid YAML: ${err.message.split("\n")[0]}`, {
+        file,
+        line: pos?.line,
+        column: pos?.col,
+      });
     }
     throw err;
   }

@@ -10,7 +10,10 @@ export function log(): Logger {
   if (!logger) {
     const level = process.env.LAKAY_LOG_LEVEL ?? "info";
     logger = process.stderr.isTTY
-      ? pino({ level, transport: { target: "pino-pretty", options: { destination: 2, ignore: "pid,hostname" } } })
+      ? pino({
+          level,
+          transport: { target: "pino-pretty", options: { destination: 2, ignore: "pid,hostname" } },
+        })
       : pino({ level }, pino.destination(2));
   }
   return logger;

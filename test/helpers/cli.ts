@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
 /** Absolute path of the real PaySim sample shipped in ../shared/data. */
-export const PAYSIM_SAMPLE = fileURLToPath(new URL("../../../shared/data/paysim-head-20k.csv", import.meta.url));
+export const PAYSIM_SAMPLE = fileURLToPath(
+  new URL("../../../shared/data/paysim-head-20k.csv", import.meta.url),
+);
 
 export interface CliResult {
   status: number;
@@ -14,7 +16,10 @@ export interface CliResult {
 }
 
 /** Runs `lakay ...args` in a child process and captures its output. */
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
