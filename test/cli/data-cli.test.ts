@@ -40,7 +40,11 @@ describe("lakay data inspect", () => {
     ["a missing file", join(dir, "nope.csv"), /nope\.csv: file not found/],
     ["an empty file", "empty.csv:", /file is empty/],
     ["a missing column", `nocol.csv:${HEADER.replace(",amount", "")}\n`, /missing required column "amount"/],
-    ["a bad value", `badval.csv:${HEADER}\n${ROW.replace("9839.64", "98x9")}\n`, /badval.csv, line 2, column amount: "98x9" is not a number/],
+    [
+      "a bad value",
+      `badval.csv:${HEADER}\n${ROW.replace("9839.64", "98x9")}\n`,
+      /badval.csv, line 2, column amount: "98x9" is not a number/,
+    ],
     [
       "an unknown type",
       `badtype.csv:${HEADER}\n${ROW.replace("PAYMENT", "GIFT")}\n`,
