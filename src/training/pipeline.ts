@@ -127,7 +127,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
     const { features, labels, tx } = data;
     progress({ phase: "split" });
     const split = stratifiedSplit(labels, config.test_size, seed);
-    const scalePosWeight = config.hyperparams.scale_pos_weight ?? classRatio(labels, split.train);
+    const classWeight = classRatio(labels, split.train);
 
     let grid: GridSearchResult | undefined;
     let chosen: Hyperparams = config.hyperparams;
@@ -151,6 +151,8 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
 
     const trainColumns = gatherColumns(features.columns, split.train);
     const trainLabels = gather(labels, split.train, new Uint8Array(split.train.length));
+    // A configured (or grid-chosen) scale_pos_weight wins over the class ratio.
+    const scalePosWeight = chosen.scale_pos_weight ?? classWeight;
     const params = boosterParams(chosen, scalePosWeight, seed);
     const booster = await trainBooster(
       { columns: trainColumns, featureNames: features.names, labels: trainLabels },
