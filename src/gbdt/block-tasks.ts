@@ -13,7 +13,8 @@ export interface SharedBuffers {
   binsByFeature: SharedArrayBuffer;
   wideBins: boolean;
   gh: SharedArrayBuffer;
-  margin: SharedArrayBuffer;
+  /** e^-margin of every row (see `boostBlock`). */
+  expNegMargin: SharedArrayBuffer;
   labels: SharedArrayBuffer;
   weights: SharedArrayBuffer | null;
   rows: SharedArrayBuffer;
@@ -23,7 +24,7 @@ export interface SharedBuffers {
   cuts: SharedArrayBuffer;
   missingCodes: SharedArrayBuffer;
   treeNodes: SharedArrayBuffer;
-  treeLeaf: SharedArrayBuffer;
+  treeLeafFactor: SharedArrayBuffer;
   inSample: SharedArrayBuffer;
   tasks: SharedArrayBuffer;
   results: SharedArrayBuffer;
@@ -35,7 +36,7 @@ export interface SharedViews {
   bins: Uint8Array | Uint16Array;
   binsByFeature: Uint8Array | Uint16Array;
   gh: Float32Array;
-  margin: Float64Array;
+  expNegMargin: Float64Array;
   labels: Float32Array;
   weights: Float32Array | null;
   rows: Uint32Array;
@@ -45,7 +46,7 @@ export interface SharedViews {
   cuts: Float32Array;
   missingCodes: Int32Array;
   treeNodes: Int32Array;
-  treeLeaf: Float64Array;
+  treeLeafFactor: Float64Array;
   inSample: Uint8Array;
   tasks: Int32Array;
   results: Int32Array;
@@ -85,7 +86,7 @@ export function makeViews(b: SharedBuffers): SharedViews {
     bins: b.wideBins ? new Uint16Array(b.bins) : new Uint8Array(b.bins),
     binsByFeature: b.wideBins ? new Uint16Array(b.binsByFeature) : new Uint8Array(b.binsByFeature),
     gh: new Float32Array(b.gh),
-    margin: new Float64Array(b.margin),
+    expNegMargin: new Float64Array(b.expNegMargin),
     labels: new Float32Array(b.labels),
     weights: b.weights ? new Float32Array(b.weights) : null,
     rows: new Uint32Array(b.rows),
@@ -95,7 +96,7 @@ export function makeViews(b: SharedBuffers): SharedViews {
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
     treeNodes: new Int32Array(b.treeNodes),
-    treeLeaf: new Float64Array(b.treeLeaf),
+    treeLeafFactor: new Float64Array(b.treeLeafFactor),
     inSample: new Uint8Array(b.inSample),
     tasks: new Int32Array(b.tasks),
     results: new Int32Array(b.results),
@@ -130,7 +131,7 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
       v.results[t] = k.boostBlock(
         tt[o],
         tt[o + 1],
-        v.margin,
+        v.expNegMargin,
         v.labels,
         v.weights,
         v.gh,
@@ -139,7 +140,7 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         v.missingCodes,
         a.hasTree,
         v.treeNodes,
-        v.treeLeaf,
+        v.treeLeafFactor,
         v.inSample,
         a.scalePosWeight,
         a.subsample,
@@ -162,7 +163,7 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         tt[o + 5],
       );
     } else if (phase === 4) {
-      k.leafBlock(v.rows, tt[o], tt[o + 1], v.margin, v.treeLeaf[tt[o + 2]]);
+      k.leafBlock(v.rows, tt[o], tt[o + 1], v.expNegMargin, v.treeLeafFactor[tt[o + 2]]);
     } else {
       const base = tt[o + 2] * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);

@@ -73,7 +73,7 @@ export async function trainBooster(
     binsByFeature: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
     wideBins,
     gh: new SharedArrayBuffer(n * 8),
-    margin: new SharedArrayBuffer(n * 8),
+    expNegMargin: new SharedArrayBuffer(n * 8),
     labels: new SharedArrayBuffer(n * 4),
     weights: data.weights ? new SharedArrayBuffer(n * 4) : null,
     rows: new SharedArrayBuffer(n * 4),
@@ -83,7 +83,7 @@ export async function trainBooster(
     cuts: new SharedArrayBuffer((p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
     treeNodes: new SharedArrayBuffer(maxNodes * 4 * 4),
-    treeLeaf: new SharedArrayBuffer(maxNodes * 8),
+    treeLeafFactor: new SharedArrayBuffer(maxNodes * 8),
     inSample: new SharedArrayBuffer(n),
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
@@ -113,7 +113,7 @@ export async function trainBooster(
     const v = exec.views;
     v.labels.set(data.labels);
     if (v.weights && data.weights) v.weights.set(data.weights);
-    v.margin.fill(baseMargin(p.base_score));
+    v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
     v.missingCodes.set(layout.missingCodes);
 
     const grower = new TreeGrower(exec, layout, p, baseArgs);
@@ -132,7 +132,7 @@ export async function trainBooster(
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
       const grown = await grower.grow(nSampled, features);
       trees.push(grown.tree);
-      packBinnedTree(grown.tree, grown.splitBins, exec.views.treeNodes, exec.views.treeLeaf);
+      packBinnedTree(grown.tree, grown.splitBins, exec.views.treeNodes, exec.views.treeLeafFactor);
       await addLeafValues(exec, grown.leafSegments, baseArgs);
       hasTree = true;
 
@@ -275,12 +275,12 @@ function gatherSampledRows(exec: BlockExecutor, n: number, nBlocks: number): num
   return dst;
 }
 
-/** Tree in the 4-ints-a-node form the boost kernel walks on binned values. */
+/** Tree in the 4-ints-a-node form the boost kernel walks on binned values, with e^-value per leaf. */
 function packBinnedTree(
   t: RegressionTree,
   splitBins: Int32Array,
   nodes: Int32Array,
-  leaf: Float64Array,
+  leafFactor: Float64Array,
 ): void {
   for (let i = 0; i < t.leftChildren.length; i++) {
     const o = i * 4;
@@ -289,7 +289,7 @@ function packBinnedTree(
     nodes[o + 1] = splitBins[i];
     nodes[o + 2] = t.defaultLeft[i];
     nodes[o + 3] = t.leftChildren[i];
-    leaf[i] = isLeaf ? t.splitConditions[i] : 0;
+    leafFactor[i] = isLeaf ? Math.exp(-t.splitConditions[i]) : 1;
   }
 }
 
