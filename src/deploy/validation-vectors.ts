@@ -1,5 +1,6 @@
 import { BadInputError } from "../errors/index.js";
-import { seededRandom } from "./seeded-random.js";
+// The same seeded generator as training splits: validation vectors are reproducible per version.
+import { seededRandom } from "../training/index.js";
 
 /**
  * One feature's training distribution as `reference.json` stores it (src/training's reference
