@@ -127,8 +127,13 @@ export function boostBlock(
       take = (t >>> 0) / 4294967296 < subsample ? 1 : 0;
     }
     inSample[i] = take;
-    // Only sampled rows reach a histogram, so only they need a gradient .
-    if (take === 0) continue;
+    // Only sampled rows need a gradient; the others get a zero pair, which the root histogram
+    // (run over all rows, see TreeGrower) adds without effect.
+    if (take === 0) {
+      gh[2 * i] = 0;
+      gh[2 * i + 1] = 0;
+      continue;
+    }
     sampled[count++] = i;
     const p = 1 / (1 + e);
     const y = labels[i];
@@ -193,14 +198,28 @@ export function partitionBlock(
  * unsampled features are skipped, and one kernel per count (not per subset) stays warm in V8.
  * Signature: `(rows, start, end, bins, gh, out, outBase, columns, offsets)`; for each row adds
  * its gradient and hessian into the slot of its bin of feature `columns[j]`, whose first slot is
- * `offsets[j]` past `outBase`, in `out` (which the caller zeroes).
+ * `offsets[j]` past `outBase`, in `out` (which the caller zeroes). With `dense`, the rows are
+ * every row of [start, end) instead of `rows[start, end)` (the root's rows are most rows).
  */
-export function histogramKernelSource(nFeatures: number, count: number): string {
+export function histogramKernelSource(nFeatures: number, count: number, dense: boolean): string {
   const init: string[] = [];
   const lines: string[] = [];
   for (let j = 0; j < count; j++) {
     init.push(`const c${j} = columns[${j}], o${j} = outBase + offsets[${j}];`);
     lines.push(`s = (o${j} + bins[b + c${j}]) << 1; out[s] += g; out[s + 1] += h;`);
+  }
+  if (dense) {
+    return `return function histogramBlockDense(rows, start, end, bins, gh, out, outBase, columns, offsets) {
+  ${init.join("\n  ")}
+  for (let i = start; i < end; i++) {
+    const g = gh[2 * i];
+    const h = gh[2 * i + 1];
+    const b = i * ${nFeatures};
+    let s;
+    ${lines.join("\n    ")}
+  }
+  return 0;
+};`;
   }
   return `return function histogramBlock(rows, start, end, bins, gh, out, outBase, columns, offsets) {
   ${init.join("\n  ")}

@@ -60,7 +60,11 @@ export class TreeGrower {
     const splitBins: number[] = [];
     // Only the tree's sampled features are accumulated; the root also needs feature 0, whose
     // bins give the root's gradient and hessian sums (in the same order as ever).
-    const [rootHist] = await this.buildHistograms([[0, nRows]], features.includes(0) ? features : [0, ...features]);
+    const [rootHist] = await this.buildHistograms(
+      [[0, nRows]],
+      features.includes(0) ? features : [0, ...features],
+      true,
+    );
     let g = 0;
     let h = 0;
     for (let s = layout.offsets[0]; s < layout.offsets[1]; s++) {
@@ -186,10 +190,11 @@ export class TreeGrower {
   private async buildHistograms(
     segments: [number, number][],
     features: readonly number[],
+    dense = false,
   ): Promise<Float64Array[]> {
     const histColumns = [...features].sort((a, b) => a - b);
     const histOffsets = histColumns.map((f) => this.layout.offsets[f]);
-    this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length));
+    this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length, dense));
     let nTasks = 0;
     for (const [s, e] of segments) nTasks += Math.max(1, Math.ceil((e - s) / BLOCK_ROWS));
     this.exec.ensureTasks(nTasks, nTasks * this.histDoubles);
@@ -205,6 +210,18 @@ export class TreeGrower {
         t++;
         b += BLOCK_ROWS;
       } while (b < e);
+    }
+    if (dense) {
+      // The root's rows are most rows, in order: its tasks run over every row from a task's
+      // first sampled row to its last (unsampled rows have a zero gradient pair and add +0,
+      // which changes no sum), without the indirection. Same rows, same order, same bytes.
+      const rows = this.exec.views.rows;
+      for (let u = 0; u < t; u++) {
+        const o = u * TASK_WIDTH;
+        const empty = tt[o + 1] <= tt[o];
+        tt[o] = empty ? 0 : rows[tt[o]];
+        tt[o + 1] = empty ? 0 : rows[tt[o + 1] - 1] + 1;
+      }
     }
     await this.exec.run(PHASE.histogram, {
       ...this.baseArgs,
