@@ -31,7 +31,8 @@ function timed(cmd, args, env = {}) {
   });
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  if (r.status !== 0 || !wall || !rss) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+  if (r.status !== 0 || !wall || !rss)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
   const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
   return { seconds, rssMiB: Number(rss[1]) / 1024, stdout: r.stdout };
 }
@@ -39,7 +40,11 @@ function timed(cmd, args, env = {}) {
 function lakayTrain(file, config, extra = []) {
   const home = mkdtempSync(path.join(os.tmpdir(), "lakay-bench-train-"));
   try {
-    const t = timed(process.execPath, [CLI, "train", "--dataset", file, "--config", config, "--json", ...extra], { LAKAY_HOME: home });
+    const t = timed(
+      process.execPath,
+      [CLI, "train", "--dataset", file, "--config", config, "--json", ...extra],
+      { LAKAY_HOME: home },
+    );
     return { ...t, result: JSON.parse(t.stdout) };
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -61,8 +66,14 @@ if (args[0] === "--grid") {
   // One core; both cores inside each training (engine threads); both cores as two trainings side by side.
   const setups = [
     { label: "1 thread", extra: ["--threads", "1", "--cv-parallel", "engine"] },
-    { label: "2 engine threads, candidates one at a time", extra: ["--threads", "2", "--cv-parallel", "engine"] },
-    { label: "2 single-thread candidates side by side", extra: ["--threads", "2", "--cv-parallel", "candidates"] },
+    {
+      label: "2 engine threads, candidates one at a time",
+      extra: ["--threads", "2", "--cv-parallel", "engine"],
+    },
+    {
+      label: "2 single-thread candidates side by side",
+      extra: ["--threads", "2", "--cv-parallel", "candidates"],
+    },
   ];
   const runs = [];
   for (const s of setups) {
@@ -70,7 +81,9 @@ if (args[0] === "--grid") {
     runs.push({ ...s, ...r });
     console.error(`${s.label}: ${fmt(r.seconds)} s wall, grid ${r.result.grid_search.seconds} s`);
   }
-  console.log(`| input | grid | cores used | grid search s | whole run s | peak RSS MiB | best (${runs[0].result.grid_search.scoring}) |`);
+  console.log(
+    `| input | grid | cores used | grid search s | whole run s | peak RSS MiB | best (${runs[0].result.grid_search.scoring}) |`,
+  );
   console.log("|---|---|---|---|---|---|---|");
   for (const r of runs) {
     console.log(
@@ -78,10 +91,14 @@ if (args[0] === "--grid") {
     );
   }
   const g = runs.map((r) => r.result.grid_search.seconds);
-  console.log(`\nspeed-up from the second core: engine threads ${fmt(g[0] / g[1], 2)}x, candidates side by side ${fmt(g[0] / g[2], 2)}x`);
+  console.log(
+    `\nspeed-up from the second core: engine threads ${fmt(g[0] / g[1], 2)}x, candidates side by side ${fmt(g[0] / g[2], 2)}x`,
+  );
   writeFileSync(path.join(OUT, "train-grid.json"), JSON.stringify({ file, runs }, null, 2));
 } else {
-  const files = args.length ? args : ["/work/bench-data/paysim-1m.csv", "/work/bench-data/paysim-6.3m.csv"].filter(existsSync);
+  const files = args.length
+    ? args
+    : ["/work/bench-data/paysim-1m.csv", "/work/bench-data/paysim-6.3m.csv"].filter(existsSync);
   const config = path.join(ROOT, "bench/train-e2e.yaml");
   const rows = [];
   for (const file of files) {
@@ -91,7 +108,9 @@ if (args[0] === "--grid") {
     rows.push({ file, ours, ref });
     console.error(`${path.basename(file)}: lakay ${fmt(ours.seconds)} s / ref ${fmt(ref.seconds)} s`);
   }
-  console.log("| input | lakay train s | ref_pipeline.py s | ratio | AUC-PR lakay | AUC-PR ref | peak RSS lakay MiB | peak RSS ref MiB |");
+  console.log(
+    "| input | lakay train s | ref_pipeline.py s | ratio | AUC-PR lakay | AUC-PR ref | peak RSS lakay MiB | peak RSS ref MiB |",
+  );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const { file, ours, ref } of rows) {
     console.log(
