@@ -167,7 +167,17 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
     } else {
       const base = tt[o + 2] * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);
-      k.histogramBlock(v.rows, tt[o], tt[o + 1], v.bins, v.gh, v.partial, base >> 1, a.histColumns, a.histOffsets);
+      k.histogramBlock(
+        v.rows,
+        tt[o],
+        tt[o + 1],
+        v.bins,
+        v.gh,
+        v.partial,
+        base >> 1,
+        a.histColumns,
+        a.histOffsets,
+      );
     }
   }
 }
