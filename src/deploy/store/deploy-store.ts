@@ -73,16 +73,8 @@ export async function listDeploymentRecords(
   }));
 }
 
-export interface NewApproval {
-  model: string;
-  version: number;
-  artifactDigest: string;
-  changeKind: ChangeKind;
-  role: string;
-  approver: string;
-  decision: ApprovalDecision;
-  note: string | null;
-}
+/** An approval as the caller gives it; the store assigns `id` and `createdAt`. */
+export type NewApproval = Omit<Approval, "id" | "createdAt">;
 
 export async function insertApproval(db: Db, a: NewApproval): Promise<Approval> {
   const ts = now();
