@@ -1,5 +1,12 @@
 import { Worker } from "node:worker_threads";
-import { binBlock, boostBlock, leafBlock, partitionBlock, type HistogramKernel } from "./kernels.js";
+import {
+  binBlock,
+  boostBlock,
+  lastSplitBlock,
+  leafBlock,
+  partitionBlock,
+  type HistogramKernel,
+} from "./kernels.js";
 import {
   makeViews,
   runTasks,
@@ -22,6 +29,7 @@ const binBlock = ${binBlock.toString()};
 const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
 const leafBlock = ${leafBlock.toString()};
+const lastSplitBlock = ${lastSplitBlock.toString()};
 const makeViews = ${makeViews.toString()};
 const runTasks = ${runTasks.toString()};
 let buffers, views, kernels;
@@ -30,7 +38,7 @@ parentPort.on("message", (msg) => {
   if (msg.type === "init") {
     buffers = msg.buffers;
     views = makeViews(buffers);
-    kernels = { binBlock, boostBlock, partitionBlock, leafBlock, histogramBlock: null };
+    kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: null };
     return;
   }
   if (msg.type === "kernel") {
@@ -74,7 +82,7 @@ export class BlockExecutor {
     const none: HistogramKernel = () => {
       throw new Error("no histogram kernel selected");
     };
-    this.kernels = { binBlock, boostBlock, partitionBlock, leafBlock, histogramBlock: none };
+    this.kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: none };
     const source = workerSource();
     for (let i = 1; i < nThreads; i++) {
       const w = new Worker(source, { eval: true });

@@ -1,4 +1,11 @@
-import { binBlock, boostBlock, leafBlock, partitionBlock, type HistogramKernel } from "./kernels.js";
+import {
+  binBlock,
+  boostBlock,
+  lastSplitBlock,
+  leafBlock,
+  partitionBlock,
+  type HistogramKernel,
+} from "./kernels.js";
 
 /** The phases of a boosting round that run as blocks of rows on every thread. */
 export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4 } as const;
@@ -77,6 +84,7 @@ export interface Kernels {
   boostBlock: typeof boostBlock;
   partitionBlock: typeof partitionBlock;
   leafBlock: typeof leafBlock;
+  lastSplitBlock: typeof lastSplitBlock;
   histogramBlock: HistogramKernel;
 }
 
@@ -163,7 +171,24 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         tt[o + 5],
       );
     } else if (phase === 4) {
-      k.leafBlock(v.rows, tt[o], tt[o + 1], v.expNegMargin, v.treeLeafFactor[tt[o + 2]]);
+      // A leaf's segment (field 3 is -1), or a last-level split's: leaf, feature, bin, default-left.
+      const leaf = tt[o + 2];
+      const f = tt[o + 3];
+      if (f < 0) k.leafBlock(v.rows, tt[o], tt[o + 1], v.expNegMargin, v.treeLeafFactor[leaf]);
+      else
+        k.lastSplitBlock(
+          v.rows,
+          tt[o],
+          tt[o + 1],
+          v.expNegMargin,
+          v.binsByFeature,
+          f * a.nRows,
+          tt[o + 4],
+          v.missingCodes[f],
+          tt[o + 5],
+          v.treeLeafFactor[leaf],
+          v.treeLeafFactor[leaf + 1],
+        );
     } else {
       const base = tt[o + 2] * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);

@@ -159,6 +159,32 @@ export function leafBlock(
 }
 
 /**
+ * Rows rows[start, end) of a node split at the tree's last level: each gets the value of the leaf
+ * its split sends it to (`leftFactor`, `rightFactor` are e^-value), in place of partitioning rows
+ * that nothing else will read. The split test is `partitionBlock`'s.
+ */
+export function lastSplitBlock(
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  expNegMargin: Float64Array,
+  binsByFeature: Uint8Array | Uint16Array,
+  columnStart: number,
+  splitBin: number,
+  missingCode: number,
+  defaultLeft: number,
+  leftFactor: number,
+  rightFactor: number,
+): void {
+  for (let k = start; k < end; k++) {
+    const i = rows[k];
+    const code = binsByFeature[columnStart + i];
+    const goLeft = (code <= splitBin ? 1 : 0) | (code === missingCode ? defaultLeft : 0);
+    expNegMargin[i] *= goLeft === 1 ? leftFactor : rightFactor;
+  }
+}
+
+/**
  * Splits rows[start, end) of one node: rows going left are copied in order to `left[start..]`,
  * the others to `right[start..]`. Returns how many went left.
  */

@@ -15,7 +15,7 @@ import {
 import { baseMargin } from "./predictor.js";
 import { SeededRandom } from "./random.js";
 import { treeLeafValue, type RegressionTree } from "./tree.js";
-import { TreeGrower, type BinLayout } from "./tree-grower.js";
+import { TreeGrower, type BinLayout, type GrownTree } from "./tree-grower.js";
 
 /** A numeric feature matrix, column-wise (one array per feature), with 0/1 labels. */
 export interface TrainingData {
@@ -133,7 +133,7 @@ export async function trainBooster(
       const grown = await grower.grow(nSampled, features);
       trees.push(grown.tree);
       packBinnedTree(grown.tree, grown.splitBins, exec.views.treeNodes, exec.views.treeLeafFactor);
-      await addLeafValues(exec, grown.leafSegments, baseArgs);
+      await addLeafValues(exec, grown, baseArgs);
       hasTree = true;
 
       let metric: RoundInfo["metric"];
@@ -294,24 +294,17 @@ function packBinnedTree(
 }
 
 /** Sampled rows get their new leaf's value through their leaf's row segment, in parallel blocks. */
-async function addLeafValues(
-  exec: BlockExecutor,
-  segments: [number, number, number][],
-  baseArgs: PhaseArgs,
-): Promise<void> {
-  let nTasks = 0;
-  for (const [s, e] of segments) nTasks += Math.ceil((e - s) / BLOCK_ROWS);
-  exec.ensureTasks(nTasks, 0);
-  const tt = exec.views.tasks;
-  let t = 0;
-  for (const [s, e, node] of segments) {
-    for (let b = s; b < e; b += BLOCK_ROWS, t++) {
-      tt[t * TASK_WIDTH] = b;
-      tt[t * TASK_WIDTH + 1] = Math.min(e, b + BLOCK_ROWS);
-      tt[t * TASK_WIDTH + 2] = node;
-    }
-  }
-  await exec.run(PHASE.leaf, { ...baseArgs, nTasks });
+async function addLeafValues(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): Promise<void> {
+  const tasks: number[][] = [];
+  for (const { start, end, node } of grown.leafSegments)
+    for (let b = start; b < end; b += BLOCK_ROWS)
+      tasks.push([b, Math.min(end, b + BLOCK_ROWS), node, -1, 0, 0]);
+  for (const { start, end, left, feature, bin, defaultLeft } of grown.lastSplits)
+    for (let b = start; b < end; b += BLOCK_ROWS)
+      tasks.push([b, Math.min(end, b + BLOCK_ROWS), left, feature, bin, defaultLeft ? 1 : 0]);
+  exec.ensureTasks(tasks.length, 0);
+  tasks.forEach((task, t) => exec.views.tasks.set(task, t * TASK_WIDTH));
+  await exec.run(PHASE.leaf, { ...baseArgs, nTasks: tasks.length });
 }
 
 /** Eval-set margins kept up to date tree by tree, and the best round so far. */

@@ -1,6 +1,9 @@
 import type { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
 import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
+
+/** Rows per histogram task below the root (fixed, never from the thread count: see buildHistograms). */
+const HISTOGRAM_CHUNK_ROWS = 16_384;
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
@@ -29,12 +32,26 @@ interface LevelNode {
   h: number;
 }
 
-/** A grown tree plus what training needs next: split bins, and each leaf's row segment. */
+/**
+ * A grown tree plus what training needs next: split bins, and where each leaf's rows are. Rows of
+ * a leaf above the last level form one segment of `rows`; rows split at the last level are never
+ * partitioned (nothing is built on them after): their segment and split are given instead, and
+ * the split sends each row to one of the two leaves `left`, `left + 1`.
+ */
 export interface GrownTree {
   tree: RegressionTree;
   splitBins: Int32Array;
-  /** [start, end, leaf node id] for every leaf, over `rows`. */
-  leafSegments: [number, number, number][];
+  /** Rows `rows[start, end)` all in leaf `node`. */
+  leafSegments: { start: number; end: number; node: number }[];
+  /** Rows `rows[start, end)` of a node whose split sends them to leaves `left` or `left + 1`. */
+  lastSplits: {
+    start: number;
+    end: number;
+    left: number;
+    feature: number;
+    bin: number;
+    defaultLeft: boolean;
+  }[];
 }
 
 /**
@@ -74,7 +91,8 @@ export class TreeGrower {
     const rootId = builder.addNode(-1, this.leafValue(g, h), h);
     splitBins.push(0);
     let level: LevelNode[] = [{ id: rootId, start: 0, end: nRows, hist: rootHist, g, h }];
-    const leafSegments: [number, number, number][] = [];
+    const leafSegments: GrownTree["leafSegments"] = [];
+    const lastSplits: GrownTree["lastSplits"] = [];
 
     for (let depth = 0; depth < p.max_depth && level.length > 0; depth++) {
       const splits = level.map((n) =>
@@ -82,56 +100,74 @@ export class TreeGrower {
       );
       const splitting = level.filter((_, i) => splits[i] !== null);
       level.forEach((n, i) => {
-        if (splits[i] === null) leafSegments.push([n.start, n.end, n.id]);
+        if (splits[i] === null) leafSegments.push({ start: n.start, end: n.end, node: n.id });
       });
       level = [];
       if (splitting.length === 0) break;
       const chosen = splits.filter((s): s is SplitCandidate => s !== null);
+      if (depth + 1 === p.max_depth) {
+        splitting.forEach((node, j) => {
+          const left = this.addChildren(builder, splitBins, node, chosen[j]);
+          const { feature, bin, defaultLeft } = chosen[j];
+          lastSplits.push({ start: node.start, end: node.end, left, feature, bin, defaultLeft });
+        });
+        break;
+      }
       const leftCounts = await this.partition(splitting, chosen);
 
       const next: LevelNode[] = [];
-      const needHist = depth + 1 < p.max_depth;
       const smaller: [number, number][] = [];
       splitting.forEach((node, j) => {
         const s = chosen[j];
         const mid = node.start + leftCounts[j];
-        const rg = node.g - s.leftG;
-        const rh = node.h - s.leftH;
-        const leftId = builder.addNode(node.id, this.leafValue(s.leftG, s.leftH), s.leftH);
-        const rightId = builder.addNode(node.id, this.leafValue(rg, rh), rh);
-        splitBins.push(0, 0);
-        splitBins[node.id] = s.bin;
-        builder.setSplit(
-          node.id,
-          s.feature,
-          layout.cuts[s.feature][s.bin],
-          s.defaultLeft,
-          s.gain,
-          leftId,
-          rightId,
-        );
+        const leftId = this.addChildren(builder, splitBins, node, s);
         next.push({ id: leftId, start: node.start, end: mid, hist: null, g: s.leftG, h: s.leftH });
-        next.push({ id: rightId, start: mid, end: node.end, hist: null, g: rg, h: rh });
-        if (needHist) smaller.push(mid - node.start <= node.end - mid ? [node.start, mid] : [mid, node.end]);
-      });
-      if (needHist) {
-        const built = await this.buildHistograms(smaller, features);
-        splitting.forEach((node, j) => {
-          const l = next[2 * j];
-          const r = next[2 * j + 1];
-          const leftIsSmall = l.end - l.start <= r.end - r.start;
-          const small = built[j];
-          const parent = node.hist!;
-          const large = new Float64Array(this.histDoubles);
-          for (let i = 0; i < large.length; i++) large[i] = parent[i] - small[i];
-          l.hist = leftIsSmall ? small : large;
-          r.hist = leftIsSmall ? large : small;
+        next.push({
+          id: leftId + 1,
+          start: mid,
+          end: node.end,
+          hist: null,
+          g: node.g - s.leftG,
+          h: node.h - s.leftH,
         });
-      }
+        smaller.push(mid - node.start <= node.end - mid ? [node.start, mid] : [mid, node.end]);
+      });
+      const built = await this.buildHistograms(smaller, features);
+      splitting.forEach((node, j) => {
+        const l = next[2 * j];
+        const r = next[2 * j + 1];
+        const leftIsSmall = l.end - l.start <= r.end - r.start;
+        const small = built[j];
+        const parent = node.hist!;
+        const large = new Float64Array(this.histDoubles);
+        for (let i = 0; i < large.length; i++) large[i] = parent[i] - small[i];
+        l.hist = leftIsSmall ? small : large;
+        r.hist = leftIsSmall ? large : small;
+      });
       level = next;
     }
-    for (const n of level) leafSegments.push([n.start, n.end, n.id]);
-    return { tree: builder.finish(), splitBins: Int32Array.from(splitBins), leafSegments };
+    for (const n of level) leafSegments.push({ start: n.start, end: n.end, node: n.id });
+    return { tree: builder.finish(), splitBins: Int32Array.from(splitBins), leafSegments, lastSplits };
+  }
+
+  /** Adds a split node's two children (ids left, left + 1) and records the split; returns left. */
+  private addChildren(builder: TreeBuilder, splitBins: number[], node: LevelNode, s: SplitCandidate): number {
+    const rg = node.g - s.leftG;
+    const rh = node.h - s.leftH;
+    const leftId = builder.addNode(node.id, this.leafValue(s.leftG, s.leftH), s.leftH);
+    const rightId = builder.addNode(node.id, this.leafValue(rg, rh), rh);
+    splitBins.push(0, 0);
+    splitBins[node.id] = s.bin;
+    builder.setSplit(
+      node.id,
+      s.feature,
+      this.layout.cuts[s.feature][s.bin],
+      s.defaultLeft,
+      s.gain,
+      leftId,
+      rightId,
+    );
+    return leftId;
   }
 
   /** Leaf value as XGBoost computes it: zero below min_child_weight, scaled by the learning rate. */
@@ -195,28 +231,37 @@ export class TreeGrower {
     const histColumns = [...features].sort((a, b) => a - b);
     const histOffsets = histColumns.map((f) => this.layout.offsets[f]);
     this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length, dense));
-    let nTasks = 0;
-    for (const [s, e] of segments) nTasks += Math.max(1, Math.ceil((e - s) / BLOCK_ROWS));
-    this.exec.ensureTasks(nTasks, nTasks * this.histDoubles);
-    const tt = this.exec.views.tasks;
-    let t = 0;
+    // Each task fills its own partial histogram, summed per segment in task order below, so the
+    // bytes never depend on which thread ran what. Tasks are handed out largest first, and
+    // deep-level segments are cut finer than the root's, so no thread is left with a long last
+    // task while the other waits.
+    const chunk = dense ? BLOCK_ROWS : HISTOGRAM_CHUNK_ROWS;
+    const tasks: [number, number][] = [];
     for (const [s, e] of segments) {
       let b = s;
       do {
-        const o = t * TASK_WIDTH;
-        tt[o] = b;
-        tt[o + 1] = Math.min(e, b + BLOCK_ROWS);
-        tt[o + 2] = t;
-        t++;
-        b += BLOCK_ROWS;
+        tasks.push([b, Math.min(e, b + chunk)]);
+        b += chunk;
       } while (b < e);
     }
+    const nTasks = tasks.length;
+    this.exec.ensureTasks(nTasks, nTasks * this.histDoubles);
+    const tt = this.exec.views.tasks;
+    const order = tasks
+      .map((_, i) => i)
+      .sort((a, b) => tasks[b][1] - tasks[b][0] - (tasks[a][1] - tasks[a][0]) || a - b);
+    order.forEach((slot, t) => {
+      const o = t * TASK_WIDTH;
+      tt[o] = tasks[slot][0];
+      tt[o + 1] = tasks[slot][1];
+      tt[o + 2] = slot;
+    });
     if (dense) {
       // The root's rows are most rows, in order: its tasks run over every row from a task's
       // first sampled row to its last (unsampled rows have a zero gradient pair and add +0,
       // which changes no sum), without the indirection. Same rows, same order, same bytes.
       const rows = this.exec.views.rows;
-      for (let u = 0; u < t; u++) {
+      for (let u = 0; u < nTasks; u++) {
         const o = u * TASK_WIDTH;
         const empty = tt[o + 1] <= tt[o];
         tt[o] = empty ? 0 : rows[tt[o]];
@@ -233,15 +278,15 @@ export class TreeGrower {
     const partial = this.exec.views.partial;
     const hd = this.histDoubles;
     const out: Float64Array[] = [];
-    t = 0;
+    let t = 0;
     for (const [s, e] of segments) {
-      const blocks = Math.max(1, Math.ceil((e - s) / BLOCK_ROWS));
+      const parts = Math.max(1, Math.ceil((e - s) / chunk));
       const hist = partial.slice(t * hd, (t + 1) * hd);
-      for (let k = 1; k < blocks; k++) {
+      for (let k = 1; k < parts; k++) {
         const base = (t + k) * hd;
         for (let i = 0; i < hd; i++) hist[i] += partial[base + i];
       }
-      t += blocks;
+      t += parts;
       out.push(hist);
     }
     return out;
