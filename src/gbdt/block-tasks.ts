@@ -30,9 +30,7 @@ export interface SharedBuffers {
   col: SharedArrayBuffer;
   cuts: SharedArrayBuffer;
   missingCodes: SharedArrayBuffer;
-  treeNodes: SharedArrayBuffer;
   treeLeafFactor: SharedArrayBuffer;
-  inSample: SharedArrayBuffer;
   tasks: SharedArrayBuffer;
   results: SharedArrayBuffer;
   partial: SharedArrayBuffer;
@@ -52,9 +50,7 @@ export interface SharedViews {
   col: Float32Array;
   cuts: Float32Array;
   missingCodes: Int32Array;
-  treeNodes: Int32Array;
   treeLeafFactor: Float64Array;
-  inSample: Uint8Array;
   tasks: Int32Array;
   results: Int32Array;
   partial: Float64Array;
@@ -68,7 +64,6 @@ export interface PhaseArgs {
   nRows: number;
   feature: number;
   nCuts: number;
-  hasTree: boolean;
   scalePosWeight: number;
   subsample: number;
   seed: number;
@@ -103,9 +98,7 @@ export function makeViews(b: SharedBuffers): SharedViews {
     col: new Float32Array(b.col),
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
-    treeNodes: new Int32Array(b.treeNodes),
     treeLeafFactor: new Float64Array(b.treeLeafFactor),
-    inSample: new Uint8Array(b.inSample),
     tasks: new Int32Array(b.tasks),
     results: new Int32Array(b.results),
     partial: new Float64Array(b.partial),
@@ -143,19 +136,13 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         v.labels,
         v.weights,
         v.gh,
-        v.bins,
-        a.nFeatures,
-        v.missingCodes,
-        a.hasTree,
-        v.treeNodes,
-        v.treeLeafFactor,
-        v.inSample,
         a.scalePosWeight,
         a.subsample,
         a.seed,
         a.round,
         t,
         v.left,
+        v.right,
       );
     } else if (phase === 2) {
       v.results[t] = k.partitionBlock(

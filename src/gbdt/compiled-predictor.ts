@@ -1,102 +1,303 @@
-import { baseMargin, sigmoid32, type Predictor } from "./predictor.js";
-import type { RegressionTree } from "./tree.js";
+import { baseMargin, InterpretedPredictor, type Predictor } from "./predictor.js";
+import { treeDepth, type RegressionTree } from "./tree.js";
 
-/** Rows scored together in a batch: small enough that the block stays in L1, large enough to amortise each tree's setup. */
-const BLOCK_ROWS = 128;
+/** Rows scored together in a batch: their threshold codes (and each tree) stay in L1. A multiple of 8. */
+export const BLOCK_ROWS = 128;
 
 /**
- * The ensemble compiled into one packed program: every tree renumbered breadth-first so a node's
- * two children sit side by side (`right = left + 1`), then all trees laid end to end in one
- * buffer of 16-byte nodes (feature, left child, float32 threshold, default-left), so a visit
- * touches one cache line. Measured on this project's machines, this flat form beats generated
- * straight-line code, which V8 refuses to optimise once an ensemble grows past a few trees per
- * function (see docs/gbdt.md); it is still "compiled" in treelite's sense: the model becomes a
- * specialised program, not a tree of objects walked by a general interpreter.
+ * A node word is `(threshold code << 12) | row slot`, so a model fits the packed form when it
+ * splits on at most 2,048 features (two slots each) and no feature has more distinct thresholds
+ * than the codes below leave room for. Beyond that the predictor falls back to the interpreter.
+ */
+const MAX_SLOTS = 1 << 12;
+/** Code of a NaN in the slot for "missing goes right": above every threshold's code. */
+const NAN_RIGHT_CODE = (1 << 19) - 2;
+/** Threshold code of a leaf: no value's code exceeds it, so a leaf's step goes "left", to itself. */
+const LEAF_CODE = (1 << 19) - 1;
+/** Trees walked side by side for one row: 8 independent dependency chains the CPU overlaps. */
+const TREES_PER_GROUP = 8;
+
+/**
+ * The ensemble as a flat, integer-only program (all arrays shared so batch workers read it
+ * without a copy).
+ *
+ * Thresholds become integers: each feature's distinct thresholds are sorted, and a value's
+ * `code` is how many of them are `<=` it (`Math.fround`ed, as XGBoost compares in float32). Then
+ * `value < threshold[j]` exactly when `code <= j`, so a node compares small integers and the
+ * step is computed branch-free from a sign bit. Each feature gets two slots in a row's codes:
+ * slot `2u` holds NaN as -1 (below everything: goes left) and slot `2u + 1` as NAN_RIGHT_CODE
+ * (goes right); a node reads the slot of its default direction, so missing values need no test.
+ *
+ * Trees are renumbered breadth-first so a node's children are adjacent (right = left + 2 in
+ * `nodes`); a leaf points to itself, so every row takes exactly `depth` steps: no exit branch.
+ */
+export interface PackedProgram {
+  /** Node at offset o (even): [o] = (code << 12) | slot, [o + 1] = offset of the left child. */
+  readonly nodes: Int32Array;
+  /** Leaf value of the node at offset o, at `o >> 1` (0 for split nodes). */
+  readonly leaves: Float32Array;
+  /** Offset of each tree's root. */
+  readonly roots: Int32Array;
+  /** Steps to reach a leaf of each tree from its root (the deepest leaf's depth). */
+  readonly depths: Int32Array;
+  /** Model feature index of each used feature u (the features some split reads). */
+  readonly features: Int32Array;
+  /** Sorted distinct thresholds of used feature u: `cuts[cutStarts[u] .. cutStarts[u + 1])`. */
+  readonly cuts: Float32Array;
+  readonly cutStarts: Int32Array;
+  /** Int32s per row of codes: two per used feature (at least 2, so a leaf's slot 0 exists). */
+  readonly stride: number;
+  readonly margin0: number;
+}
+
+/** Scratch memory for `scoreRows`; one per thread. */
+export interface BlockScratch {
+  codes: Int32Array;
+  acc: Float32Array;
+}
+
+export function newBlockScratch(p: PackedProgram): BlockScratch {
+  return { codes: new Int32Array(BLOCK_ROWS * p.stride), acc: new Float32Array(BLOCK_ROWS) };
+}
+
+const shared = {
+  int32: (n: number) => new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4)).subarray(0, n),
+  float32: (n: number) => new Float32Array(new SharedArrayBuffer(Math.max(1, n) * 4)).subarray(0, n),
+};
+
+/** Sorted distinct split thresholds per feature, for the features some split uses. */
+function thresholdsByFeature(trees: readonly RegressionTree[]): Map<number, Float32Array> {
+  const sets = new Map<number, Set<number>>();
+  for (const t of trees)
+    for (let i = 0; i < t.leftChildren.length; i++) {
+      if (t.leftChildren[i] === -1) continue;
+      const f = t.splitIndices[i];
+      if (!sets.has(f)) sets.set(f, new Set());
+      sets.get(f)!.add(t.splitConditions[i]);
+    }
+  const sorted = [...sets.keys()].sort((a, b) => a - b);
+  return new Map(sorted.map((f) => [f, Float32Array.from(sets.get(f)!).sort()]));
+}
+
+/** The packed program, or undefined when the model exceeds the packed form's limits. */
+export function packProgram(trees: readonly RegressionTree[], baseScore: number): PackedProgram | undefined {
+  const byFeature = thresholdsByFeature(trees);
+  if (byFeature.size * 2 > MAX_SLOTS) return undefined;
+  for (const c of byFeature.values()) if (c.length >= NAN_RIGHT_CODE) return undefined;
+
+  const features = shared.int32(byFeature.size);
+  const cutStarts = shared.int32(byFeature.size + 1);
+  const cuts = shared.float32([...byFeature.values()].reduce((s, c) => s + c.length, 0));
+  const slotBase = new Map<number, number>();
+  const rank = new Map<number, Map<number, number>>();
+  [...byFeature].forEach(([f, c], u) => {
+    features[u] = f;
+    cuts.set(c, cutStarts[u]);
+    cutStarts[u + 1] = cutStarts[u] + c.length;
+    slotBase.set(f, 2 * u);
+    rank.set(f, new Map(Array.from(c, (v, j) => [v, j])));
+  });
+
+  const total = trees.reduce((s, t) => s + t.leftChildren.length, 0);
+  const nodes = shared.int32(total * 2);
+  const leaves = shared.float32(total);
+  const roots = shared.int32(trees.length);
+  const depths = shared.int32(trees.length);
+  let next = 0;
+  trees.forEach((t, i) => {
+    roots[i] = next * 2;
+    depths[i] = treeDepth(t);
+    next = packTree(t, next, (node, k, left) => {
+      if (left < 0) {
+        nodes[2 * k] = LEAF_CODE << 12;
+        nodes[2 * k + 1] = 2 * k;
+        leaves[k] = t.splitConditions[node];
+        return;
+      }
+      const f = t.splitIndices[node];
+      const slot = slotBase.get(f)! + (t.defaultLeft[node] ? 0 : 1);
+      nodes[2 * k] = (rank.get(f)!.get(t.splitConditions[node])! << 12) | slot;
+      nodes[2 * k + 1] = 2 * left;
+    });
+  });
+  const stride = Math.max(2, 2 * byFeature.size);
+  return { nodes, leaves, roots, depths, features, cuts, cutStarts, stride, margin0: baseMargin(baseScore) };
+}
+
+/**
+ * Numbers tree `t`'s nodes breadth-first from `start`, children side by side, calling
+ * `emit(node, slot, leftChildSlot)` for each (-1 for a leaf). Returns the next free slot.
+ */
+function packTree(
+  t: RegressionTree,
+  start: number,
+  emit: (node: number, slot: number, leftSlot: number) => void,
+): number {
+  const queue = [0];
+  const slotOf = new Map<number, number>([[0, start]]);
+  let free = start + 1;
+  for (let q = 0; q < queue.length; q++) {
+    const node = queue[q];
+    const left = t.leftChildren[node];
+    if (left === -1) {
+      emit(node, slotOf.get(node)!, -1);
+      continue;
+    }
+    emit(node, slotOf.get(node)!, free);
+    slotOf.set(left, free);
+    slotOf.set(t.rightChildren[node], free + 1);
+    queue.push(left, t.rightChildren[node]);
+    free += 2;
+  }
+  return free;
+}
+
+// The functions below are the hot loops. They are self-contained (parameters, literals and
+// `Math` only) because `ParallelBatchPredictor` also sends their source to its workers.
+
+/** Code of `x` (already float32, not NaN): how many of `cuts[lo .. hi)` are `<=` it. */
+export function thresholdCode(cuts: Float32Array, lo: number, hi: number, x: number): number {
+  const first = lo;
+  let len = hi - lo;
+  while (len > 0) {
+    const half = len >>> 1;
+    if (cuts[lo + half] <= x) {
+      lo += half + 1;
+      len -= half + 1;
+    } else len = half;
+  }
+  return lo - first;
+}
+
+/**
+ * Writes the codes of `m` rows (from `start`, given column-wise in model order) into
+ * `codes[r * stride ..]`, both slots of each used feature.
+ */
+export function codeRows(
+  p: PackedProgram,
+  columns: readonly ArrayLike<number>[],
+  start: number,
+  m: number,
+  codes: Int32Array,
+): void {
+  const { features, cuts, cutStarts, stride } = p;
+  for (let u = 0; u < features.length; u++) {
+    const col = columns[features[u]];
+    const lo = cutStarts[u];
+    const hi = cutStarts[u + 1];
+    for (let r = 0; r < m; r++) {
+      const x = Math.fround(col[start + r]);
+      const k = x !== x ? -1 : thresholdCode(cuts, lo, hi, x);
+      codes[r * stride + 2 * u] = k;
+      codes[r * stride + 2 * u + 1] = x !== x ? (1 << 19) - 2 : k; // NAN_RIGHT_CODE
+    }
+  }
+}
+
+/**
+ * One step from the node at offset `o` for the row whose codes start at `c`: to the left child,
+ * or the right one (left + 2) when the row's code exceeds the node's threshold code. The sign
+ * bit of `threshold code - row code` is that decision, without a branch to mispredict.
+ */
+export function step(nodes: Int32Array, codes: Int32Array, c: number, o: number): number {
+  const w = nodes[o];
+  return nodes[o + 1] + ((((w >> 12) - codes[c + (w & 4095)]) >>> 31) << 1);
+}
+
+/**
+ * Adds every tree's leaf to `acc[r]` (float32, tree by tree, as XGBoost accumulates) for the
+ * `m` coded rows of a block. Eight rows walk each tree side by side: their steps are
+ * independent, so the CPU overlaps the loads that a single walk would wait on one by one. A
+ * partial last group walks stale (but valid) codes past `m`; those sums are never read.
+ */
+export function sumTrees(p: PackedProgram, codes: Int32Array, m: number, acc: Float32Array): void {
+  const { nodes, leaves, roots, depths, stride: s } = p;
+  for (let t = 0; t < roots.length; t++) {
+    const root = roots[t];
+    const depth = depths[t];
+    for (let r = 0; r < m; r += 8) {
+      const c = r * s;
+      let o0 = root, o1 = root, o2 = root, o3 = root, o4 = root, o5 = root, o6 = root, o7 = root; // prettier-ignore
+      for (let d = 0; d < depth; d++) {
+        o0 = step(nodes, codes, c, o0);
+        o1 = step(nodes, codes, c + s, o1);
+        o2 = step(nodes, codes, c + 2 * s, o2);
+        o3 = step(nodes, codes, c + 3 * s, o3);
+        o4 = step(nodes, codes, c + 4 * s, o4);
+        o5 = step(nodes, codes, c + 5 * s, o5);
+        o6 = step(nodes, codes, c + 6 * s, o6);
+        o7 = step(nodes, codes, c + 7 * s, o7);
+      }
+      acc[r] += leaves[o0 >> 1];
+      acc[r + 1] += leaves[o1 >> 1];
+      acc[r + 2] += leaves[o2 >> 1];
+      acc[r + 3] += leaves[o3 >> 1];
+      acc[r + 4] += leaves[o4 >> 1];
+      acc[r + 5] += leaves[o5 >> 1];
+      acc[r + 6] += leaves[o6 >> 1];
+      acc[r + 7] += leaves[o7 >> 1];
+    }
+  }
+}
+
+/**
+ * Scores rows [start, end) of `columns` into `out` (probabilities rounded to float32, or margins),
+ * a block of `scratch.acc.length` (BLOCK_ROWS) rows at a time: code the block once, then sum
+ * every tree over it.
+ */
+export function scoreRows(
+  p: PackedProgram,
+  columns: readonly ArrayLike<number>[],
+  start: number,
+  end: number,
+  out: Float64Array,
+  asMargin: boolean,
+  scratch: BlockScratch,
+): void {
+  const { codes, acc } = scratch;
+  const block = acc.length;
+  for (let b0 = start; b0 < end; b0 += block) {
+    const m = Math.min(block, end - b0);
+    codeRows(p, columns, b0, m, codes);
+    acc.fill(p.margin0);
+    sumTrees(p, codes, m, acc);
+    if (asMargin) for (let r = 0; r < m; r++) out[b0 + r] = acc[r];
+    else for (let r = 0; r < m; r++) out[b0 + r] = Math.fround(1 / (1 + Math.exp(-acc[r])));
+  }
+}
+
+/**
+ * The ensemble compiled into a packed integer program (see `PackedProgram`); it is "compiled" in
+ * treelite's sense: the model becomes a specialised program, not a tree of objects walked by a
+ * general interpreter. Generated JavaScript was measured slower (see docs/gbdt.md).
  */
 export class CompiledPredictor implements Predictor {
-  /** Node k: [4k] feature (-1 = leaf), [4k+1] left child, [4k+3] 1 when missing goes left. */
-  readonly ints: Int32Array;
-  /** Node k: [4k+2] threshold, or the leaf value. Same buffer as `ints`. */
-  readonly floats: Float32Array;
-  readonly roots: Int32Array;
-  readonly margin0: number;
-  private readonly row32: Float32Array;
-  private readonly block: Float32Array;
-  private readonly acc = new Float32Array(BLOCK_ROWS);
+  /** Undefined for a model beyond the packed form's limits: then the interpreter scores. */
+  readonly program: PackedProgram | undefined;
+  private readonly fallback: InterpretedPredictor;
+  private readonly rowCodes: Int32Array;
+  private readonly scratch: BlockScratch | undefined;
 
   constructor(
     readonly featureNames: readonly string[],
     trees: readonly RegressionTree[],
     baseScore: number,
   ) {
-    const total = trees.reduce((s, t) => s + t.leftChildren.length, 0);
-    // Shared so batch workers can read the program without a copy.
-    const buffer = new SharedArrayBuffer(total * 16);
-    this.ints = new Int32Array(buffer);
-    this.floats = new Float32Array(buffer);
-    this.roots = new Int32Array(new SharedArrayBuffer(Math.max(1, trees.length) * 4)).subarray(
-      0,
-      trees.length,
-    );
-    let next = 0;
-    trees.forEach((t, i) => {
-      this.roots[i] = next;
-      next = this.pack(t, next);
-    });
-    this.margin0 = baseMargin(baseScore);
-    this.row32 = new Float32Array(featureNames.length);
-    this.block = new Float32Array(BLOCK_ROWS * Math.max(1, featureNames.length));
-  }
-
-  /** Breadth-first renumbering from `start`; returns the next free slot. */
-  private pack(t: RegressionTree, start: number): number {
-    const queue = [0];
-    const slotOf = new Map<number, number>([[0, start]]);
-    let free = start + 1;
-    for (let q = 0; q < queue.length; q++) {
-      const node = queue[q];
-      const slot = slotOf.get(node)!;
-      const left = t.leftChildren[node];
-      const o = slot * 4;
-      this.floats[o + 2] = t.splitConditions[node];
-      if (left === -1) {
-        this.ints[o] = -1;
-        continue;
-      }
-      this.ints[o] = t.splitIndices[node];
-      this.ints[o + 1] = free;
-      this.ints[o + 3] = t.defaultLeft[node] ? 1 : 0;
-      slotOf.set(left, free);
-      slotOf.set(t.rightChildren[node], free + 1);
-      queue.push(left, t.rightChildren[node]);
-      free += 2;
-    }
-    return free;
+    this.program = packProgram(trees, baseScore);
+    this.fallback = new InterpretedPredictor(featureNames, trees, baseScore);
+    this.rowCodes = new Int32Array(this.program?.stride ?? 0);
+    this.scratch = this.program && newBlockScratch(this.program);
   }
 
   predictMargin(values: ArrayLike<number>): number {
-    const x = this.row32;
-    for (let f = 0; f < x.length; f++) x[f] = values[f];
-    const { ints, floats, roots } = this;
-    let acc = this.margin0;
-    for (let t = 0; t < roots.length; t++) {
-      let o = roots[t] << 2;
-      let f = ints[o];
-      while (f >= 0) {
-        const v = x[f];
-        // Left when below the threshold, or when missing (NaN) and the default is left. Written
-        // without nested branches: ~14% faster than a ternary chain (fewer mispredictions).
-        const left = (v < floats[o + 2] ? 1 : 0) | (v !== v ? ints[o + 3] : 0);
-        o = (ints[o + 1] + 1 - left) << 2;
-        f = ints[o];
-      }
-      acc = Math.fround(acc + floats[o + 2]);
-    }
-    return acc;
+    const p = this.program;
+    if (!p) return this.fallback.predictMargin(values);
+    codeRow(p, values, this.rowCodes);
+    return sumTreesForRow(p, this.rowCodes);
   }
 
   predictRow(values: ArrayLike<number>): number {
-    return sigmoid32(this.predictMargin(values));
+    return Math.fround(1 / (1 + Math.exp(-this.predictMargin(values))));
   }
 
   predictBatch(
@@ -107,32 +308,66 @@ export class CompiledPredictor implements Predictor {
   ): Float64Array {
     const nf = this.featureNames.length;
     if (columns.length !== nf) throw new RangeError(`expected ${nf} feature columns, got ${columns.length}`);
-    const { ints, floats, roots, block, acc } = this;
-    for (let b0 = 0; b0 < nRows; b0 += BLOCK_ROWS) {
-      const m = Math.min(BLOCK_ROWS, nRows - b0);
-      for (let f = 0; f < nf; f++) {
-        const col = columns[f];
-        for (let r = 0; r < m; r++) block[r * nf + f] = col[b0 + r];
-      }
-      acc.fill(this.margin0);
-      for (let t = 0; t < roots.length; t++) {
-        const root = roots[t] << 2;
-        for (let r = 0; r < m; r++) {
-          const base = r * nf;
-          let o = root;
-          let f = ints[o];
-          while (f >= 0) {
-            const v = block[base + f];
-            const left = (v < floats[o + 2] ? 1 : 0) | (v !== v ? ints[o + 3] : 0);
-            o = (ints[o + 1] + 1 - left) << 2;
-            f = ints[o];
-          }
-          acc[r] += floats[o + 2]; // Float32Array store: float32 accumulation, as XGBoost does
-        }
-      }
-      if (opts.margin) for (let r = 0; r < m; r++) out[b0 + r] = acc[r];
-      else for (let r = 0; r < m; r++) out[b0 + r] = sigmoid32(acc[r]);
-    }
+    if (!this.program) return this.fallback.predictBatch(columns, nRows, out, opts);
+    scoreRows(this.program, columns, 0, nRows, out, opts.margin === true, this.scratch!);
     return out;
   }
+}
+
+/** Writes the codes of one row (values in model feature order), both slots of each used feature. */
+function codeRow(p: PackedProgram, values: ArrayLike<number>, codes: Int32Array): void {
+  const { features, cuts, cutStarts } = p;
+  for (let u = 0; u < features.length; u++) {
+    const x = Math.fround(values[features[u]]);
+    const k = x !== x ? -1 : thresholdCode(cuts, cutStarts[u], cutStarts[u + 1], x);
+    codes[2 * u] = k;
+    codes[2 * u + 1] = x !== x ? NAN_RIGHT_CODE : k;
+  }
+}
+
+/**
+ * The margin of one coded row. Trees are independent, so eight are walked side by side (their
+ * dependency chains overlap), each group for its deepest tree's depth; leaves are still added
+ * in tree order, so the float32 sum equals the batch path's bit for bit.
+ */
+function sumTreesForRow(p: PackedProgram, codes: Int32Array): number {
+  const { nodes, leaves, roots, depths } = p;
+  const nt = roots.length;
+  let acc = p.margin0;
+  let t = 0;
+  for (; t + TREES_PER_GROUP <= nt; t += TREES_PER_GROUP) {
+    let o0 = roots[t], o1 = roots[t + 1], o2 = roots[t + 2], o3 = roots[t + 3]; // prettier-ignore
+    let o4 = roots[t + 4], o5 = roots[t + 5], o6 = roots[t + 6], o7 = roots[t + 7]; // prettier-ignore
+    const depth = maxDepth(depths, t, t + TREES_PER_GROUP);
+    for (let d = 0; d < depth; d++) {
+      o0 = step(nodes, codes, 0, o0);
+      o1 = step(nodes, codes, 0, o1);
+      o2 = step(nodes, codes, 0, o2);
+      o3 = step(nodes, codes, 0, o3);
+      o4 = step(nodes, codes, 0, o4);
+      o5 = step(nodes, codes, 0, o5);
+      o6 = step(nodes, codes, 0, o6);
+      o7 = step(nodes, codes, 0, o7);
+    }
+    acc = Math.fround(acc + leaves[o0 >> 1]);
+    acc = Math.fround(acc + leaves[o1 >> 1]);
+    acc = Math.fround(acc + leaves[o2 >> 1]);
+    acc = Math.fround(acc + leaves[o3 >> 1]);
+    acc = Math.fround(acc + leaves[o4 >> 1]);
+    acc = Math.fround(acc + leaves[o5 >> 1]);
+    acc = Math.fround(acc + leaves[o6 >> 1]);
+    acc = Math.fround(acc + leaves[o7 >> 1]);
+  }
+  for (; t < nt; t++) {
+    let o = roots[t];
+    for (let d = 0; d < depths[t]; d++) o = step(nodes, codes, 0, o);
+    acc = Math.fround(acc + leaves[o >> 1]);
+  }
+  return acc;
+}
+
+function maxDepth(depths: Int32Array, from: number, to: number): number {
+  let m = 0;
+  for (let t = from; t < to; t++) m = Math.max(m, depths[t]);
+  return m;
 }

@@ -43,15 +43,11 @@ export function binBlock(
 }
 
 /**
- * One boosting step for rows [start, end): bring each margin up to date with the previous tree,
- * kept as e^-margin (see below),
- * draw the row subsample from a generator seeded by (seed, round, block), and recompute the
- * logistic gradient and hessian of the sampled rows. Rows sampled last round already got their leaf value from their leaf's
- * row segment (`leafBlock`); only the others walk the tree, on binned values. Sampled row ids are
- * written to `sampled[start..]` and flagged in `inSample`; returns how many.
- *
- * Tree layout in `treeNodes` (4 ints a node): feature (-1 = leaf), split bin, default-left, left
- * child (the right child is left + 1); for each leaf e^-value in `treeLeafFactor`.
+ * One boosting step for rows [start, end): draw the row subsample from a generator seeded by
+ * (seed, round, block) and compute the logistic gradient and hessian of the sampled rows from
+ * their margin, kept as e^-margin (see below; every row's margin already has the last tree's
+ * value, from `leafBlock`/`lastSplitBlock`). Sampled row ids are written to `sampled[start..]`,
+ * the others to `outOfSample[start..]`; returns how many were sampled.
  *
  * Why e^-margin: the probability is 1 / (1 + e^-margin), and V8's `Math.exp` was half of this
  * pass (~15 ns a row, and no polynomial we tried beat it). A tree adds a leaf value v to the
@@ -66,19 +62,13 @@ export function boostBlock(
   labels: Float32Array,
   weights: Float32Array | null,
   gh: Float32Array,
-  bins: Uint8Array | Uint16Array,
-  nFeatures: number,
-  missingCodes: Int32Array,
-  hasTree: boolean,
-  treeNodes: Int32Array,
-  treeLeafFactor: Float64Array,
-  inSample: Uint8Array,
   scalePosWeight: number,
   subsample: number,
   seed: number,
   round: number,
   block: number,
   sampled: Uint32Array,
+  outOfSample: Uint32Array,
 ): number {
   // sfc32 seeded by splitmix32 of (seed, round, block)
   let s =
@@ -100,22 +90,8 @@ export function boostBlock(
   let rc = (z ^ (z >>> 16)) | 0;
   let rd = 1;
   let count = start;
+  let out = start;
   for (let i = start; i < end; i++) {
-    let e = expNegMargin[i];
-    if (hasTree && inSample[i] === 0) {
-      let n = 0;
-      let f = treeNodes[0];
-      const base = i * nFeatures;
-      while (f >= 0) {
-        const o = n << 2;
-        const code = bins[base + f];
-        const goLeft = code === missingCodes[f] ? treeNodes[o + 2] === 1 : code <= treeNodes[o + 1];
-        n = treeNodes[o + 3] + (goLeft ? 0 : 1);
-        f = treeNodes[n << 2];
-      }
-      e *= treeLeafFactor[n];
-      expNegMargin[i] = e;
-    }
     let take = 1;
     if (subsample < 1) {
       const t = (((ra + rb) | 0) + rd) | 0;
@@ -126,16 +102,16 @@ export function boostBlock(
       rc = (rc + t) | 0;
       take = (t >>> 0) / 4294967296 < subsample ? 1 : 0;
     }
-    inSample[i] = take;
     // Only sampled rows need a gradient; the others get a zero pair, which the root histogram
     // (run over all rows, see TreeGrower) adds without effect.
     if (take === 0) {
       gh[2 * i] = 0;
       gh[2 * i + 1] = 0;
+      outOfSample[out++] = i;
       continue;
     }
     sampled[count++] = i;
-    const p = 1 / (1 + e);
+    const p = 1 / (1 + expNegMargin[i]);
     const y = labels[i];
     let w = y > 0.5 ? scalePosWeight : 1;
     if (weights !== null) w *= weights[i];

@@ -1,130 +1,89 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { CompiledPredictor } from "./compiled-predictor.js";
+import {
+  BLOCK_ROWS,
+  codeRows,
+  newBlockScratch,
+  scoreRows,
+  step,
+  sumTrees,
+  thresholdCode,
+  type BlockScratch,
+  type CompiledPredictor,
+  type PackedProgram,
+} from "./compiled-predictor.js";
 
-/** Rows handed out per task; rows are gathered into shared memory this many at a time. */
+/** Rows handed out per task; rows are copied into shared memory this many at a time. */
 const TASK_ROWS = 4096;
 const CHUNK_ROWS = 131_072;
 
-/**
- * Scores rows [start, end) of a row-major float32 matrix with a packed program (the layout of
- * `CompiledPredictor`), 128 rows at a time, tree by tree. Self-contained: also runs in workers.
- */
-export function scoreRows(
-  ints: Int32Array,
-  floats: Float32Array,
-  roots: Int32Array,
-  margin0: number,
-  x: Float32Array,
-  nf: number,
-  start: number,
-  end: number,
-  out: Float64Array,
-  asMargin: boolean,
-  acc: Float32Array,
-): void {
-  for (let b0 = start; b0 < end; b0 += 128) {
-    const m = Math.min(128, end - b0);
-    for (let r = 0; r < m; r++) acc[r] = margin0;
-    for (let t = 0; t < roots.length; t++) {
-      const root = roots[t] << 2;
-      for (let r = 0; r < m; r++) {
-        const base = (b0 + r) * nf;
-        let o = root;
-        let f = ints[o];
-        while (f >= 0) {
-          const v = x[base + f];
-          const left = (v < floats[o + 2] ? 1 : 0) | (v !== v ? ints[o + 3] : 0);
-          o = (ints[o + 1] + 1 - left) << 2;
-          f = ints[o];
-        }
-        acc[r] += floats[o + 2];
-      }
-    }
-    if (asMargin) for (let r = 0; r < m; r++) out[b0 + r] = acc[r];
-    else for (let r = 0; r < m; r++) out[b0 + r] = Math.fround(1 / (1 + Math.exp(-acc[r])));
-  }
-}
-
-/** Pulls row tasks from the shared counter until the chunk is done (self-contained). */
+/** Pulls row tasks from the shared counter until the chunk is done (self-contained: runs in workers too). */
 export function scoreTasks(
-  program: { ints: Int32Array; floats: Float32Array; roots: Int32Array; margin0: number },
-  x: Float32Array,
-  nf: number,
+  p: PackedProgram,
+  columns: readonly Float32Array[],
   rows: number,
   out: Float64Array,
   asMargin: boolean,
   counter: Int32Array,
   taskRows: number,
-  acc: Float32Array,
+  scratch: BlockScratch,
   score: typeof scoreRows,
 ): void {
   for (;;) {
     const start = Atomics.add(counter, 0, 1) * taskRows;
     if (start >= rows) return;
-    score(
-      program.ints,
-      program.floats,
-      program.roots,
-      program.margin0,
-      x,
-      nf,
-      start,
-      Math.min(rows, start + taskRows),
-      out,
-      asMargin,
-      acc,
-    );
+    score(p, columns, start, Math.min(rows, start + taskRows), out, asMargin, scratch);
   }
+}
+
+/** A worker's program: the compiled predictor's hot loops, from their own source. */
+function workerSource(): string {
+  return `
+const { parentPort, workerData: d } = require("node:worker_threads");
+const thresholdCode = ${thresholdCode.toString()};
+const codeRows = ${codeRows.toString()};
+const step = ${step.toString()};
+const sumTrees = ${sumTrees.toString()};
+const scoreRows = ${scoreRows.toString()};
+const scoreTasks = ${scoreTasks.toString()};
+const scratch = { codes: new Int32Array(${BLOCK_ROWS} * d.program.stride), acc: new Float32Array(${BLOCK_ROWS}) };
+parentPort.on("message", (m) => {
+  scoreTasks(d.program, d.columns, m.rows, d.out, m.asMargin, d.counter, ${TASK_ROWS}, scratch, scoreRows);
+  parentPort.postMessage(0);
+});`;
 }
 
 /**
  * Batch scoring on several threads (the main thread plus workers) over shared memory, for large
  * inputs such as `lakay predict` on millions of rows. Results are identical to
- * `CompiledPredictor.predictBatch`: each row's arithmetic does not depend on the thread.
+ * `CompiledPredictor.predictBatch`: every thread runs the same code on the same program.
  */
 export class ParallelBatchPredictor {
   private readonly workers: Worker[] = [];
   private readonly nf: number;
-  private readonly x: Float32Array;
+  /** The chunk's feature values, one shared float32 column per model feature. */
+  private readonly columns: Float32Array[];
   private readonly out: Float64Array;
   private readonly counter = new Int32Array(new SharedArrayBuffer(4));
-  private readonly acc = new Float32Array(128);
+  private readonly scratch: BlockScratch | undefined;
 
   constructor(
     private readonly predictor: CompiledPredictor,
     threads = availableParallelism(),
   ) {
     this.nf = predictor.featureNames.length;
-    this.x = new Float32Array(new SharedArrayBuffer(CHUNK_ROWS * Math.max(1, this.nf) * 4));
+    this.columns = Array.from(
+      { length: this.nf },
+      () => new Float32Array(new SharedArrayBuffer(CHUNK_ROWS * 4)),
+    );
     this.out = new Float64Array(new SharedArrayBuffer(CHUNK_ROWS * 8));
-    const source = `
-const { parentPort, workerData: d } = require("node:worker_threads");
-const scoreRows = ${scoreRows.toString()};
-const scoreTasks = ${scoreTasks.toString()};
-const program = { ints: d.ints, floats: d.floats, roots: d.roots, margin0: d.margin0 };
-const acc = new Float32Array(128);
-parentPort.on("message", (m) => {
-  scoreTasks(program, d.x, d.nf, m.rows, d.out, m.asMargin, d.counter, ${TASK_ROWS}, acc, scoreRows);
-  parentPort.postMessage(0);
-});`;
-    const { ints, floats, roots, margin0 } = predictor;
+    const program = predictor.program;
+    // A model beyond the packed form's limits is scored by the interpreter, on this thread.
+    if (!program) return;
+    this.scratch = newBlockScratch(program);
     for (let i = 1; i < threads; i++) {
-      this.workers.push(
-        new Worker(source, {
-          eval: true,
-          workerData: {
-            ints,
-            floats,
-            roots,
-            margin0,
-            x: this.x,
-            out: this.out,
-            nf: this.nf,
-            counter: this.counter,
-          },
-        }),
-      );
+      const workerData = { program, columns: this.columns, out: this.out, counter: this.counter };
+      this.workers.push(new Worker(workerSource(), { eval: true, workerData }));
     }
   }
 
@@ -136,23 +95,40 @@ parentPort.on("message", (m) => {
   ): Promise<Float64Array> {
     if (columns.length !== this.nf)
       throw new RangeError(`expected ${this.nf} feature columns, got ${columns.length}`);
+    const program = this.predictor.program;
+    if (!program) return this.predictor.predictBatch(columns, nRows, undefined, opts);
     const result = new Float64Array(nRows);
-    const { x, nf, out } = this;
+    const asMargin = opts.margin === true;
     for (let c0 = 0; c0 < nRows; c0 += CHUNK_ROWS) {
       const rows = Math.min(CHUNK_ROWS, nRows - c0);
-      for (let f = 0; f < nf; f++) {
-        const col = columns[f];
-        for (let r = 0; r < rows; r++) x[r * nf + f] = col[c0 + r];
-      }
+      this.copyChunk(columns, c0, rows);
       Atomics.store(this.counter, 0, 0);
-      const asMargin = opts.margin === true;
       const done = this.workers.map((w) => new Promise((resolve) => w.once("message", resolve)));
       for (const w of this.workers) w.postMessage({ rows, asMargin });
-      scoreTasks(this.predictor, x, nf, rows, out, asMargin, this.counter, TASK_ROWS, this.acc, scoreRows);
+      scoreTasks(
+        program,
+        this.columns,
+        rows,
+        this.out,
+        asMargin,
+        this.counter,
+        TASK_ROWS,
+        this.scratch!,
+        scoreRows,
+      );
       await Promise.all(done);
-      result.set(out.subarray(0, rows), c0);
+      result.set(this.out.subarray(0, rows), c0);
     }
     return result;
+  }
+
+  /** Rows [c0, c0 + rows) into the shared columns (float32 loses nothing: scoring rounds to it). */
+  private copyChunk(columns: readonly ArrayLike<number>[], c0: number, rows: number): void {
+    columns.forEach((col, f) => {
+      const dst = this.columns[f];
+      if (col instanceof Float64Array || col instanceof Float32Array) dst.set(col.subarray(c0, c0 + rows));
+      else for (let r = 0; r < rows; r++) dst[r] = col[c0 + r];
+    });
   }
 
   async close(): Promise<void> {

@@ -82,9 +82,7 @@ export async function trainBooster(
     col: new SharedArrayBuffer(n * 4),
     cuts: new SharedArrayBuffer((p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
-    treeNodes: new SharedArrayBuffer(maxNodes * 4 * 4),
     treeLeafFactor: new SharedArrayBuffer(maxNodes * 8),
-    inSample: new SharedArrayBuffer(n),
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
     partial: new SharedArrayBuffer(8),
@@ -97,7 +95,6 @@ export async function trainBooster(
     nRows: n,
     feature: 0,
     nCuts: 0,
-    hasTree: false,
     scalePosWeight: p.scale_pos_weight,
     subsample: p.subsample,
     seed: p.seed,
@@ -124,17 +121,15 @@ export async function trainBooster(
       evaluator !== undefined && (p.early_stopping_rounds !== undefined || opts.evalEveryRound === true);
 
     const trees: RegressionTree[] = [];
-    let hasTree = false;
     for (let round = 0; round < p.n_estimators; round++) {
       setBlockTasks(exec, n, nBlocks);
-      await exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, hasTree, round });
+      await exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, round });
       const nSampled = gatherSampledRows(exec, n, nBlocks);
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
-      const grown = await grower.grow(nSampled, features);
+      const grown = await grower.grow(nSampled, n, features);
       trees.push(grown.tree);
-      packBinnedTree(grown.tree, grown.splitBins, exec.views.treeNodes, exec.views.treeLeafFactor);
+      setLeafFactors(grown.tree, exec.views.treeLeafFactor);
       await addLeafValues(exec, grown, baseArgs);
-      hasTree = true;
 
       let metric: RoundInfo["metric"];
       if (perRound && evaluator) {
@@ -263,37 +258,35 @@ function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {
   }
 }
 
-/** Concatenates each block's sampled rows (written in place by the boost phase) into `rows`. */
+/**
+ * Concatenates each block's sampled rows (written by the boost phase to `left`) into
+ * `rows[0, nSampled)`, then the rows left out (written to `right`) into `rows[nSampled, n)`.
+ */
 function gatherSampledRows(exec: BlockExecutor, n: number, nBlocks: number): number {
-  const { rows, left, results } = exec.views;
+  const { rows, left, right, results } = exec.views;
   let dst = 0;
   for (let b = 0; b < nBlocks; b++) {
     const start = b * BLOCK_ROWS;
     rows.set(left.subarray(start, start + results[b]), dst);
     dst += results[b];
   }
-  return dst;
-}
-
-/** Tree in the 4-ints-a-node form the boost kernel walks on binned values, with e^-value per leaf. */
-function packBinnedTree(
-  t: RegressionTree,
-  splitBins: Int32Array,
-  nodes: Int32Array,
-  leafFactor: Float64Array,
-): void {
-  for (let i = 0; i < t.leftChildren.length; i++) {
-    const o = i * 4;
-    const isLeaf = t.leftChildren[i] === -1;
-    nodes[o] = isLeaf ? -1 : t.splitIndices[i];
-    nodes[o + 1] = splitBins[i];
-    nodes[o + 2] = t.defaultLeft[i];
-    nodes[o + 3] = t.leftChildren[i];
-    leafFactor[i] = isLeaf ? Math.exp(-t.splitConditions[i]) : 1;
+  const nSampled = dst;
+  for (let b = 0; b < nBlocks; b++) {
+    const start = b * BLOCK_ROWS;
+    const out = Math.min(n, start + BLOCK_ROWS) - start - results[b];
+    rows.set(right.subarray(start, start + out), dst);
+    dst += out;
   }
+  return nSampled;
 }
 
-/** Sampled rows get their new leaf's value through their leaf's row segment, in parallel blocks. */
+/** e^-value of every leaf of the new tree, by node id: how the leaf phase adds it to margins. */
+function setLeafFactors(t: RegressionTree, leafFactor: Float64Array): void {
+  for (let i = 0; i < t.leftChildren.length; i++)
+    leafFactor[i] = t.leftChildren[i] === -1 ? Math.exp(-t.splitConditions[i]) : 1;
+}
+
+/** Every row gets its new leaf's value through its leaf's row segments, in parallel blocks. */
 async function addLeafValues(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): Promise<void> {
   const tasks: number[][] = [];
   for (const { start, end, node } of grown.leafSegments)
