@@ -61,10 +61,13 @@ for (const [name, dir] of [
   const { BlockExecutor } = await import(`${dir}/dist/gbdt/block-executor.js`);
   const phases = new Map();
   const run = BlockExecutor.prototype.run;
-  BlockExecutor.prototype.run = async function (phase, args) {
+  // \`run\` is synchronous in newer builds and async in older ones: time whichever it is.
+  BlockExecutor.prototype.run = function (phase, args) {
     const t = performance.now();
-    await run.call(this, phase, args);
-    phases.set(phase, (phases.get(phase) ?? 0) + performance.now() - t);
+    const record = () => phases.set(phase, (phases.get(phase) ?? 0) + performance.now() - t);
+    const result = run.call(this, phase, args);
+    if (result instanceof Promise) return result.then(record);
+    record();
   };
   builds.push({ name, gbdt, phases });
 }

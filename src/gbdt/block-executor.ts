@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import {
   binBlock,
   boostBlock,
@@ -17,14 +17,24 @@ import {
   type Kernels,
 } from "./block-tasks.js";
 
+/** Slots of the shared `control` words (slot 0 is the task counter of `runTasks`). */
+const GENERATION = 1;
+const DONE = 2;
+const FAILED = 3;
+
 /**
  * The worker's whole program, assembled from the same functions the main thread runs, so a
  * block gives the same bytes on any thread. Evaluated as a CommonJS script (`eval: true`), which
  * keeps it working both from compiled `dist/` and from TypeScript sources under the test runner.
+ *
+ * The worker sleeps on the generation word; each bump wakes it to read, synchronously from its
+ * port, what was sent since (kernels, buffers, the phase to run), run the phase's tasks and count
+ * itself done. No event loop turn is involved on either side: a phase costs a futex wake, not
+ * two message round trips (measured ~55 µs a phase with messages).
  */
 function workerSource(): string {
   return `
-const { parentPort } = require("node:worker_threads");
+const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const binBlock = ${binBlock.toString()};
 const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
@@ -32,45 +42,51 @@ const leafBlock = ${leafBlock.toString()};
 const lastSplitBlock = ${lastSplitBlock.toString()};
 const makeViews = ${makeViews.toString()};
 const runTasks = ${runTasks.toString()};
-let buffers, views, kernels;
+const { port } = workerData;
+let buffers = workerData.buffers;
+let views = makeViews(buffers);
+const kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: null };
 const histogramKernels = new Map();
-parentPort.on("message", (msg) => {
-  if (msg.type === "init") {
-    buffers = msg.buffers;
-    views = makeViews(buffers);
-    kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: null };
-    return;
+let seen = 0;
+for (let quit = false; !quit; ) {
+  Atomics.wait(views.control, ${GENERATION}, seen);
+  seen = Atomics.load(views.control, ${GENERATION});
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+    const msg = m.message;
+    if (msg.type === "quit") quit = true;
+    else if (msg.type === "kernel") {
+      let k = histogramKernels.get(msg.source);
+      if (k === undefined) histogramKernels.set(msg.source, (k = new Function(msg.source)()));
+      kernels.histogramBlock = k;
+    } else if (msg.type === "buffers") {
+      buffers = Object.assign({}, buffers, msg.buffers);
+      views = makeViews(buffers);
+    } else {
+      try {
+        runTasks(msg.phase, msg.args, views, kernels);
+      } catch (err) {
+        port.postMessage(String((err && err.stack) || err));
+        Atomics.store(views.control, ${FAILED}, 1);
+      }
+      Atomics.add(views.control, ${DONE}, 1);
+      Atomics.notify(views.control, ${DONE});
+    }
   }
-  if (msg.type === "kernel") {
-    let k = histogramKernels.get(msg.source);
-    if (k === undefined) histogramKernels.set(msg.source, (k = new Function(msg.source)()));
-    kernels.histogramBlock = k;
-    return;
-  }
-  if (msg.type === "buffers") {
-    Object.assign(buffers, msg.buffers);
-    views = makeViews(buffers);
-    return;
-  }
-  try {
-    runTasks(msg.phase, msg.args, views, kernels);
-    parentPort.postMessage({ ok: true });
-  } catch (err) {
-    parentPort.postMessage({ ok: false, message: String(err && err.stack || err) });
-  }
-});
+}
+port.close();
 `;
 }
 
 /**
  * Runs block tasks on the main thread plus `nThreads - 1` workers over shared memory. With one
- * thread no worker is started and the same code runs inline.
+ * thread no worker is started and the same code runs inline. `run` blocks the calling thread
+ * until the phase is done (Node allows `Atomics.wait` on the main thread): training is one
+ * long computation, and a phase is too short to be worth an event-loop turn.
  */
 export class BlockExecutor {
   views: SharedViews;
   private readonly kernels: Kernels;
-  private readonly workers: Worker[] = [];
-  private pending: ((msg: { ok: boolean; message?: string }) => void)[] = [];
+  private readonly workers: { worker: Worker; port: MessagePort; exited: Promise<void> }[] = [];
   private readonly histogramKernels = new Map<string, HistogramKernel>();
   private histogramSource = "";
 
@@ -85,12 +101,28 @@ export class BlockExecutor {
     this.kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: none };
     const source = workerSource();
     for (let i = 1; i < nThreads; i++) {
-      const w = new Worker(source, { eval: true });
-      w.on("message", (msg) => this.pending.shift()?.(msg));
-      w.on("error", (err) => this.pending.shift()?.({ ok: false, message: String(err) }));
-      w.postMessage({ type: "init", buffers });
-      this.workers.push(w);
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(source, {
+        eval: true,
+        workerData: { buffers, port: port2 },
+        transferList: [port2],
+      });
+      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+      this.workers.push({ worker, port: port1, exited });
     }
+  }
+
+  /** Resolves once every worker runs (a phase must not block the main thread on a worker still starting). */
+  async ready(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        ({ worker }) =>
+          new Promise<void>((resolve, reject) => {
+            worker.once("online", resolve);
+            worker.once("error", reject);
+          }),
+      ),
+    );
   }
 
   /**
@@ -104,14 +136,14 @@ export class BlockExecutor {
     let k = this.histogramKernels.get(source);
     if (k === undefined) this.histogramKernels.set(source, (k = new Function(source)() as HistogramKernel));
     this.kernels.histogramBlock = k;
-    for (const w of this.workers) w.postMessage({ type: "kernel", source });
+    for (const w of this.workers) w.port.postMessage({ type: "kernel", source });
   }
 
   /** Replaces some buffers (after growing them) everywhere. */
   replaceBuffers(update: Partial<SharedBuffers>): void {
     Object.assign(this.buffers, update);
     this.views = makeViews(this.buffers);
-    for (const w of this.workers) w.postMessage({ type: "buffers", buffers: update });
+    for (const w of this.workers) w.port.postMessage({ type: "buffers", buffers: update });
   }
 
   /** Grows the task table and the partial-histogram buffer so a phase fits. */
@@ -128,25 +160,41 @@ export class BlockExecutor {
     if (Object.keys(update).length > 0) this.replaceBuffers(update);
   }
 
-  /** Runs `args.nTasks` tasks of `phase` (tasks table already filled) on all threads. */
-  async run(phase: number, args: PhaseArgs): Promise<void> {
+  /** Runs `args.nTasks` tasks of `phase` (tasks table already filled) on all threads; blocks until done. */
+  run(phase: number, args: PhaseArgs): void {
     if (args.nTasks === 0) return;
-    Atomics.store(this.views.control, 0, 0);
-    // Tiny phases are not worth a message round trip.
-    const useWorkers = this.workers.length > 0 && args.nTasks > 1;
-    const done: Promise<{ ok: boolean; message?: string }>[] = [];
-    if (useWorkers) {
-      for (const w of this.workers) {
-        done.push(new Promise((resolve) => this.pending.push(resolve)));
-        w.postMessage({ phase, args });
+    const control = this.views.control;
+    Atomics.store(control, 0, 0);
+    // Tiny phases are not worth waking a worker.
+    const helpers = args.nTasks > 1 ? this.workers : [];
+    if (helpers.length > 0) {
+      Atomics.store(control, DONE, 0);
+      for (const w of helpers) w.port.postMessage({ type: "phase", phase, args });
+      Atomics.add(control, GENERATION, 1);
+      Atomics.notify(control, GENERATION);
+    }
+    try {
+      runTasks(phase, args, this.views, this.kernels);
+    } finally {
+      // Even when this thread failed, no worker may still be writing when the caller moves on.
+      for (
+        let done = Atomics.load(control, DONE);
+        done < helpers.length;
+        done = Atomics.load(control, DONE)
+      ) {
+        Atomics.wait(control, DONE, done);
       }
     }
-    runTasks(phase, args, this.views, this.kernels);
-    for (const r of await Promise.all(done))
-      if (!r.ok) throw new Error(`training worker failed: ${r.message}`);
+    if (Atomics.exchange(control, FAILED, 0) !== 0) {
+      const reports = this.workers.map((w) => receiveMessageOnPort(w.port)?.message).filter(Boolean);
+      throw new Error(`training worker failed: ${reports.join("; ")}`);
+    }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const w of this.workers) w.port.postMessage({ type: "quit" });
+    Atomics.add(this.views.control, GENERATION, 1);
+    Atomics.notify(this.views.control, GENERATION);
+    await Promise.all(this.workers.map((w) => w.exited));
   }
 }

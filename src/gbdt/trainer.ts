@@ -86,7 +86,7 @@ export async function trainBooster(
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
     partial: new SharedArrayBuffer(8),
-    control: new SharedArrayBuffer(4),
+    control: new SharedArrayBuffer(4 * 4),
   };
   const nBlocks = Math.ceil(n / BLOCK_ROWS);
   const baseArgs: PhaseArgs = {
@@ -106,7 +106,8 @@ export async function trainBooster(
 
   const exec = new BlockExecutor(buffers, threads);
   try {
-    const layout = await binFeatures(exec, data, p, n, nBlocks, baseArgs);
+    await exec.ready();
+    const layout = binFeatures(exec, data, p, n, nBlocks, baseArgs);
     const v = exec.views;
     v.labels.set(data.labels);
     if (v.weights && data.weights) v.weights.set(data.weights);
@@ -123,13 +124,13 @@ export async function trainBooster(
     const trees: RegressionTree[] = [];
     for (let round = 0; round < p.n_estimators; round++) {
       setBlockTasks(exec, n, nBlocks);
-      await exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, round });
+      exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, round });
       const nSampled = gatherSampledRows(exec, n, nBlocks);
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
-      const grown = await grower.grow(nSampled, n, features);
+      const grown = grower.grow(nSampled, n, features);
       trees.push(grown.tree);
       setLeafFactors(grown.tree, exec.views.treeLeafFactor);
-      await addLeafValues(exec, grown, baseArgs);
+      addLeafValues(exec, grown, baseArgs);
 
       let metric: RoundInfo["metric"];
       if (perRound && evaluator) {
@@ -212,14 +213,14 @@ function checkEvalSet(e: EvalSet, nf: number): void {
 }
 
 /** Quantile cuts per feature, then every value replaced by its bin, in parallel blocks. */
-async function binFeatures(
+function binFeatures(
   exec: BlockExecutor,
   d: TrainingData,
   p: BoosterParams,
   n: number,
   nBlocks: number,
   baseArgs: PhaseArgs,
-): Promise<BinLayout> {
+): BinLayout {
   const nf = d.featureNames.length;
   const nBins = new Int32Array(nf);
   const offsets = new Int32Array(nf + 1);
@@ -244,7 +245,7 @@ async function binFeatures(
     offsets[f + 1] = offsets[f] + c.length + 1;
     exec.views.cuts.set(c);
     setBlockTasks(exec, n, nBlocks);
-    await exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, feature: f, nCuts: c.length });
+    exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, feature: f, nCuts: c.length });
   }
   return { nFeatures: nf, nBins, offsets, cuts, missingCodes };
 }
@@ -287,7 +288,7 @@ function setLeafFactors(t: RegressionTree, leafFactor: Float64Array): void {
 }
 
 /** Every row gets its new leaf's value through its leaf's row segments, in parallel blocks. */
-async function addLeafValues(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): Promise<void> {
+function addLeafValues(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): void {
   const tasks: number[][] = [];
   for (const { start, end, node } of grown.leafSegments)
     for (let b = start; b < end; b += BLOCK_ROWS)
@@ -297,7 +298,7 @@ async function addLeafValues(exec: BlockExecutor, grown: GrownTree, baseArgs: Ph
       tasks.push([b, Math.min(end, b + BLOCK_ROWS), left, feature, bin, defaultLeft ? 1 : 0]);
   exec.ensureTasks(tasks.length, 0);
   tasks.forEach((task, t) => exec.views.tasks.set(task, t * TASK_WIDTH));
-  await exec.run(PHASE.leaf, { ...baseArgs, nTasks: tasks.length });
+  exec.run(PHASE.leaf, { ...baseArgs, nTasks: tasks.length });
 }
 
 /** Eval-set margins kept up to date tree by tree, and the best round so far. */

@@ -78,12 +78,12 @@ export class TreeGrower {
     this.histDoubles = 2 * layout.offsets[layout.nFeatures];
   }
 
-  async grow(nSampled: number, nRows: number, features: readonly number[]): Promise<GrownTree> {
+  grow(nSampled: number, nRows: number, features: readonly number[]): GrownTree {
     const { p, layout } = this;
     const builder = new TreeBuilder();
     // Only the tree's sampled features are accumulated; the root also needs feature 0, whose
     // bins give the root's gradient and hessian sums (in the same order as ever).
-    const [rootHist] = await this.buildHistograms(
+    const [rootHist] = this.buildHistograms(
       [[0, nSampled]],
       features.includes(0) ? features : [0, ...features],
       true,
@@ -128,7 +128,7 @@ export class TreeGrower {
         { start: node.start, end: node.end, split: chosen[j] },
         { start: node.outStart, end: node.outEnd, split: chosen[j] },
       ]);
-      const leftCounts = await this.partition(ranges);
+      const leftCounts = this.partition(ranges);
 
       const next: LevelNode[] = [];
       const smaller: [number, number][] = [];
@@ -159,7 +159,7 @@ export class TreeGrower {
         });
         smaller.push(mid - node.start <= node.end - mid ? [node.start, mid] : [mid, node.end]);
       });
-      const built = await this.buildHistograms(smaller, features);
+      const built = this.buildHistograms(smaller, features);
       splitting.forEach((node, j) => {
         const l = next[2 * j];
         const r = next[2 * j + 1];
@@ -202,9 +202,9 @@ export class TreeGrower {
   }
 
   /** Stable-partitions each range of rows by its split; returns how many rows went left in each. */
-  private async partition(
+  private partition(
     ranges: { start: number; end: number; split: { feature: number; bin: number; defaultLeft: boolean } }[],
-  ): Promise<number[]> {
+  ): number[] {
     let nTasks = 0;
     for (const r of ranges) nTasks += Math.ceil((r.end - r.start) / BLOCK_ROWS);
     this.exec.ensureTasks(nTasks, 0);
@@ -221,7 +221,7 @@ export class TreeGrower {
         tt[o + 5] = split.defaultLeft ? 1 : 0;
       }
     }
-    await this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks });
+    this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks });
     const { rows, left, right, results } = this.exec.views;
     const counts: number[] = [];
     t = 0;
@@ -246,11 +246,11 @@ export class TreeGrower {
   }
 
   /** Histograms of row segments: one partial per block, summed in block order (thread-independent). */
-  private async buildHistograms(
+  private buildHistograms(
     segments: [number, number][],
     features: readonly number[],
     dense = false,
-  ): Promise<Float64Array[]> {
+  ): Float64Array[] {
     const histColumns = [...features].sort((a, b) => a - b);
     const histOffsets = histColumns.map((f) => this.layout.offsets[f]);
     this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length, dense));
@@ -291,7 +291,7 @@ export class TreeGrower {
         tt[o + 1] = empty ? 0 : rows[tt[o + 1] - 1] + 1;
       }
     }
-    await this.exec.run(PHASE.histogram, {
+    this.exec.run(PHASE.histogram, {
       ...this.baseArgs,
       nTasks,
       histDoubles: this.histDoubles,
