@@ -2,13 +2,16 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import {
   binBlock,
   boostBlock,
+  gatherBlock,
   lastSplitBlock,
   leafBlock,
+  BLOCK_ROWS,
   partitionBlock,
   type HistogramKernel,
 } from "./kernels.js";
 import {
   makeViews,
+  PHASE,
   runTasks,
   TASK_WIDTH,
   type PhaseArgs,
@@ -40,12 +43,13 @@ const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
 const leafBlock = ${leafBlock.toString()};
 const lastSplitBlock = ${lastSplitBlock.toString()};
+const gatherBlock = ${gatherBlock.toString()};
 const makeViews = ${makeViews.toString()};
 const runTasks = ${runTasks.toString()};
 const { port } = workerData;
 let buffers = workerData.buffers;
 let views = makeViews(buffers);
-const kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: null };
+const kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, gatherBlock, histogramBlock: null };
 const histogramKernels = new Map();
 let seen = 0;
 for (let quit = false; !quit; ) {
@@ -98,7 +102,15 @@ export class BlockExecutor {
     const none: HistogramKernel = () => {
       throw new Error("no histogram kernel selected");
     };
-    this.kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: none };
+    this.kernels = {
+      binBlock,
+      boostBlock,
+      partitionBlock,
+      leafBlock,
+      lastSplitBlock,
+      gatherBlock,
+      histogramBlock: none,
+    };
     const source = workerSource();
     for (let i = 1; i < nThreads; i++) {
       const { port1, port2 } = new MessageChannel();
@@ -197,4 +209,39 @@ export class BlockExecutor {
     Atomics.notify(this.views.control, GENERATION);
     await Promise.all(this.workers.map((w) => w.exited));
   }
+}
+
+/**
+ * After a phase that split every `BLOCK_ROWS` block of some row ranges in two (task t's block
+ * starts at range start + k * BLOCK_ROWS, its first `results[t]` ids in `left`, the rest in
+ * `right`), writes each range back into `rows` as all its left parts then all its right parts,
+ * in block order, on every thread. Returns each range's left count.
+ */
+export function gatherParts(
+  exec: BlockExecutor,
+  ranges: readonly { start: number; end: number }[],
+  args: PhaseArgs,
+): number[] {
+  const { results } = exec.views;
+  const blocks: number[][] = [];
+  const leftCounts: number[] = [];
+  let t = 0;
+  for (const { start, end } of ranges) {
+    let leftDst = start;
+    const first = blocks.length;
+    for (let b = start; b < end; b += BLOCK_ROWS, t++) {
+      const nl = results[t];
+      blocks.push([b, nl, Math.min(end, b + BLOCK_ROWS) - b - nl, leftDst, 0]);
+      leftDst += nl;
+    }
+    leftCounts.push(leftDst - start);
+    let rightDst = leftDst;
+    for (let k = first; k < blocks.length; k++) {
+      blocks[k][4] = rightDst;
+      rightDst += blocks[k][2];
+    }
+  }
+  blocks.forEach((task, k) => exec.views.tasks.set(task, k * TASK_WIDTH));
+  exec.run(PHASE.gather, { ...args, nTasks: blocks.length });
+  return leftCounts;
 }

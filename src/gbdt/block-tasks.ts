@@ -1,6 +1,7 @@
 import {
   binBlock,
   boostBlock,
+  gatherBlock,
   lastSplitBlock,
   leafBlock,
   partitionBlock,
@@ -8,7 +9,7 @@ import {
 } from "./kernels.js";
 
 /** The phases of a boosting round that run as blocks of rows on every thread. */
-export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4 } as const;
+export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, gather: 5 } as const;
 
 /** Integers per entry in the task table (start, end, then phase-specific fields). */
 export const TASK_WIDTH = 6;
@@ -80,6 +81,7 @@ export interface Kernels {
   partitionBlock: typeof partitionBlock;
   leafBlock: typeof leafBlock;
   lastSplitBlock: typeof lastSplitBlock;
+  gatherBlock: typeof gatherBlock;
   histogramBlock: HistogramKernel;
 }
 
@@ -157,6 +159,8 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         tt[o + 4],
         tt[o + 5],
       );
+    } else if (phase === 5) {
+      k.gatherBlock(v.rows, v.left, v.right, tt[o], tt[o + 1], tt[o + 2], tt[o + 3], tt[o + 4]);
     } else if (phase === 4) {
       // A leaf's segment (field 3 is -1), or a last-level split's: leaf, feature, bin, default-left.
       const leaf = tt[o + 2];

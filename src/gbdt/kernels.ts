@@ -161,6 +161,25 @@ export function lastSplitBlock(
 }
 
 /**
+ * Writes one block's two parts back to their final places in `rows`: `leftCount` ids from
+ * `left[blockStart..]` to `rows[leftDst..]`, `rightCount` from `right[blockStart..]` to
+ * `rows[rightDst..]` (see `gatherParts`).
+ */
+export function gatherBlock(
+  rows: Uint32Array,
+  left: Uint32Array,
+  right: Uint32Array,
+  blockStart: number,
+  leftCount: number,
+  rightCount: number,
+  leftDst: number,
+  rightDst: number,
+): void {
+  rows.set(left.subarray(blockStart, blockStart + leftCount), leftDst);
+  rows.set(right.subarray(blockStart, blockStart + rightCount), rightDst);
+}
+
+/**
  * Splits rows[start, end) of one node: rows going left are copied in order to `left[start..]`,
  * the others to `right[start..]`. Returns how many went left.
  */

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { BadInputError } from "../errors/index.js";
-import { BlockExecutor } from "./block-executor.js";
+import { BlockExecutor, gatherParts } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
 import { computeCuts } from "./binning.js";
 import { Booster } from "./booster.js";
@@ -125,7 +125,8 @@ export async function trainBooster(
     for (let round = 0; round < p.n_estimators; round++) {
       setBlockTasks(exec, n, nBlocks);
       exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, round });
-      const nSampled = gatherSampledRows(exec, n, nBlocks);
+      // Sampled rows to rows[0, nSampled), the others after them.
+      const [nSampled] = gatherParts(exec, [{ start: 0, end: n }], baseArgs);
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
       const grown = grower.grow(nSampled, n, features);
       trees.push(grown.tree);
@@ -257,28 +258,6 @@ function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {
     tt[b * TASK_WIDTH] = b * BLOCK_ROWS;
     tt[b * TASK_WIDTH + 1] = Math.min(n, (b + 1) * BLOCK_ROWS);
   }
-}
-
-/**
- * Concatenates each block's sampled rows (written by the boost phase to `left`) into
- * `rows[0, nSampled)`, then the rows left out (written to `right`) into `rows[nSampled, n)`.
- */
-function gatherSampledRows(exec: BlockExecutor, n: number, nBlocks: number): number {
-  const { rows, left, right, results } = exec.views;
-  let dst = 0;
-  for (let b = 0; b < nBlocks; b++) {
-    const start = b * BLOCK_ROWS;
-    rows.set(left.subarray(start, start + results[b]), dst);
-    dst += results[b];
-  }
-  const nSampled = dst;
-  for (let b = 0; b < nBlocks; b++) {
-    const start = b * BLOCK_ROWS;
-    const out = Math.min(n, start + BLOCK_ROWS) - start - results[b];
-    rows.set(right.subarray(start, start + out), dst);
-    dst += out;
-  }
-  return nSampled;
 }
 
 /** e^-value of every leaf of the new tree, by node id: how the leaf phase adds it to margins. */

@@ -1,4 +1,4 @@
-import type { BlockExecutor } from "./block-executor.js";
+import { gatherParts, type BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
 import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
 
@@ -222,27 +222,7 @@ export class TreeGrower {
       }
     }
     this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks });
-    const { rows, left, right, results } = this.exec.views;
-    const counts: number[] = [];
-    t = 0;
-    for (const { start, end } of ranges) {
-      const first = t;
-      let dst = start;
-      for (let b = start; b < end; b += BLOCK_ROWS, t++) {
-        const nl = results[t];
-        rows.set(left.subarray(b, b + nl), dst);
-        dst += nl;
-      }
-      counts.push(dst - start);
-      t = first;
-      for (let b = start; b < end; b += BLOCK_ROWS, t++) {
-        const e = Math.min(end, b + BLOCK_ROWS);
-        const nr = e - b - results[t];
-        rows.set(right.subarray(b, b + nr), dst);
-        dst += nr;
-      }
-    }
-    return counts;
+    return gatherParts(this.exec, ranges, this.baseArgs);
   }
 
   /** Histograms of row segments: one partial per block, summed in block order (thread-independent). */
