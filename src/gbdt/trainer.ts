@@ -224,7 +224,6 @@ function binFeatures(
 ): BinLayout {
   const nf = d.featureNames.length;
   const nBins = new Int32Array(nf);
-  const offsets = new Int32Array(nf + 1);
   const missingCodes = new Int32Array(nf);
   const cuts: Float32Array[] = [];
   for (let f = 0; f < nf; f++) {
@@ -243,12 +242,11 @@ function binFeatures(
     cuts.push(c);
     nBins[f] = c.length;
     missingCodes[f] = c.length;
-    offsets[f + 1] = offsets[f] + c.length + 1;
     exec.views.cuts.set(c);
     setBlockTasks(exec, n, nBlocks);
     exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, feature: f, nCuts: c.length });
   }
-  return { nFeatures: nf, nBins, offsets, cuts, missingCodes };
+  return { nFeatures: nf, nBins, cuts, missingCodes };
 }
 
 function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {

@@ -7,13 +7,11 @@ const HISTOGRAM_CHUNK_ROWS = 16_384;
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
-/** How the binned matrix is laid out: per feature its bins, cut values and histogram slots. */
+/** How the binned matrix is laid out: per feature its bins, cut values and missing-value code. */
 export interface BinLayout {
   nFeatures: number;
   /** Real bins per feature (the missing-value slot comes after them). */
   nBins: Int32Array;
-  /** First histogram slot of each feature; `offsets[nFeatures]` is the total. */
-  offsets: Int32Array;
   cuts: Float32Array[];
   missingCodes: Int32Array;
 }
@@ -21,6 +19,13 @@ export interface BinLayout {
 export interface GrowParams extends SplitParams {
   max_depth: number;
   learning_rate: number;
+}
+
+/** A tree's histogram slots: its sampled features (sorted), their first slot, the length. */
+interface HistogramLayout {
+  columns: number[];
+  offsets: Int32Array;
+  doubles: number;
 }
 
 interface LevelNode {
@@ -67,30 +72,23 @@ export interface GrownTree {
  * cost ~4 ns a row and level, partitioning them ~1.7.
  */
 export class TreeGrower {
-  private readonly histDoubles: number;
-
   constructor(
     private readonly exec: BlockExecutor,
     private readonly layout: BinLayout,
     private readonly p: GrowParams,
     private readonly baseArgs: PhaseArgs,
-  ) {
-    this.histDoubles = 2 * layout.offsets[layout.nFeatures];
-  }
+  ) {}
 
   grow(nSampled: number, nRows: number, features: readonly number[]): GrownTree {
     const { p, layout } = this;
     const builder = new TreeBuilder();
-    // Only the tree's sampled features are accumulated; the root also needs feature 0, whose
-    // bins give the root's gradient and hessian sums (in the same order as ever).
-    const [rootHist] = this.buildHistograms(
-      [[0, nSampled]],
-      features.includes(0) ? features : [0, ...features],
-      true,
-    );
+    const hl = this.histogramLayout(features);
+    const [rootHist] = this.buildHistograms([[0, nSampled]], hl, true);
+    // Every row falls in exactly one bin of each feature: one feature's bins give the root's sums.
+    const first = hl.columns[0];
     let g = 0;
     let h = 0;
-    for (let s = layout.offsets[0]; s < layout.offsets[1]; s++) {
+    for (let s = hl.offsets[first]; s <= hl.offsets[first] + layout.nBins[first]; s++) {
       g += rootHist[2 * s];
       h += rootHist[2 * s + 1];
     }
@@ -103,7 +101,7 @@ export class TreeGrower {
 
     for (let depth = 0; depth < p.max_depth && level.length > 0; depth++) {
       const splits = level.map((n) =>
-        n.hist ? findBestSplit(n.hist, n.g, n.h, features, layout.offsets, layout.nBins, p) : null,
+        n.hist ? findBestSplit(n.hist, n.g, n.h, features, hl.offsets, layout.nBins, p) : null,
       );
       const splitting = level.filter((_, i) => splits[i] !== null);
       level.forEach((n, i) => {
@@ -159,15 +157,15 @@ export class TreeGrower {
         });
         smaller.push(mid - node.start <= node.end - mid ? [node.start, mid] : [mid, node.end]);
       });
-      const built = this.buildHistograms(smaller, features);
+      const built = this.buildHistograms(smaller, hl);
       splitting.forEach((node, j) => {
         const l = next[2 * j];
         const r = next[2 * j + 1];
         const leftIsSmall = l.end - l.start <= r.end - r.start;
         const small = built[j];
-        const parent = node.hist!;
-        const large = new Float64Array(this.histDoubles);
-        for (let i = 0; i < large.length; i++) large[i] = parent[i] - small[i];
+        // The parent's histogram is not needed again: it becomes the larger child's.
+        const large = node.hist!;
+        for (let i = 0; i < large.length; i++) large[i] -= small[i];
         l.hist = leftIsSmall ? small : large;
         r.hist = leftIsSmall ? large : small;
       });
@@ -225,14 +223,27 @@ export class TreeGrower {
     return gatherParts(this.exec, ranges, this.baseArgs);
   }
 
-  /** Histograms of row segments: one partial per block, summed in block order (thread-independent). */
-  private buildHistograms(
-    segments: [number, number][],
-    features: readonly number[],
-    dense = false,
-  ): Float64Array[] {
-    const histColumns = [...features].sort((a, b) => a - b);
-    const histOffsets = histColumns.map((f) => this.layout.offsets[f]);
+  /**
+   * Where each of a tree's features sits in its histograms: only the features the tree samples
+   * get slots (a bin's gradient and hessian, then the missing-value bin), so zeroing, summing and
+   * subtracting histograms costs nothing for the others.
+   */
+  private histogramLayout(features: readonly number[]): HistogramLayout {
+    const columns = [...features].sort((a, b) => a - b);
+    const offsets = new Int32Array(this.layout.nFeatures);
+    let slots = 0;
+    for (const f of columns) {
+      offsets[f] = slots;
+      slots += this.layout.nBins[f] + 1;
+    }
+    return { columns, offsets, doubles: 2 * slots };
+  }
+
+  /** Histograms of row segments: one partial per task, summed in task order (thread-independent). */
+  private buildHistograms(segments: [number, number][], hl: HistogramLayout, dense = false): Float64Array[] {
+    const histColumns = hl.columns;
+    const histOffsets = histColumns.map((f) => hl.offsets[f]);
+    const hd = hl.doubles;
     this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length, dense));
     // Each task fills its own partial histogram, summed per segment in task order below, so the
     // bytes never depend on which thread ran what. Tasks are handed out largest first, and
@@ -248,7 +259,7 @@ export class TreeGrower {
       } while (b < e);
     }
     const nTasks = tasks.length;
-    this.exec.ensureTasks(nTasks, nTasks * this.histDoubles);
+    this.exec.ensureTasks(nTasks, nTasks * hd);
     const tt = this.exec.views.tasks;
     const order = tasks
       .map((_, i) => i)
@@ -274,12 +285,11 @@ export class TreeGrower {
     this.exec.run(PHASE.histogram, {
       ...this.baseArgs,
       nTasks,
-      histDoubles: this.histDoubles,
+      histDoubles: hd,
       histColumns,
       histOffsets,
     });
     const partial = this.exec.views.partial;
-    const hd = this.histDoubles;
     const out: Float64Array[] = [];
     let t = 0;
     for (const [s, e] of segments) {
