@@ -20,6 +20,6 @@ export {
   type BoosterParamsInput,
   type EvalMetric,
 } from "./params.js";
-export { aucRoc, aucPr, logloss } from "./metrics.js";
+export { aucRoc, aucPr, logloss, rankingMetrics, type RankingMetrics } from "./metrics.js";
 export type { RegressionTree } from "./tree.js";
 export { ParallelBatchPredictor } from "./parallel-batch.js";

@@ -8,85 +8,128 @@ function checkLengths(labels: ArrayLike<number>, scores: ArrayLike<number>): voi
     throw new RangeError(`labels (${labels.length}) and scores (${scores.length}) differ in length`);
 }
 
-/** Indices ordered by descending score (ties keep index order, so results are deterministic). */
-function orderByScoreDesc(scores: ArrayLike<number>): Uint32Array {
-  const n = scores.length;
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = scores[i];
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => keys[b] - keys[a] || a - b);
-  return order;
+/** AUC-ROC and AUC-PR of one set of scores. */
+export interface RankingMetrics {
+  aucRoc: number;
+  aucPr: number;
 }
 
 /**
- * Area under the ROC curve (ties counted half, as sklearn's `roc_auc_score`). NaN when only one
- * class is present, because the curve is then undefined.
+ * AUC-ROC (ties counted half, as sklearn's `roc_auc_score`) and average precision (sklearn's
+ * `average_precision_score`: Σ (R_k − R_{k−1}) · P_k over distinct score thresholds, no
+ * interpolation — the "AUC-PR" every Lakay report quotes), in one pass over the thresholds from
+ * the highest score down. NaN when a class is absent, because the curves are then undefined.
+ *
+ * Unweighted (the common case), each class's scores are copied to a Float64Array and sorted
+ * natively, then merged: a million rows take tens of milliseconds, where a comparator sort of
+ * indices takes about a second. With weights, indices are sorted by score with a comparator.
  */
+export function rankingMetrics(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+): RankingMetrics {
+  checkLengths(labels, scores);
+  const { pos, neg, count } = weights
+    ? weightedThresholds(labels, scores, weights)
+    : classThresholds(labels, scores);
+  let totalPos = 0;
+  let totalNeg = 0;
+  for (let k = 0; k < count; k++) {
+    totalPos += pos[k];
+    totalNeg += neg[k];
+  }
+  if (totalPos === 0 || totalNeg === 0) return { aucRoc: NaN, aucPr: NaN };
+  let tp = 0;
+  let fp = 0;
+  let rocArea = 0;
+  let ap = 0;
+  for (let k = 0; k < count; k++) {
+    rocArea += neg[k] * (tp + pos[k] / 2);
+    tp += pos[k];
+    fp += neg[k];
+    if (pos[k] > 0) ap += (pos[k] / totalPos) * (tp / (tp + fp));
+  }
+  return { aucRoc: rocArea / (totalPos * totalNeg), aucPr: ap };
+}
+
+/** Positive and negative counts (or weights) at each distinct score, highest score first. */
+interface Thresholds {
+  pos: Float64Array;
+  neg: Float64Array;
+  count: number;
+}
+
+/** Thresholds from each class's scores, sorted natively and merged. */
+function classThresholds(labels: ArrayLike<number>, scores: ArrayLike<number>): Thresholds {
+  let nPos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > 0.5) nPos++;
+  const posScores = new Float64Array(nPos);
+  const negScores = new Float64Array(labels.length - nPos);
+  let p = 0;
+  let q = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] > 0.5) posScores[p++] = scores[i];
+    else negScores[q++] = scores[i];
+  }
+  posScores.sort();
+  negScores.sort();
+  const out: Thresholds = {
+    pos: new Float64Array(labels.length),
+    neg: new Float64Array(labels.length),
+    count: 0,
+  };
+  // i and j point one past the next unread score of each class.
+  let i = posScores.length;
+  let j = negScores.length;
+  while (i > 0 || j > 0) {
+    const t = Math.max(i > 0 ? posScores[i - 1] : -Infinity, j > 0 ? negScores[j - 1] : -Infinity);
+    const k = out.count++;
+    for (; i > 0 && posScores[i - 1] === t; i--) out.pos[k]++;
+    for (; j > 0 && negScores[j - 1] === t; j--) out.neg[k]++;
+  }
+  return out;
+}
+
+/** Thresholds from row indices sorted by descending score, each row adding its weight. */
+function weightedThresholds(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  weights: ArrayLike<number>,
+): Thresholds {
+  const n = scores.length;
+  const keys = Float64Array.from(scores);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => keys[b] - keys[a] || a - b);
+  const out: Thresholds = { pos: new Float64Array(n), neg: new Float64Array(n), count: 0 };
+  for (let i = 0; i < n;) {
+    const s = keys[order[i]];
+    const k = out.count++;
+    for (; i < n && keys[order[i]] === s; i++) {
+      if (labels[order[i]] > 0.5) out.pos[k] += weights[order[i]];
+      else out.neg[k] += weights[order[i]];
+    }
+  }
+  return out;
+}
+
+/** Area under the ROC curve; see `rankingMetrics`. */
 export function aucRoc(
   labels: ArrayLike<number>,
   scores: ArrayLike<number>,
   weights?: ArrayLike<number>,
 ): number {
-  checkLengths(labels, scores);
-  const order = orderByScoreDesc(scores);
-  let tp = 0;
-  let fp = 0;
-  let area = 0;
-  let i = 0;
-  const n = order.length;
-  while (i < n) {
-    const s = scores[order[i]];
-    let dtp = 0;
-    let dfp = 0;
-    while (i < n && scores[order[i]] === s) {
-      const w = weights ? weights[order[i]] : 1;
-      if (labels[order[i]] > 0.5) dtp += w;
-      else dfp += w;
-      i++;
-    }
-    area += dfp * (tp + dtp / 2);
-    tp += dtp;
-    fp += dfp;
-  }
-  if (tp === 0 || fp === 0) return NaN;
-  return area / (tp * fp);
+  return rankingMetrics(labels, scores, weights).aucRoc;
 }
 
-/**
- * Average precision (sklearn's `average_precision_score`): Σ (R_k − R_{k−1}) · P_k over distinct
- * score thresholds. This is the "AUC-PR" every Lakay report quotes. NaN without positives.
- */
+/** Average precision ("AUC-PR"); see `rankingMetrics`. */
 export function aucPr(
   labels: ArrayLike<number>,
   scores: ArrayLike<number>,
   weights?: ArrayLike<number>,
 ): number {
-  checkLengths(labels, scores);
-  const order = orderByScoreDesc(scores);
-  let totalPos = 0;
-  for (let k = 0; k < labels.length; k++) if (labels[k] > 0.5) totalPos += weights ? weights[k] : 1;
-  if (totalPos === 0) return NaN;
-  let tp = 0;
-  let fp = 0;
-  let ap = 0;
-  let prevRecall = 0;
-  let i = 0;
-  const n = order.length;
-  while (i < n) {
-    const s = scores[order[i]];
-    while (i < n && scores[order[i]] === s) {
-      const w = weights ? weights[order[i]] : 1;
-      if (labels[order[i]] > 0.5) tp += w;
-      else fp += w;
-      i++;
-    }
-    const recall = tp / totalPos;
-    const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
-    ap += (recall - prevRecall) * precision;
-    prevRecall = recall;
-  }
-  return ap;
+  return rankingMetrics(labels, scores, weights).aucPr;
 }
 
 /** Mean binary cross-entropy, probabilities clipped to [1e-15, 1 − 1e-15] as sklearn does. */

@@ -1,10 +1,10 @@
 import type { Transactions } from "../data/index.js";
+import { rankingMetrics } from "../gbdt/index.js";
 import { RULE_DEFINITIONS, RulesEngine, type RuleBatch } from "../rules/index.js";
 import { classificationReport } from "./classification-report.js";
 import { thresholdMetrics, type ThresholdMetrics } from "./classification-metrics.js";
 import { gather } from "./gather-rows.js";
 import { compareMlWithRules, type MlVsRulesComparison } from "./ml-vs-rules.js";
-import { rankingMetrics } from "./ranking-metrics.js";
 
 /** Everything the held-out test split says about a model. */
 export interface TestEvaluation {

@@ -1,8 +1,7 @@
-import { trainBooster } from "../gbdt/index.js";
+import { rankingMetrics, trainBooster } from "../gbdt/index.js";
 import { thresholdMetrics } from "./classification-metrics.js";
 import { gather, gatherColumns } from "./gather-rows.js";
 import { boosterParams, classRatio } from "./booster-params.js";
-import { rankingMetrics } from "./ranking-metrics.js";
 import { stratifiedKFold } from "./stratified-kfold.js";
 import { canonicalScoring, type CvScoring, type Hyperparams } from "./training-config.js";
 import { CV_WORKERS_AVAILABLE, CvWorkerPool } from "./cv-workers.js";

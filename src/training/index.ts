@@ -5,7 +5,7 @@
 export { stratifiedSplit, type SplitIndices } from "./stratified-split.js";
 export { stratifiedKFold } from "./stratified-kfold.js";
 export { seededRandom } from "./seeded-random.js";
-export { rankingMetrics, type RankingMetrics } from "./ranking-metrics.js";
+export { rankingMetrics, type RankingMetrics } from "../gbdt/index.js";
 export {
   confusionAt,
   metricsFromConfusion,

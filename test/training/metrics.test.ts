@@ -25,16 +25,18 @@ function sample(n: number): { y: Uint8Array; p: Float64Array } {
 }
 
 /** scikit-learn's own figures for the same data (the real library, via the system Python). */
-function sklearn(y: Uint8Array, p: Float64Array, threshold: number) {
+function sklearn(y: Uint8Array, p: Float64Array, threshold: number, w: Float64Array) {
   const dir = mkdtempSync(path.join(tmpdir(), "lakay-metrics-"));
   const file = path.join(dir, "data.json");
-  writeFileSync(file, JSON.stringify({ y: Array.from(y), p: Array.from(p) }));
+  writeFileSync(file, JSON.stringify({ y: Array.from(y), p: Array.from(p), w: Array.from(w) }));
   const script = `
 import json, sys
 from sklearn.metrics import roc_auc_score, average_precision_score, precision_score, recall_score, f1_score, classification_report
-d = json.load(open(sys.argv[1])); y = d["y"]; p = d["p"]; t = float(sys.argv[2])
+d = json.load(open(sys.argv[1])); y = d["y"]; p = d["p"]; w = d["w"]; t = float(sys.argv[2])
 yhat = [1 if v >= t else 0 for v in p]
 print(json.dumps({"auc_roc": roc_auc_score(y, p), "auc_pr": average_precision_score(y, p),
+  "weighted_auc_roc": roc_auc_score(y, p, sample_weight=w),
+  "weighted_auc_pr": average_precision_score(y, p, sample_weight=w),
   "precision": precision_score(y, yhat, zero_division=0), "recall": recall_score(y, yhat, zero_division=0),
   "f1": f1_score(y, yhat, zero_division=0),
   "report": classification_report(y, yhat, digits=4, target_names=["legitimate", "fraud"])}))
@@ -46,12 +48,20 @@ print(json.dumps({"auc_roc": roc_auc_score(y, p), "auc_pr": average_precision_sc
 
 describe("metrics agree with scikit-learn", () => {
   const { y, p } = sample(5_000);
-  const ref = sklearn(y, p, 0.5);
+  const w = Float64Array.from(y, (_, i) => 0.5 + (i % 7) / 4);
+  const ref = sklearn(y, p, 0.5, w);
 
   it("AUC-ROC and AUC-PR (average precision), with tied scores", () => {
     const m = rankingMetrics(y, p);
     expect(m.aucRoc).toBeCloseTo(ref.auc_roc, 12);
     expect(m.aucPr).toBeCloseTo(ref.auc_pr, 12);
+  });
+
+  it("AUC-ROC and AUC-PR with sample weights (the engine's weighted eval metrics)", () => {
+    const m = rankingMetrics(y, p, w);
+    expect(m.aucRoc).toBeCloseTo(ref.weighted_auc_roc, 12);
+    expect(m.aucPr).toBeCloseTo(ref.weighted_auc_pr, 12);
+    expect(m.aucPr).not.toBeCloseTo(ref.auc_pr, 6);
   });
 
   it("precision, recall, F1 at the threshold", () => {
