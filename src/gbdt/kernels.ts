@@ -219,20 +219,24 @@ export function partitionBlock(
  * unsampled features are skipped, and one kernel per count (not per subset) stays warm in V8.
  * Signature: `(rows, start, end, bins, gh, out, outBase, columns, offsets)`; for each row adds
  * its gradient and hessian into the slot of its bin of feature `columns[j]`, whose first slot is
- * `offsets[j]` past `outBase`, in `out` (which the caller zeroes). With `dense`, the rows are
- * every row of [start, end) instead of `rows[start, end)` (the root's rows are most rows).
+ * `offsets[j]` past `outBase`, in `out` (which the caller zeroes). With `inOrder` (the root's
+ * rows: most rows, in increasing order, so the hardware prefetcher already streams them) the
+ * touch-ahead loop below is left out. (Running the root densely over every row instead, unsampled
+ * ones adding a zero pair, measured 12 % slower than this at subsample 0.8: the pass is bound by
+ * its adds, not by the indirection.)
  */
-export function histogramKernelSource(nFeatures: number, count: number, dense: boolean): string {
+export function histogramKernelSource(nFeatures: number, count: number, inOrder: boolean): string {
   const init: string[] = [];
   const lines: string[] = [];
   for (let j = 0; j < count; j++) {
     init.push(`const c${j} = columns[${j}], o${j} = outBase + offsets[${j}];`);
     lines.push(`s = (o${j} + bins[b + c${j}]) << 1; out[s] += g; out[s + 1] += h;`);
   }
-  if (dense) {
-    return `return function histogramBlockDense(rows, start, end, bins, gh, out, outBase, columns, offsets) {
+  if (inOrder) {
+    return `return function histogramBlockInOrder(rows, start, end, bins, gh, out, outBase, columns, offsets) {
   ${init.join("\n  ")}
-  for (let i = start; i < end; i++) {
+  for (let k = start; k < end; k++) {
+    const i = rows[k];
     const g = gh[2 * i];
     const h = gh[2 * i + 1];
     const b = i * ${nFeatures};

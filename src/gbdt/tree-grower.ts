@@ -240,16 +240,16 @@ export class TreeGrower {
   }
 
   /** Histograms of row segments: one partial per task, summed in task order (thread-independent). */
-  private buildHistograms(segments: [number, number][], hl: HistogramLayout, dense = false): Float64Array[] {
+  private buildHistograms(segments: [number, number][], hl: HistogramLayout, root = false): Float64Array[] {
     const histColumns = hl.columns;
     const histOffsets = histColumns.map((f) => hl.offsets[f]);
     const hd = hl.doubles;
-    this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length, dense));
+    this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length, root));
     // Each task fills its own partial histogram, summed per segment in task order below, so the
     // bytes never depend on which thread ran what. Tasks are handed out largest first, and
     // deep-level segments are cut finer than the root's, so no thread is left with a long last
     // task while the other waits.
-    const chunk = dense ? BLOCK_ROWS : HISTOGRAM_CHUNK_ROWS;
+    const chunk = root ? BLOCK_ROWS : HISTOGRAM_CHUNK_ROWS;
     const tasks: [number, number][] = [];
     for (const [s, e] of segments) {
       let b = s;
@@ -270,18 +270,6 @@ export class TreeGrower {
       tt[o + 1] = tasks[slot][1];
       tt[o + 2] = slot;
     });
-    if (dense) {
-      // The root's rows are most rows, in order: its tasks run over every row from a task's
-      // first sampled row to its last (unsampled rows have a zero gradient pair and add +0,
-      // which changes no sum), without the indirection. Same rows, same order, same bytes.
-      const rows = this.exec.views.rows;
-      for (let u = 0; u < nTasks; u++) {
-        const o = u * TASK_WIDTH;
-        const empty = tt[o + 1] <= tt[o];
-        tt[o] = empty ? 0 : rows[tt[o]];
-        tt[o + 1] = empty ? 0 : rows[tt[o + 1] - 1] + 1;
-      }
-    }
     this.exec.run(PHASE.histogram, {
       ...this.baseArgs,
       nTasks,
