@@ -1,4 +1,4 @@
-import { baseMargin, InterpretedPredictor, type Predictor } from "./predictor.js";
+import { baseMargin, InterpretedPredictor, sigmoid32, type Predictor } from "./predictor.js";
 import { treeDepth, type RegressionTree } from "./tree.js";
 
 /** Rows scored together in a batch: their threshold codes (and each tree) stay in L1. A multiple of 8. */
@@ -126,26 +126,26 @@ export function packProgram(trees: readonly RegressionTree[], baseScore: number)
 
 /**
  * Numbers tree `t`'s nodes breadth-first from `start`, children side by side, calling
- * `emit(node, slot, leftChildSlot)` for each (-1 for a leaf). Returns the next free slot.
+ * `emit(node, index, leftIndex)` for each (leftIndex -1 for a leaf). Returns the next free index.
  */
 function packTree(
   t: RegressionTree,
   start: number,
-  emit: (node: number, slot: number, leftSlot: number) => void,
+  emit: (node: number, index: number, leftIndex: number) => void,
 ): number {
   const queue = [0];
-  const slotOf = new Map<number, number>([[0, start]]);
+  const indexOf = new Map<number, number>([[0, start]]);
   let free = start + 1;
   for (let q = 0; q < queue.length; q++) {
     const node = queue[q];
     const left = t.leftChildren[node];
     if (left === -1) {
-      emit(node, slotOf.get(node)!, -1);
+      emit(node, indexOf.get(node)!, -1);
       continue;
     }
-    emit(node, slotOf.get(node)!, free);
-    slotOf.set(left, free);
-    slotOf.set(t.rightChildren[node], free + 1);
+    emit(node, indexOf.get(node)!, free);
+    indexOf.set(left, free);
+    indexOf.set(t.rightChildren[node], free + 1);
     queue.push(left, t.rightChildren[node]);
     free += 2;
   }
@@ -189,7 +189,7 @@ export function codeRows(
       const x = Math.fround(col[start + r]);
       const k = x !== x ? -1 : thresholdCode(cuts, lo, hi, x);
       codes[r * stride + 2 * u] = k;
-      codes[r * stride + 2 * u + 1] = x !== x ? (1 << 19) - 2 : k; // NAN_RIGHT_CODE
+      codes[r * stride + 2 * u + 1] = x !== x ? (1 << 19) - 2 : k; // NAN_RIGHT_CODE, a literal for the workers
     }
   }
 }
@@ -200,6 +200,7 @@ export function codeRows(
  * bit of `threshold code - row code` is that decision, without a branch to mispredict.
  */
 export function step(nodes: Int32Array, codes: Int32Array, c: number, o: number): number {
+  // 12 and 4095: the slot field of a node word (MAX_SLOTS), written as literals for the workers.
   const w = nodes[o];
   return nodes[o + 1] + ((((w >> 12) - codes[c + (w & 4095)]) >>> 31) << 1);
 }
@@ -217,7 +218,8 @@ export function sumTrees(p: PackedProgram, codes: Int32Array, m: number, acc: Fl
     const depth = depths[t];
     for (let r = 0; r < m; r += 8) {
       const c = r * s;
-      let o0 = root, o1 = root, o2 = root, o3 = root, o4 = root, o5 = root, o6 = root, o7 = root; // prettier-ignore
+      // prettier-ignore
+      let o0 = root, o1 = root, o2 = root, o3 = root, o4 = root, o5 = root, o6 = root, o7 = root;
       for (let d = 0; d < depth; d++) {
         o0 = step(nodes, codes, c, o0);
         o1 = step(nodes, codes, c + s, o1);
@@ -297,7 +299,7 @@ export class CompiledPredictor implements Predictor {
   }
 
   predictRow(values: ArrayLike<number>): number {
-    return Math.fround(1 / (1 + Math.exp(-this.predictMargin(values))));
+    return sigmoid32(this.predictMargin(values));
   }
 
   predictBatch(
@@ -336,8 +338,9 @@ function sumTreesForRow(p: PackedProgram, codes: Int32Array): number {
   let acc = p.margin0;
   let t = 0;
   for (; t + TREES_PER_GROUP <= nt; t += TREES_PER_GROUP) {
-    let o0 = roots[t], o1 = roots[t + 1], o2 = roots[t + 2], o3 = roots[t + 3]; // prettier-ignore
-    let o4 = roots[t + 4], o5 = roots[t + 5], o6 = roots[t + 6], o7 = roots[t + 7]; // prettier-ignore
+    // prettier-ignore
+    let o0 = roots[t], o1 = roots[t + 1], o2 = roots[t + 2], o3 = roots[t + 3],
+      o4 = roots[t + 4], o5 = roots[t + 5], o6 = roots[t + 6], o7 = roots[t + 7];
     const depth = maxDepth(depths, t, t + TREES_PER_GROUP);
     for (let d = 0; d < depth; d++) {
       o0 = step(nodes, codes, 0, o0);

@@ -62,7 +62,7 @@ export class ParallelBatchPredictor {
   private readonly workers: Worker[] = [];
   private readonly nf: number;
   /** The chunk's feature values, one shared float32 column per model feature. */
-  private readonly columns: Float32Array[];
+  private readonly columns: Float32Array[] = [];
   private readonly out: Float64Array;
   private readonly counter = new Int32Array(new SharedArrayBuffer(4));
   private readonly scratch: BlockScratch | undefined;
@@ -72,14 +72,15 @@ export class ParallelBatchPredictor {
     threads = availableParallelism(),
   ) {
     this.nf = predictor.featureNames.length;
-    this.columns = Array.from(
-      { length: this.nf },
-      () => new Float32Array(new SharedArrayBuffer(CHUNK_ROWS * 4)),
-    );
     this.out = new Float64Array(new SharedArrayBuffer(CHUNK_ROWS * 8));
     const program = predictor.program;
     // A model beyond the packed form's limits is scored by the interpreter, on this thread.
     if (!program) return;
+    // Only the features some split reads are copied; the others stay empty (never read).
+    const used = new Set(program.features);
+    this.columns = Array.from({ length: this.nf }, (_, f) =>
+      used.has(f) ? new Float32Array(new SharedArrayBuffer(CHUNK_ROWS * 4)) : new Float32Array(0),
+    );
     this.scratch = newBlockScratch(program);
     for (let i = 1; i < threads; i++) {
       const workerData = { program, columns: this.columns, out: this.out, counter: this.counter };
@@ -126,6 +127,7 @@ export class ParallelBatchPredictor {
   private copyChunk(columns: readonly ArrayLike<number>[], c0: number, rows: number): void {
     columns.forEach((col, f) => {
       const dst = this.columns[f];
+      if (dst.length === 0) return;
       if (col instanceof Float64Array || col instanceof Float32Array) dst.set(col.subarray(c0, c0 + rows));
       else for (let r = 0; r < rows; r++) dst[r] = col[c0 + r];
     });
