@@ -57,7 +57,7 @@ async function bench(uri, artifactRoot) {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "lakay-bench-db-"));
-console.log("sqlite:     ", await bench(`sqlite://${dir}/lakay.db`, `${dir}/artifacts`));
+console.log("sqlite:     ", await bench(`sqlite:///${dir}/lakay.db`, `${dir}/artifacts`));
 const admin = new pg.Client({ connectionString: "postgresql://postgres@127.0.0.1:5432/postgres" });
 await admin.connect();
 const name = `lakay_bench_deploy_${Date.now()}`;

@@ -110,7 +110,7 @@ const lines = [];
 for (const backend of ["sqlite", "postgresql"]) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-bench-"));
   const db =
-    backend === "sqlite" ? { uri: `sqlite://${tmp}/lakay.db`, drop: async () => {} } : await pgDatabase();
+    backend === "sqlite" ? { uri: `sqlite:///${tmp}/lakay.db`, drop: async () => {} } : await pgDatabase();
   const reg = await openRegistry({
     registryUri: db.uri,
     artifactRoot: path.join(tmp, "artifacts"),

@@ -8,9 +8,17 @@ export function lakayHome(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.LAKAY_HOME ?? ".lakay");
 }
 
-/** The registry URI: `--registry-uri` > `LAKAY_REGISTRY_URI` > `sqlite:///<home>/lakay.db`. */
+/** The registry URI: `--registry-uri` > `LAKAY_REGISTRY_URI` > `<home>/lakay.db`, embedded. */
 export function defaultRegistryUri(env: NodeJS.ProcessEnv = process.env): string {
-  return env.LAKAY_REGISTRY_URI ?? `sqlite://${path.join(lakayHome(env), "lakay.db")}`;
+  return env.LAKAY_REGISTRY_URI ?? sqliteUri(path.join(lakayHome(env), "lakay.db"));
+}
+
+/**
+ * The `sqlite:` URI of a database file, absolute as SQLAlchemy and MLflow write it:
+ * `sqlite:////abs/path.db` (three slashes, then the path's own).
+ */
+export function sqliteUri(file: string): string {
+  return `sqlite:///${path.resolve(file)}`;
 }
 
 /** The artifact root: `--artifact-root` > `LAKAY_ARTIFACT_ROOT` > `<home>/artifacts`. */

@@ -1,2 +1,2 @@
-export { lakayHome, defaultRegistryUri, defaultArtifactRoot } from "./home.js";
+export { lakayHome, defaultRegistryUri, defaultArtifactRoot, sqliteUri } from "./home.js";
 export { loadYamlConfig, parseWithSchema } from "./load-yaml.js";

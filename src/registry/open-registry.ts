@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -12,7 +13,7 @@ import { SqlRegistry } from "./sql/sql-registry.js";
 import { openSqliteBackend } from "./sql/sqlite-backend.js";
 
 export interface OpenRegistryOptions {
-  /** `sqlite:///abs/path.db`, `sqlite://rel/path.db`, `postgresql://user:pass@host:port/db`. Default: `LAKAY_REGISTRY_URI`, then `sqlite:///<LAKAY_HOME>/lakay.db`. */
+  /** `sqlite:///rel/path.db`, `sqlite:////abs/path.db`, `postgresql://user:pass@host:port/db`. Default: `LAKAY_REGISTRY_URI`, then `sqlite:////<LAKAY_HOME>/lakay.db`. */
   registryUri?: string;
   /** A folder, `file:///abs/path` or `s3://bucket/prefix`. Default: `LAKAY_ARTIFACT_ROOT`, then `<LAKAY_HOME>/artifacts`. */
   artifactRoot?: string;
@@ -60,8 +61,14 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Regi
 }
 
 /**
- * `sqlite:///abs/path.db` → `/abs/path.db`; `sqlite://rel/path.db` → relative to the working folder
- * (as SQLAlchemy and MLflow read it); `sqlite://:memory:` → in memory.
+ * The file a `sqlite:` registry URI names, read as SQLAlchemy and MLflow read it:
+ * `sqlite:///rel/path.db` → `rel/path.db` from the working folder, `sqlite:////abs/path.db` →
+ * `/abs/path.db`, `sqlite:///:memory:` → in memory. `sqlite://rel/path.db` (two slashes) is
+ * accepted as relative too.
+ *
+ * Lakay once read three slashes as absolute. So that an old `sqlite:///var/lakay/lakay.db` never
+ * quietly opens a new, empty registry under the working folder, a three-slash path that does not
+ * exist while its absolute reading does is refused, naming the four-slash form to write.
  */
 export function sqlitePath(uri: string): string {
   const rest = uri.replace(/^sqlite:\/\//i, "");
@@ -70,8 +77,15 @@ export function sqlitePath(uri: string): string {
     throw new BadInputError(
       `registry URI ${uri} names no database file (expected sqlite:///path/to/lakay.db)`,
     );
-  if (rest.startsWith("/")) return fileURLToPath(`file://${rest}`);
-  return path.resolve(rest);
+  if (rest.startsWith("//")) return fileURLToPath(`file://${rest.slice(1)}`);
+  if (!rest.startsWith("/")) return path.resolve(rest);
+  const relative = path.resolve(decodeURIComponent(rest.slice(1)));
+  const absolute = fileURLToPath(`file://${rest}`);
+  if (!existsSync(relative) && existsSync(absolute))
+    throw new BadInputError(
+      `registry URI ${uri} names ${relative} (three slashes: relative to the working folder, as in SQLAlchemy and MLflow), which does not exist; for the existing ${absolute} write sqlite:///${absolute}`,
+    );
+  return relative;
 }
 
 /** Adds `--registry-uri` and `--artifact-root` to a command, worded the same everywhere. */

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { sqliteUri } from "../../src/config/index.js";
 import { generatePaysim } from "../../src/data/index.js";
 import { FEATURE_NAMES } from "../../src/features/index.js";
 import { openRegistry } from "../../src/registry/index.js";
@@ -126,7 +127,7 @@ describe("lakay train options", () => {
       cfg,
       `model_name: gen-model
 random_seed: 7
-mlflow_tracking_uri: "sqlite://${path.join(home, "cfg.db")}"
+mlflow_tracking_uri: "${sqliteUri(path.join(home, "cfg.db"))}"
 hyperparams: { n_estimators: 20, max_depth: 4 }
 grid_search:
   enabled: true
@@ -141,7 +142,7 @@ grid_search:
     expect([2, 4]).toContain(res.hyperparams.max_depth);
     expect(res.registry_uri).toContain("cfg.db");
     const reg = await openRegistry({
-      registryUri: `sqlite://${path.join(home, "cfg.db")}`,
+      registryUri: sqliteUri(path.join(home, "cfg.db")),
       artifactRoot: path.join(home, "artifacts"),
     });
     try {

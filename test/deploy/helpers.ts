@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { sqliteUri } from "../../src/config/index.js";
 import { openRegistry, type ModelVersion, type Registry } from "../../src/registry/index.js";
 
 export const PG_ADMIN_URI = process.env.LAKAY_TEST_PG_URI ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -22,7 +23,7 @@ export async function createTestRegistryHome(backend: BackendName): Promise<Test
   const artifactRoot = path.join(dir, "artifacts");
   if (backend === "sqlite") {
     return {
-      uri: `sqlite://${path.join(dir, "lakay.db")}`,
+      uri: sqliteUri(path.join(dir, "lakay.db")),
       artifactRoot,
       dir,
       drop: async () => rmSync(dir, { recursive: true, force: true }),

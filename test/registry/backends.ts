@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { sqliteUri } from "../../src/config/index.js";
 // @ts-expect-error s3rver ships no types
 import S3rver from "s3rver";
 
@@ -22,7 +23,7 @@ export async function createTestDatabase(backend: BackendName): Promise<TestData
   if (backend === "sqlite") {
     const dir = mkdtempSync(path.join(os.tmpdir(), "lakay-reg-"));
     return {
-      uri: `sqlite://${path.join(dir, "lakay.db")}`,
+      uri: sqliteUri(path.join(dir, "lakay.db")),
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
+import { sqliteUri } from "../../src/config/index.js";
 import { MIGRATIONS, openRegistry, sqlitePath } from "../../src/registry/index.js";
 import { BACKENDS, createTestDatabase, type TestDatabase } from "./backends.js";
 
@@ -30,14 +31,25 @@ describe("openRegistry", () => {
     expect(err.message).not.toContain("hunter2");
   });
 
-  it("reads sqlite URIs the way MLflow does", () => {
-    expect(sqlitePath("sqlite:///var/lakay/lakay.db")).toBe("/var/lakay/lakay.db");
+  it("reads sqlite URIs the way SQLAlchemy and MLflow do", () => {
+    expect(sqlitePath("sqlite:////var/lakay/lakay.db")).toBe("/var/lakay/lakay.db");
+    expect(sqlitePath("sqlite:///.lakay/lakay.db")).toBe(path.resolve(".lakay/lakay.db"));
     expect(sqlitePath("sqlite://rel/lakay.db")).toBe(path.resolve("rel/lakay.db"));
+    expect(sqlitePath("sqlite:///:memory:")).toBe(":memory:");
+    expect(sqliteUri("/var/lakay/lakay.db")).toBe("sqlite:////var/lakay/lakay.db");
+    expect(sqlitePath(sqliteUri("rel/x.db"))).toBe(path.resolve("rel/x.db"));
+  });
+
+  it("refuses a three-slash URI that used to mean an existing absolute file", () => {
+    const file = path.join(tmp, "old.db");
+    writeFileSync(file, "");
+    const old = `sqlite://${file}`; // sqlite:///tmp/...: now relative to the working folder
+    expect(() => sqlitePath(old)).toThrow(`for the existing ${file} write sqlite:///${file}`);
   });
 
   it("rejects an artifact root with an unknown scheme", async () => {
     await expect(
-      openRegistry({ registryUri: `sqlite://${tmp}/a.db`, artifactRoot: "gs://bucket" }),
+      openRegistry({ registryUri: sqliteUri(`${tmp}/a.db`), artifactRoot: "gs://bucket" }),
     ).rejects.toThrow(/unknown scheme "gs" \(known: file, s3/);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readPaysim } from "../../src/data/index.js";
+import { sqliteUri } from "../../src/config/index.js";
 import { buildFeatures } from "../../src/features/index.js";
 import { Booster } from "../../src/gbdt/index.js";
 import { openRegistry } from "../../src/registry/index.js";
@@ -13,7 +14,7 @@ describe("scoreDataset (lakay predict --model models:/NAME/Production --dataset)
   it("scores every row of a raw PaySim file in input order with the Production version", async () => {
     const home = mkdtempSync(path.join(tmpdir(), "lakay-score-"));
     const env = { ...process.env, LAKAY_HOME: home };
-    const registryUri = `sqlite://${path.join(home, "lakay.db")}`;
+    const registryUri = sqliteUri(path.join(home, "lakay.db"));
     const config = parseTrainingConfig({
       model_name: "scorer",
       hyperparams: { n_estimators: 15, max_depth: 4 },
@@ -68,7 +69,7 @@ describe("scoreDataset (lakay predict --model models:/NAME/Production --dataset)
         model: "models:/missing/Production",
         dataset: PAYSIM_SAMPLE,
         out: path.join(home, "s.csv"),
-        registryUri: `sqlite://${path.join(home, "lakay.db")}`,
+        registryUri: sqliteUri(path.join(home, "lakay.db")),
         env: { LAKAY_HOME: home },
       }),
     ).rejects.toThrow(/missing/);
