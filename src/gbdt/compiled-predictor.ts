@@ -278,6 +278,8 @@ export class CompiledPredictor implements Predictor {
   readonly program: PackedProgram | undefined;
   private readonly fallback: InterpretedPredictor;
   private readonly rowCodes: Int32Array;
+  /** Deepest tree of each group of TREES_PER_GROUP trees (the single-row walk's step count). */
+  private readonly groupDepths: Int32Array;
   private readonly scratch: BlockScratch | undefined;
 
   constructor(
@@ -288,6 +290,7 @@ export class CompiledPredictor implements Predictor {
     this.program = packProgram(trees, baseScore);
     this.fallback = new InterpretedPredictor(featureNames, trees, baseScore);
     this.rowCodes = new Int32Array(this.program?.stride ?? 0);
+    this.groupDepths = groupDepths(this.program?.depths ?? new Int32Array(0));
     this.scratch = this.program && newBlockScratch(this.program);
   }
 
@@ -295,7 +298,7 @@ export class CompiledPredictor implements Predictor {
     const p = this.program;
     if (!p) return this.fallback.predictMargin(values);
     codeRow(p, values, this.rowCodes);
-    return sumTreesForRow(p, this.rowCodes);
+    return sumTreesForRow(p, this.groupDepths, this.rowCodes);
   }
 
   predictRow(values: ArrayLike<number>): number {
@@ -332,16 +335,16 @@ function codeRow(p: PackedProgram, values: ArrayLike<number>, codes: Int32Array)
  * dependency chains overlap), each group for its deepest tree's depth; leaves are still added
  * in tree order, so the float32 sum equals the batch path's bit for bit.
  */
-function sumTreesForRow(p: PackedProgram, codes: Int32Array): number {
+function sumTreesForRow(p: PackedProgram, groupDepths: Int32Array, codes: Int32Array): number {
   const { nodes, leaves, roots, depths } = p;
   const nt = roots.length;
   let acc = p.margin0;
   let t = 0;
-  for (; t + TREES_PER_GROUP <= nt; t += TREES_PER_GROUP) {
+  for (let g = 0; t + TREES_PER_GROUP <= nt; t += TREES_PER_GROUP, g++) {
     // prettier-ignore
     let o0 = roots[t], o1 = roots[t + 1], o2 = roots[t + 2], o3 = roots[t + 3],
       o4 = roots[t + 4], o5 = roots[t + 5], o6 = roots[t + 6], o7 = roots[t + 7];
-    const depth = maxDepth(depths, t, t + TREES_PER_GROUP);
+    const depth = groupDepths[g];
     for (let d = 0; d < depth; d++) {
       o0 = step(nodes, codes, 0, o0);
       o1 = step(nodes, codes, 0, o1);
@@ -369,8 +372,11 @@ function sumTreesForRow(p: PackedProgram, codes: Int32Array): number {
   return acc;
 }
 
-function maxDepth(depths: Int32Array, from: number, to: number): number {
-  let m = 0;
-  for (let t = from; t < to; t++) m = Math.max(m, depths[t]);
-  return m;
+function groupDepths(depths: Int32Array): Int32Array {
+  const out = new Int32Array(Math.ceil(depths.length / TREES_PER_GROUP));
+  depths.forEach((d, t) => {
+    const g = Math.floor(t / TREES_PER_GROUP);
+    out[g] = Math.max(out[g], d);
+  });
+  return out;
 }
