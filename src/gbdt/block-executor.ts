@@ -5,7 +5,6 @@ import {
   gatherBlock,
   lastSplitBlock,
   leafBlock,
-  BLOCK_ROWS,
   partitionBlock,
   type HistogramKernel,
 } from "./kernels.js";
@@ -212,26 +211,26 @@ export class BlockExecutor {
 }
 
 /**
- * After a phase that split every `BLOCK_ROWS` block of some row ranges in two (task t's block
- * starts at range start + k * BLOCK_ROWS, its first `results[t]` ids in `left`, the rest in
+ * After a phase that split every `blockRows` block of some row ranges in two (the k-th block of
+ * the ranges, in order, has its first `results[k]` ids in `left` from its start, the rest in
  * `right`), writes each range back into `rows` as all its left parts then all its right parts,
  * in block order, on every thread. Returns each range's left count.
  */
 export function gatherParts(
   exec: BlockExecutor,
   ranges: readonly { start: number; end: number }[],
+  blockRows: number,
   args: PhaseArgs,
 ): number[] {
   const { results } = exec.views;
   const blocks: number[][] = [];
   const leftCounts: number[] = [];
-  let t = 0;
   for (const { start, end } of ranges) {
     let leftDst = start;
     const first = blocks.length;
-    for (let b = start; b < end; b += BLOCK_ROWS, t++) {
-      const nl = results[t];
-      blocks.push([b, nl, Math.min(end, b + BLOCK_ROWS) - b - nl, leftDst, 0]);
+    for (let b = start; b < end; b += blockRows) {
+      const nl = results[blocks.length];
+      blocks.push([b, nl, Math.min(end, b + blockRows) - b - nl, leftDst, 0]);
       leftDst += nl;
     }
     leftCounts.push(leftDst - start);

@@ -147,7 +147,8 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         v.right,
       );
     } else if (phase === 2) {
-      v.results[t] = k.partitionBlock(
+      // start, end, feature, split bin, default-left, result slot
+      v.results[tt[o + 5]] = k.partitionBlock(
         v.rows,
         tt[o],
         tt[o + 1],
@@ -156,8 +157,8 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         v.binsByFeature,
         tt[o + 2] * a.nRows,
         tt[o + 3],
+        v.missingCodes[tt[o + 2]],
         tt[o + 4],
-        tt[o + 5],
       );
     } else if (phase === 5) {
       k.gatherBlock(v.rows, v.left, v.right, tt[o], tt[o + 1], tt[o + 2], tt[o + 3], tt[o + 4]);

@@ -126,7 +126,7 @@ export async function trainBooster(
       setBlockTasks(exec, n, nBlocks);
       exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, round });
       // Sampled rows to rows[0, nSampled), the others after them.
-      const [nSampled] = gatherParts(exec, [{ start: 0, end: n }], baseArgs);
+      const [nSampled] = gatherParts(exec, [{ start: 0, end: n }], BLOCK_ROWS, baseArgs);
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
       const grown = grower.grow(nSampled, n, features);
       trees.push(grown.tree);

@@ -4,6 +4,8 @@ import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
 
 /** Rows per histogram task below the root (fixed, never from the thread count: see buildHistograms). */
 const HISTOGRAM_CHUNK_ROWS = 16_384;
+/** Rows per partition task (any size gives the same rows; small ones balance the threads). */
+const PARTITION_BLOCK_ROWS = 16_384;
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
@@ -199,28 +201,32 @@ export class TreeGrower {
     return Math.fround(leafWeight(g, h, this.p) * this.p.learning_rate);
   }
 
-  /** Stable-partitions each range of rows by its split; returns how many rows went left in each. */
+  /**
+   * Stable-partitions each range of rows by its split; returns how many rows went left in each.
+   * Blocks are small and handed out largest first so both threads finish together; the block
+   * size changes no output (parts are written back in block order).
+   */
   private partition(
     ranges: { start: number; end: number; split: { feature: number; bin: number; defaultLeft: boolean } }[],
   ): number[] {
-    let nTasks = 0;
-    for (const r of ranges) nTasks += Math.ceil((r.end - r.start) / BLOCK_ROWS);
-    this.exec.ensureTasks(nTasks, 0);
+    const tasks: number[][] = [];
+    for (const { start, end, split } of ranges)
+      for (let b = start; b < end; b += PARTITION_BLOCK_ROWS)
+        tasks.push([
+          b,
+          Math.min(end, b + PARTITION_BLOCK_ROWS),
+          split.feature,
+          split.bin,
+          split.defaultLeft ? 1 : 0,
+        ]);
+    this.exec.ensureTasks(tasks.length, 0);
     const tt = this.exec.views.tasks;
-    let t = 0;
-    for (const { start, end, split } of ranges) {
-      for (let b = start; b < end; b += BLOCK_ROWS) {
-        const o = t++ * TASK_WIDTH;
-        tt[o] = b;
-        tt[o + 1] = Math.min(end, b + BLOCK_ROWS);
-        tt[o + 2] = split.feature;
-        tt[o + 3] = split.bin;
-        tt[o + 4] = this.layout.missingCodes[split.feature];
-        tt[o + 5] = split.defaultLeft ? 1 : 0;
-      }
-    }
-    this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks });
-    return gatherParts(this.exec, ranges, this.baseArgs);
+    largestFirst(tasks).forEach((slot, t) => {
+      tt.set(tasks[slot], t * TASK_WIDTH);
+      tt[t * TASK_WIDTH + 5] = slot; // where its left count goes in `results`
+    });
+    this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks: tasks.length });
+    return gatherParts(this.exec, ranges, PARTITION_BLOCK_ROWS, this.baseArgs);
   }
 
   /**
@@ -261,10 +267,7 @@ export class TreeGrower {
     const nTasks = tasks.length;
     this.exec.ensureTasks(nTasks, nTasks * hd);
     const tt = this.exec.views.tasks;
-    const order = tasks
-      .map((_, i) => i)
-      .sort((a, b) => tasks[b][1] - tasks[b][0] - (tasks[a][1] - tasks[a][0]) || a - b);
-    order.forEach((slot, t) => {
+    largestFirst(tasks).forEach((slot, t) => {
       const o = t * TASK_WIDTH;
       tt[o] = tasks[slot][0];
       tt[o + 1] = tasks[slot][1];
@@ -297,4 +300,10 @@ export class TreeGrower {
 function pushLeaf(segments: GrownTree["leafSegments"], n: LevelNode): void {
   if (n.end > n.start) segments.push({ start: n.start, end: n.end, node: n.id });
   if (n.outEnd > n.outStart) segments.push({ start: n.outStart, end: n.outEnd, node: n.id });
+}
+
+/** Task indices ordered by row count (end − start), largest first; ties keep their order. */
+function largestFirst(tasks: readonly (readonly number[])[]): number[] {
+  const size = (t: number) => tasks[t][1] - tasks[t][0];
+  return tasks.map((_, i) => i).sort((a, b) => size(b) - size(a) || a - b);
 }
