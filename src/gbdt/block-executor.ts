@@ -6,6 +6,7 @@ import {
   lastSplitBlock,
   leafBlock,
   partitionBlock,
+  splitsRight,
   type HistogramKernel,
 } from "./kernels.js";
 import {
@@ -37,6 +38,7 @@ const FAILED = 3;
 function workerSource(): string {
   return `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const splitsRight = ${splitsRight.toString()};
 const binBlock = ${binBlock.toString()};
 const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
