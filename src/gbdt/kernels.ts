@@ -92,6 +92,9 @@ export function boostBlock(
   let rd = 1;
   let count = start;
   let out = start;
+  // A row is sampled when its 32-bit draw u satisfies u / 2^32 < subsample, i.e. u < cut: the
+  // same test without a division per row (dividing by 2^32 is exact).
+  const cut = subsample * 4294967296;
   for (let i = start; i < end; i++) {
     let take = 1;
     if (subsample < 1) {
@@ -101,10 +104,10 @@ export function boostBlock(
       rb = (rc + (rc << 3)) | 0;
       rc = (rc << 21) | (rc >>> 11);
       rc = (rc + t) | 0;
-      take = (t >>> 0) / 4294967296 < subsample ? 1 : 0;
+      take = (t >>> 0) < cut ? 1 : 0;
     }
-    // Only sampled rows need a gradient; the others get a zero pair, which the root histogram
-    // (run over all rows, see TreeGrower) adds without effect.
+    // Only sampled rows need a gradient; the others get a zero pair (never read: histograms
+    // visit sampled rows only).
     if (take === 0) {
       gh[2 * i] = 0;
       gh[2 * i + 1] = 0;
