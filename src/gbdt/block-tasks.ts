@@ -32,6 +32,9 @@ export interface SharedBuffers {
   cuts: SharedArrayBuffer;
   missingCodes: SharedArrayBuffer;
   treeLeafFactor: SharedArrayBuffer;
+  /** The leaf of the last tree each row fell in (16-bit when node ids fit). */
+  leafOf: SharedArrayBuffer;
+  wideLeaves: boolean;
   tasks: SharedArrayBuffer;
   results: SharedArrayBuffer;
   partial: SharedArrayBuffer;
@@ -52,6 +55,7 @@ export interface SharedViews {
   cuts: Float32Array;
   missingCodes: Int32Array;
   treeLeafFactor: Float64Array;
+  leafOf: Uint16Array | Int32Array;
   tasks: Int32Array;
   results: Int32Array;
   partial: Float64Array;
@@ -101,6 +105,7 @@ export function makeViews(b: SharedBuffers): SharedViews {
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
     treeLeafFactor: new Float64Array(b.treeLeafFactor),
+    leafOf: b.wideLeaves ? new Int32Array(b.leafOf) : new Uint16Array(b.leafOf),
     tasks: new Int32Array(b.tasks),
     results: new Int32Array(b.results),
     partial: new Float64Array(b.partial),
@@ -135,6 +140,8 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         tt[o],
         tt[o + 1],
         v.expNegMargin,
+        v.leafOf,
+        v.treeLeafFactor,
         v.labels,
         v.weights,
         v.gh,
@@ -166,20 +173,19 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
       // A leaf's segment (field 3 is -1), or a last-level split's: leaf, feature, bin, default-left.
       const leaf = tt[o + 2];
       const f = tt[o + 3];
-      if (f < 0) k.leafBlock(v.rows, tt[o], tt[o + 1], v.expNegMargin, v.treeLeafFactor[leaf]);
+      if (f < 0) k.leafBlock(v.rows, tt[o], tt[o + 1], v.leafOf, leaf);
       else
         k.lastSplitBlock(
           v.rows,
           tt[o],
           tt[o + 1],
-          v.expNegMargin,
+          v.leafOf,
           v.binsByFeature,
           f * a.nRows,
           tt[o + 4],
           v.missingCodes[f],
           tt[o + 5],
-          v.treeLeafFactor[leaf],
-          v.treeLeafFactor[leaf + 1],
+          leaf,
         );
     } else {
       const base = tt[o + 2] * a.histDoubles;

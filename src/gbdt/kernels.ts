@@ -44,11 +44,12 @@ export function binBlock(
 }
 
 /**
- * One boosting step for rows [start, end): draw the row subsample from a generator seeded by
- * (seed, round, block) and compute the logistic gradient and hessian of the sampled rows from
- * their margin, kept as e^-margin (see below; every row's margin already has the last tree's
- * value, from `leafBlock`/`lastSplitBlock`). Sampled row ids are written to `sampled[start..]`,
- * the others to `outOfSample[start..]`; returns how many were sampled.
+ * One boosting step for rows [start, end): add the last tree's value to every row's margin, kept
+ * as e^-margin (see below), from the leaf `leafBlock`/`lastSplitBlock` recorded for it
+ * (`leafFactor` is e^-value by leaf; all 1 before the first tree); draw the row subsample from a
+ * generator seeded by (seed, round, block); compute the logistic gradient and hessian of the
+ * sampled rows. Sampled row ids are written to `sampled[start..]`, the others to
+ * `outOfSample[start..]`; returns how many were sampled.
  *
  * Why e^-margin: the probability is 1 / (1 + e^-margin), and V8's `Math.exp` was half of this
  * pass (~15 ns a row, and no polynomial we tried beat it). A tree adds a leaf value v to the
@@ -60,6 +61,8 @@ export function boostBlock(
   start: number,
   end: number,
   expNegMargin: Float64Array,
+  leafOf: Uint16Array | Int32Array,
+  leafFactor: Float64Array,
   labels: Float32Array,
   weights: Float32Array | null,
   gh: Float32Array,
@@ -96,6 +99,8 @@ export function boostBlock(
   // same test without a division per row (dividing by 2^32 is exact).
   const cut = subsample * 4294967296;
   for (let i = start; i < end; i++) {
+    const e = expNegMargin[i] * leafFactor[leafOf[i]];
+    expNegMargin[i] = e;
     let take = 1;
     if (subsample < 1) {
       const t = (((ra + rb) | 0) + rd) | 0;
@@ -104,7 +109,7 @@ export function boostBlock(
       rb = (rc + (rc << 3)) | 0;
       rc = (rc << 21) | (rc >>> 11);
       rc = (rc + t) | 0;
-      take = (t >>> 0) < cut ? 1 : 0;
+      take = t >>> 0 < cut ? 1 : 0;
     }
     // Only sampled rows need a gradient; the others get a zero pair (never read: histograms
     // visit sampled rows only).
@@ -115,7 +120,7 @@ export function boostBlock(
       continue;
     }
     sampled[count++] = i;
-    const p = 1 / (1 + expNegMargin[i]);
+    const p = 1 / (1 + e);
     const y = labels[i];
     let w = y > 0.5 ? scalePosWeight : 1;
     if (weights !== null) w *= weights[i];
@@ -127,39 +132,42 @@ export function boostBlock(
   return count - start;
 }
 
-/** Adds a leaf's value to the margins of the rows in its segment rows[start, end): `factor` is e^-value. */
+/**
+ * Records `leaf` as the leaf of the rows in its segment rows[start, end); the next boost phase
+ * adds the leaf's value to their margins. A store per row, where updating the margin here was a
+ * load and a store at a scattered row (~3 s of a 6.3M-row training, the margins being 8 bytes a
+ * row and far from cache); the boost phase reads margins and leaves in row order.
+ */
 export function leafBlock(
   rows: Uint32Array,
   start: number,
   end: number,
-  expNegMargin: Float64Array,
-  factor: number,
+  leafOf: Uint16Array | Int32Array,
+  leaf: number,
 ): void {
-  for (let k = start; k < end; k++) expNegMargin[rows[k]] *= factor;
+  for (let k = start; k < end; k++) leafOf[rows[k]] = leaf;
 }
 
 /**
- * Rows rows[start, end) of a node split at the tree's last level: each gets the value of the leaf
- * its split sends it to (`leftFactor`, `rightFactor` are e^-value), in place of partitioning rows
- * that nothing else will read. The split test is `partitionBlock`'s.
+ * Rows rows[start, end) of a node split at the tree's last level: each is recorded in the leaf
+ * its split sends it to (`left` or `left + 1`), in place of partitioning rows that nothing else
+ * will read. The split test is `partitionBlock`'s.
  */
 export function lastSplitBlock(
   rows: Uint32Array,
   start: number,
   end: number,
-  expNegMargin: Float64Array,
+  leafOf: Uint16Array | Int32Array,
   binsByFeature: Uint8Array | Uint16Array,
   columnStart: number,
   splitBin: number,
   missingCode: number,
   defaultLeft: number,
-  leftFactor: number,
-  rightFactor: number,
+  left: number,
 ): void {
   for (let k = start; k < end; k++) {
     const i = rows[k];
-    const code = binsByFeature[columnStart + i];
-    expNegMargin[i] *= splitsRight(code, splitBin, missingCode, defaultLeft) === 1 ? rightFactor : leftFactor;
+    leafOf[i] = left + splitsRight(binsByFeature[columnStart + i], splitBin, missingCode, defaultLeft);
   }
 }
 

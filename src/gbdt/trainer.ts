@@ -83,6 +83,8 @@ export async function trainBooster(
     cuts: new SharedArrayBuffer((p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
     treeLeafFactor: new SharedArrayBuffer(maxNodes * 8),
+    leafOf: new SharedArrayBuffer(n * (maxNodes > 65536 ? 4 : 2)),
+    wideLeaves: maxNodes > 65536,
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
     partial: new SharedArrayBuffer(8),
@@ -112,6 +114,7 @@ export async function trainBooster(
     v.labels.set(data.labels);
     if (v.weights && data.weights) v.weights.set(data.weights);
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
+    v.treeLeafFactor.fill(1); // no tree yet: every row's leaf (0) adds nothing
     v.missingCodes.set(layout.missingCodes);
 
     const grower = new TreeGrower(exec, layout, p, baseArgs);
@@ -264,7 +267,7 @@ function setLeafFactors(t: RegressionTree, leafFactor: Float64Array): void {
     leafFactor[i] = t.leftChildren[i] === -1 ? Math.exp(-t.splitConditions[i]) : 1;
 }
 
-/** Every row gets its new leaf's value through its leaf's row segments, in parallel blocks. */
+/** Every row's leaf in the new tree is recorded through its leaf's row segments, in parallel blocks. */
 function addLeafValues(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): void {
   const tasks: number[][] = [];
   for (const { start, end, node } of grown.leafSegments)
