@@ -33,8 +33,9 @@ export function stratifiedSplit(labels: ArrayLike<number>, testSize: number, see
   if (!(testSize > 0 && testSize < 1))
     throw new BadInputError(`test_size must be between 0 and 1, got ${testSize}`);
   const rand = seededRandom(seed);
-  const train: Uint32Array[] = [];
-  const test: Uint32Array[] = [];
+  // Which rows go to the test side; both sides are then listed by one scan, already ascending.
+  const isTest = new Uint8Array(labels.length);
+  let nTestRows = 0;
   for (const [cls, rows] of indicesByClass(labels).entries()) {
     if (rows.length < 2) {
       throw new BadInputError(
@@ -44,20 +45,16 @@ export function stratifiedSplit(labels: ArrayLike<number>, testSize: number, see
     const shuffled = rows.slice();
     shuffleInPlace(shuffled, rand);
     const nTest = Math.min(rows.length - 1, Math.max(1, Math.round(rows.length * testSize)));
-    test.push(shuffled.subarray(0, nTest));
-    train.push(shuffled.subarray(nTest));
+    for (let k = 0; k < nTest; k++) isTest[shuffled[k]] = 1;
+    nTestRows += nTest;
   }
-  return { train: sortedUnion(train), test: sortedUnion(test) };
-}
-
-function sortedUnion(parts: Uint32Array[]): Uint32Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint32Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+  const train = new Uint32Array(labels.length - nTestRows);
+  const test = new Uint32Array(nTestRows);
+  let a = 0;
+  let b = 0;
+  for (let row = 0; row < labels.length; row++) {
+    if (isTest[row] === 1) test[b++] = row;
+    else train[a++] = row;
   }
-  return out.sort();
+  return { train, test };
 }
