@@ -65,7 +65,11 @@ export interface SharedViews {
 /** Per-phase scalars sent with each run. */
 export interface PhaseArgs {
   nTasks: number;
-  nFeatures: number;
+  /** Columns a row of the row-major binned matrix has (one per feature bundle). */
+  binColumns: number;
+  /** The bin phase's feature: its bundle's column and its stride in the joint code. */
+  binColumn: number;
+  binStride: number;
   nRows: number;
   feature: number;
   nCuts: number;
@@ -74,7 +78,7 @@ export interface PhaseArgs {
   seed: number;
   round: number;
   histDoubles: number;
-  /** Features the histogram phase accumulates, and the first histogram slot of each. */
+  /** Columns (feature bundles) the histogram phase accumulates, and the first slot of each. */
   histColumns: number[];
   histOffsets: number[];
 }
@@ -130,7 +134,9 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         v.cuts.subarray(0, a.nCuts),
         v.bins,
         v.binsByFeature,
-        a.nFeatures,
+        a.binColumns,
+        a.binColumn,
+        a.binStride,
         a.feature,
         tt[o],
         tt[o + 1],

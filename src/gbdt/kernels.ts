@@ -11,13 +11,20 @@
 /** Rows per task block. Fixed (never derived from the thread count) for determinism. */
 export const BLOCK_ROWS = 65_536;
 
-/** Bins one feature for rows [start, end): index of the first cut above the value; NaN gets `nCuts`. */
+/**
+ * Bins one feature for rows [start, end): index of the first cut above the value; NaN gets
+ * `nCuts`. The code goes to the feature-major `binsByFeature` and, times `stride`, into column
+ * `column` of the row-major `bins` (`binColumns` a row), which holds the joint code of the
+ * feature's bundle (see feature-bundles.ts): its members add their parts in turn.
+ */
 export function binBlock(
   col: Float32Array,
   cuts: Float32Array,
   bins: Uint8Array | Uint16Array,
   binsByFeature: Uint8Array | Uint16Array,
-  nFeatures: number,
+  binColumns: number,
+  column: number,
+  stride: number,
   feature: number,
   start: number,
   end: number,
@@ -38,7 +45,7 @@ export function binBlock(
       }
       code = lo;
     }
-    bins[i * nFeatures + feature] = code;
+    bins[i * binColumns + column] += code * stride;
     binsByFeature[feature * nRows + i] = code;
   }
 }
@@ -240,7 +247,7 @@ export function partitionBlock(
 }
 
 /**
- * Source of the histogram kernel for `count` features of a row-major layout of `nFeatures`,
+ * Source of the histogram kernel for `count` columns of a row-major layout of `binColumns`,
  * unrolled over them (measured about twice as fast as a loop over features in V8). Which
  * features are accumulated is an argument, not baked in: with `colsample_bytree` < 1 a tree's
  * unsampled features are skipped, and one kernel per count (not per subset) stays warm in V8.
@@ -252,7 +259,7 @@ export function partitionBlock(
  * ones adding a zero pair, measured 12 % slower than this at subsample 0.8: the pass is bound by
  * its adds, not by the indirection.)
  */
-export function histogramKernelSource(nFeatures: number, count: number, inOrder: boolean): string {
+export function histogramKernelSource(binColumns: number, count: number, inOrder: boolean): string {
   const init: string[] = [];
   const lines: string[] = [];
   for (let j = 0; j < count; j++) {
@@ -266,7 +273,7 @@ export function histogramKernelSource(nFeatures: number, count: number, inOrder:
     const i = rows[k];
     const g = gh[2 * i];
     const h = gh[2 * i + 1];
-    const b = i * ${nFeatures};
+    const b = i * ${binColumns};
     let s;
     ${lines.join("\n    ")}
   }
@@ -285,13 +292,13 @@ export function histogramKernelSource(nFeatures: number, count: number, inOrder:
     const ce = c + 256 < end ? c + 256 : end;
     for (let k = c; k < ce; k++) {
       const i = rows[k];
-      touched ^= bins[i * ${nFeatures}] ^ (gh[2 * i] > 0 ? 1 : 0);
+      touched ^= bins[i * ${binColumns}] ^ (gh[2 * i] > 0 ? 1 : 0);
     }
     for (let k = c; k < ce; k++) {
       const i = rows[k];
       const g = gh[2 * i];
       const h = gh[2 * i + 1];
-      const b = i * ${nFeatures};
+      const b = i * ${binColumns};
       let s;
       ${lines.join("\n      ")}
     }

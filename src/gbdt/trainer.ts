@@ -3,6 +3,7 @@ import { BadInputError } from "../errors/index.js";
 import { BlockExecutor, gatherParts } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
 import { computeCuts } from "./binning.js";
+import { bundleFeatures, memberCodes } from "./feature-bundles.js";
 import { Booster } from "./booster.js";
 import { BLOCK_ROWS } from "./kernels.js";
 import { aucPr, aucRoc, logloss } from "./metrics.js";
@@ -93,7 +94,9 @@ export async function trainBooster(
   const nBlocks = Math.ceil(n / BLOCK_ROWS);
   const baseArgs: PhaseArgs = {
     nTasks: 0,
-    nFeatures: nf,
+    binColumns: nf,
+    binColumn: 0,
+    binStride: 1,
     nRows: n,
     feature: 0,
     nCuts: 0,
@@ -216,7 +219,10 @@ function checkEvalSet(e: EvalSet, nf: number): void {
     if (c.length !== e.labels.length) throw new BadInputError("eval set columns and labels differ in length");
 }
 
-/** Quantile cuts per feature, then every value replaced by its bin, in parallel blocks. */
+/**
+ * Quantile cuts per feature; features with few bins bundled into shared columns (see
+ * feature-bundles.ts); then every value replaced by its bin, in parallel blocks.
+ */
 function binFeatures(
   exec: BlockExecutor,
   d: TrainingData,
@@ -226,11 +232,9 @@ function binFeatures(
   baseArgs: PhaseArgs,
 ): BinLayout {
   const nf = d.featureNames.length;
-  const nBins = new Int32Array(nf);
-  const missingCodes = new Int32Array(nf);
+  const col = exec.views.col;
   const cuts: Float32Array[] = [];
   for (let f = 0; f < nf; f++) {
-    const col = exec.views.col;
     col.set(d.columns[f]);
     let hasMissing = false;
     for (let i = 0; i < n; i++) {
@@ -241,15 +245,38 @@ function binFeatures(
     }
     // With byte-sized bins, a feature with missing values gives one bin to the missing code.
     const limit = p.max_bin === 256 && hasMissing ? 255 : p.max_bin;
-    const c = computeCuts(col, limit).cuts;
-    cuts.push(c);
-    nBins[f] = c.length;
-    missingCodes[f] = c.length;
-    exec.views.cuts.set(c);
-    setBlockTasks(exec, n, nBlocks);
-    exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, feature: f, nCuts: c.length });
+    cuts.push(computeCuts(col, limit).cuts);
   }
-  return { nFeatures: nf, nBins, cuts, missingCodes };
+  const nBins = Int32Array.from(cuts, (c) => c.length);
+  // Codes per feature: its bins, then the missing-value code (= nBins).
+  const bundles = bundleFeatures(
+    Array.from(nBins, (b) => b + 1),
+    p.max_bin > 256 ? 65536 : 256,
+  );
+  bundles.forEach((b, column) =>
+    b.features.forEach((f, j) => {
+      col.set(d.columns[f]);
+      exec.views.cuts.set(cuts[f]);
+      setBlockTasks(exec, n, nBlocks);
+      exec.run(PHASE.bin, {
+        ...baseArgs,
+        nTasks: nBlocks,
+        binColumns: bundles.length,
+        binColumn: column,
+        binStride: b.strides[j],
+        feature: f,
+        nCuts: cuts[f].length,
+      });
+    }),
+  );
+  return {
+    nFeatures: nf,
+    nBins,
+    cuts,
+    missingCodes: nBins.slice(),
+    bundles,
+    memberCodes: bundles.map(memberCodes),
+  };
 }
 
 function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {

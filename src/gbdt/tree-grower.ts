@@ -1,21 +1,27 @@
 import { gatherParts, type BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
+import { marginalize, type FeatureBundle, type Marginal } from "./feature-bundles.js";
 import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
+import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
+import { TreeBuilder, type RegressionTree } from "./tree.js";
 
 /** Rows per histogram task below the root (fixed, never from the thread count: see buildHistograms). */
 const HISTOGRAM_CHUNK_ROWS = 16_384;
 /** Rows per partition task (any size gives the same rows; small ones balance the threads). */
 const PARTITION_BLOCK_ROWS = 16_384;
-import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
-import { TreeBuilder, type RegressionTree } from "./tree.js";
 
-/** How the binned matrix is laid out: per feature its bins, cut values and missing-value code. */
+/**
+ * How the binned matrix is laid out: per feature its bins, cut values and missing-value code;
+ * the bundles sharing the row-major matrix's columns, and each member's code in every joint code.
+ */
 export interface BinLayout {
   nFeatures: number;
   /** Real bins per feature (the missing-value slot comes after them). */
   nBins: Int32Array;
   cuts: Float32Array[];
   missingCodes: Int32Array;
+  bundles: FeatureBundle[];
+  memberCodes: Int32Array[][];
 }
 
 export interface GrowParams extends SplitParams {
@@ -23,10 +29,16 @@ export interface GrowParams extends SplitParams {
   learning_rate: number;
 }
 
-/** A tree's histogram slots: its sampled features (sorted), their first slot, the length. */
+/**
+ * A tree's histogram slots: the bundles holding a sampled feature (the columns accumulated) with
+ * their joint slots, then the own slots of sampled members of multi-feature bundles, filled by
+ * `marginalize`. `offsets[f]` is where feature f's own bins start, for split finding.
+ */
 interface HistogramLayout {
   columns: number[];
+  columnOffsets: number[];
   offsets: Int32Array;
+  joints: { offset: number; cells: number; members: Marginal[] }[];
   doubles: number;
 }
 
@@ -86,11 +98,11 @@ export class TreeGrower {
     const builder = new TreeBuilder();
     const hl = this.histogramLayout(features);
     const [rootHist] = this.buildHistograms([[0, nSampled]], hl, true);
-    // Every row falls in exactly one bin of each feature: one feature's bins give the root's sums.
-    const first = hl.columns[0];
+    // Every row falls in exactly one cell of each column: one column's cells give the root's sums.
     let g = 0;
     let h = 0;
-    for (let s = hl.offsets[first]; s <= hl.offsets[first] + layout.nBins[first]; s++) {
+    const first = hl.columnOffsets[0];
+    for (let s = first; s < first + layout.bundles[hl.columns[0]].cells; s++) {
       g += rootHist[2 * s];
       h += rootHist[2 * s + 1];
     }
@@ -230,27 +242,47 @@ export class TreeGrower {
   }
 
   /**
-   * Where each of a tree's features sits in its histograms: only the features the tree samples
-   * get slots (a bin's gradient and hessian, then the missing-value bin), so zeroing, summing and
-   * subtracting histograms costs nothing for the others.
+   * Where a tree's histogram slots are (see HistogramLayout): only bundles holding a feature the
+   * tree samples are accumulated, and only sampled features get their own slots, so zeroing,
+   * summing and subtracting histograms costs nothing for the others.
    */
   private histogramLayout(features: readonly number[]): HistogramLayout {
-    const columns = [...features].sort((a, b) => a - b);
+    const sampled = new Set(features);
+    const { bundles } = this.layout;
     const offsets = new Int32Array(this.layout.nFeatures);
+    const columns: number[] = [];
+    const columnOffsets: number[] = [];
     let slots = 0;
-    for (const f of columns) {
-      offsets[f] = slots;
-      slots += this.layout.nBins[f] + 1;
-    }
-    return { columns, offsets, doubles: 2 * slots };
+    bundles.forEach((b, k) => {
+      if (!b.features.some((f) => sampled.has(f))) return;
+      columns.push(k);
+      columnOffsets.push(slots);
+      if (b.features.length === 1) offsets[b.features[0]] = slots;
+      slots += b.cells;
+    });
+    const joints: HistogramLayout["joints"] = [];
+    columns.forEach((k, j) => {
+      const b = bundles[k];
+      if (b.features.length === 1) return;
+      const members: Marginal[] = [];
+      b.features.forEach((f, m) => {
+        if (!sampled.has(f)) return;
+        offsets[f] = slots;
+        members.push({ offset: slots, codes: this.layout.memberCodes[k][m] });
+        slots += b.sizes[m];
+      });
+      joints.push({ offset: columnOffsets[j], cells: b.cells, members });
+    });
+    return { columns, columnOffsets, offsets, joints, doubles: 2 * slots };
   }
 
   /** Histograms of row segments: one partial per task, summed in task order (thread-independent). */
   private buildHistograms(segments: [number, number][], hl: HistogramLayout, root = false): Float64Array[] {
     const histColumns = hl.columns;
-    const histOffsets = histColumns.map((f) => hl.offsets[f]);
+    const histOffsets = hl.columnOffsets;
     const hd = hl.doubles;
-    this.exec.useHistogramKernel(histogramKernelSource(this.layout.nFeatures, histColumns.length, root));
+    const binColumns = this.layout.bundles.length;
+    this.exec.useHistogramKernel(histogramKernelSource(binColumns, histColumns.length, root));
     // Each task fills its own partial histogram, summed per segment in task order below, so the
     // bytes never depend on which thread ran what. Tasks are handed out largest first, and
     // deep-level segments are cut finer than the root's, so no thread is left with a long last
@@ -291,6 +323,7 @@ export class TreeGrower {
         for (let i = 0; i < hd; i++) hist[i] += partial[base + i];
       }
       t += parts;
+      for (const j of hl.joints) marginalize(hist, j.offset, j.cells, j.members);
       out.push(hist);
     }
     return out;

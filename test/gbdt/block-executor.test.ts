@@ -31,7 +31,9 @@ function buffers(rows: number): SharedBuffers {
 
 const args = (nTasks: number): PhaseArgs => ({
   nTasks,
-  nFeatures: 1,
+  binColumns: 1,
+  binColumn: 0,
+  binStride: 1,
   nRows: 64,
   feature: 0,
   nCuts: 0,

@@ -28,6 +28,22 @@ describe("trainBooster", () => {
     expect(one.training?.threads).toBe(1);
   });
 
+  it("splits on features that share a histogram column, with byte and 16-bit bins alike", async () => {
+    // "count" (12 values) and "flag" (2) share one joint-code column; so do they with max_bin 512.
+    const data = syntheticData(20_000, 5);
+    for (const max_bin of [256, 512]) {
+      const one = await trainBooster(data, { ...params, max_bin }, { nThreads: 1 });
+      const two = await trainBooster(data, { ...params, max_bin }, { nThreads: 2 });
+      expect(two.toXgboostJson()).toBe(one.toXgboostJson());
+      const used = new Set(
+        one.trees.flatMap((t) => Array.from(t.splitIndices.filter((_, i) => t.leftChildren[i] !== -1))),
+      );
+      expect(used.has(data.featureNames.indexOf("flag"))).toBe(true);
+      const scores = one.compile().predictBatch(data.columns, data.labels.length);
+      expect(aucRoc(data.labels, scores)).toBeGreaterThan(0.9);
+    }
+  });
+
   it("round-trips through XGBoost JSON with identical predictions, compiled equal to interpreted", async () => {
     const data = syntheticData(5000);
     const booster = await trainBooster(data, params);
