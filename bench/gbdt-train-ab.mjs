@@ -51,7 +51,7 @@ const params = {
   seed: 42,
 };
 
-const PHASES = ["bin", "boost", "partition", "histogram", "leaf", "gather", "phase6"];
+const PHASES = ["bin", "boost", "partition", "histogram", "leaf", "gather", "cuts"];
 const builds = [];
 for (const [name, dir] of [
   ["base", a.base],

@@ -1,7 +1,9 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { computeCuts, CUT_SAMPLE_ROWS } from "./binning.js";
 import {
   binBlock,
   boostBlock,
+  cutsTask,
   gatherBlock,
   lastSplitBlock,
   leafBlock,
@@ -38,7 +40,10 @@ const FAILED = 3;
 function workerSource(): string {
   return `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const CUT_SAMPLE_ROWS = ${CUT_SAMPLE_ROWS};
+const computeCuts = ${computeCuts.toString()};
 const splitsRight = ${splitsRight.toString()};
+const cutsTask = ${cutsTask.toString()};
 const binBlock = ${binBlock.toString()};
 const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
@@ -50,7 +55,7 @@ const runTasks = ${runTasks.toString()};
 const { port } = workerData;
 let buffers = workerData.buffers;
 let views = makeViews(buffers);
-const kernels = { binBlock, boostBlock, partitionBlock, leafBlock, lastSplitBlock, gatherBlock, histogramBlock: null };
+const kernels = { binBlock, cutsTask, computeCuts, boostBlock, partitionBlock, leafBlock, lastSplitBlock, gatherBlock, histogramBlock: null };
 const histogramKernels = new Map();
 let seen = 0;
 for (let quit = false; !quit; ) {
@@ -105,6 +110,8 @@ export class BlockExecutor {
     };
     this.kernels = {
       binBlock,
+      cutsTask,
+      computeCuts,
       boostBlock,
       partitionBlock,
       leafBlock,

@@ -1,6 +1,8 @@
+import type { computeCuts } from "./binning.js";
 import {
   binBlock,
   boostBlock,
+  cutsTask,
   gatherBlock,
   lastSplitBlock,
   leafBlock,
@@ -9,7 +11,7 @@ import {
 } from "./kernels.js";
 
 /** The phases of a boosting round that run as blocks of rows on every thread. */
-export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, gather: 5 } as const;
+export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, gather: 5, cuts: 6 } as const;
 
 /** Integers per entry in the task table (start, end, then phase-specific fields). */
 export const TASK_WIDTH = 6;
@@ -28,7 +30,9 @@ export interface SharedBuffers {
   rows: SharedArrayBuffer;
   left: SharedArrayBuffer;
   right: SharedArrayBuffer;
-  col: SharedArrayBuffer;
+  /** The feature values, feature-major float32, while binning; then replaced by an empty buffer. */
+  values: SharedArrayBuffer;
+  /** Each feature's cuts, from `feature * (max_bin + 1)`. */
   cuts: SharedArrayBuffer;
   missingCodes: SharedArrayBuffer;
   treeLeafFactor: SharedArrayBuffer;
@@ -51,7 +55,7 @@ export interface SharedViews {
   rows: Uint32Array;
   left: Uint32Array;
   right: Uint32Array;
-  col: Float32Array;
+  values: Float32Array;
   cuts: Float32Array;
   missingCodes: Int32Array;
   treeLeafFactor: Float64Array;
@@ -65,14 +69,12 @@ export interface SharedViews {
 /** Per-phase scalars sent with each run. */
 export interface PhaseArgs {
   nTasks: number;
+  nRows: number;
+  maxBin: number;
   /** Columns a row of the row-major binned matrix has (one per feature bundle). */
   binColumns: number;
-  /** The bin phase's feature: its bundle's column and its stride in the joint code. */
-  binColumn: number;
-  binStride: number;
-  nRows: number;
-  feature: number;
-  nCuts: number;
+  /** Per feature: cut count, bundle column, stride in the joint code (see `binBlock`). */
+  binPlan: number[];
   scalePosWeight: number;
   subsample: number;
   seed: number;
@@ -85,6 +87,8 @@ export interface PhaseArgs {
 
 export interface Kernels {
   binBlock: typeof binBlock;
+  cutsTask: typeof cutsTask;
+  computeCuts: typeof computeCuts;
   boostBlock: typeof boostBlock;
   partitionBlock: typeof partitionBlock;
   leafBlock: typeof leafBlock;
@@ -105,7 +109,7 @@ export function makeViews(b: SharedBuffers): SharedViews {
     rows: new Uint32Array(b.rows),
     left: new Uint32Array(b.left),
     right: new Uint32Array(b.right),
-    col: new Float32Array(b.col),
+    values: new Float32Array(b.values),
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
     treeLeafFactor: new Float64Array(b.treeLeafFactor),
@@ -130,17 +134,19 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
     const o = t * 6;
     if (phase === 0) {
       k.binBlock(
-        v.col,
-        v.cuts.subarray(0, a.nCuts),
+        v.values,
+        a.nRows,
+        v.cuts,
+        a.maxBin + 1,
+        a.binPlan,
         v.bins,
         v.binsByFeature,
         a.binColumns,
-        a.binColumn,
-        a.binStride,
-        a.feature,
         tt[o],
         tt[o + 1],
       );
+    } else if (phase === 6) {
+      v.results[t] = k.cutsTask(v.values, a.nRows, tt[o], a.maxBin, v.cuts, a.maxBin + 1, k.computeCuts);
     } else if (phase === 1) {
       v.results[t] = k.boostBlock(
         tt[o],

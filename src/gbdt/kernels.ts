@@ -8,45 +8,82 @@
  * they share, `splitsRight`, is shipped alongside them.
  */
 
+import type { computeCuts } from "./binning.js";
+
 /** Rows per task block. Fixed (never derived from the thread count) for determinism. */
 export const BLOCK_ROWS = 65_536;
 
 /**
- * Bins one feature for rows [start, end): index of the first cut above the value; NaN gets
- * `nCuts`. The code goes to the feature-major `binsByFeature` and, times `stride`, into column
- * `column` of the row-major `bins` (`binColumns` a row), which holds the joint code of the
- * feature's bundle (see feature-bundles.ts): its members add their parts in turn.
+ * Quantile cuts of one feature (`quantileCuts` is binning.ts's `computeCuts`, passed in so this
+ * stays free of imports) from its column of the
+ * feature-major `values`, written to `allCuts` from `feature * cutsStride`; returns how many.
+ * With byte-sized bins, a feature with missing values gives one bin to the missing code.
+ */
+export function cutsTask(
+  values: Float32Array,
+  nRows: number,
+  feature: number,
+  maxBin: number,
+  allCuts: Float32Array,
+  cutsStride: number,
+  quantileCuts: typeof computeCuts,
+): number {
+  const col = values.subarray(feature * nRows, (feature + 1) * nRows);
+  let hasMissing = false;
+  for (let i = 0; i < nRows; i++) {
+    if (col[i] !== col[i]) {
+      hasMissing = true;
+      break;
+    }
+  }
+  const cuts = quantileCuts(col, maxBin === 256 && hasMissing ? 255 : maxBin).cuts;
+  allCuts.set(cuts, feature * cutsStride);
+  return cuts.length;
+}
+
+/**
+ * Bins every feature for rows [start, end): index of the first cut above the value; NaN gets
+ * the cut count. `plan` holds per feature its cut count, its bundle's column in the row-major
+ * `bins` (`binColumns` a row) and its stride in that column's joint code (see
+ * feature-bundles.ts): members of a bundle add their parts in turn. The code also goes to the
+ * feature-major `binsByFeature`.
  */
 export function binBlock(
-  col: Float32Array,
-  cuts: Float32Array,
+  values: Float32Array,
+  nRows: number,
+  allCuts: Float32Array,
+  cutsStride: number,
+  plan: readonly number[],
   bins: Uint8Array | Uint16Array,
   binsByFeature: Uint8Array | Uint16Array,
   binColumns: number,
-  column: number,
-  stride: number,
-  feature: number,
   start: number,
   end: number,
 ): void {
-  const nCuts = cuts.length;
-  const nRows = col.length;
-  for (let i = start; i < end; i++) {
-    const x = col[i];
-    let code;
-    if (x !== x) code = nCuts;
-    else {
-      let lo = 0;
-      let hi = nCuts - 1; // the last cut is +Infinity, so the answer is always in [0, nCuts - 1]
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cuts[mid] > x) hi = mid;
-        else lo = mid + 1;
+  const nFeatures = plan.length / 3;
+  for (let f = 0; f < nFeatures; f++) {
+    const nCuts = plan[3 * f];
+    const column = plan[3 * f + 1];
+    const stride = plan[3 * f + 2];
+    const cuts = allCuts.subarray(f * cutsStride, f * cutsStride + nCuts);
+    const base = f * nRows;
+    for (let i = start; i < end; i++) {
+      const x = values[base + i];
+      let code;
+      if (x !== x) code = nCuts;
+      else {
+        let lo = 0;
+        let hi = nCuts - 1; // the last cut is +Infinity, so the answer is always in [0, nCuts - 1]
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cuts[mid] > x) hi = mid;
+          else lo = mid + 1;
+        }
+        code = lo;
       }
-      code = lo;
+      bins[i * binColumns + column] += code * stride;
+      binsByFeature[base + i] = code;
     }
-    bins[i * binColumns + column] += code * stride;
-    binsByFeature[feature * nRows + i] = code;
   }
 }
 

@@ -2,7 +2,6 @@ import { availableParallelism } from "node:os";
 import { BadInputError } from "../errors/index.js";
 import { BlockExecutor, gatherParts } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
-import { computeCuts } from "./binning.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
 import { Booster } from "./booster.js";
 import { BLOCK_ROWS } from "./kernels.js";
@@ -80,8 +79,8 @@ export async function trainBooster(
     rows: new SharedArrayBuffer(n * 4),
     left: new SharedArrayBuffer(n * 4),
     right: new SharedArrayBuffer(n * 4),
-    col: new SharedArrayBuffer(n * 4),
-    cuts: new SharedArrayBuffer((p.max_bin + 1) * 4),
+    values: new SharedArrayBuffer(n * nf * 4),
+    cuts: new SharedArrayBuffer(nf * (p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
     treeLeafFactor: new SharedArrayBuffer(maxNodes * 8),
     leafOf: new SharedArrayBuffer(n * (maxNodes > 65536 ? 4 : 2)),
@@ -94,12 +93,10 @@ export async function trainBooster(
   const nBlocks = Math.ceil(n / BLOCK_ROWS);
   const baseArgs: PhaseArgs = {
     nTasks: 0,
-    binColumns: nf,
-    binColumn: 0,
-    binStride: 1,
     nRows: n,
-    feature: 0,
-    nCuts: 0,
+    maxBin: p.max_bin,
+    binColumns: nf,
+    binPlan: [],
     scalePosWeight: p.scale_pos_weight,
     subsample: p.subsample,
     seed: p.seed,
@@ -220,8 +217,9 @@ function checkEvalSet(e: EvalSet, nf: number): void {
 }
 
 /**
- * Quantile cuts per feature; features with few bins bundled into shared columns (see
- * feature-bundles.ts); then every value replaced by its bin, in parallel blocks.
+ * Quantile cuts per feature (one task a feature); features with few bins bundled into shared
+ * columns (see feature-bundles.ts); then every value replaced by its bin (one task a block of
+ * rows, all features). The float32 copy of the values is dropped afterwards.
  */
 function binFeatures(
   exec: BlockExecutor,
@@ -232,43 +230,25 @@ function binFeatures(
   baseArgs: PhaseArgs,
 ): BinLayout {
   const nf = d.featureNames.length;
-  const col = exec.views.col;
-  const cuts: Float32Array[] = [];
-  for (let f = 0; f < nf; f++) {
-    col.set(d.columns[f]);
-    let hasMissing = false;
-    for (let i = 0; i < n; i++) {
-      if (col[i] !== col[i]) {
-        hasMissing = true;
-        break;
-      }
-    }
-    // With byte-sized bins, a feature with missing values gives one bin to the missing code.
-    const limit = p.max_bin === 256 && hasMissing ? 255 : p.max_bin;
-    cuts.push(computeCuts(col, limit).cuts);
-  }
-  const nBins = Int32Array.from(cuts, (c) => c.length);
+  d.columns.forEach((c, f) => exec.views.values.set(c, f * n));
+  exec.ensureTasks(nf, 0);
+  for (let f = 0; f < nf; f++) exec.views.tasks[f * TASK_WIDTH] = f;
+  exec.run(PHASE.cuts, { ...baseArgs, nTasks: nf });
+  const nBins = exec.views.results.slice(0, nf);
+  const stride = p.max_bin + 1;
+  const cuts = Array.from(nBins, (b, f) => exec.views.cuts.slice(f * stride, f * stride + b));
   // Codes per feature: its bins, then the missing-value code (= nBins).
   const bundles = bundleFeatures(
     Array.from(nBins, (b) => b + 1),
     p.max_bin > 256 ? 65536 : 256,
   );
+  const binPlan = new Array<number>(3 * nf);
   bundles.forEach((b, column) =>
-    b.features.forEach((f, j) => {
-      col.set(d.columns[f]);
-      exec.views.cuts.set(cuts[f]);
-      setBlockTasks(exec, n, nBlocks);
-      exec.run(PHASE.bin, {
-        ...baseArgs,
-        nTasks: nBlocks,
-        binColumns: bundles.length,
-        binColumn: column,
-        binStride: b.strides[j],
-        feature: f,
-        nCuts: cuts[f].length,
-      });
-    }),
+    b.features.forEach((f, j) => binPlan.splice(3 * f, 3, nBins[f], column, b.strides[j])),
   );
+  setBlockTasks(exec, n, nBlocks);
+  exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, binColumns: bundles.length, binPlan });
+  exec.replaceBuffers({ values: new SharedArrayBuffer(0) });
   return {
     nFeatures: nf,
     nBins,
