@@ -115,7 +115,7 @@ export async function trainBooster(
     if (v.weights && data.weights) v.weights.set(data.weights);
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
     v.treeLeafFactor.fill(1); // no tree yet: every row's leaf (0) adds nothing
-    v.missingCodes.set(layout.missingCodes);
+    v.missingCodes.set(layout.nBins); // a feature's missing-value code follows its bins
 
     const grower = new TreeGrower(exec, layout, p, baseArgs);
     const colRandom = new SeededRandom(p.seed, 1);
@@ -134,7 +134,7 @@ export async function trainBooster(
       const grown = grower.grow(nSampled, n, features);
       trees.push(grown.tree);
       setLeafFactors(grown.tree, exec.views.treeLeafFactor);
-      addLeafValues(exec, grown, baseArgs);
+      recordLeaves(exec, grown, baseArgs);
 
       let metric: RoundInfo["metric"];
       if (perRound && evaluator) {
@@ -253,7 +253,6 @@ function binFeatures(
     nFeatures: nf,
     nBins,
     cuts,
-    missingCodes: nBins.slice(),
     bundles,
     memberCodes: bundles.map(memberCodes),
   };
@@ -268,14 +267,14 @@ function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {
   }
 }
 
-/** e^-value of every leaf of the new tree, by node id: how the leaf phase adds it to margins. */
+/** e^-value of every leaf of the new tree, by node id: what the next boost pass multiplies in. */
 function setLeafFactors(t: RegressionTree, leafFactor: Float64Array): void {
   for (let i = 0; i < t.leftChildren.length; i++)
     leafFactor[i] = t.leftChildren[i] === -1 ? Math.exp(-t.splitConditions[i]) : 1;
 }
 
 /** Every row's leaf in the new tree is recorded through its leaf's row segments, in parallel blocks. */
-function addLeafValues(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): void {
+function recordLeaves(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): void {
   const tasks: number[][] = [];
   for (const { start, end, node } of grown.leafSegments)
     for (let b = start; b < end; b += BLOCK_ROWS)

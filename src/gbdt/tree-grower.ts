@@ -11,15 +11,15 @@ const HISTOGRAM_CHUNK_ROWS = 16_384;
 const PARTITION_BLOCK_ROWS = 16_384;
 
 /**
- * How the binned matrix is laid out: per feature its bins, cut values and missing-value code;
- * the bundles sharing the row-major matrix's columns, and each member's code in every joint code.
+ * How the binned matrix is laid out: per feature its bins (its missing-value code is `nBins[f]`)
+ * and cut values; the bundles sharing the row-major matrix's columns, and each member's code in
+ * every joint code.
  */
 export interface BinLayout {
   nFeatures: number;
   /** Real bins per feature (the missing-value slot comes after them). */
   nBins: Int32Array;
   cuts: Float32Array[];
-  missingCodes: Int32Array;
   bundles: FeatureBundle[];
   memberCodes: Int32Array[][];
 }
