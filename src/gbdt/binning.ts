@@ -22,13 +22,21 @@ export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
     // Infinities are values (they fall in the first or last bin) but never a threshold.
     if (Number.isFinite(x)) sample[m++] = x;
   }
-  const sorted = sample.subarray(0, m).sort();
-  const distinct: number[] = [];
-  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  // Few distinct values (flags, hours, counts): collect them without sorting the whole sample.
+  // A sort keeps -0 before 0 and `!==` counts them as one value: the same here.
+  const few = new Set<number>();
+  let negativeZero = false;
+  for (let k = 0; k < m && few.size <= maxBins; k++) {
+    few.add(sample[k]);
+    if (sample[k] === 0 && 1 / sample[k] < 0) negativeZero = true;
+  }
   const cuts: number[] = [];
-  if (distinct.length <= maxBins) {
+  if (few.size <= maxBins) {
+    const distinct = Float32Array.from(few).sort();
+    if (negativeZero) distinct[distinct.indexOf(0)] = -0;
     for (let i = 1; i < distinct.length; i++) cuts.push(distinct[i]);
   } else {
+    const sorted = sample.subarray(0, m).sort();
     for (let b = 1; b < maxBins; b++) {
       const v = sorted[Math.floor((b * m) / maxBins)];
       if (v > sorted[0] && (cuts.length === 0 || v > cuts[cuts.length - 1])) cuts.push(v);
