@@ -155,11 +155,8 @@ export function boostBlock(
       rc = (rc + t) | 0;
       take = t >>> 0 < cut ? 1 : 0;
     }
-    // Only sampled rows need a gradient; the others get a zero pair (never read: histograms
-    // visit sampled rows only).
+    // Only sampled rows need a gradient (histograms visit sampled rows only).
     if (take === 0) {
-      gh[2 * i] = 0;
-      gh[2 * i + 1] = 0;
       outOfSample[out++] = i;
       continue;
     }
