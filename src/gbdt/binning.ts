@@ -45,12 +45,3 @@ export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
   cuts.push(Infinity);
   return { cuts: Float32Array.from(cuts) };
 }
-
-/** Bins a single value with the same rule as the training kernel (for tests and checks). */
-export function binOf(cuts: Float32Array, x: number): number {
-  const v = Math.fround(x);
-  if (v !== v) return cuts.length;
-  let b = 0;
-  while (b < cuts.length - 1 && !(cuts[b] > v)) b++;
-  return b;
-}
