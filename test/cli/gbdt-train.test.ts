@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Booster } from "../../src/gbdt/index.js";
-import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
+import { gbdtTrainCli, PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lakay-gbdt-cli-"));
 const features = join(dir, "features.csv");
@@ -21,19 +21,7 @@ describe("lakay gbdt train", () => {
       "n_estimators: 20\nmax_depth: 4\nlearning_rate: 0.2\nscale_pos_weight: auto\nseed: 3\n",
     );
     const out = join(dir, "model.json");
-    const r = runCli([
-      "gbdt",
-      "train",
-      "--features",
-      features,
-      "--label",
-      "isFraud",
-      "--config",
-      config,
-      "--out",
-      out,
-      "--json",
-    ]);
+    const r = gbdtTrainCli(features, out, "--config", config, "--json");
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.rounds).toBe(20);
@@ -46,20 +34,7 @@ describe("lakay gbdt train", () => {
     expect(booster.numTrees).toBe(20);
     // Same data, parameters and seed: same bytes, whatever the thread count.
     const out1 = join(dir, "model-1thread.json");
-    const r1 = runCli([
-      "gbdt",
-      "train",
-      "--features",
-      features,
-      "--label",
-      "isFraud",
-      "--config",
-      config,
-      "--out",
-      out1,
-      "--threads",
-      "1",
-    ]);
+    const r1 = gbdtTrainCli(features, out1, "--config", config, "--threads", "1");
     expect(r1.status, r1.stderr).toBe(0);
     expect(readFileSync(out1, "utf8")).toBe(readFileSync(out, "utf8"));
   });
@@ -67,18 +42,7 @@ describe("lakay gbdt train", () => {
   it("rejects an unknown parameter, a missing label column and a bad flag with exit 2", () => {
     const config = join(dir, "bad.yaml");
     writeFileSync(config, "n_estimators: 5\nmax_detph: 3\n");
-    const bad = runCli([
-      "gbdt",
-      "train",
-      "--features",
-      features,
-      "--label",
-      "isFraud",
-      "--config",
-      config,
-      "--out",
-      join(dir, "x.json"),
-    ]);
+    const bad = gbdtTrainCli(features, join(dir, "x.json"), "--config", config);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("max_detph");
     const noLabel = runCli([
@@ -93,18 +57,7 @@ describe("lakay gbdt train", () => {
     ]);
     expect(noLabel.status).toBe(2);
     expect(noLabel.stderr).toContain('no label column "fraud"');
-    const flag = runCli([
-      "gbdt",
-      "train",
-      "--features",
-      features,
-      "--label",
-      "isFraud",
-      "--eval-fraction",
-      "2",
-      "--out",
-      join(dir, "x.json"),
-    ]);
+    const flag = gbdtTrainCli(features, join(dir, "x.json"), "--eval-fraction", "2");
     expect(flag.status).toBe(2);
   });
 

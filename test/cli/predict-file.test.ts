@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
+import { gbdtTrainCli, PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
 import { xgbHelper, xgboostPredict } from "../gbdt/xgboost-interop.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lakay-predict-cli-"));
@@ -42,18 +42,7 @@ describe("lakay predict --model file.json --features f.csv", () => {
 
   it("matches columns by name (any order, extras ignored) and names a missing column", () => {
     const model = join(dir, "ours.json");
-    const t = runCli([
-      "gbdt",
-      "train",
-      "--features",
-      features,
-      "--label",
-      "isFraud",
-      "--out",
-      model,
-      "--eval-fraction",
-      "0",
-    ]);
+    const t = gbdtTrainCli(features, model, "--eval-fraction", "0");
     expect(t.status, t.stderr).toBe(0);
     const [header, ...rows] = readFileSync(features, "utf8").trim().split("\n");
     const names = header.split(",");

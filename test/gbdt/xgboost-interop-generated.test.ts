@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFeatureCsv } from "../../src/data/index.js";
 import { Booster } from "../../src/gbdt/index.js";
-import { runCli } from "../helpers/cli.js";
+import { gbdtTrainCli, runCli } from "../helpers/cli.js";
 import { xgbHelper, xgboostPredict } from "./xgboost-interop.js";
 
 /**
@@ -50,18 +50,7 @@ describe("XGBoost interop on a generated PaySim feature matrix", () => {
 
   it("a model trained here predicts in XGBoost exactly as here, on every row", async () => {
     const model = join(dir, "ours.json");
-    const t = runCli([
-      "gbdt",
-      "train",
-      "--features",
-      features,
-      "--label",
-      "isFraud",
-      "--out",
-      model,
-      "--eval-fraction",
-      "0",
-    ]);
+    const t = gbdtTrainCli(features, model, "--eval-fraction", "0");
     expect(t.status, t.stderr).toBe(0);
     const csv = await readFeatureCsv(features);
     const booster = Booster.fromXgboostJson(readFileSync(model, "utf8"));

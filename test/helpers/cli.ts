@@ -29,3 +29,8 @@ export function runCli(
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** `lakay gbdt train` on a feature CSV with the `isFraud` label, writing `out`; extra flags after. */
+export function gbdtTrainCli(features: string, out: string, ...flags: string[]): CliResult {
+  return runCli(["gbdt", "train", "--features", features, "--label", "isFraud", "--out", out, ...flags]);
+}
