@@ -11,7 +11,7 @@
 import type { computeCuts } from "./binning.js";
 
 /** Rows per task block. Fixed (never derived from the thread count) for determinism. */
-export const BLOCK_ROWS = 65_536;
+export const BLOCK_ROWS = 16_384;
 
 /**
  * Quantile cuts of one feature (`quantileCuts` is binning.ts's `computeCuts`, passed in so this
