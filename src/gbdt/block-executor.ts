@@ -13,7 +13,6 @@ import {
 } from "./kernels.js";
 import {
   makeViews,
-  PHASE,
   runTasks,
   TASK_WIDTH,
   type PhaseArgs,
@@ -237,39 +236,4 @@ export class BlockExecutor {
     Atomics.notify(this.views.control, GENERATION);
     await Promise.all(this.workers.map((w) => w.exited));
   }
-}
-
-/**
- * After a phase that split every `blockRows` block of some row ranges in two (the k-th block of
- * the ranges, in order, has its first `results[k]` ids in `left` from its start, the rest in
- * `right`), writes each range back into `rows` as all its left parts then all its right parts,
- * in block order, on every thread. Returns each range's left count.
- */
-export function gatherParts(
-  exec: BlockExecutor,
-  ranges: readonly { start: number; end: number }[],
-  blockRows: number,
-  args: PhaseArgs,
-): number[] {
-  const { results } = exec.views;
-  const blocks: number[][] = [];
-  const leftCounts: number[] = [];
-  for (const { start, end } of ranges) {
-    let leftDst = start;
-    const first = blocks.length;
-    for (let b = start; b < end; b += blockRows) {
-      const nl = results[blocks.length];
-      blocks.push([b, nl, Math.min(end, b + blockRows) - b - nl, leftDst, 0]);
-      leftDst += nl;
-    }
-    leftCounts.push(leftDst - start);
-    let rightDst = leftDst;
-    for (let k = first; k < blocks.length; k++) {
-      blocks[k][4] = rightDst;
-      rightDst += blocks[k][2];
-    }
-  }
-  blocks.forEach((task, k) => exec.views.tasks.set(task, k * TASK_WIDTH));
-  exec.run(PHASE.gather, { ...args, nTasks: blocks.length });
-  return leftCounts;
 }

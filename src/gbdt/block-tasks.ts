@@ -11,10 +11,18 @@ import {
 } from "./kernels.js";
 
 /** The phases of a boosting round that run as blocks of rows on every thread. */
-export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, gather: 5, cuts: 6 } as const;
+export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, cuts: 6 } as const;
 
 /** Integers per entry in the task table (start, end, then phase-specific fields). */
 export const TASK_WIDTH = 6;
+
+/**
+ * The histogram phase's two kinds of task (field 5): moving a partitioned block's parts back into
+ * `rows`, and accumulating a histogram over part of `left` or `right`. They share a phase because
+ * neither reads what the other writes: histograms are built from the partition's output while
+ * it is being moved, saving a phase (and its wait for the slower thread) per level.
+ */
+export const HISTOGRAM_TASK = { move: 0, histogram: 1 } as const;
 
 /** Shared memory behind one training run; every thread views the same buffers. */
 export interface SharedBuffers {
@@ -179,8 +187,6 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         v.missingCodes[tt[o + 2]],
         tt[o + 4],
       );
-    } else if (phase === 5) {
-      k.gatherBlock(v.rows, v.left, v.right, tt[o], tt[o + 1], tt[o + 2], tt[o + 3], tt[o + 4]);
     } else if (phase === 4) {
       // A leaf's segment (field 3 is -1), or a last-level split's: leaf, feature, bin, default-left.
       const leaf = tt[o + 2];
@@ -199,11 +205,15 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
           tt[o + 5],
           leaf,
         );
+    } else if (tt[o + 5] === 0) {
+      // move: block start, left count, right count, left destination, right destination
+      k.gatherBlock(v.rows, v.left, v.right, tt[o], tt[o + 1], tt[o + 2], tt[o + 3], tt[o + 4]);
     } else {
+      // histogram: start, end, partial slot, 0 = ids in `left` / 1 = in `right`
       const base = tt[o + 2] * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);
       k.histogramBlock(
-        v.rows,
+        tt[o + 3] === 0 ? v.left : v.right,
         tt[o],
         tt[o + 1],
         v.bins,

@@ -215,7 +215,7 @@ export function lastSplitBlock(
 /**
  * Writes one block's two parts back to their final places in `rows`: `leftCount` ids from
  * `left[blockStart..]` to `rows[leftDst..]`, `rightCount` from `right[blockStart..]` to
- * `rows[rightDst..]` (see `gatherParts`).
+ * `rows[rightDst..]` (see `planMoves` in tree-grower.ts).
  */
 export function gatherBlock(
   rows: Uint32Array,

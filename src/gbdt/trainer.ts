@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { BadInputError } from "../errors/index.js";
-import { BlockExecutor, gatherParts } from "./block-executor.js";
+import { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
 import { Booster } from "./booster.js";
@@ -128,10 +128,9 @@ export async function trainBooster(
     for (let round = 0; round < p.n_estimators; round++) {
       setBlockTasks(exec, n, nBlocks);
       exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, round });
-      // Sampled rows to rows[0, nSampled), the others after them.
-      const [nSampled] = gatherParts(exec, [{ start: 0, end: n }], BLOCK_ROWS, baseArgs);
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
-      const grown = grower.grow(nSampled, n, features);
+      // The boost phase left each block's count of sampled rows in `results`.
+      const grown = grower.grow(exec.views.results, n, features);
       trees.push(grown.tree);
       setLeafFactors(grown.tree, exec.views.treeLeafFactor);
       recordLeaves(exec, grown, baseArgs);

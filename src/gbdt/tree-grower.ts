@@ -1,14 +1,84 @@
-import { gatherParts, type BlockExecutor } from "./block-executor.js";
-import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
+import type { BlockExecutor } from "./block-executor.js";
+import { HISTOGRAM_TASK, PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
 import { marginalize, type FeatureBundle, type Marginal } from "./feature-bundles.js";
 import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
-/** Rows per histogram task below the root (fixed, never from the thread count: see buildHistograms). */
-const HISTOGRAM_CHUNK_ROWS = 16_384;
-/** Rows per partition task (any size gives the same rows; small ones balance the threads). */
+/**
+ * Rows per partition task (small ones balance the threads). Each block's two parts are a
+ * histogram task of their child, so like BLOCK_ROWS this fixes the order of float sums: it is a
+ * constant, never derived from the thread count.
+ */
 const PARTITION_BLOCK_ROWS = 16_384;
+
+/** Where one partitioned block's parts go back in `rows` (see `gatherBlock`). */
+interface BlockMove {
+  blockStart: number;
+  leftCount: number;
+  rightCount: number;
+  leftDst: number;
+  rightDst: number;
+}
+
+/**
+ * Moves after a phase that split every block of some row ranges in two (the k-th block of the
+ * ranges, in order, has its first `counts[k]` ids in `left` from its start, the rest in `right`):
+ * each range becomes all its left parts then all its right parts, in block order. `ranges[r]`'s
+ * blocks are `moves[firstMove[r]..firstMove[r + 1])`.
+ */
+interface MovePlan {
+  moves: BlockMove[];
+  firstMove: number[];
+}
+
+function planMoves(
+  ranges: readonly { start: number; end: number }[],
+  blockRows: number,
+  counts: ArrayLike<number>,
+): MovePlan {
+  const moves: BlockMove[] = [];
+  const firstMove: number[] = [];
+  for (const { start, end } of ranges) {
+    firstMove.push(moves.length);
+    let leftDst = start;
+    const first = moves.length;
+    for (let b = start; b < end; b += blockRows) {
+      const leftCount = counts[moves.length];
+      const rightCount = Math.min(end, b + blockRows) - b - leftCount;
+      moves.push({ blockStart: b, leftCount, rightCount, leftDst, rightDst: 0 });
+      leftDst += leftCount;
+    }
+    let rightDst = leftDst;
+    for (let k = first; k < moves.length; k++) {
+      moves[k].rightDst = rightDst;
+      rightDst += moves[k].rightCount;
+    }
+  }
+  firstMove.push(moves.length);
+  return { moves, firstMove };
+}
+
+/** How many ids of range `r` went left. */
+function leftCount(plan: MovePlan, r: number): number {
+  let n = 0;
+  for (let k = plan.firstMove[r]; k < plan.firstMove[r + 1]; k++) n += plan.moves[k].leftCount;
+  return n;
+}
+
+/** Where a child's ids sit before they are moved: parts of `left` (side 0) or `right` (side 1). */
+type Piece = { side: 0 | 1; start: number; end: number };
+
+/** The left (side 0) or right (side 1) parts of range `r`'s blocks. */
+function pieces(plan: MovePlan, r: number, side: 0 | 1): Piece[] {
+  const out: Piece[] = [];
+  for (let k = plan.firstMove[r]; k < plan.firstMove[r + 1]; k++) {
+    const m = plan.moves[k];
+    const count = side === 0 ? m.leftCount : m.rightCount;
+    if (count > 0) out.push({ side, start: m.blockStart, end: m.blockStart + count });
+  }
+  return out;
+}
 
 /**
  * How the binned matrix is laid out: per feature its bins (its missing-value code is `nBins[f]`)
@@ -96,12 +166,20 @@ export class TreeGrower {
     private readonly baseArgs: PhaseArgs,
   ) {}
 
-  grow(nSampled: number, nRows: number, features: readonly number[]): GrownTree {
+  /**
+   * `sampledPerBlock[b]`: how many rows of block b (BLOCK_ROWS rows from b · BLOCK_ROWS) the boost
+   * phase sampled; their ids are in `left` from the block's start, the others' in `right`.
+   */
+  grow(sampledPerBlock: ArrayLike<number>, nRows: number, features: readonly number[]): GrownTree {
     const { p, layout } = this;
     const builder = new TreeBuilder();
     const hl = this.histogramLayout(features);
     this.arena.reset();
-    const [rootHist] = this.buildHistograms([[0, nSampled]], hl, true);
+    // Sampled rows to rows[0, nSampled), the others after them, while the root's histogram is
+    // built from the sampled ids where the boost phase left them.
+    const rootPlan = planMoves([{ start: 0, end: nRows }], BLOCK_ROWS, sampledPerBlock);
+    const nSampled = leftCount(rootPlan, 0);
+    const [rootHist] = this.moveAndBuildHistograms(rootPlan, [pieces(rootPlan, 0, 0)], hl, true);
     // Every row falls in exactly one cell of each column: one column's cells give the root's sums.
     let g = 0;
     let h = 0;
@@ -144,14 +222,14 @@ export class TreeGrower {
         { start: node.start, end: node.end, split: chosen[j] },
         { start: node.outStart, end: node.outEnd, split: chosen[j] },
       ]);
-      const leftCounts = this.partition(ranges);
+      const plan = this.partition(ranges);
 
       const next: LevelNode[] = [];
-      const smaller: [number, number][] = [];
+      const smaller: Piece[][] = [];
       splitting.forEach((node, j) => {
         const s = chosen[j];
-        const mid = node.start + leftCounts[2 * j];
-        const outMid = node.outStart + leftCounts[2 * j + 1];
+        const mid = node.start + leftCount(plan, 2 * j);
+        const outMid = node.outStart + leftCount(plan, 2 * j + 1);
         const leftId = this.addChildren(builder, node, s);
         next.push({
           id: leftId,
@@ -173,9 +251,9 @@ export class TreeGrower {
           g: node.g - s.leftG,
           h: node.h - s.leftH,
         });
-        smaller.push(mid - node.start <= node.end - mid ? [node.start, mid] : [mid, node.end]);
+        smaller.push(pieces(plan, 2 * j, mid - node.start <= node.end - mid ? 0 : 1));
       });
-      const built = this.buildHistograms(smaller, hl);
+      const built = this.moveAndBuildHistograms(plan, smaller, hl, false);
       splitting.forEach((node, j) => {
         const l = next[2 * j];
         const r = next[2 * j + 1];
@@ -218,13 +296,13 @@ export class TreeGrower {
   }
 
   /**
-   * Stable-partitions each range of rows by its split; returns how many rows went left in each.
-   * Blocks are small and handed out largest first so both threads finish together; the block
-   * size changes no output (parts are written back in block order).
+   * Splits each range of rows by its split, block by block, into `left` and `right` (moved back
+   * into `rows` by the next histogram phase); returns where the parts are and go. Blocks are
+   * small and handed out largest first so both threads finish together.
    */
   private partition(
     ranges: { start: number; end: number; split: { feature: number; bin: number; defaultLeft: boolean } }[],
-  ): number[] {
+  ): MovePlan {
     const tasks: number[][] = [];
     for (const { start, end, split } of ranges)
       for (let b = start; b < end; b += PARTITION_BLOCK_ROWS)
@@ -242,7 +320,7 @@ export class TreeGrower {
       tt[t * TASK_WIDTH + 5] = slot; // where its left count goes in `results`
     });
     this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks: tasks.length });
-    return gatherParts(this.exec, ranges, PARTITION_BLOCK_ROWS, this.baseArgs);
+    return planMoves(ranges, PARTITION_BLOCK_ROWS, this.exec.views.results);
   }
 
   /**
@@ -280,54 +358,59 @@ export class TreeGrower {
     return { columns, columnOffsets, offsets, joints, doubles: 2 * slots };
   }
 
-  /** Histograms of row segments: one partial per task, summed in task order (thread-independent). */
-  private buildHistograms(segments: [number, number][], hl: HistogramLayout, root = false): Float64Array[] {
-    const histColumns = hl.columns;
-    const histOffsets = hl.columnOffsets;
+  /**
+   * One phase: the plan's moves back into `rows`, and the histogram of each node from its
+   * pieces. A piece (at most a block) is one task filling its own partial histogram, summed per
+   * node in piece order below, so the bytes never depend on which thread ran what. Histogram
+   * tasks go first, largest first, and the cheap moves last, so no thread is left with a long
+   * last task while the other waits.
+   */
+  private moveAndBuildHistograms(
+    plan: MovePlan,
+    nodes: Piece[][],
+    hl: HistogramLayout,
+    inOrder: boolean,
+  ): Float64Array[] {
     const hd = hl.doubles;
     const binColumns = this.layout.bundles.length;
-    this.exec.useHistogramKernel(histogramKernelSource(binColumns, histColumns.length, root));
-    // Each task fills its own partial histogram, summed per segment in task order below, so the
-    // bytes never depend on which thread ran what. Tasks are handed out largest first, and
-    // deep-level segments are cut finer than the root's, so no thread is left with a long last
-    // task while the other waits.
-    const chunk = root ? BLOCK_ROWS : HISTOGRAM_CHUNK_ROWS;
-    const tasks: [number, number][] = [];
-    for (const [s, e] of segments) {
-      let b = s;
-      do {
-        tasks.push([b, Math.min(e, b + chunk)]);
-        b += chunk;
-      } while (b < e);
-    }
-    const nTasks = tasks.length;
-    this.exec.ensureTasks(nTasks, nTasks * hd);
+    this.exec.useHistogramKernel(histogramKernelSource(binColumns, hl.columns.length, inOrder));
+    const histTasks: number[][] = [];
+    for (const node of nodes)
+      for (const { side, start, end } of node)
+        histTasks.push([start, end, histTasks.length, side, 0, HISTOGRAM_TASK.histogram]);
+    const moveTasks = plan.moves.map((m) => [
+      m.blockStart,
+      m.leftCount,
+      m.rightCount,
+      m.leftDst,
+      m.rightDst,
+      HISTOGRAM_TASK.move,
+    ]);
+    const nTasks = histTasks.length + moveTasks.length;
+    this.exec.ensureTasks(nTasks, histTasks.length * hd);
     const tt = this.exec.views.tasks;
-    largestFirst(tasks).forEach((slot, t) => {
-      const o = t * TASK_WIDTH;
-      tt[o] = tasks[slot][0];
-      tt[o + 1] = tasks[slot][1];
-      tt[o + 2] = slot;
-    });
+    let t = 0;
+    for (const slot of largestFirst(histTasks)) tt.set(histTasks[slot], TASK_WIDTH * t++);
+    for (const task of moveTasks) tt.set(task, TASK_WIDTH * t++);
     this.exec.run(PHASE.histogram, {
       ...this.baseArgs,
       nTasks,
       histDoubles: hd,
-      histColumns,
-      histOffsets,
+      histColumns: hl.columns,
+      histOffsets: hl.columnOffsets,
     });
     const partial = this.exec.views.partial;
     const out: Float64Array[] = [];
-    let t = 0;
-    for (const [s, e] of segments) {
-      const parts = Math.max(1, Math.ceil((e - s) / chunk));
+    let slot = 0;
+    for (const node of nodes) {
       const hist = this.arena.take(hd);
-      hist.set(partial.subarray(t * hd, (t + 1) * hd));
-      for (let k = 1; k < parts; k++) {
-        const base = (t + k) * hd;
+      if (node.length === 0) hist.fill(0);
+      else hist.set(partial.subarray(slot * hd, (slot + 1) * hd));
+      for (let k = 1; k < node.length; k++) {
+        const base = (slot + k) * hd;
         for (let i = 0; i < hd; i++) hist[i] += partial[base + i];
       }
-      t += parts;
+      slot += node.length;
       for (const j of hl.joints) marginalize(hist, j.offset, j.cells, j.members);
       out.push(hist);
     }

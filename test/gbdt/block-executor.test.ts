@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BlockExecutor } from "../../src/gbdt/block-executor.js";
-import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "../../src/gbdt/block-tasks.js";
+import { HISTOGRAM_TASK, PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "../../src/gbdt/block-tasks.js";
 
 /** Buffers for `rows` rows of one feature: only what the histogram phase reads matters here. */
 function buffers(rows: number): SharedBuffers {
@@ -55,7 +55,7 @@ describe("BlockExecutor", () => {
     try {
       for (let phase = 0; phase < 50; phase++) {
         exec.ensureTasks(16, 16 * 2);
-        for (let t = 0; t < 16; t++) exec.views.tasks.set([t * 4, t * 4 + 4, t], t * TASK_WIDTH);
+        for (let t = 0; t < 16; t++) exec.views.tasks.set([t * 4, t * 4 + 4, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
         exec.run(PHASE.histogram, args(16));
         const counted = Array.from({ length: 16 }, (_, t) => exec.views.partial[2 * t]);
         expect(counted).toEqual(Array(16).fill(4));
@@ -70,7 +70,7 @@ describe("BlockExecutor", () => {
     await exec.ready();
     exec.useHistogramKernel('return function () { throw new Error("kernel boom"); };');
     exec.ensureTasks(8, 8 * 2);
-    for (let t = 0; t < 8; t++) exec.views.tasks.set([t, t + 1, t], t * TASK_WIDTH);
+    for (let t = 0; t < 8; t++) exec.views.tasks.set([t, t + 1, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
     expect(() => exec.run(PHASE.histogram, args(8))).toThrow(/kernel boom/);
     await exec.close();
   });
