@@ -209,20 +209,24 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
       // move: block start, left count, right count, left destination, right destination
       k.gatherBlock(v.rows, v.left, v.right, tt[o], tt[o + 1], tt[o + 2], tt[o + 3], tt[o + 4]);
     } else {
-      // histogram: start, end, partial slot, 0 = ids in `left` / 1 = in `right`
+      // histogram: first piece entry, piece count, partial slot; each piece entry (further down
+      // the table) is 0 = ids in `left` / 1 = in `right`, start, end
       const base = tt[o + 2] * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);
-      k.histogramBlock(
-        tt[o + 3] === 0 ? v.left : v.right,
-        tt[o],
-        tt[o + 1],
-        v.bins,
-        v.gh,
-        v.partial,
-        base >> 1,
-        a.histColumns,
-        a.histOffsets,
-      );
+      for (let q = tt[o]; q < tt[o] + tt[o + 1]; q++) {
+        const po = q * 6;
+        k.histogramBlock(
+          tt[po] === 0 ? v.left : v.right,
+          tt[po + 1],
+          tt[po + 2],
+          v.bins,
+          v.gh,
+          v.partial,
+          base >> 1,
+          a.histColumns,
+          a.histOffsets,
+        );
+      }
     }
   }
 }

@@ -12,6 +12,13 @@ import { TreeBuilder, type RegressionTree } from "./tree.js";
  */
 const PARTITION_BLOCK_ROWS = 16_384;
 
+/**
+ * Rows a histogram task gathers from consecutive pieces of one node (a piece is at most a block).
+ * Each task fills a partial histogram the main thread then sums: fewer, larger tasks mean fewer
+ * partials to zero and sum (~2,300 doubles each). Fixed, like the blocks: it groups the float sums.
+ */
+const HISTOGRAM_TASK_ROWS = 16_384;
+
 /** Where one partitioned block's parts go back in `rows` (see `gatherBlock`). */
 interface BlockMove {
   blockStart: number;
@@ -158,6 +165,8 @@ export interface GrownTree {
 export class TreeGrower {
   /** Node histograms of the tree being grown, reused tree after tree (see HistogramArena). */
   private readonly arena = new HistogramArena();
+  /** Histogram kernel sources by column count and in-order flag (generated once, not per level). */
+  private readonly kernelSources = new Map<string, string>();
 
   constructor(
     private readonly exec: BlockExecutor,
@@ -360,10 +369,10 @@ export class TreeGrower {
 
   /**
    * One phase: the plan's moves back into `rows`, and the histogram of each node from its
-   * pieces. A piece (at most a block) is one task filling its own partial histogram, summed per
-   * node in piece order below, so the bytes never depend on which thread ran what. Histogram
-   * tasks go first, largest first, and the cheap moves last, so no thread is left with a long
-   * last task while the other waits.
+   * pieces. A node's consecutive pieces are grouped into tasks of about HISTOGRAM_TASK_ROWS
+   * rows; each task fills its own partial histogram, summed per node in task order below, so the
+   * bytes never depend on which thread ran what. Histogram tasks go first, largest first, and
+   * the cheap moves last, so no thread is left with a long last task while the other waits.
    */
   private moveAndBuildHistograms(
     plan: MovePlan,
@@ -373,25 +382,44 @@ export class TreeGrower {
   ): Float64Array[] {
     const hd = hl.doubles;
     const binColumns = this.layout.bundles.length;
-    this.exec.useHistogramKernel(histogramKernelSource(binColumns, hl.columns.length, inOrder));
-    const histTasks: number[][] = [];
-    for (const node of nodes)
-      for (const { side, start, end } of node)
-        histTasks.push([start, end, histTasks.length, side, 0, HISTOGRAM_TASK.histogram]);
-    const moveTasks = plan.moves.map((m) => [
-      m.blockStart,
-      m.leftCount,
-      m.rightCount,
-      m.leftDst,
-      m.rightDst,
-      HISTOGRAM_TASK.move,
-    ]);
-    const nTasks = histTasks.length + moveTasks.length;
-    this.exec.ensureTasks(nTasks, histTasks.length * hd);
+    const key = `${hl.columns.length}/${inOrder}`;
+    let source = this.kernelSources.get(key);
+    if (source === undefined) {
+      source = histogramKernelSource(binColumns, hl.columns.length, inOrder);
+      this.kernelSources.set(key, source);
+    }
+    this.exec.useHistogramKernel(source);
+    // Histogram tasks as (first piece, piece count, rows), pieces numbered over all nodes.
+    const histTasks: [number, number, number][] = [];
+    const partials: number[] = []; // per node
+    let piece = 0;
+    for (const node of nodes) {
+      const first = histTasks.length;
+      for (let q = 0; q < node.length; ) {
+        let rows = 0;
+        const start = q;
+        while (q < node.length && rows < HISTOGRAM_TASK_ROWS) rows += node[q].end - node[q++].start;
+        histTasks.push([piece + start, q - start, rows]);
+      }
+      piece += node.length;
+      partials.push(histTasks.length - first);
+    }
+    const nTasks = histTasks.length + plan.moves.length;
+    this.exec.ensureTasks(nTasks + piece, histTasks.length * hd);
     const tt = this.exec.views.tasks;
     let t = 0;
-    for (const slot of largestFirst(histTasks)) tt.set(histTasks[slot], TASK_WIDTH * t++);
-    for (const task of moveTasks) tt.set(task, TASK_WIDTH * t++);
+    const bySize = histTasks.map((_, k) => k).sort((a, b) => histTasks[b][2] - histTasks[a][2] || a - b);
+    for (const k of bySize) {
+      const [firstPiece, count] = histTasks[k];
+      tt.set([nTasks + firstPiece, count, k, 0, 0, HISTOGRAM_TASK.histogram], TASK_WIDTH * t++);
+    }
+    for (const m of plan.moves) {
+      tt.set(
+        [m.blockStart, m.leftCount, m.rightCount, m.leftDst, m.rightDst, HISTOGRAM_TASK.move],
+        TASK_WIDTH * t++,
+      );
+    }
+    for (const node of nodes) for (const p of node) tt.set([p.side, p.start, p.end], TASK_WIDTH * t++);
     this.exec.run(PHASE.histogram, {
       ...this.baseArgs,
       nTasks,
@@ -402,15 +430,15 @@ export class TreeGrower {
     const partial = this.exec.views.partial;
     const out: Float64Array[] = [];
     let slot = 0;
-    for (const node of nodes) {
+    for (const count of partials) {
       const hist = this.arena.take(hd);
-      if (node.length === 0) hist.fill(0);
+      if (count === 0) hist.fill(0);
       else hist.set(partial.subarray(slot * hd, (slot + 1) * hd));
-      for (let k = 1; k < node.length; k++) {
+      for (let k = 1; k < count; k++) {
         const base = (slot + k) * hd;
         for (let i = 0; i < hd; i++) hist[i] += partial[base + i];
       }
-      slot += node.length;
+      slot += count;
       for (const j of hl.joints) marginalize(hist, j.offset, j.cells, j.members);
       out.push(hist);
     }

@@ -54,8 +54,12 @@ describe("BlockExecutor", () => {
     );
     try {
       for (let phase = 0; phase < 50; phase++) {
-        exec.ensureTasks(16, 16 * 2);
-        for (let t = 0; t < 16; t++) exec.views.tasks.set([t * 4, t * 4 + 4, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
+        exec.ensureTasks(32, 16 * 2);
+        for (let t = 0; t < 16; t++) {
+          // task t: one piece (entry 16 + t) of rows [4t, 4t + 4) into partial slot t
+          exec.views.tasks.set([16 + t, 1, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
+          exec.views.tasks.set([0, t * 4, t * 4 + 4], (16 + t) * TASK_WIDTH);
+        }
         exec.run(PHASE.histogram, args(16));
         const counted = Array.from({ length: 16 }, (_, t) => exec.views.partial[2 * t]);
         expect(counted).toEqual(Array(16).fill(4));
@@ -69,8 +73,11 @@ describe("BlockExecutor", () => {
     const exec = new BlockExecutor(buffers(64), 2);
     await exec.ready();
     exec.useHistogramKernel('return function () { throw new Error("kernel boom"); };');
-    exec.ensureTasks(8, 8 * 2);
-    for (let t = 0; t < 8; t++) exec.views.tasks.set([t, t + 1, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
+    exec.ensureTasks(16, 8 * 2);
+    for (let t = 0; t < 8; t++) {
+      exec.views.tasks.set([8 + t, 1, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
+      exec.views.tasks.set([0, t, t + 1], (8 + t) * TASK_WIDTH);
+    }
     expect(() => exec.run(PHASE.histogram, args(8))).toThrow(/kernel boom/);
     await exec.close();
   });
