@@ -4,7 +4,6 @@ import {
   binBlock,
   boostBlock,
   cutsTask,
-  gatherBlock,
   lastSplitBlock,
   leafBlock,
   partitionBlock,
@@ -48,7 +47,6 @@ const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
 const leafBlock = ${leafBlock.toString()};
 const lastSplitBlock = ${lastSplitBlock.toString()};
-const gatherBlock = ${gatherBlock.toString()};
 const makeViews = ${makeViews.toString()};
 const SPIN_MS = ${SPIN_MS};
 const awaitChange = ${awaitChange.toString()};
@@ -56,7 +54,7 @@ const runTasks = ${runTasks.toString()};
 const { port } = workerData;
 let buffers = workerData.buffers;
 let views = makeViews(buffers);
-const kernels = { binBlock, cutsTask, computeCuts, boostBlock, partitionBlock, leafBlock, lastSplitBlock, gatherBlock, histogramBlock: null };
+const kernels = { binBlock, cutsTask, computeCuts, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: null };
 const histogramKernels = new Map();
 let seen = 0;
 for (let quit = false; !quit; ) {
@@ -135,7 +133,6 @@ export class BlockExecutor {
       partitionBlock,
       leafBlock,
       lastSplitBlock,
-      gatherBlock,
       histogramBlock: none,
     };
     const source = workerSource();

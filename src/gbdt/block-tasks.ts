@@ -3,7 +3,6 @@ import {
   binBlock,
   boostBlock,
   cutsTask,
-  gatherBlock,
   lastSplitBlock,
   leafBlock,
   partitionBlock,
@@ -13,16 +12,14 @@ import {
 /** The phases of a boosting round that run as blocks of rows on every thread. */
 export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, cuts: 6 } as const;
 
-/** Integers per entry in the task table (start, end, then phase-specific fields). */
-export const TASK_WIDTH = 6;
-
 /**
- * The histogram phase's two kinds of task (field 5): moving a partitioned block's parts back into
- * `rows`, and accumulating a histogram over part of `left` or `right`. They share a phase because
- * neither reads what the other writes: histograms are built from the partition's output while
- * it is being moved, saving a phase (and its wait for the slower thread) per level.
+ * Integers per row of the task table. A bin, boost or cuts task is (start, end) or (feature).
+ * A partition, histogram or leaf task covers a run of entries laid out after the tasks:
+ * (first entry, entry count, partial-histogram slot); an entry is one piece of a node's ids,
+ * (start, end, then per phase: feature, split bin, default-left, result slot for a partition;
+ * leaf, feature or -1, split bin, default-left for the leaf phase).
  */
-export const HISTOGRAM_TASK = { move: 0, histogram: 1 } as const;
+export const TASK_WIDTH = 6;
 
 /** Shared memory behind one training run; every thread views the same buffers. */
 export interface SharedBuffers {
@@ -35,9 +32,12 @@ export interface SharedBuffers {
   expNegMargin: SharedArrayBuffer;
   labels: SharedArrayBuffer;
   weights: SharedArrayBuffer | null;
-  rows: SharedArrayBuffer;
-  left: SharedArrayBuffer;
-  right: SharedArrayBuffer;
+  /**
+   * Row ids, grouped by node within each block, in two buffers: a partition reads one and
+   * writes the other (`PhaseArgs.idsFrom` says which holds the current ids).
+   */
+  ids0: SharedArrayBuffer;
+  ids1: SharedArrayBuffer;
   /** The feature values, feature-major float32, while binning; then replaced by an empty buffer. */
   values: SharedArrayBuffer;
   /** Each feature's cuts, from `feature * (max_bin + 1)`. */
@@ -60,9 +60,8 @@ export interface SharedViews {
   expNegMargin: Float64Array;
   labels: Float32Array;
   weights: Float32Array | null;
-  rows: Uint32Array;
-  left: Uint32Array;
-  right: Uint32Array;
+  ids0: Uint32Array;
+  ids1: Uint32Array;
   values: Float32Array;
   cuts: Float32Array;
   missingCodes: Int32Array;
@@ -87,6 +86,8 @@ export interface PhaseArgs {
   subsample: number;
   seed: number;
   round: number;
+  /** 0 or 1: the id buffer holding the current ids (a partition writes the other). */
+  idsFrom: number;
   histDoubles: number;
   /** Columns (feature bundles) the histogram phase accumulates, and the first slot of each. */
   histColumns: number[];
@@ -101,7 +102,6 @@ export interface Kernels {
   partitionBlock: typeof partitionBlock;
   leafBlock: typeof leafBlock;
   lastSplitBlock: typeof lastSplitBlock;
-  gatherBlock: typeof gatherBlock;
   histogramBlock: HistogramKernel;
 }
 
@@ -114,9 +114,8 @@ export function makeViews(b: SharedBuffers): SharedViews {
     expNegMargin: new Float64Array(b.expNegMargin),
     labels: new Float32Array(b.labels),
     weights: b.weights ? new Float32Array(b.weights) : null,
-    rows: new Uint32Array(b.rows),
-    left: new Uint32Array(b.left),
-    right: new Uint32Array(b.right),
+    ids0: new Uint32Array(b.ids0),
+    ids1: new Uint32Array(b.ids1),
     values: new Float32Array(b.values),
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
@@ -170,62 +169,57 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         a.seed,
         a.round,
         t,
-        v.left,
-        v.right,
+        v.ids0,
       );
-    } else if (phase === 2) {
-      // start, end, feature, split bin, default-left, result slot
-      v.results[tt[o + 5]] = k.partitionBlock(
-        v.rows,
-        tt[o],
-        tt[o + 1],
-        v.left,
-        v.right,
-        v.binsByFeature,
-        tt[o + 2] * a.nRows,
-        tt[o + 3],
-        v.missingCodes[tt[o + 2]],
-        tt[o + 4],
-      );
-    } else if (phase === 4) {
-      // A leaf's segment (field 3 is -1), or a last-level split's: leaf, feature, bin, default-left.
-      const leaf = tt[o + 2];
-      const f = tt[o + 3];
-      if (f < 0) k.leafBlock(v.rows, tt[o], tt[o + 1], v.leafOf, leaf);
-      else
-        k.lastSplitBlock(
-          v.rows,
-          tt[o],
-          tt[o + 1],
-          v.leafOf,
-          v.binsByFeature,
-          f * a.nRows,
-          tt[o + 4],
-          v.missingCodes[f],
-          tt[o + 5],
-          leaf,
-        );
-    } else if (tt[o + 5] === 0) {
-      // move: block start, left count, right count, left destination, right destination
-      k.gatherBlock(v.rows, v.left, v.right, tt[o], tt[o + 1], tt[o + 2], tt[o + 3], tt[o + 4]);
     } else {
-      // histogram: first piece entry, piece count, partial slot; each piece entry (further down
-      // the table) is 0 = ids in `left` / 1 = in `right`, start, end
+      const ids = a.idsFrom === 0 ? v.ids0 : v.ids1;
       const base = tt[o + 2] * a.histDoubles;
-      v.partial.fill(0, base, base + a.histDoubles);
+      if (phase === 3) v.partial.fill(0, base, base + a.histDoubles);
       for (let q = tt[o]; q < tt[o] + tt[o + 1]; q++) {
-        const po = q * 6;
-        k.histogramBlock(
-          tt[po] === 0 ? v.left : v.right,
-          tt[po + 1],
-          tt[po + 2],
-          v.bins,
-          v.gh,
-          v.partial,
-          base >> 1,
-          a.histColumns,
-          a.histOffsets,
-        );
+        const e = q * 6;
+        if (phase === 2) {
+          // start, end, feature, split bin, default-left, result slot
+          v.results[tt[e + 5]] = k.partitionBlock(
+            ids,
+            tt[e],
+            tt[e + 1],
+            a.idsFrom === 0 ? v.ids1 : v.ids0,
+            v.binsByFeature,
+            tt[e + 2] * a.nRows,
+            tt[e + 3],
+            v.missingCodes[tt[e + 2]],
+            tt[e + 4],
+          );
+        } else if (phase === 3) {
+          k.histogramBlock(
+            ids,
+            tt[e],
+            tt[e + 1],
+            v.bins,
+            v.gh,
+            v.partial,
+            base >> 1,
+            a.histColumns,
+            a.histOffsets,
+          );
+        } else {
+          // leaf: start, end, leaf, then -1, or a last-level split's feature, bin, default-left
+          const f = tt[e + 3];
+          if (f < 0) k.leafBlock(ids, tt[e], tt[e + 1], v.leafOf, tt[e + 2]);
+          else
+            k.lastSplitBlock(
+              ids,
+              tt[e],
+              tt[e + 1],
+              v.leafOf,
+              v.binsByFeature,
+              f * a.nRows,
+              tt[e + 4],
+              v.missingCodes[f],
+              tt[e + 5],
+              tt[e + 2],
+            );
+        }
       }
     }
   }

@@ -92,8 +92,8 @@ export function binBlock(
  * as e^-margin (see below), from the leaf `leafBlock`/`lastSplitBlock` recorded for it
  * (`leafFactor` is e^-value by leaf; all 1 before the first tree); draw the row subsample from a
  * generator seeded by (seed, round, block); compute the logistic gradient and hessian of the
- * sampled rows. Sampled row ids are written to `sampled[start..]`, the others to
- * `outOfSample[start..]`; returns how many were sampled.
+ * sampled rows. Sampled row ids are written to `ids[start..]` in order, the others down from
+ * `ids[end - 1]`; returns how many were sampled.
  *
  * Why e^-margin: the probability is 1 / (1 + e^-margin), and V8's `Math.exp` was half of this
  * pass (~15 ns a row, and no polynomial we tried beat it). A tree adds a leaf value v to the
@@ -115,8 +115,7 @@ export function boostBlock(
   seed: number,
   round: number,
   block: number,
-  sampled: Uint32Array,
-  outOfSample: Uint32Array,
+  ids: Uint32Array,
 ): number {
   // sfc32 seeded by splitmix32 of (seed, round, block)
   let s =
@@ -138,7 +137,7 @@ export function boostBlock(
   let rc = (z ^ (z >>> 16)) | 0;
   let rd = 1;
   let count = start;
-  let out = start;
+  let out = end - 1;
   // A row is sampled when its 32-bit draw u satisfies u / 2^32 < subsample, i.e. u < cut: the
   // same test without a division per row (dividing by 2^32 is exact).
   const cut = subsample * 4294967296;
@@ -157,10 +156,10 @@ export function boostBlock(
     }
     // Only sampled rows need a gradient (histograms visit sampled rows only).
     if (take === 0) {
-      outOfSample[out++] = i;
+      ids[out--] = i;
       continue;
     }
-    sampled[count++] = i;
+    ids[count++] = i;
     const p = 1 / (1 + e);
     const y = labels[i];
     let w = y > 0.5 ? scalePosWeight : 1;
@@ -174,7 +173,7 @@ export function boostBlock(
 }
 
 /**
- * Records `leaf` as the leaf of the rows in its segment rows[start, end); the next boost phase
+ * Records `leaf` as the leaf of the rows `rows[start, end)`; the next boost phase
  * adds the leaf's value to their margins. A store per row, where updating the margin here was a
  * load and a store at a scattered row (~3 s of a 6.3M-row training, the margins being 8 bytes a
  * row and far from cache); the boost phase reads margins and leaves in row order.
@@ -190,7 +189,7 @@ export function leafBlock(
 }
 
 /**
- * Rows rows[start, end) of a node split at the tree's last level: each is recorded in the leaf
+ * Rows `rows[start, end)` of a node split at the tree's last level: each is recorded in the leaf
  * its split sends it to (`left` or `left + 1`), in place of partitioning rows that nothing else
  * will read. The split test is `partitionBlock`'s.
  */
@@ -213,25 +212,6 @@ export function lastSplitBlock(
 }
 
 /**
- * Writes one block's two parts back to their final places in `rows`: `leftCount` ids from
- * `left[blockStart..]` to `rows[leftDst..]`, `rightCount` from `right[blockStart..]` to
- * `rows[rightDst..]` (see `planMoves` in tree-grower.ts).
- */
-export function gatherBlock(
-  rows: Uint32Array,
-  left: Uint32Array,
-  right: Uint32Array,
-  blockStart: number,
-  leftCount: number,
-  rightCount: number,
-  leftDst: number,
-  rightDst: number,
-): void {
-  rows.set(left.subarray(blockStart, blockStart + leftCount), leftDst);
-  rows.set(right.subarray(blockStart, blockStart + rightCount), rightDst);
-}
-
-/**
  * 1 when a row with bin `code` goes right at a split after `splitBin`, else 0. Sign-bit
  * arithmetic, not comparisons: V8 compiles `a <= b ? 1 : 0` to a branch, which the CPU
  * mispredicts on every other row of a real split (measured: the comparison was the partition's
@@ -249,15 +229,14 @@ export function splitsRight(
 }
 
 /**
- * Splits rows[start, end) of one node: rows going left are copied in order to `left[start..]`,
- * the others to `right[start..]`. Returns how many went left.
+ * Splits the ids `from[start, end)` of one node piece into `to[start, end)`: ids going left in
+ * order from `to[start]`, the others down from `to[end - 1]`. Returns how many went left.
  */
 export function partitionBlock(
-  rows: Uint32Array,
+  from: Uint32Array,
   start: number,
   end: number,
-  left: Uint32Array,
-  right: Uint32Array,
+  to: Uint32Array,
   binsByFeature: Uint8Array | Uint16Array,
   columnStart: number,
   splitBin: number,
@@ -265,17 +244,19 @@ export function partitionBlock(
   defaultLeft: number,
 ): number {
   let nl = start;
-  let nr = start;
-  // Both outputs are written every time and only one cursor advances: no unpredictable branch.
+  let nr = end - 1;
+  // Both cursors' slots are written every time and only one cursor advances: no unpredictable
+  // branch. A slot written for the other side is rewritten later (the cursors meet at the end,
+  // where both writes of the last id land on the same slot).
   for (let k = start; k < end; k++) {
-    const i = rows[k];
+    const i = from[k];
     // One feature's codes of scattered rows: a feature-major column stays in cache, rows do not.
     const code = binsByFeature[columnStart + i];
     const goRight = splitsRight(code, splitBin, missingCode, defaultLeft);
-    left[nl] = i;
-    right[nr] = i;
+    to[nl] = i;
+    to[nr] = i;
     nl += 1 - goRight;
-    nr += goRight;
+    nr -= goRight;
   }
   return nl - start;
 }

@@ -76,9 +76,8 @@ export async function trainBooster(
     expNegMargin: new SharedArrayBuffer(n * 8),
     labels: new SharedArrayBuffer(n * 4),
     weights: data.weights ? new SharedArrayBuffer(n * 4) : null,
-    rows: new SharedArrayBuffer(n * 4),
-    left: new SharedArrayBuffer(n * 4),
-    right: new SharedArrayBuffer(n * 4),
+    ids0: new SharedArrayBuffer(n * 4),
+    ids1: new SharedArrayBuffer(n * 4),
     values: new SharedArrayBuffer(n * nf * 4),
     cuts: new SharedArrayBuffer(nf * (p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
@@ -101,6 +100,7 @@ export async function trainBooster(
     subsample: p.subsample,
     seed: p.seed,
     round: 0,
+    idsFrom: 0,
     histDoubles: 0,
     histColumns: [],
     histOffsets: [],
@@ -133,7 +133,7 @@ export async function trainBooster(
       const grown = grower.grow(exec.views.results, n, features);
       trees.push(grown.tree);
       setLeafFactors(grown.tree, exec.views.treeLeafFactor);
-      recordLeaves(exec, grown, baseArgs);
+      grower.recordLeaves(grown);
 
       let metric: RoundInfo["metric"];
       if (perRound && evaluator) {
@@ -270,20 +270,6 @@ function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {
 function setLeafFactors(t: RegressionTree, leafFactor: Float64Array): void {
   for (let i = 0; i < t.leftChildren.length; i++)
     leafFactor[i] = t.leftChildren[i] === -1 ? Math.exp(-t.splitConditions[i]) : 1;
-}
-
-/** Every row's leaf in the new tree is recorded through its leaf's row segments, in parallel blocks. */
-function recordLeaves(exec: BlockExecutor, grown: GrownTree, baseArgs: PhaseArgs): void {
-  const tasks: number[][] = [];
-  for (const { start, end, node } of grown.leafSegments)
-    for (let b = start; b < end; b += BLOCK_ROWS)
-      tasks.push([b, Math.min(end, b + BLOCK_ROWS), node, -1, 0, 0]);
-  for (const { start, end, left, feature, bin, defaultLeft } of grown.lastSplits)
-    for (let b = start; b < end; b += BLOCK_ROWS)
-      tasks.push([b, Math.min(end, b + BLOCK_ROWS), left, feature, bin, defaultLeft ? 1 : 0]);
-  exec.ensureTasks(tasks.length, 0);
-  tasks.forEach((task, t) => exec.views.tasks.set(task, t * TASK_WIDTH));
-  exec.run(PHASE.leaf, { ...baseArgs, nTasks: tasks.length });
 }
 
 /** Eval-set margins kept up to date tree by tree, and the best round so far. */

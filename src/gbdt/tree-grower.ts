@@ -1,91 +1,22 @@
 import type { BlockExecutor } from "./block-executor.js";
-import { HISTOGRAM_TASK, PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
+import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
 import { marginalize, type FeatureBundle, type Marginal } from "./feature-bundles.js";
 import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
 /**
- * Rows per partition task (small ones balance the threads). Each block's two parts are a
- * histogram task of their child, so like BLOCK_ROWS this fixes the order of float sums: it is a
- * constant, never derived from the thread count.
+ * Rows of entries (node pieces) a partition or leaf task takes in turn; any grouping gives the
+ * same output, and tasks this size keep both threads busy to the end of a phase.
  */
-const PARTITION_BLOCK_ROWS = 16_384;
+const TASK_ROWS = 16_384;
 
 /**
- * Rows a histogram task gathers from consecutive pieces of one node (a piece is at most a block).
- * Each task fills a partial histogram the main thread then sums: fewer, larger tasks mean fewer
- * partials to zero and sum (~2,300 doubles each). Fixed, like the blocks: it groups the float sums.
+ * Rows a histogram task gathers from consecutive pieces of one node. Each task fills a partial
+ * histogram the main thread then sums: fewer, larger tasks mean fewer partials to zero and sum
+ * (~2,300 doubles each). Fixed, like the blocks: it groups the float sums.
  */
 const HISTOGRAM_TASK_ROWS = 16_384;
-
-/** Where one partitioned block's parts go back in `rows` (see `gatherBlock`). */
-interface BlockMove {
-  blockStart: number;
-  leftCount: number;
-  rightCount: number;
-  leftDst: number;
-  rightDst: number;
-}
-
-/**
- * Moves after a phase that split every block of some row ranges in two (the k-th block of the
- * ranges, in order, has its first `counts[k]` ids in `left` from its start, the rest in `right`):
- * each range becomes all its left parts then all its right parts, in block order. `ranges[r]`'s
- * blocks are `moves[firstMove[r]..firstMove[r + 1])`.
- */
-interface MovePlan {
-  moves: BlockMove[];
-  firstMove: number[];
-}
-
-function planMoves(
-  ranges: readonly { start: number; end: number }[],
-  blockRows: number,
-  counts: ArrayLike<number>,
-): MovePlan {
-  const moves: BlockMove[] = [];
-  const firstMove: number[] = [];
-  for (const { start, end } of ranges) {
-    firstMove.push(moves.length);
-    let leftDst = start;
-    const first = moves.length;
-    for (let b = start; b < end; b += blockRows) {
-      const leftCount = counts[moves.length];
-      const rightCount = Math.min(end, b + blockRows) - b - leftCount;
-      moves.push({ blockStart: b, leftCount, rightCount, leftDst, rightDst: 0 });
-      leftDst += leftCount;
-    }
-    let rightDst = leftDst;
-    for (let k = first; k < moves.length; k++) {
-      moves[k].rightDst = rightDst;
-      rightDst += moves[k].rightCount;
-    }
-  }
-  firstMove.push(moves.length);
-  return { moves, firstMove };
-}
-
-/** How many ids of range `r` went left. */
-function leftCount(plan: MovePlan, r: number): number {
-  let n = 0;
-  for (let k = plan.firstMove[r]; k < plan.firstMove[r + 1]; k++) n += plan.moves[k].leftCount;
-  return n;
-}
-
-/** Where a child's ids sit before they are moved: parts of `left` (side 0) or `right` (side 1). */
-type Piece = { side: 0 | 1; start: number; end: number };
-
-/** The left (side 0) or right (side 1) parts of range `r`'s blocks. */
-function pieces(plan: MovePlan, r: number, side: 0 | 1): Piece[] {
-  const out: Piece[] = [];
-  for (let k = plan.firstMove[r]; k < plan.firstMove[r + 1]; k++) {
-    const m = plan.moves[k];
-    const count = side === 0 ? m.leftCount : m.rightCount;
-    if (count > 0) out.push({ side, start: m.blockStart, end: m.blockStart + count });
-  }
-  return out;
-}
 
 /**
  * How the binned matrix is laid out: per feature its bins (its missing-value code is `nBins[f]`)
@@ -119,48 +50,58 @@ interface HistogramLayout {
   doubles: number;
 }
 
+/**
+ * A node's row ids as pieces, flat `[start, end, start, end, ...]`: positions in the current id
+ * buffer, at most one piece per block (ids never leave their block, see TreeGrower).
+ */
+type Pieces = number[];
+
+function pieceRows(p: Pieces): number {
+  let n = 0;
+  for (let k = 0; k < p.length; k += 2) n += p[k + 1] - p[k];
+  return n;
+}
+
 interface LevelNode {
   id: number;
-  /** The node's sampled rows: rows[start, end). */
-  start: number;
-  end: number;
-  /** The node's rows left out of this tree's sample: rows[outStart, outEnd). */
-  outStart: number;
-  outEnd: number;
+  /** The node's sampled rows. */
+  sampled: Pieces;
+  /** The node's rows left out of this tree's sample (partitioned along, never histogrammed). */
+  out: Pieces;
   hist: Float64Array | null;
   g: number;
   h: number;
 }
 
+/** A leaf-phase entry: rows `ids[start, end)` in `leaf`, or split by a last-level split. */
+type LeafEntry = [start: number, end: number, leaf: number, feature: number, bin: number, defaultLeft: number];
+
 /**
- * A grown tree plus what training needs next: where each leaf's rows are (sampled
- * and not: every row's margin takes the new tree's value). Rows of a leaf above the last level
- * form segments of `rows`; rows split at the last level are never partitioned (nothing is built
- * on them after): their segments and split are given instead, and the split sends each row to
- * one of the two leaves `left`, `left + 1`.
+ * A grown tree plus where each of its leaves' rows are (sampled and not: every row's margin
+ * takes the new tree's value), for `recordLeaves`. Rows split at the last level are never
+ * partitioned (nothing is built on them after): their pieces and split are given instead, and
+ * the split sends each row to one of the two leaves `left`, `left + 1`.
  */
 export interface GrownTree {
   tree: RegressionTree;
-  /** Rows `rows[start, end)` all in leaf `node`. */
-  leafSegments: { start: number; end: number; node: number }[];
-  /** Rows `rows[start, end)` of a node whose split sends them to leaves `left` or `left + 1`. */
-  lastSplits: {
-    start: number;
-    end: number;
-    left: number;
-    feature: number;
-    bin: number;
-    defaultLeft: boolean;
-  }[];
+  /** Which id buffer the pieces below are in. */
+  ids: number;
+  /** Entries for the leaf phase (see LeafEntry; feature -1 when all rows are in `leaf`). */
+  leafEntries: LeafEntry[];
 }
 
 /**
- * Grows one tree depth-wise over the sampled rows `rows[0, nSampled)`: at each level, find every
- * node's best split from its histogram, partition the rows, then build the histogram of the
- * smaller child only and get its sibling by subtraction from the parent. The rows left out of
- * the sample, `rows[nSampled, nRows)`, are partitioned alongside (never histogrammed) so that
- * their margins too are updated from their leaf's segment: walking them down the tree afterwards
- * cost ~4 ns a row and level, partitioning them ~1.7.
+ * Grows one tree depth-wise: at each level, find every node's best split from its histogram,
+ * partition its rows, then build the histogram of the smaller child only and get its sibling by
+ * subtraction from the parent. The rows left out of the sample are partitioned alongside (never
+ * histogrammed) so that their margins too are updated from their leaf: walking them down the
+ * tree afterwards cost ~4 ns a row and level, partitioning them ~1.7.
+ *
+ * Row ids never leave their block (BLOCK_ROWS rows). The boost phase writes a block's sampled ids
+ * at its start and the others at its end; a partition splits each node's piece of a block into
+ * the same positions of the other id buffer, left child first and right child from the end. So
+ * a block always holds its nodes' pieces side by side, nothing is ever copied back into place,
+ * and a node is its pieces in block order (each tree's bookkeeping is a few thousand numbers).
  */
 export class TreeGrower {
   /** Node histograms of the tree being grown, reused tree after tree (see HistogramArena). */
@@ -177,18 +118,23 @@ export class TreeGrower {
 
   /**
    * `sampledPerBlock[b]`: how many rows of block b (BLOCK_ROWS rows from b · BLOCK_ROWS) the boost
-   * phase sampled; their ids are in `left` from the block's start, the others' in `right`.
+   * phase sampled; their ids are at the block's start in id buffer 0, the others after them.
    */
   grow(sampledPerBlock: ArrayLike<number>, nRows: number, features: readonly number[]): GrownTree {
     const { p, layout } = this;
     const builder = new TreeBuilder();
     const hl = this.histogramLayout(features);
     this.arena.reset();
-    // Sampled rows to rows[0, nSampled), the others after them, while the root's histogram is
-    // built from the sampled ids where the boost phase left them.
-    const rootPlan = planMoves([{ start: 0, end: nRows }], BLOCK_ROWS, sampledPerBlock);
-    const nSampled = leftCount(rootPlan, 0);
-    const [rootHist] = this.moveAndBuildHistograms(rootPlan, [pieces(rootPlan, 0, 0)], hl, true);
+    let ids = 0;
+    const sampled: Pieces = [];
+    const out: Pieces = [];
+    for (let b = 0, start = 0; start < nRows; b++, start += BLOCK_ROWS) {
+      const mid = start + sampledPerBlock[b];
+      const end = Math.min(nRows, start + BLOCK_ROWS);
+      if (mid > start) sampled.push(start, mid);
+      if (end > mid) out.push(mid, end);
+    }
+    const [rootHist] = this.buildHistograms([sampled], hl, true, ids);
     // Every row falls in exactly one cell of each column: one column's cells give the root's sums.
     let g = 0;
     let h = 0;
@@ -198,11 +144,12 @@ export class TreeGrower {
       h += rootHist[2 * s + 1];
     }
     const rootId = builder.addNode(-1, this.leafValue(g, h), h);
-    let level: LevelNode[] = [
-      { id: rootId, start: 0, end: nSampled, outStart: nSampled, outEnd: nRows, hist: rootHist, g, h },
-    ];
-    const leafSegments: GrownTree["leafSegments"] = [];
-    const lastSplits: GrownTree["lastSplits"] = [];
+    let level: LevelNode[] = [{ id: rootId, sampled, out, hist: rootHist, g, h }];
+    const leafEntries: LeafEntry[] = [];
+    const pushLeaf = (n: LevelNode) => {
+      for (const q of [n.sampled, n.out])
+        for (let k = 0; k < q.length; k += 2) leafEntries.push([q[k], q[k + 1], n.id, -1, 0, 0]);
+    };
 
     for (let depth = 0; depth < p.max_depth && level.length > 0; depth++) {
       const splits = level.map((n) =>
@@ -210,7 +157,7 @@ export class TreeGrower {
       );
       const splitting = level.filter((_, i) => splits[i] !== null);
       level.forEach((n, i) => {
-        if (splits[i] === null) pushLeaf(leafSegments, n);
+        if (splits[i] === null) pushLeaf(n);
       });
       level = [];
       if (splitting.length === 0) break;
@@ -219,65 +166,58 @@ export class TreeGrower {
         splitting.forEach((node, j) => {
           const left = this.addChildren(builder, node, chosen[j]);
           const { feature, bin, defaultLeft } = chosen[j];
-          for (const [start, end] of [
-            [node.start, node.end],
-            [node.outStart, node.outEnd],
-          ])
-            if (end > start) lastSplits.push({ start, end, left, feature, bin, defaultLeft });
+          for (const q of [node.sampled, node.out])
+            for (let k = 0; k < q.length; k += 2)
+              leafEntries.push([q[k], q[k + 1], left, feature, bin, defaultLeft ? 1 : 0]);
         });
         break;
       }
-      const ranges = splitting.flatMap((node, j) => [
-        { start: node.start, end: node.end, split: chosen[j] },
-        { start: node.outStart, end: node.outEnd, split: chosen[j] },
-      ]);
-      const plan = this.partition(ranges);
+      const leftCounts = this.partition(splitting, chosen, ids);
+      ids ^= 1;
 
       const next: LevelNode[] = [];
-      const smaller: Piece[][] = [];
+      const smaller: Pieces[] = [];
+      let piece = 0;
       splitting.forEach((node, j) => {
         const s = chosen[j];
-        const mid = node.start + leftCount(plan, 2 * j);
-        const outMid = node.outStart + leftCount(plan, 2 * j + 1);
         const leftId = this.addChildren(builder, node, s);
-        next.push({
-          id: leftId,
-          start: node.start,
-          end: mid,
-          outStart: node.outStart,
-          outEnd: outMid,
-          hist: null,
-          g: s.leftG,
-          h: s.leftH,
-        });
-        next.push({
-          id: leftId + 1,
-          start: mid,
-          end: node.end,
-          outStart: outMid,
-          outEnd: node.outEnd,
-          hist: null,
-          g: node.g - s.leftG,
-          h: node.h - s.leftH,
-        });
-        smaller.push(pieces(plan, 2 * j, mid - node.start <= node.end - mid ? 0 : 1));
+        const l: LevelNode = { id: leftId, sampled: [], out: [], hist: null, g: s.leftG, h: s.leftH };
+        const r: LevelNode = { id: leftId + 1, sampled: [], out: [], hist: null, g: node.g - s.leftG, h: node.h - s.leftH };
+        for (const [from, toL, toR] of [
+          [node.sampled, l.sampled, r.sampled],
+          [node.out, l.out, r.out],
+        ]) {
+          for (let k = 0; k < from.length; k += 2) {
+            const mid = from[k] + leftCounts[piece++];
+            if (mid > from[k]) toL.push(from[k], mid);
+            if (from[k + 1] > mid) toR.push(mid, from[k + 1]);
+          }
+        }
+        next.push(l, r);
+        smaller.push(pieceRows(l.sampled) <= pieceRows(r.sampled) ? l.sampled : r.sampled);
       });
-      const built = this.moveAndBuildHistograms(plan, smaller, hl, false);
+      const built = this.buildHistograms(smaller, hl, false, ids);
       splitting.forEach((node, j) => {
         const l = next[2 * j];
         const r = next[2 * j + 1];
-        const leftIsSmall = l.end - l.start <= r.end - r.start;
         const small = built[j];
         // The parent's histogram is not needed again: it becomes the larger child's.
         const large = node.hist!;
         for (let i = 0; i < large.length; i++) large[i] -= small[i];
+        const leftIsSmall = smaller[j] === l.sampled;
         l.hist = leftIsSmall ? small : large;
         r.hist = leftIsSmall ? large : small;
       });
       level = next;
     }
-    for (const n of level) pushLeaf(leafSegments, n);
-    return { tree: builder.finish(), leafSegments, lastSplits };
+    for (const n of level) pushLeaf(n);
+    return { tree: builder.finish(), ids, leafEntries };
+  }
+
+  /** Records every row's leaf in the grown tree (see `leafBlock`), for the next boost pass. */
+  recordLeaves(grown: GrownTree): void {
+    const nTasks = this.writeEntryTasks(groupEntries(grown.leafEntries, TASK_ROWS, 0), grown.leafEntries, 0);
+    this.exec.run(PHASE.leaf, { ...this.baseArgs, nTasks, idsFrom: grown.ids });
   }
 
   /** Adds a split node's two children (ids left, left + 1) and records the split; returns left. */
@@ -305,31 +245,36 @@ export class TreeGrower {
   }
 
   /**
-   * Splits each range of rows by its split, block by block, into `left` and `right` (moved back
-   * into `rows` by the next histogram phase); returns where the parts are and go. Blocks are
-   * small and handed out largest first so both threads finish together.
+   * Splits every piece (sampled, then out of sample) of each splitting node by its split, from
+   * id buffer `ids` into the other one (see `partitionBlock`); returns each piece's left count,
+   * pieces numbered in that order.
    */
-  private partition(
-    ranges: { start: number; end: number; split: { feature: number; bin: number; defaultLeft: boolean } }[],
-  ): MovePlan {
-    const tasks: number[][] = [];
-    for (const { start, end, split } of ranges)
-      for (let b = start; b < end; b += PARTITION_BLOCK_ROWS)
-        tasks.push([
-          b,
-          Math.min(end, b + PARTITION_BLOCK_ROWS),
-          split.feature,
-          split.bin,
-          split.defaultLeft ? 1 : 0,
-        ]);
-    this.exec.ensureTasks(tasks.length, 0);
-    const tt = this.exec.views.tasks;
-    largestFirst(tasks).forEach((slot, t) => {
-      tt.set(tasks[slot], t * TASK_WIDTH);
-      tt[t * TASK_WIDTH + 5] = slot; // where its left count goes in `results`
+  private partition(nodes: LevelNode[], splits: SplitCandidate[], ids: number): Int32Array {
+    const entries: number[][] = [];
+    nodes.forEach((node, j) => {
+      const { feature, bin, defaultLeft } = splits[j];
+      for (const q of [node.sampled, node.out])
+        for (let k = 0; k < q.length; k += 2)
+          entries.push([q[k], q[k + 1], feature, bin, defaultLeft ? 1 : 0, entries.length]);
     });
-    this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks: tasks.length });
-    return planMoves(ranges, PARTITION_BLOCK_ROWS, this.exec.views.results);
+    const nTasks = this.writeEntryTasks(groupEntries(entries, TASK_ROWS, 0), entries, 0);
+    this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks, idsFrom: ids });
+    return this.exec.views.results.slice(0, entries.length);
+  }
+
+  /**
+   * Lays out a phase's task table: each task (first entry, entry count, slot) over its run of
+   * `entries` (written after the tasks), largest first so no thread is left with a long last
+   * task while the other waits. Returns the task count.
+   */
+  private writeEntryTasks(tasks: EntryTask[], entries: readonly (readonly number[])[], partialDoubles: number): number {
+    const nTasks = tasks.length;
+    this.exec.ensureTasks(nTasks + entries.length, partialDoubles);
+    const tt = this.exec.views.tasks;
+    const order = tasks.map((_, k) => k).sort((a, b) => tasks[b].rows - tasks[a].rows || a - b);
+    order.forEach((k, t) => tt.set([nTasks + tasks[k].first, tasks[k].count, tasks[k].slot], t * TASK_WIDTH));
+    entries.forEach((e, q) => tt.set(e, (nTasks + q) * TASK_WIDTH));
+    return nTasks;
   }
 
   /**
@@ -368,61 +313,35 @@ export class TreeGrower {
   }
 
   /**
-   * One phase: the plan's moves back into `rows`, and the histogram of each node from its
-   * pieces. A node's consecutive pieces are grouped into tasks of about HISTOGRAM_TASK_ROWS
-   * rows; each task fills its own partial histogram, summed per node in task order below, so the
-   * bytes never depend on which thread ran what. Histogram tasks go first, largest first, and
-   * the cheap moves last, so no thread is left with a long last task while the other waits.
+   * Histograms of nodes given by their sampled pieces in id buffer `ids`, in one phase. A node's
+   * consecutive pieces are grouped into tasks of about HISTOGRAM_TASK_ROWS rows; each task fills
+   * its own partial histogram, summed per node in task order below, so the bytes never depend
+   * on which thread ran what.
    */
-  private moveAndBuildHistograms(
-    plan: MovePlan,
-    nodes: Piece[][],
-    hl: HistogramLayout,
-    inOrder: boolean,
-  ): Float64Array[] {
+  private buildHistograms(nodes: Pieces[], hl: HistogramLayout, inOrder: boolean, ids: number): Float64Array[] {
     const hd = hl.doubles;
-    const binColumns = this.layout.bundles.length;
     const key = `${hl.columns.length}/${inOrder}`;
     let source = this.kernelSources.get(key);
     if (source === undefined) {
-      source = histogramKernelSource(binColumns, hl.columns.length, inOrder);
+      source = histogramKernelSource(this.layout.bundles.length, hl.columns.length, inOrder);
       this.kernelSources.set(key, source);
     }
     this.exec.useHistogramKernel(source);
-    // Histogram tasks as (first piece, piece count, rows), pieces numbered over all nodes.
-    const histTasks: [number, number, number][] = [];
+    const entries: number[][] = [];
+    const tasks: EntryTask[] = [];
     const partials: number[] = []; // per node
-    let piece = 0;
     for (const node of nodes) {
-      const first = histTasks.length;
-      for (let q = 0; q < node.length; ) {
-        let rows = 0;
-        const start = q;
-        while (q < node.length && rows < HISTOGRAM_TASK_ROWS) rows += node[q].end - node[q++].start;
-        histTasks.push([piece + start, q - start, rows]);
-      }
-      piece += node.length;
-      partials.push(histTasks.length - first);
+      const first = entries.length;
+      for (let k = 0; k < node.length; k += 2) entries.push([node[k], node[k + 1]]);
+      const before = tasks.length;
+      tasks.push(...groupEntries(entries.slice(first), HISTOGRAM_TASK_ROWS, first, tasks.length));
+      partials.push(tasks.length - before);
     }
-    const nTasks = histTasks.length + plan.moves.length;
-    this.exec.ensureTasks(nTasks + piece, histTasks.length * hd);
-    const tt = this.exec.views.tasks;
-    let t = 0;
-    const bySize = histTasks.map((_, k) => k).sort((a, b) => histTasks[b][2] - histTasks[a][2] || a - b);
-    for (const k of bySize) {
-      const [firstPiece, count] = histTasks[k];
-      tt.set([nTasks + firstPiece, count, k, 0, 0, HISTOGRAM_TASK.histogram], TASK_WIDTH * t++);
-    }
-    for (const m of plan.moves) {
-      tt.set(
-        [m.blockStart, m.leftCount, m.rightCount, m.leftDst, m.rightDst, HISTOGRAM_TASK.move],
-        TASK_WIDTH * t++,
-      );
-    }
-    for (const node of nodes) for (const p of node) tt.set([p.side, p.start, p.end], TASK_WIDTH * t++);
+    const nTasks = this.writeEntryTasks(tasks, entries, tasks.length * hd);
     this.exec.run(PHASE.histogram, {
       ...this.baseArgs,
       nTasks,
+      idsFrom: ids,
       histDoubles: hd,
       histColumns: hl.columns,
       histOffsets: hl.columnOffsets,
@@ -444,6 +363,34 @@ export class TreeGrower {
     }
     return out;
   }
+}
+
+/** A task over entries `[first, first + count)` holding `rows` rows; `slot` is its partial histogram. */
+interface EntryTask {
+  first: number;
+  count: number;
+  rows: number;
+  slot: number;
+}
+
+/**
+ * Consecutive entries (each starting `start, end`) grouped into tasks of about `rowsPerTask`
+ * rows; entry indices offset by `firstEntry`, slots numbered from `firstSlot`.
+ */
+function groupEntries(
+  entries: readonly (readonly number[])[],
+  rowsPerTask: number,
+  firstEntry: number,
+  firstSlot = 0,
+): EntryTask[] {
+  const tasks: EntryTask[] = [];
+  for (let q = 0; q < entries.length; ) {
+    const first = q;
+    let rows = 0;
+    while (q < entries.length && rows < rowsPerTask) rows += entries[q][1] - entries[q++][0];
+    tasks.push({ first: firstEntry + first, count: q - first, rows, slot: firstSlot + tasks.length });
+  }
+  return tasks;
 }
 
 /**
@@ -480,13 +427,3 @@ class HistogramArena {
   }
 }
 
-function pushLeaf(segments: GrownTree["leafSegments"], n: LevelNode): void {
-  if (n.end > n.start) segments.push({ start: n.start, end: n.end, node: n.id });
-  if (n.outEnd > n.outStart) segments.push({ start: n.outStart, end: n.outEnd, node: n.id });
-}
-
-/** Task indices ordered by row count (end − start), largest first; ties keep their order. */
-function largestFirst(tasks: readonly (readonly number[])[]): number[] {
-  const size = (t: number) => tasks[t][1] - tasks[t][0];
-  return tasks.map((_, i) => i).sort((a, b) => size(b) - size(a) || a - b);
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BlockExecutor } from "../../src/gbdt/block-executor.js";
-import { HISTOGRAM_TASK, PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "../../src/gbdt/block-tasks.js";
+import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "../../src/gbdt/block-tasks.js";
 
 /** Buffers for `rows` rows of one feature: only what the histogram phase reads matters here. */
 function buffers(rows: number): SharedBuffers {
@@ -13,9 +13,8 @@ function buffers(rows: number): SharedBuffers {
     expNegMargin: b(rows * 8),
     labels: b(rows * 4),
     weights: null,
-    rows: b(rows * 4),
-    left: b(rows * 4),
-    right: b(rows * 4),
+    ids0: b(rows * 4),
+    ids1: b(rows * 4),
     values: b(rows * 4),
     cuts: b(16),
     missingCodes: b(4),
@@ -39,6 +38,7 @@ const args = (nTasks: number): PhaseArgs => ({
   subsample: 1,
   seed: 0,
   round: 0,
+  idsFrom: 0,
   histDoubles: 2,
   histColumns: [0],
   histOffsets: [0],
@@ -57,8 +57,8 @@ describe("BlockExecutor", () => {
         exec.ensureTasks(32, 16 * 2);
         for (let t = 0; t < 16; t++) {
           // task t: one piece (entry 16 + t) of rows [4t, 4t + 4) into partial slot t
-          exec.views.tasks.set([16 + t, 1, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
-          exec.views.tasks.set([0, t * 4, t * 4 + 4], (16 + t) * TASK_WIDTH);
+          exec.views.tasks.set([16 + t, 1, t], t * TASK_WIDTH);
+          exec.views.tasks.set([t * 4, t * 4 + 4], (16 + t) * TASK_WIDTH);
         }
         exec.run(PHASE.histogram, args(16));
         const counted = Array.from({ length: 16 }, (_, t) => exec.views.partial[2 * t]);
@@ -75,8 +75,8 @@ describe("BlockExecutor", () => {
     exec.useHistogramKernel('return function () { throw new Error("kernel boom"); };');
     exec.ensureTasks(16, 8 * 2);
     for (let t = 0; t < 8; t++) {
-      exec.views.tasks.set([8 + t, 1, t, 0, 0, HISTOGRAM_TASK.histogram], t * TASK_WIDTH);
-      exec.views.tasks.set([0, t, t + 1], (8 + t) * TASK_WIDTH);
+      exec.views.tasks.set([8 + t, 1, t], t * TASK_WIDTH);
+      exec.views.tasks.set([t, t + 1], (8 + t) * TASK_WIDTH);
     }
     expect(() => exec.run(PHASE.histogram, args(8))).toThrow(/kernel boom/);
     await exec.close();
