@@ -17,7 +17,7 @@ export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, cu
  * A partition, histogram or leaf task covers a run of entries laid out after the tasks:
  * (first entry, entry count, partial-histogram slot); an entry is one piece of a node's ids,
  * (start, end, then per phase: feature, split bin, default-left, result slot for a partition;
- * leaf, feature or -1, split bin, default-left for the leaf phase).
+ * leaf, then -1 and the id buffer, or a split's feature, bin, default-left for the leaf phase).
  */
 export const TASK_WIDTH = 6;
 
@@ -203,9 +203,10 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
             a.histOffsets,
           );
         } else {
-          // leaf: start, end, leaf, then -1, or a last-level split's feature, bin, default-left
+          // leaf: start, end, leaf, then -1 and the id buffer the rows are in (a node that
+          // stopped early left them there), or a last-level split's feature, bin, default-left
           const f = tt[e + 3];
-          if (f < 0) k.leafBlock(ids, tt[e], tt[e + 1], v.leafOf, tt[e + 2]);
+          if (f < 0) k.leafBlock(tt[e + 4] === 0 ? v.ids0 : v.ids1, tt[e], tt[e + 1], v.leafOf, tt[e + 2]);
           else
             k.lastSplitBlock(
               ids,

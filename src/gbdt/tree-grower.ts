@@ -73,8 +73,11 @@ interface LevelNode {
   h: number;
 }
 
-/** A leaf-phase entry: rows `ids[start, end)` in `leaf`, or split by a last-level split. */
-type LeafEntry = [start: number, end: number, leaf: number, feature: number, bin: number, defaultLeft: number];
+/**
+ * Entries of a phase's task table, flat, TASK_WIDTH numbers each: a piece's start and end, then
+ * the phase's own fields (see TASK_WIDTH). Flat, because a level can have thousands of pieces.
+ */
+type Entries = number[];
 
 /**
  * A grown tree plus where each of its leaves' rows are (sampled and not: every row's margin
@@ -86,8 +89,12 @@ export interface GrownTree {
   tree: RegressionTree;
   /** Which id buffer the pieces below are in. */
   ids: number;
-  /** Entries for the leaf phase (see LeafEntry; feature -1 when all rows are in `leaf`). */
-  leafEntries: LeafEntry[];
+  /**
+   * Entries for the leaf phase: rows all in leaf `leaf`, at positions [start, end) of the id
+   * buffer that was current when the node stopped (start, end, leaf, -1, buffer); or rows of
+   * `ids` split at the last level (start, end, left leaf, feature, bin, default-left).
+   */
+  leafEntries: Entries;
 }
 
 /**
@@ -145,10 +152,10 @@ export class TreeGrower {
     }
     const rootId = builder.addNode(-1, this.leafValue(g, h), h);
     let level: LevelNode[] = [{ id: rootId, sampled, out, hist: rootHist, g, h }];
-    const leafEntries: LeafEntry[] = [];
+    const leafEntries: Entries = [];
     const pushLeaf = (n: LevelNode) => {
       for (const q of [n.sampled, n.out])
-        for (let k = 0; k < q.length; k += 2) leafEntries.push([q[k], q[k + 1], n.id, -1, 0, 0]);
+        for (let k = 0; k < q.length; k += 2) leafEntries.push(q[k], q[k + 1], n.id, -1, ids, 0);
     };
 
     for (let depth = 0; depth < p.max_depth && level.length > 0; depth++) {
@@ -168,7 +175,7 @@ export class TreeGrower {
           const { feature, bin, defaultLeft } = chosen[j];
           for (const q of [node.sampled, node.out])
             for (let k = 0; k < q.length; k += 2)
-              leafEntries.push([q[k], q[k + 1], left, feature, bin, defaultLeft ? 1 : 0]);
+              leafEntries.push(q[k], q[k + 1], left, feature, bin, defaultLeft ? 1 : 0);
         });
         break;
       }
@@ -216,7 +223,8 @@ export class TreeGrower {
 
   /** Records every row's leaf in the grown tree (see `leafBlock`), for the next boost pass. */
   recordLeaves(grown: GrownTree): void {
-    const nTasks = this.writeEntryTasks(groupEntries(grown.leafEntries, TASK_ROWS, 0), grown.leafEntries, 0);
+    const tasks = groupEntries(grown.leafEntries, 0, grown.leafEntries.length / TASK_WIDTH, TASK_ROWS);
+    const nTasks = this.writeEntryTasks(tasks, grown.leafEntries, 0);
     this.exec.run(PHASE.leaf, { ...this.baseArgs, nTasks, idsFrom: grown.ids });
   }
 
@@ -250,16 +258,16 @@ export class TreeGrower {
    * pieces numbered in that order.
    */
   private partition(nodes: LevelNode[], splits: SplitCandidate[], ids: number): Int32Array {
-    const entries: number[][] = [];
+    const entries: Entries = [];
+    let n = 0;
     nodes.forEach((node, j) => {
       const { feature, bin, defaultLeft } = splits[j];
       for (const q of [node.sampled, node.out])
-        for (let k = 0; k < q.length; k += 2)
-          entries.push([q[k], q[k + 1], feature, bin, defaultLeft ? 1 : 0, entries.length]);
+        for (let k = 0; k < q.length; k += 2) entries.push(q[k], q[k + 1], feature, bin, defaultLeft ? 1 : 0, n++);
     });
-    const nTasks = this.writeEntryTasks(groupEntries(entries, TASK_ROWS, 0), entries, 0);
+    const nTasks = this.writeEntryTasks(groupEntries(entries, 0, n, TASK_ROWS), entries, 0);
     this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks, idsFrom: ids });
-    return this.exec.views.results.slice(0, entries.length);
+    return this.exec.views.results.slice(0, n);
   }
 
   /**
@@ -267,13 +275,17 @@ export class TreeGrower {
    * `entries` (written after the tasks), largest first so no thread is left with a long last
    * task while the other waits. Returns the task count.
    */
-  private writeEntryTasks(tasks: EntryTask[], entries: readonly (readonly number[])[], partialDoubles: number): number {
+  private writeEntryTasks(tasks: EntryTask[], entries: Entries, partialDoubles: number): number {
     const nTasks = tasks.length;
-    this.exec.ensureTasks(nTasks + entries.length, partialDoubles);
+    this.exec.ensureTasks(nTasks + entries.length / TASK_WIDTH, partialDoubles);
     const tt = this.exec.views.tasks;
     const order = tasks.map((_, k) => k).sort((a, b) => tasks[b].rows - tasks[a].rows || a - b);
-    order.forEach((k, t) => tt.set([nTasks + tasks[k].first, tasks[k].count, tasks[k].slot], t * TASK_WIDTH));
-    entries.forEach((e, q) => tt.set(e, (nTasks + q) * TASK_WIDTH));
+    order.forEach((k, t) => {
+      tt[t * TASK_WIDTH] = nTasks + tasks[k].first;
+      tt[t * TASK_WIDTH + 1] = tasks[k].count;
+      tt[t * TASK_WIDTH + 2] = tasks[k].slot;
+    });
+    tt.set(entries, nTasks * TASK_WIDTH);
     return nTasks;
   }
 
@@ -327,14 +339,15 @@ export class TreeGrower {
       this.kernelSources.set(key, source);
     }
     this.exec.useHistogramKernel(source);
-    const entries: number[][] = [];
+    const entries: Entries = [];
     const tasks: EntryTask[] = [];
     const partials: number[] = []; // per node
+    let n = 0;
     for (const node of nodes) {
-      const first = entries.length;
-      for (let k = 0; k < node.length; k += 2) entries.push([node[k], node[k + 1]]);
+      const first = n;
+      for (let k = 0; k < node.length; k += 2, n++) entries.push(node[k], node[k + 1], 0, 0, 0, 0);
       const before = tasks.length;
-      tasks.push(...groupEntries(entries.slice(first), HISTOGRAM_TASK_ROWS, first, tasks.length));
+      tasks.push(...groupEntries(entries, first, n, HISTOGRAM_TASK_ROWS, tasks.length));
       partials.push(tasks.length - before);
     }
     const nTasks = this.writeEntryTasks(tasks, entries, tasks.length * hd);
@@ -373,22 +386,14 @@ interface EntryTask {
   slot: number;
 }
 
-/**
- * Consecutive entries (each starting `start, end`) grouped into tasks of about `rowsPerTask`
- * rows; entry indices offset by `firstEntry`, slots numbered from `firstSlot`.
- */
-function groupEntries(
-  entries: readonly (readonly number[])[],
-  rowsPerTask: number,
-  firstEntry: number,
-  firstSlot = 0,
-): EntryTask[] {
+/** Entries `[from, to)` grouped in order into tasks of about `rowsPerTask` rows, slots from `firstSlot`. */
+function groupEntries(entries: Entries, from: number, to: number, rowsPerTask: number, firstSlot = 0): EntryTask[] {
   const tasks: EntryTask[] = [];
-  for (let q = 0; q < entries.length; ) {
+  for (let q = from; q < to; ) {
     const first = q;
     let rows = 0;
-    while (q < entries.length && rows < rowsPerTask) rows += entries[q][1] - entries[q++][0];
-    tasks.push({ first: firstEntry + first, count: q - first, rows, slot: firstSlot + tasks.length });
+    for (; q < to && rows < rowsPerTask; q++) rows += entries[q * TASK_WIDTH + 1] - entries[q * TASK_WIDTH];
+    tasks.push({ first, count: q - first, rows, slot: firstSlot + tasks.length });
   }
   return tasks;
 }

@@ -20,10 +20,12 @@ const params = {
 
 describe("trainBooster", () => {
   it("gives the same model file byte for byte with 1 and 2 threads", async () => {
-    // More than one 65,536-row block, so blocks really are shared between threads.
-    const data = syntheticData(150_000, 3);
-    const one = await trainBooster(data, { ...params, n_estimators: 8 }, { nThreads: 1 });
-    const two = await trainBooster(data, { ...params, n_estimators: 8 }, { nThreads: 2 });
+    // Several 16,384-row blocks, so blocks really are shared between threads; deep trees, so
+    // nodes stop at different levels and leave their rows in either of the two id buffers.
+    const data = syntheticData(60_000, 3);
+    const deep = { ...params, n_estimators: 20, max_depth: 8 };
+    const one = await trainBooster(data, deep, { nThreads: 1 });
+    const two = await trainBooster(data, deep, { nThreads: 2 });
     expect(two.toXgboostJson()).toBe(one.toXgboostJson());
     expect(one.training?.threads).toBe(1);
   });
