@@ -1,11 +1,11 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { computeCuts, CUT_SAMPLE_ROWS } from "./binning.js";
 import {
+  applyLastSplit,
+  applyLeaf,
   binBlock,
   boostBlock,
   cutsTask,
-  lastSplitBlock,
-  leafBlock,
   partitionBlock,
   splitsRight,
   type HistogramKernel,
@@ -45,8 +45,8 @@ const cutsTask = ${cutsTask.toString()};
 const binBlock = ${binBlock.toString()};
 const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
-const leafBlock = ${leafBlock.toString()};
-const lastSplitBlock = ${lastSplitBlock.toString()};
+const applyLeaf = ${applyLeaf.toString()};
+const applyLastSplit = ${applyLastSplit.toString()};
 const makeViews = ${makeViews.toString()};
 const SPIN_MS = ${SPIN_MS};
 const awaitChange = ${awaitChange.toString()};
@@ -54,7 +54,7 @@ const runTasks = ${runTasks.toString()};
 const { port } = workerData;
 let buffers = workerData.buffers;
 let views = makeViews(buffers);
-const kernels = { binBlock, cutsTask, computeCuts, boostBlock, partitionBlock, leafBlock, lastSplitBlock, histogramBlock: null };
+const kernels = { binBlock, cutsTask, computeCuts, boostBlock, applyLeaf, applyLastSplit, partitionBlock, histogramBlock: null };
 const histogramKernels = new Map();
 let seen = 0;
 for (let quit = false; !quit; ) {
@@ -131,8 +131,8 @@ export class BlockExecutor {
       computeCuts,
       boostBlock,
       partitionBlock,
-      leafBlock,
-      lastSplitBlock,
+      applyLeaf,
+      applyLastSplit,
       histogramBlock: none,
     };
     const source = workerSource();

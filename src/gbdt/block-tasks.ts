@@ -1,23 +1,24 @@
 import type { computeCuts } from "./binning.js";
 import {
+  applyLastSplit,
+  applyLeaf,
   binBlock,
   boostBlock,
   cutsTask,
-  lastSplitBlock,
-  leafBlock,
   partitionBlock,
   type HistogramKernel,
 } from "./kernels.js";
 
 /** The phases of a boosting round that run as blocks of rows on every thread. */
-export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, leaf: 4, cuts: 6 } as const;
+export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, cuts: 6 } as const;
 
 /**
- * Integers per row of the task table. A bin, boost or cuts task is (start, end) or (feature).
- * A partition, histogram or leaf task covers a run of entries laid out after the tasks:
- * (first entry, entry count, partial-histogram slot); an entry is one piece of a node's ids,
- * (start, end, then per phase: feature, split bin, default-left, result slot for a partition;
- * leaf, then -1 and the id buffer, or a split's feature, bin, default-left for the leaf phase).
+ * Integers per row of the task table. A bin or cuts task is (start, end) or (feature). A boost
+ * task is a block (start, end) and its run of leaf entries (first, count); a partition or
+ * histogram task covers a run of entries: (first entry, entry count, partial-histogram slot).
+ * Entries are laid out after the tasks; an entry is one piece of a node's ids (start, end, then
+ * per phase: feature, split bin, default-left, result slot for a partition; for a leaf entry,
+ * the leaf, then -1 and the id buffer, or a last-level split's feature, bin, default-left).
  */
 export const TASK_WIDTH = 6;
 
@@ -43,10 +44,8 @@ export interface SharedBuffers {
   /** Each feature's cuts, from `feature * (max_bin + 1)`. */
   cuts: SharedArrayBuffer;
   missingCodes: SharedArrayBuffer;
+  /** e^-value of the last tree's leaves, by node id (see `applyLeaf`). */
   treeLeafFactor: SharedArrayBuffer;
-  /** The leaf of the last tree each row fell in (16-bit when node ids fit). */
-  leafOf: SharedArrayBuffer;
-  wideLeaves: boolean;
   tasks: SharedArrayBuffer;
   results: SharedArrayBuffer;
   partial: SharedArrayBuffer;
@@ -66,7 +65,6 @@ export interface SharedViews {
   cuts: Float32Array;
   missingCodes: Int32Array;
   treeLeafFactor: Float64Array;
-  leafOf: Uint16Array | Int32Array;
   tasks: Int32Array;
   results: Int32Array;
   partial: Float64Array;
@@ -99,9 +97,9 @@ export interface Kernels {
   cutsTask: typeof cutsTask;
   computeCuts: typeof computeCuts;
   boostBlock: typeof boostBlock;
+  applyLeaf: typeof applyLeaf;
+  applyLastSplit: typeof applyLastSplit;
   partitionBlock: typeof partitionBlock;
-  leafBlock: typeof leafBlock;
-  lastSplitBlock: typeof lastSplitBlock;
   histogramBlock: HistogramKernel;
 }
 
@@ -120,7 +118,6 @@ export function makeViews(b: SharedBuffers): SharedViews {
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
     treeLeafFactor: new Float64Array(b.treeLeafFactor),
-    leafOf: b.wideLeaves ? new Int32Array(b.leafOf) : new Uint16Array(b.leafOf),
     tasks: new Int32Array(b.tasks),
     results: new Int32Array(b.results),
     partial: new Float64Array(b.partial),
@@ -155,12 +152,33 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
     } else if (phase === 6) {
       v.results[t] = k.cutsTask(v.values, a.nRows, tt[o], a.maxBin, v.cuts, a.maxBin + 1, k.computeCuts);
     } else if (phase === 1) {
-      v.results[t] = k.boostBlock(
-        tt[o],
+      // A block: first its rows take the last tree's leaves, then the boosting step, then the
+      // root histogram of its sampled rows (all while the block's data is in cache).
+      const start = tt[o];
+      for (let q = tt[o + 2]; q < tt[o + 2] + tt[o + 3]; q++) {
+        const e = q * 6;
+        const f = tt[e + 3];
+        if (f < 0)
+          k.applyLeaf(tt[e + 4] === 0 ? v.ids0 : v.ids1, tt[e], tt[e + 1], v.expNegMargin, v.treeLeafFactor, tt[e + 2]);
+        else
+          k.applyLastSplit(
+            a.idsFrom === 0 ? v.ids0 : v.ids1,
+            tt[e],
+            tt[e + 1],
+            v.expNegMargin,
+            v.treeLeafFactor,
+            v.binsByFeature,
+            f * a.nRows,
+            tt[e + 4],
+            v.missingCodes[f],
+            tt[e + 5],
+            tt[e + 2],
+          );
+      }
+      const sampled = k.boostBlock(
+        start,
         tt[o + 1],
         v.expNegMargin,
-        v.leafOf,
-        v.treeLeafFactor,
         v.labels,
         v.weights,
         v.gh,
@@ -171,6 +189,10 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         t,
         v.ids0,
       );
+      v.results[t] = sampled;
+      const base = t * a.histDoubles;
+      v.partial.fill(0, base, base + a.histDoubles);
+      k.histogramBlock(v.ids0, start, start + sampled, v.bins, v.gh, v.partial, base >> 1, a.histColumns, a.histOffsets);
     } else {
       const ids = a.idsFrom === 0 ? v.ids0 : v.ids1;
       const base = tt[o + 2] * a.histDoubles;
@@ -190,7 +212,7 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
             v.missingCodes[tt[e + 2]],
             tt[e + 4],
           );
-        } else if (phase === 3) {
+        } else {
           k.histogramBlock(
             ids,
             tt[e],
@@ -202,24 +224,6 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
             a.histColumns,
             a.histOffsets,
           );
-        } else {
-          // leaf: start, end, leaf, then -1 and the id buffer the rows are in (a node that
-          // stopped early left them there), or a last-level split's feature, bin, default-left
-          const f = tt[e + 3];
-          if (f < 0) k.leafBlock(tt[e + 4] === 0 ? v.ids0 : v.ids1, tt[e], tt[e + 1], v.leafOf, tt[e + 2]);
-          else
-            k.lastSplitBlock(
-              ids,
-              tt[e],
-              tt[e + 1],
-              v.leafOf,
-              v.binsByFeature,
-              f * a.nRows,
-              tt[e + 4],
-              v.missingCodes[f],
-              tt[e + 5],
-              tt[e + 2],
-            );
         }
       }
     }

@@ -88,12 +88,11 @@ export function binBlock(
 }
 
 /**
- * One boosting step for rows [start, end): add the last tree's value to every row's margin, kept
- * as e^-margin (see below), from the leaf `leafBlock`/`lastSplitBlock` recorded for it
- * (`leafFactor` is e^-value by leaf; all 1 before the first tree); draw the row subsample from a
- * generator seeded by (seed, round, block); compute the logistic gradient and hessian of the
- * sampled rows. Sampled row ids are written to `ids[start..]` in order, the others down from
- * `ids[end - 1]`; returns how many were sampled.
+ * One boosting step for rows [start, end), whose margins (kept as e^-margin, see below) already
+ * hold every tree so far (`applyLeaf`): draw the row subsample from a generator seeded by (seed,
+ * round, block); compute the logistic gradient and hessian of the sampled rows. Sampled row ids
+ * are written to `ids[start..]` in order, the others down from `ids[end - 1]`; returns how many
+ * were sampled.
  *
  * Why e^-margin: the probability is 1 / (1 + e^-margin), and V8's `Math.exp` was half of this
  * pass (~15 ns a row, and no polynomial we tried beat it). A tree adds a leaf value v to the
@@ -105,8 +104,6 @@ export function boostBlock(
   start: number,
   end: number,
   expNegMargin: Float64Array,
-  leafOf: Uint16Array | Int32Array,
-  leafFactor: Float64Array,
   labels: Float32Array,
   weights: Float32Array | null,
   gh: Float32Array,
@@ -142,8 +139,7 @@ export function boostBlock(
   // same test without a division per row (dividing by 2^32 is exact).
   const cut = subsample * 4294967296;
   for (let i = start; i < end; i++) {
-    const e = expNegMargin[i] * leafFactor[leafOf[i]];
-    expNegMargin[i] = e;
+    const e = expNegMargin[i];
     let take = 1;
     if (subsample < 1) {
       const t = (((ra + rb) | 0) + rd) | 0;
@@ -173,31 +169,33 @@ export function boostBlock(
 }
 
 /**
- * Records `leaf` as the leaf of the rows `rows[start, end)`; the next boost phase
- * adds the leaf's value to their margins. A store per row, where updating the margin here was a
- * load and a store at a scattered row (~3 s of a 6.3M-row training, the margins being 8 bytes a
- * row and far from cache); the boost phase reads margins and leaves in row order.
+ * Adds the last tree's leaf `leaf` to the margins of the rows `ids[start, end)`: multiplies
+ * their e^-margin by `leafFactor[leaf]` (e^-value). Run by the next round's boost task for the
+ * block holding these ids, so the scattered margins it updates lie within that block's 128 KB.
  */
-export function leafBlock(
-  rows: Uint32Array,
+export function applyLeaf(
+  ids: Uint32Array,
   start: number,
   end: number,
-  leafOf: Uint16Array | Int32Array,
+  expNegMargin: Float64Array,
+  leafFactor: Float64Array,
   leaf: number,
 ): void {
-  for (let k = start; k < end; k++) leafOf[rows[k]] = leaf;
+  const factor = leafFactor[leaf];
+  for (let k = start; k < end; k++) expNegMargin[ids[k]] *= factor;
 }
 
 /**
- * Rows `rows[start, end)` of a node split at the tree's last level: each is recorded in the leaf
- * its split sends it to (`left` or `left + 1`), in place of partitioning rows that nothing else
- * will read. The split test is `partitionBlock`'s.
+ * Like `applyLeaf` for the rows `ids[start, end)` of a node split at the tree's last level, which
+ * were never partitioned (nothing else reads them): each takes the leaf its split sends it to,
+ * `left` or `left + 1`. The split test is `partitionBlock`'s.
  */
-export function lastSplitBlock(
-  rows: Uint32Array,
+export function applyLastSplit(
+  ids: Uint32Array,
   start: number,
   end: number,
-  leafOf: Uint16Array | Int32Array,
+  expNegMargin: Float64Array,
+  leafFactor: Float64Array,
   binsByFeature: Uint8Array | Uint16Array,
   columnStart: number,
   splitBin: number,
@@ -206,8 +204,9 @@ export function lastSplitBlock(
   left: number,
 ): void {
   for (let k = start; k < end; k++) {
-    const i = rows[k];
-    leafOf[i] = left + splitsRight(binsByFeature[columnStart + i], splitBin, missingCode, defaultLeft);
+    const i = ids[k];
+    const leaf = left + splitsRight(binsByFeature[columnStart + i], splitBin, missingCode, defaultLeft);
+    expNegMargin[i] *= leafFactor[leaf];
   }
 }
 

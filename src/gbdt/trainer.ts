@@ -82,8 +82,6 @@ export async function trainBooster(
     cuts: new SharedArrayBuffer(nf * (p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
     treeLeafFactor: new SharedArrayBuffer(maxNodes * 8),
-    leafOf: new SharedArrayBuffer(n * (maxNodes > 65536 ? 4 : 2)),
-    wideLeaves: maxNodes > 65536,
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
     partial: new SharedArrayBuffer(8),
@@ -114,7 +112,6 @@ export async function trainBooster(
     v.labels.set(data.labels);
     if (v.weights && data.weights) v.weights.set(data.weights);
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
-    v.treeLeafFactor.fill(1); // no tree yet: every row's leaf (0) adds nothing
     v.missingCodes.set(layout.nBins); // a feature's missing-value code follows its bins
 
     const grower = new TreeGrower(exec, layout, p, baseArgs);
@@ -125,15 +122,14 @@ export async function trainBooster(
       evaluator !== undefined && (p.early_stopping_rounds !== undefined || opts.evalEveryRound === true);
 
     const trees: RegressionTree[] = [];
+    let previous: GrownTree | null = null;
     for (let round = 0; round < p.n_estimators; round++) {
-      setBlockTasks(exec, n, nBlocks);
-      exec.run(PHASE.boost, { ...baseArgs, nTasks: nBlocks, round });
       const features = nColumns >= nf ? range(nf) : colRandom.sampleIndices(nf, nColumns);
-      // The boost phase left each block's count of sampled rows in `results`.
-      const grown = grower.grow(exec.views.results, n, features);
+      // The grower's first phase adds the previous tree's leaf values to the margins.
+      const grown: GrownTree = grower.grow(round, n, features, previous);
       trees.push(grown.tree);
       setLeafFactors(grown.tree, exec.views.treeLeafFactor);
-      grower.recordLeaves(grown);
+      previous = grown;
 
       let metric: RoundInfo["metric"];
       if (perRound && evaluator) {

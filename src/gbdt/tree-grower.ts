@@ -81,9 +81,9 @@ type Entries = number[];
 
 /**
  * A grown tree plus where each of its leaves' rows are (sampled and not: every row's margin
- * takes the new tree's value), for `recordLeaves`. Rows split at the last level are never
- * partitioned (nothing is built on them after): their pieces and split are given instead, and
- * the split sends each row to one of the two leaves `left`, `left + 1`.
+ * takes the new tree's value in the next round's boost phase). Rows split at the last level are
+ * never partitioned (nothing is built on them after): their pieces and split are given instead,
+ * and the split sends each row to one of the two leaves `left`, `left + 1`.
  */
 export interface GrownTree {
   tree: RegressionTree;
@@ -124,14 +124,16 @@ export class TreeGrower {
   ) {}
 
   /**
-   * `sampledPerBlock[b]`: how many rows of block b (BLOCK_ROWS rows from b · BLOCK_ROWS) the boost
-   * phase sampled; their ids are at the block's start in id buffer 0, the others after them.
+   * Grows round `round`'s tree on the sampled `features`. The first phase is the boosting step
+   * (see `boost`), which also adds `previous` (the last tree, if any) to every row's margin.
    */
-  grow(sampledPerBlock: ArrayLike<number>, nRows: number, features: readonly number[]): GrownTree {
+  grow(round: number, nRows: number, features: readonly number[], previous: GrownTree | null): GrownTree {
     const { p, layout } = this;
     const builder = new TreeBuilder();
     const hl = this.histogramLayout(features);
     this.arena.reset();
+    const { sampledPerBlock, rootHist } = this.boost(round, nRows, hl, previous);
+    // Each block's sampled ids are at its start in id buffer 0, the others after them.
     let ids = 0;
     const sampled: Pieces = [];
     const out: Pieces = [];
@@ -141,7 +143,6 @@ export class TreeGrower {
       if (mid > start) sampled.push(start, mid);
       if (end > mid) out.push(mid, end);
     }
-    const [rootHist] = this.buildHistograms([sampled], hl, true, ids);
     // Every row falls in exactly one cell of each column: one column's cells give the root's sums.
     let g = 0;
     let h = 0;
@@ -203,7 +204,7 @@ export class TreeGrower {
         next.push(l, r);
         smaller.push(pieceRows(l.sampled) <= pieceRows(r.sampled) ? l.sampled : r.sampled);
       });
-      const built = this.buildHistograms(smaller, hl, false, ids);
+      const built = this.buildHistograms(smaller, hl, ids);
       splitting.forEach((node, j) => {
         const l = next[2 * j];
         const r = next[2 * j + 1];
@@ -221,11 +222,54 @@ export class TreeGrower {
     return { tree: builder.finish(), ids, leafEntries };
   }
 
-  /** Records every row's leaf in the grown tree (see `leafBlock`), for the next boost pass. */
-  recordLeaves(grown: GrownTree): void {
-    const tasks = groupEntries(grown.leafEntries, 0, grown.leafEntries.length / TASK_WIDTH, TASK_ROWS);
-    const nTasks = this.writeEntryTasks(tasks, grown.leafEntries, 0);
-    this.exec.run(PHASE.leaf, { ...this.baseArgs, nTasks, idsFrom: grown.ids });
+  /**
+   * The boosting step, one task a block (in block order: the block seeds its subsample draws):
+   * the block's rows first take `previous`'s leaves (its leaf entries in that block, see
+   * `applyLeaf`), then get their gradients and subsample (`boostBlock`), then the block's sampled
+   * rows are added to its partial root histogram. One pass over a block's data while it is in
+   * cache, and no phase of its own for leaves or the root. Returns each block's sampled count and
+   * the root histogram.
+   */
+  private boost(
+    round: number,
+    nRows: number,
+    hl: HistogramLayout,
+    previous: GrownTree | null,
+  ): { sampledPerBlock: Int32Array; rootHist: Float64Array } {
+    this.selectHistogramKernel(hl, true);
+    const nBlocks = Math.ceil(nRows / BLOCK_ROWS);
+    const entries = previous?.leafEntries ?? [];
+    const nEntries = entries.length / TASK_WIDTH;
+    // A leaf entry is a piece, so it lies in one block: order entries by block (stably).
+    const firstOf = new Int32Array(nBlocks + 1);
+    for (let q = 0; q < nEntries; q++) firstOf[Math.floor(entries[q * TASK_WIDTH] / BLOCK_ROWS) + 1]++;
+    for (let b = 0; b < nBlocks; b++) firstOf[b + 1] += firstOf[b];
+    this.exec.ensureTasks(nBlocks + nEntries, nBlocks * hl.doubles);
+    const tt = this.exec.views.tasks;
+    const next = firstOf.slice(0, nBlocks);
+    for (let q = 0; q < nEntries; q++) {
+      const b = Math.floor(entries[q * TASK_WIDTH] / BLOCK_ROWS);
+      tt.set(entries.slice(q * TASK_WIDTH, (q + 1) * TASK_WIDTH), (nBlocks + next[b]++) * TASK_WIDTH);
+    }
+    for (let b = 0; b < nBlocks; b++) {
+      const o = b * TASK_WIDTH;
+      tt[o] = b * BLOCK_ROWS;
+      tt[o + 1] = Math.min(nRows, (b + 1) * BLOCK_ROWS);
+      tt[o + 2] = nBlocks + firstOf[b];
+      tt[o + 3] = firstOf[b + 1] - firstOf[b];
+    }
+    this.exec.run(PHASE.boost, {
+      ...this.baseArgs,
+      nTasks: nBlocks,
+      round,
+      idsFrom: previous?.ids ?? 0,
+      histDoubles: hl.doubles,
+      histColumns: hl.columns,
+      histOffsets: hl.columnOffsets,
+    });
+    const sampledPerBlock = this.exec.views.results.slice(0, nBlocks);
+    const [rootHist] = this.collectHistograms([nBlocks], hl);
+    return { sampledPerBlock, rootHist };
   }
 
   /** Adds a split node's two children (ids left, left + 1) and records the split; returns left. */
@@ -324,14 +368,8 @@ export class TreeGrower {
     return { columns, columnOffsets, offsets, joints, doubles: 2 * slots };
   }
 
-  /**
-   * Histograms of nodes given by their sampled pieces in id buffer `ids`, in one phase. A node's
-   * consecutive pieces are grouped into tasks of about HISTOGRAM_TASK_ROWS rows; each task fills
-   * its own partial histogram, summed per node in task order below, so the bytes never depend
-   * on which thread ran what.
-   */
-  private buildHistograms(nodes: Pieces[], hl: HistogramLayout, inOrder: boolean, ids: number): Float64Array[] {
-    const hd = hl.doubles;
+  /** Makes every thread use the histogram kernel for this tree's columns (in-order: the root's). */
+  private selectHistogramKernel(hl: HistogramLayout, inOrder: boolean): void {
     const key = `${hl.columns.length}/${inOrder}`;
     let source = this.kernelSources.get(key);
     if (source === undefined) {
@@ -339,6 +377,17 @@ export class TreeGrower {
       this.kernelSources.set(key, source);
     }
     this.exec.useHistogramKernel(source);
+  }
+
+  /**
+   * Histograms of nodes given by their sampled pieces in id buffer `ids`, in one phase. A node's
+   * consecutive pieces are grouped into tasks of about HISTOGRAM_TASK_ROWS rows; each task fills
+   * its own partial histogram, summed per node in task order below, so the bytes never depend
+   * on which thread ran what.
+   */
+  private buildHistograms(nodes: Pieces[], hl: HistogramLayout, ids: number): Float64Array[] {
+    const hd = hl.doubles;
+    this.selectHistogramKernel(hl, false);
     const entries: Entries = [];
     const tasks: EntryTask[] = [];
     const partials: number[] = []; // per node
@@ -359,6 +408,15 @@ export class TreeGrower {
       histColumns: hl.columns,
       histOffsets: hl.columnOffsets,
     });
+    return this.collectHistograms(partials, hl);
+  }
+
+  /**
+   * Each node's histogram, summed from its `partials[j]` partial histograms (consecutive slots,
+   * node after node), in slot order so the bytes never depend on the threads.
+   */
+  private collectHistograms(partials: number[], hl: HistogramLayout): Float64Array[] {
+    const hd = hl.doubles;
     const partial = this.exec.views.partial;
     const out: Float64Array[] = [];
     let slot = 0;

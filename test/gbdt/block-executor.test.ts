@@ -19,8 +19,6 @@ function buffers(rows: number): SharedBuffers {
     cuts: b(16),
     missingCodes: b(4),
     treeLeafFactor: b(8),
-    leafOf: b(rows * 2),
-    wideLeaves: false,
     tasks: b(64 * TASK_WIDTH * 4),
     results: b(64 * 4),
     partial: b(8),
