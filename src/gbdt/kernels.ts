@@ -10,8 +10,17 @@
 
 import type { computeCuts } from "./binning.js";
 
-/** Rows per task block. Fixed (never derived from the thread count) for determinism. */
-export const BLOCK_ROWS = 16_384;
+/**
+ * Rows per block of the training tasks: 16,384, doubled until there are at most 64 blocks. Small
+ * blocks keep a block's data in cache; few blocks keep the per-node bookkeeping small (a node
+ * has a piece of ids per block, see tree-grower.ts). It depends on the row count only, never on
+ * the thread count: blocks seed the subsample draws and group float sums.
+ */
+export function blockRowsFor(nRows: number): number {
+  let rows = 16_384;
+  while (rows * 64 < nRows) rows *= 2;
+  return rows;
+}
 
 /**
  * Quantile cuts of one feature (`quantileCuts` is binning.ts's `computeCuts`, passed in so this

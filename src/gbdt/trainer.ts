@@ -4,7 +4,7 @@ import { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
 import { Booster } from "./booster.js";
-import { BLOCK_ROWS } from "./kernels.js";
+import { blockRowsFor } from "./kernels.js";
 import { aucPr, aucRoc, logloss } from "./metrics.js";
 import {
   parseBoosterParams,
@@ -87,7 +87,6 @@ export async function trainBooster(
     partial: new SharedArrayBuffer(8),
     control: new SharedArrayBuffer(4 * 4),
   };
-  const nBlocks = Math.ceil(n / BLOCK_ROWS);
   const baseArgs: PhaseArgs = {
     nTasks: 0,
     nRows: n,
@@ -107,7 +106,7 @@ export async function trainBooster(
   const exec = new BlockExecutor(buffers, threads);
   try {
     await exec.ready();
-    const layout = binFeatures(exec, data, p, n, nBlocks, baseArgs);
+    const layout = binFeatures(exec, data, p, n, baseArgs);
     const v = exec.views;
     v.labels.set(data.labels);
     if (v.weights && data.weights) v.weights.set(data.weights);
@@ -221,7 +220,6 @@ function binFeatures(
   d: TrainingData,
   p: BoosterParams,
   n: number,
-  nBlocks: number,
   baseArgs: PhaseArgs,
 ): BinLayout {
   const nf = d.featureNames.length;
@@ -241,7 +239,13 @@ function binFeatures(
   bundles.forEach((b, column) =>
     b.features.forEach((f, j) => binPlan.splice(3 * f, 3, nBins[f], column, b.strides[j])),
   );
-  setBlockTasks(exec, n, nBlocks);
+  const blockRows = blockRowsFor(n);
+  const nBlocks = Math.ceil(n / blockRows);
+  exec.ensureTasks(nBlocks, 0);
+  for (let b = 0; b < nBlocks; b++) {
+    exec.views.tasks[b * TASK_WIDTH] = b * blockRows;
+    exec.views.tasks[b * TASK_WIDTH + 1] = Math.min(n, (b + 1) * blockRows);
+  }
   exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, binColumns: bundles.length, binPlan });
   exec.replaceBuffers({ values: new SharedArrayBuffer(0) });
   return {
@@ -251,15 +255,6 @@ function binFeatures(
     bundles,
     memberCodes: bundles.map(memberCodes),
   };
-}
-
-function setBlockTasks(exec: BlockExecutor, n: number, nBlocks: number): void {
-  exec.ensureTasks(nBlocks, 0);
-  const tt = exec.views.tasks;
-  for (let b = 0; b < nBlocks; b++) {
-    tt[b * TASK_WIDTH] = b * BLOCK_ROWS;
-    tt[b * TASK_WIDTH + 1] = Math.min(n, (b + 1) * BLOCK_ROWS);
-  }
 }
 
 /** e^-value of every leaf of the new tree, by node id: what the next boost pass multiplies in. */

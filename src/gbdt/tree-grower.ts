@@ -1,7 +1,7 @@
 import type { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
 import { marginalize, type FeatureBundle, type Marginal } from "./feature-bundles.js";
-import { BLOCK_ROWS, histogramKernelSource } from "./kernels.js";
+import { blockRowsFor, histogramKernelSource } from "./kernels.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
@@ -104,7 +104,7 @@ export interface GrownTree {
  * histogrammed) so that their margins too are updated from their leaf: walking them down the
  * tree afterwards cost ~4 ns a row and level, partitioning them ~1.7.
  *
- * Row ids never leave their block (BLOCK_ROWS rows). The boost phase writes a block's sampled ids
+ * Row ids never leave their block (`blockRowsFor` rows). The boost phase writes a block's sampled ids
  * at its start and the others at its end; a partition splits each node's piece of a block into
  * the same positions of the other id buffer, left child first and right child from the end. So
  * a block always holds its nodes' pieces side by side, nothing is ever copied back into place,
@@ -137,9 +137,10 @@ export class TreeGrower {
     let ids = 0;
     const sampled: Pieces = [];
     const out: Pieces = [];
-    for (let b = 0, start = 0; start < nRows; b++, start += BLOCK_ROWS) {
+    const blockRows = blockRowsFor(nRows);
+    for (let b = 0, start = 0; start < nRows; b++, start += blockRows) {
       const mid = start + sampledPerBlock[b];
-      const end = Math.min(nRows, start + BLOCK_ROWS);
+      const end = Math.min(nRows, start + blockRows);
       if (mid > start) sampled.push(start, mid);
       if (end > mid) out.push(mid, end);
     }
@@ -237,24 +238,26 @@ export class TreeGrower {
     previous: GrownTree | null,
   ): { sampledPerBlock: Int32Array; rootHist: Float64Array } {
     this.selectHistogramKernel(hl, true);
-    const nBlocks = Math.ceil(nRows / BLOCK_ROWS);
+    const blockRows = blockRowsFor(nRows);
+    const nBlocks = Math.ceil(nRows / blockRows);
     const entries = previous?.leafEntries ?? [];
     const nEntries = entries.length / TASK_WIDTH;
     // A leaf entry is a piece, so it lies in one block: order entries by block (stably).
     const firstOf = new Int32Array(nBlocks + 1);
-    for (let q = 0; q < nEntries; q++) firstOf[Math.floor(entries[q * TASK_WIDTH] / BLOCK_ROWS) + 1]++;
+    for (let q = 0; q < nEntries; q++) firstOf[Math.floor(entries[q * TASK_WIDTH] / blockRows) + 1]++;
     for (let b = 0; b < nBlocks; b++) firstOf[b + 1] += firstOf[b];
     this.exec.ensureTasks(nBlocks + nEntries, nBlocks * hl.doubles);
     const tt = this.exec.views.tasks;
     const next = firstOf.slice(0, nBlocks);
     for (let q = 0; q < nEntries; q++) {
-      const b = Math.floor(entries[q * TASK_WIDTH] / BLOCK_ROWS);
-      tt.set(entries.slice(q * TASK_WIDTH, (q + 1) * TASK_WIDTH), (nBlocks + next[b]++) * TASK_WIDTH);
+      const from = q * TASK_WIDTH;
+      const to = (nBlocks + next[Math.floor(entries[from] / blockRows)]++) * TASK_WIDTH;
+      for (let f = 0; f < TASK_WIDTH; f++) tt[to + f] = entries[from + f];
     }
     for (let b = 0; b < nBlocks; b++) {
       const o = b * TASK_WIDTH;
-      tt[o] = b * BLOCK_ROWS;
-      tt[o + 1] = Math.min(nRows, (b + 1) * BLOCK_ROWS);
+      tt[o] = b * blockRows;
+      tt[o + 1] = Math.min(nRows, (b + 1) * blockRows);
       tt[o + 2] = nBlocks + firstOf[b];
       tt[o + 3] = firstOf[b + 1] - firstOf[b];
     }
