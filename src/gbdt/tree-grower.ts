@@ -74,10 +74,35 @@ interface LevelNode {
 }
 
 /**
- * Entries of a phase's task table, flat, TASK_WIDTH numbers each: a piece's start and end, then
- * the phase's own fields (see TASK_WIDTH). Flat, because a level can have thousands of pieces.
+ * Entries of a phase's task table, TASK_WIDTH int32s each: a piece's start and end, then the
+ * phase's own fields (see TASK_WIDTH). A level can have thousands of pieces, so the lists are
+ * typed arrays reused tree after tree, not arrays of arrays (or `push` with six arguments,
+ * which V8 does not inline: it was a tenth of the main thread's time).
  */
-type Entries = number[];
+class Entries {
+  data = new Int32Array(TASK_WIDTH * 1024);
+  count = 0;
+
+  add(start: number, end: number, a: number, b: number, c: number, d: number): void {
+    let x = this.data;
+    const o = this.count++ * TASK_WIDTH;
+    if (o + TASK_WIDTH > x.length) {
+      x = new Int32Array(x.length * 2);
+      x.set(this.data);
+      this.data = x;
+    }
+    x[o] = start;
+    x[o + 1] = end;
+    x[o + 2] = a;
+    x[o + 3] = b;
+    x[o + 4] = c;
+    x[o + 5] = d;
+  }
+
+  rows(q: number): number {
+    return this.data[q * TASK_WIDTH + 1] - this.data[q * TASK_WIDTH];
+  }
+}
 
 /**
  * A grown tree plus where each of its leaves' rows are (sampled and not: every row's margin
@@ -115,6 +140,10 @@ export class TreeGrower {
   private readonly arena = new HistogramArena();
   /** Histogram kernel sources by column count and in-order flag (generated once, not per level). */
   private readonly kernelSources = new Map<string, string>();
+  /** A partition's or histogram phase's entries (see Entries). */
+  private readonly entries = new Entries();
+  /** Leaf entries of two trees: the one being grown and the previous one, used in turn. */
+  private readonly leafLists = [new Entries(), new Entries()];
 
   constructor(
     private readonly exec: BlockExecutor,
@@ -154,10 +183,12 @@ export class TreeGrower {
     }
     const rootId = builder.addNode(-1, this.leafValue(g, h), h);
     let level: LevelNode[] = [{ id: rootId, sampled, out, hist: rootHist, g, h }];
-    const leafEntries: Entries = [];
+    // This tree's leaf entries; the other list holds the previous tree's, still to be applied.
+    const leafEntries = previous?.leafEntries === this.leafLists[0] ? this.leafLists[1] : this.leafLists[0];
+    leafEntries.count = 0;
     const pushLeaf = (n: LevelNode) => {
       for (const q of [n.sampled, n.out])
-        for (let k = 0; k < q.length; k += 2) leafEntries.push(q[k], q[k + 1], n.id, -1, ids, 0);
+        for (let k = 0; k < q.length; k += 2) leafEntries.add(q[k], q[k + 1], n.id, -1, ids, 0);
     };
 
     for (let depth = 0; depth < p.max_depth && level.length > 0; depth++) {
@@ -177,7 +208,7 @@ export class TreeGrower {
           const { feature, bin, defaultLeft } = chosen[j];
           for (const q of [node.sampled, node.out])
             for (let k = 0; k < q.length; k += 2)
-              leafEntries.push(q[k], q[k + 1], left, feature, bin, defaultLeft ? 1 : 0);
+              leafEntries.add(q[k], q[k + 1], left, feature, bin, defaultLeft ? 1 : 0);
         });
         break;
       }
@@ -240,8 +271,8 @@ export class TreeGrower {
     this.selectHistogramKernel(hl, true);
     const blockRows = blockRowsFor(nRows);
     const nBlocks = Math.ceil(nRows / blockRows);
-    const entries = previous?.leafEntries ?? [];
-    const nEntries = entries.length / TASK_WIDTH;
+    const nEntries = previous?.leafEntries.count ?? 0;
+    const entries = previous?.leafEntries.data ?? new Int32Array(0);
     // A leaf entry is a piece, so it lies in one block: order entries by block (stably).
     const firstOf = new Int32Array(nBlocks + 1);
     for (let q = 0; q < nEntries; q++) firstOf[Math.floor(entries[q * TASK_WIDTH] / blockRows) + 1]++;
@@ -305,16 +336,17 @@ export class TreeGrower {
    * pieces numbered in that order.
    */
   private partition(nodes: LevelNode[], splits: SplitCandidate[], ids: number): Int32Array {
-    const entries: Entries = [];
-    let n = 0;
+    const entries = this.entries;
+    entries.count = 0;
     nodes.forEach((node, j) => {
       const { feature, bin, defaultLeft } = splits[j];
       for (const q of [node.sampled, node.out])
-        for (let k = 0; k < q.length; k += 2) entries.push(q[k], q[k + 1], feature, bin, defaultLeft ? 1 : 0, n++);
+        for (let k = 0; k < q.length; k += 2)
+          entries.add(q[k], q[k + 1], feature, bin, defaultLeft ? 1 : 0, entries.count);
     });
-    const nTasks = this.writeEntryTasks(groupEntries(entries, 0, n, TASK_ROWS), entries, 0);
+    const nTasks = this.writeEntryTasks(groupEntries(entries, 0, entries.count, TASK_ROWS), entries, 0);
     this.exec.run(PHASE.partition, { ...this.baseArgs, nTasks, idsFrom: ids });
-    return this.exec.views.results.slice(0, n);
+    return this.exec.views.results.slice(0, entries.count);
   }
 
   /**
@@ -324,7 +356,7 @@ export class TreeGrower {
    */
   private writeEntryTasks(tasks: EntryTask[], entries: Entries, partialDoubles: number): number {
     const nTasks = tasks.length;
-    this.exec.ensureTasks(nTasks + entries.length / TASK_WIDTH, partialDoubles);
+    this.exec.ensureTasks(nTasks + entries.count, partialDoubles);
     const tt = this.exec.views.tasks;
     const order = tasks.map((_, k) => k).sort((a, b) => tasks[b].rows - tasks[a].rows || a - b);
     order.forEach((k, t) => {
@@ -332,7 +364,7 @@ export class TreeGrower {
       tt[t * TASK_WIDTH + 1] = tasks[k].count;
       tt[t * TASK_WIDTH + 2] = tasks[k].slot;
     });
-    tt.set(entries, nTasks * TASK_WIDTH);
+    tt.set(entries.data.subarray(0, entries.count * TASK_WIDTH), nTasks * TASK_WIDTH);
     return nTasks;
   }
 
@@ -391,15 +423,15 @@ export class TreeGrower {
   private buildHistograms(nodes: Pieces[], hl: HistogramLayout, ids: number): Float64Array[] {
     const hd = hl.doubles;
     this.selectHistogramKernel(hl, false);
-    const entries: Entries = [];
+    const entries = this.entries;
+    entries.count = 0;
     const tasks: EntryTask[] = [];
     const partials: number[] = []; // per node
-    let n = 0;
     for (const node of nodes) {
-      const first = n;
-      for (let k = 0; k < node.length; k += 2, n++) entries.push(node[k], node[k + 1], 0, 0, 0, 0);
+      const first = entries.count;
+      for (let k = 0; k < node.length; k += 2) entries.add(node[k], node[k + 1], 0, 0, 0, 0);
       const before = tasks.length;
-      tasks.push(...groupEntries(entries, first, n, HISTOGRAM_TASK_ROWS, tasks.length));
+      tasks.push(...groupEntries(entries, first, entries.count, HISTOGRAM_TASK_ROWS, tasks.length));
       partials.push(tasks.length - before);
     }
     const nTasks = this.writeEntryTasks(tasks, entries, tasks.length * hd);
@@ -453,7 +485,7 @@ function groupEntries(entries: Entries, from: number, to: number, rowsPerTask: n
   for (let q = from; q < to; ) {
     const first = q;
     let rows = 0;
-    for (; q < to && rows < rowsPerTask; q++) rows += entries[q * TASK_WIDTH + 1] - entries[q * TASK_WIDTH];
+    for (; q < to && rows < rowsPerTask; q++) rows += entries.rows(q);
     tasks.push({ first, count: q - first, rows, slot: firstSlot + tasks.length });
   }
   return tasks;
