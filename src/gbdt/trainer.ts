@@ -105,11 +105,13 @@ export async function trainBooster(
 
   const exec = new BlockExecutor(buffers, threads);
   try {
-    await exec.ready();
-    const layout = binFeatures(exec, data, p, n, baseArgs);
+    // The copies (first touches of fresh shared memory: ~0.1 s at 1M rows) while workers start.
     const v = exec.views;
+    data.columns.forEach((c, f) => v.values.set(c, f * n));
     v.labels.set(data.labels);
     if (v.weights && data.weights) v.weights.set(data.weights);
+    await exec.ready();
+    const layout = binFeatures(exec, data, p, n, baseArgs);
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
     v.missingCodes.set(layout.nBins); // a feature's missing-value code follows its bins
 
@@ -213,7 +215,7 @@ function checkEvalSet(e: EvalSet, nf: number): void {
 /**
  * Quantile cuts per feature (one task a feature); features with few bins bundled into shared
  * columns (see feature-bundles.ts); then every value replaced by its bin (one task a block of
- * rows, all features). The float32 copy of the values is dropped afterwards.
+ * rows, all features). The float32 copy of the values (already in `values`) is dropped afterwards.
  */
 function binFeatures(
   exec: BlockExecutor,
@@ -223,7 +225,6 @@ function binFeatures(
   baseArgs: PhaseArgs,
 ): BinLayout {
   const nf = d.featureNames.length;
-  d.columns.forEach((c, f) => exec.views.values.set(c, f * n));
   exec.ensureTasks(nf, 0);
   for (let f = 0; f < nf; f++) exec.views.tasks[f * TASK_WIDTH] = f;
   exec.run(PHASE.cuts, { ...baseArgs, nTasks: nf });
