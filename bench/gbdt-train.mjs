@@ -111,8 +111,7 @@ for (let r = 0; r < Number(a.reps); r++) {
   const ours = JSON.parse(o.stdout);
   load.push(loadavg()[0]);
   runs.push({ x, xgb, o, ours });
-  if (Number(a.reps) > 1)
-    console.error(`rep ${r + 1}: xgboost ${xgb.train_s} s, lakay ${ours.train_s} s`);
+  if (Number(a.reps) > 1) console.error(`rep ${r + 1}: xgboost ${xgb.train_s} s, lakay ${ours.train_s} s`);
 }
 const median = (v) => [...v].sort((p, q) => p - q)[Math.floor((v.length - 1) / 2)];
 const xgbS = median(runs.map((r) => r.xgb.train_s));

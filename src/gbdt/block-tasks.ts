@@ -159,7 +159,14 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         const e = q * 6;
         const f = tt[e + 3];
         if (f < 0)
-          k.applyLeaf(tt[e + 4] === 0 ? v.ids0 : v.ids1, tt[e], tt[e + 1], v.expNegMargin, v.treeLeafFactor, tt[e + 2]);
+          k.applyLeaf(
+            tt[e + 4] === 0 ? v.ids0 : v.ids1,
+            tt[e],
+            tt[e + 1],
+            v.expNegMargin,
+            v.treeLeafFactor,
+            tt[e + 2],
+          );
         else
           k.applyLastSplit(
             a.idsFrom === 0 ? v.ids0 : v.ids1,
@@ -192,7 +199,17 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
       v.results[t] = sampled;
       const base = t * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);
-      k.histogramBlock(v.ids0, start, start + sampled, v.bins, v.gh, v.partial, base >> 1, a.histColumns, a.histOffsets);
+      k.histogramBlock(
+        v.ids0,
+        start,
+        start + sampled,
+        v.bins,
+        v.gh,
+        v.partial,
+        base >> 1,
+        a.histColumns,
+        a.histOffsets,
+      );
     } else {
       const ids = a.idsFrom === 0 ? v.ids0 : v.ids1;
       const base = tt[o + 2] * a.histDoubles;

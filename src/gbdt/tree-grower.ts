@@ -6,8 +6,8 @@ import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
 /**
- * Rows of entries (node pieces) a partition or leaf task takes in turn; any grouping gives the
- * same output, and tasks this size keep both threads busy to the end of a phase.
+ * Rows of entries (node pieces) a partition task takes in turn; any grouping gives the same
+ * output, and tasks this size keep both threads busy to the end of a phase.
  */
 const TASK_ROWS = 16_384;
 
@@ -115,9 +115,10 @@ export interface GrownTree {
   /** Which id buffer the pieces below are in. */
   ids: number;
   /**
-   * Entries for the leaf phase: rows all in leaf `leaf`, at positions [start, end) of the id
-   * buffer that was current when the node stopped (start, end, leaf, -1, buffer); or rows of
-   * `ids` split at the last level (start, end, left leaf, feature, bin, default-left).
+   * Leaf entries, applied by the next round's boost phase: rows all in leaf `leaf`, at positions
+   * [start, end) of the id buffer that was current when the node stopped (start, end, leaf, -1,
+   * buffer); or rows of `ids` split at the last level (start, end, left leaf, feature, bin,
+   * default-left).
    */
   leafEntries: Entries;
 }
@@ -222,7 +223,14 @@ export class TreeGrower {
         const s = chosen[j];
         const leftId = this.addChildren(builder, node, s);
         const l: LevelNode = { id: leftId, sampled: [], out: [], hist: null, g: s.leftG, h: s.leftH };
-        const r: LevelNode = { id: leftId + 1, sampled: [], out: [], hist: null, g: node.g - s.leftG, h: node.h - s.leftH };
+        const r: LevelNode = {
+          id: leftId + 1,
+          sampled: [],
+          out: [],
+          hist: null,
+          g: node.g - s.leftG,
+          h: node.h - s.leftH,
+        };
         for (const [from, toL, toR] of [
           [node.sampled, l.sampled, r.sampled],
           [node.out, l.out, r.out],
@@ -480,9 +488,15 @@ interface EntryTask {
 }
 
 /** Entries `[from, to)` grouped in order into tasks of about `rowsPerTask` rows, slots from `firstSlot`. */
-function groupEntries(entries: Entries, from: number, to: number, rowsPerTask: number, firstSlot = 0): EntryTask[] {
+function groupEntries(
+  entries: Entries,
+  from: number,
+  to: number,
+  rowsPerTask: number,
+  firstSlot = 0,
+): EntryTask[] {
   const tasks: EntryTask[] = [];
-  for (let q = from; q < to; ) {
+  for (let q = from; q < to;) {
     const first = q;
     let rows = 0;
     for (; q < to && rows < rowsPerTask; q++) rows += entries.rows(q);
@@ -524,4 +538,3 @@ class HistogramArena {
     return hist;
   }
 }
-
