@@ -106,12 +106,13 @@ export async function trainBooster(
   const exec = new BlockExecutor(buffers, threads);
   try {
     // The copies (first touches of fresh shared memory: ~0.1 s at 1M rows) while workers start.
-    const v = exec.views;
-    data.columns.forEach((c, f) => v.values.set(c, f * n));
-    v.labels.set(data.labels);
-    if (v.weights && data.weights) v.weights.set(data.weights);
+    const initial = exec.views;
+    data.columns.forEach((c, f) => initial.values.set(c, f * n));
+    initial.labels.set(data.labels);
+    if (initial.weights && data.weights) initial.weights.set(data.weights);
     await exec.ready();
     const layout = binFeatures(exec, data, p, n, baseArgs);
+    const v = exec.views; // binning replaced some buffers, and with them the views
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
     v.missingCodes.set(layout.nBins); // a feature's missing-value code follows its bins
 
