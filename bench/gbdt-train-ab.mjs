@@ -51,7 +51,7 @@ const params = {
   seed: 42,
 };
 
-const PHASES = ["bin", "boost", "partition", "histogram", "leaf", "gather", "cuts"]; // gather: older builds only
+const PHASES = ["bin", "boost", "partition", "histogram", "leaf", "gather", "cuts"]; // leaf, gather: older builds only
 const builds = [];
 for (const [name, dir] of [
   ["base", a.base],

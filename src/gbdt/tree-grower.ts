@@ -162,18 +162,8 @@ export class TreeGrower {
     const builder = new TreeBuilder();
     const hl = this.histogramLayout(features);
     this.arena.reset();
-    const { sampledPerBlock, rootHist } = this.boost(round, nRows, hl, previous);
-    // Each block's sampled ids are at its start in id buffer 0, the others after them.
-    let ids = 0;
-    const sampled: Pieces = [];
-    const out: Pieces = [];
-    const blockRows = blockRowsFor(nRows);
-    for (let b = 0, start = 0; start < nRows; b++, start += blockRows) {
-      const mid = start + sampledPerBlock[b];
-      const end = Math.min(nRows, start + blockRows);
-      if (mid > start) sampled.push(start, mid);
-      if (end > mid) out.push(mid, end);
-    }
+    const { sampled, out, rootHist } = this.boost(round, nRows, hl, previous);
+    let ids = 0; // the boost phase wrote the ids into buffer 0
     // Every row falls in exactly one cell of each column: one column's cells give the root's sums.
     let g = 0;
     let h = 0;
@@ -267,15 +257,15 @@ export class TreeGrower {
    * the block's rows first take `previous`'s leaves (its leaf entries in that block, see
    * `applyLeaf`), then get their gradients and subsample (`boostBlock`), then the block's sampled
    * rows are added to its partial root histogram. One pass over a block's data while it is in
-   * cache, and no phase of its own for leaves or the root. Returns each block's sampled count and
-   * the root histogram.
+   * cache, and no phase of its own for leaves or the root. Returns the root's pieces (sampled and
+   * not) and its histogram.
    */
   private boost(
     round: number,
     nRows: number,
     hl: HistogramLayout,
     previous: GrownTree | null,
-  ): { sampledPerBlock: Int32Array; rootHist: Float64Array } {
+  ): { sampled: Pieces; out: Pieces; rootHist: Float64Array } {
     this.selectHistogramKernel(hl, true);
     const blockRows = blockRowsFor(nRows);
     const nBlocks = Math.ceil(nRows / blockRows);
@@ -309,9 +299,18 @@ export class TreeGrower {
       histColumns: hl.columns,
       histOffsets: hl.columnOffsets,
     });
-    const sampledPerBlock = this.exec.views.results.slice(0, nBlocks);
+    // The root's pieces: each block's sampled ids at its start in id buffer 0, the others after.
+    const sampled: Pieces = [];
+    const out: Pieces = [];
+    for (let b = 0; b < nBlocks; b++) {
+      const start = b * blockRows;
+      const mid = start + this.exec.views.results[b];
+      const end = Math.min(nRows, start + blockRows);
+      if (mid > start) sampled.push(start, mid);
+      if (end > mid) out.push(mid, end);
+    }
     const [rootHist] = this.collectHistograms([nBlocks], hl);
-    return { sampledPerBlock, rootHist };
+    return { sampled, out, rootHist };
   }
 
   /** Adds a split node's two children (ids left, left + 1) and records the split; returns left. */
