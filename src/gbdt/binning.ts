@@ -10,7 +10,8 @@ export interface FeatureCuts {
  * Quantile cuts for one feature, from float32 values (the precision the model compares in).
  * With at most `maxBins` distinct values every value gets its own bin, and the split thresholds
  * are the data's own values, as XGBoost does; otherwise cuts sit at evenly spaced ranks of a
- * deterministic sample, so heavy ties (zeros) keep a bin of their own.
+ * deterministic sample, so heavy ties (zeros) keep a bin of their own. Self-contained but for
+ * `sortFloat32` (shipped to workers with it).
  */
 export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
   const n = col.length;
@@ -36,7 +37,8 @@ export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
     if (negativeZero) distinct[distinct.indexOf(0)] = -0;
     for (let i = 1; i < distinct.length; i++) cuts.push(distinct[i]);
   } else {
-    const sorted = sample.subarray(0, m).sort();
+    const sorted = sample.subarray(0, m);
+    sortFloat32(sorted);
     for (let b = 1; b < maxBins; b++) {
       const v = sorted[Math.floor((b * m) / maxBins)];
       if (v > sorted[0] && (cuts.length === 0 || v > cuts[cuts.length - 1])) cuts.push(v);
@@ -44,4 +46,44 @@ export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
   }
   cuts.push(Infinity);
   return { cuts: Float32Array.from(cuts) };
+}
+
+/**
+ * Sorts finite float32 values ascending in place, -0 before 0 as `Float32Array.prototype.sort`
+ * does: a least-significant-digit radix sort, three passes of 11 bits, over the values' bits
+ * mapped to keys in unsigned order (sign bit flipped for positives, all bits for negatives).
+ * V8's typed-array sort took 10-30 ms for a 262,144-value sample, most of a feature's cuts time;
+ * this takes ~3 ms. Self-contained (shipped to workers).
+ */
+export function sortFloat32(a: Float32Array): void {
+  const n = a.length;
+  const bits = new Int32Array(a.buffer, a.byteOffset, n);
+  let keys = new Uint32Array(n);
+  let spare = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = bits[i];
+    keys[i] = b ^ ((b >> 31) | 0x80000000);
+  }
+  const starts = new Int32Array(2048);
+  for (let shift = 0; shift < 32; shift += 11) {
+    starts.fill(0);
+    for (let i = 0; i < n; i++) starts[(keys[i] >>> shift) & 2047]++;
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) {
+      const c = starts[d];
+      starts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      spare[starts[(k >>> shift) & 2047]++] = k;
+    }
+    const sorted = spare;
+    spare = keys;
+    keys = sorted;
+  }
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    bits[i] = k ^ (((k >> 31) ^ -1) | 0x80000000);
+  }
 }

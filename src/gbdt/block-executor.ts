@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { computeCuts, CUT_SAMPLE_ROWS } from "./binning.js";
+import { computeCuts, CUT_SAMPLE_ROWS, sortFloat32 } from "./binning.js";
 import {
   applyLastSplit,
   applyLeaf,
@@ -39,6 +39,7 @@ function workerSource(): string {
   return `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const CUT_SAMPLE_ROWS = ${CUT_SAMPLE_ROWS};
+const sortFloat32 = ${sortFloat32.toString()};
 const computeCuts = ${computeCuts.toString()};
 const splitsRight = ${splitsRight.toString()};
 const cutsTask = ${cutsTask.toString()};

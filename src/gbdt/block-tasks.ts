@@ -41,6 +41,8 @@ export interface SharedBuffers {
   ids1: SharedArrayBuffer;
   /** The feature values, feature-major float32, while binning; then replaced by an empty buffer. */
   values: SharedArrayBuffer;
+  /** Each feature's bin lookup table (see `cutsTask`), while binning; then an empty buffer. */
+  binLookup: SharedArrayBuffer;
   /** Each feature's cuts, from `feature * (max_bin + 1)`. */
   cuts: SharedArrayBuffer;
   missingCodes: SharedArrayBuffer;
@@ -62,6 +64,9 @@ export interface SharedViews {
   ids0: Uint32Array;
   ids1: Uint32Array;
   values: Float32Array;
+  /** `values`' bits. */
+  valueBits: Int32Array;
+  binLookup: Uint16Array;
   cuts: Float32Array;
   missingCodes: Int32Array;
   treeLeafFactor: Float64Array;
@@ -115,6 +120,8 @@ export function makeViews(b: SharedBuffers): SharedViews {
     ids0: new Uint32Array(b.ids0),
     ids1: new Uint32Array(b.ids1),
     values: new Float32Array(b.values),
+    valueBits: new Int32Array(b.values),
+    binLookup: new Uint16Array(b.binLookup),
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
     treeLeafFactor: new Float64Array(b.treeLeafFactor),
@@ -139,9 +146,11 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
     if (phase === 0) {
       k.binBlock(
         v.values,
+        v.valueBits,
         a.nRows,
         v.cuts,
         a.maxBin + 1,
+        v.binLookup,
         a.binPlan,
         v.bins,
         v.binsByFeature,
@@ -150,7 +159,16 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         tt[o + 1],
       );
     } else if (phase === 6) {
-      v.results[t] = k.cutsTask(v.values, a.nRows, tt[o], a.maxBin, v.cuts, a.maxBin + 1, k.computeCuts);
+      v.results[t] = k.cutsTask(
+        v.values,
+        a.nRows,
+        tt[o],
+        a.maxBin,
+        v.cuts,
+        a.maxBin + 1,
+        k.computeCuts,
+        v.binLookup,
+      );
     } else if (phase === 1) {
       // A block: first its rows take the last tree's leaves, then the boosting step, then the
       // root histogram of its sampled rows (all while the block's data is in cache).

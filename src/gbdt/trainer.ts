@@ -79,6 +79,7 @@ export async function trainBooster(
     ids0: new SharedArrayBuffer(n * 4),
     ids1: new SharedArrayBuffer(n * 4),
     values: new SharedArrayBuffer(n * nf * 4),
+    binLookup: new SharedArrayBuffer(nf * 65537 * 2),
     cuts: new SharedArrayBuffer(nf * (p.max_bin + 1) * 4),
     missingCodes: new SharedArrayBuffer(nf * 4),
     treeLeafFactor: new SharedArrayBuffer(maxNodes * 8),
@@ -216,7 +217,8 @@ function checkEvalSet(e: EvalSet, nf: number): void {
 /**
  * Quantile cuts per feature (one task a feature); features with few bins bundled into shared
  * columns (see feature-bundles.ts); then every value replaced by its bin (one task a block of
- * rows, all features). The float32 copy of the values (already in `values`) is dropped afterwards.
+ * rows, all features). The float32 copy of the values (already in `values`) and the bin lookup
+ * tables are dropped afterwards.
  */
 function binFeatures(
   exec: BlockExecutor,
@@ -249,7 +251,7 @@ function binFeatures(
     exec.views.tasks[b * TASK_WIDTH + 1] = Math.min(n, (b + 1) * blockRows);
   }
   exec.run(PHASE.bin, { ...baseArgs, nTasks: nBlocks, binColumns: bundles.length, binPlan });
-  exec.replaceBuffers({ values: new SharedArrayBuffer(0) });
+  exec.replaceBuffers({ values: new SharedArrayBuffer(0), binLookup: new SharedArrayBuffer(0) });
   return {
     nFeatures: nf,
     nBins,

@@ -16,6 +16,7 @@ function buffers(rows: number): SharedBuffers {
     ids0: b(rows * 4),
     ids1: b(rows * 4),
     values: b(rows * 4),
+    binLookup: b(0),
     cuts: b(16),
     missingCodes: b(4),
     treeLeafFactor: b(8),
