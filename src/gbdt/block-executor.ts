@@ -12,6 +12,7 @@ import {
 } from "./kernels.js";
 import {
   makeViews,
+  prefault,
   runTasks,
   TASK_WIDTH,
   type PhaseArgs,
@@ -37,7 +38,7 @@ const FAILED = 3;
  */
 function workerSource(): string {
   return `
-const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
 const CUT_SAMPLE_ROWS = ${CUT_SAMPLE_ROWS};
 const sortFloat32 = ${sortFloat32.toString()};
 const computeCuts = ${computeCuts.toString()};
@@ -49,12 +50,15 @@ const partitionBlock = ${partitionBlock.toString()};
 const applyLeaf = ${applyLeaf.toString()};
 const applyLastSplit = ${applyLastSplit.toString()};
 const makeViews = ${makeViews.toString()};
+const prefault = ${prefault.toString()};
 const SPIN_MS = ${SPIN_MS};
 const awaitChange = ${awaitChange.toString()};
 const runTasks = ${runTasks.toString()};
 const { port } = workerData;
 let buffers = workerData.buffers;
 let views = makeViews(buffers);
+prefault(views);
+parentPort.postMessage("ready");
 const kernels = { binBlock, cutsTask, computeCuts, boostBlock, applyLeaf, applyLastSplit, partitionBlock, histogramBlock: null };
 const histogramKernels = new Map();
 let seen = 0;
@@ -149,13 +153,17 @@ export class BlockExecutor {
     }
   }
 
-  /** Resolves once every worker runs (a phase must not block the main thread on a worker still starting). */
+  /**
+   * Resolves once every worker runs and has faulted in the per-row buffers (see `prefault`): a
+   * phase must not block the main thread on a worker still starting, and no phase may write
+   * those buffers while a worker still writes its zeros.
+   */
   async ready(): Promise<void> {
     await Promise.all(
       this.workers.map(
         ({ worker }) =>
           new Promise<void>((resolve, reject) => {
-            worker.once("online", resolve);
+            worker.once("message", () => resolve());
             worker.once("error", reject);
           }),
       ),

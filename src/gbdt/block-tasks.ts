@@ -133,6 +133,20 @@ export function makeViews(b: SharedBuffers): SharedViews {
 }
 
 /**
+ * Writes a zero to every page of the per-row buffers the phases fill: the first write to a page
+ * of fresh memory is a page fault (~12 µs on this VM, 3 ms a MB, ~0.1 s for 1M rows), and a
+ * worker takes them while the main thread copies the feature values in, instead of both threads
+ * taking them in the first phases. Runs before any phase, while the buffers hold only zeros
+ * (self-contained: runs inside workers).
+ */
+export function prefault(v: SharedViews): void {
+  for (const a of [v.bins, v.binsByFeature, v.gh, v.expNegMargin, v.ids0, v.ids1]) {
+    const step = 4096 / a.BYTES_PER_ELEMENT;
+    for (let i = 0; i < a.length; i += step) a[i] = 0;
+  }
+}
+
+/**
  * Pulls tasks from the shared counter until none are left. Every thread of a phase runs this
  * same loop; which thread takes which block does not change any output (self-contained: also
  * runs inside workers).
