@@ -214,20 +214,21 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
             tt[e + 2],
           );
       }
-      const sampled = k.boostBlock(
-        start,
-        tt[o + 1],
-        v.expNegMargin,
-        v.labels,
-        v.weights,
-        v.gh,
-        a.scalePosWeight,
-        a.subsample,
-        a.seed,
-        a.round,
-        t,
-        v.ids0,
-      );
+      const sampled =
+        k.boostBlock(
+          start,
+          tt[o + 1],
+          v.expNegMargin,
+          v.labels,
+          v.weights,
+          v.gh,
+          a.scalePosWeight,
+          a.subsample,
+          a.seed,
+          a.round,
+          t,
+          v.ids0,
+        ) - start;
       v.results[t] = sampled;
       const base = t * a.histDoubles;
       v.partial.fill(0, base, base + a.histDoubles);
@@ -250,17 +251,18 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
         const e = q * 6;
         if (phase === 2) {
           // start, end, feature, split bin, default-left, result slot
-          v.results[tt[e + 5]] = k.partitionBlock(
-            ids,
-            tt[e],
-            tt[e + 1],
-            a.idsFrom === 0 ? v.ids1 : v.ids0,
-            v.binsByFeature,
-            tt[e + 2] * a.nRows,
-            tt[e + 3],
-            v.missingCodes[tt[e + 2]],
-            tt[e + 4],
-          );
+          v.results[tt[e + 5]] =
+            k.partitionBlock(
+              ids,
+              tt[e],
+              tt[e + 1],
+              a.idsFrom === 0 ? v.ids1 : v.ids0,
+              v.binsByFeature,
+              tt[e + 2] * a.nRows,
+              tt[e + 3],
+              v.missingCodes[tt[e + 2]],
+              tt[e + 4],
+            ) - tt[e];
         } else {
           k.histogramBlock(
             ids,
