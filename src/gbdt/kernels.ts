@@ -174,29 +174,37 @@ export function boostBlock(
   let rc = (z ^ (z >>> 16)) | 0;
   let rd = 1;
   let count = start;
-  let out = end - 1;
-  // A row is sampled when its 32-bit draw u satisfies u / 2^32 < subsample, i.e. u < cut: the
-  // same test without a division per row (dividing by 2^32 is exact).
-  const cut = subsample * 4294967296;
-  for (let i = start; i < end; i++) {
-    const e = expNegMargin[i];
-    let take = 1;
-    if (subsample < 1) {
+  // A row is sampled when its 32-bit draw u satisfies u / 2^32 < subsample, i.e. u < cut, i.e.
+  // u < ceil(cut): that bound as int32 bits, compared without leaving int32 (below).
+  const cut = Math.ceil(subsample * 4294967296);
+  if (cut >= 4294967296) {
+    for (let i = start; i < end; i++) ids[i] = i;
+    count = end;
+  } else {
+    const c = cut | 0;
+    let out = end - 1;
+    // Both ends are written for every row and only one cursor moves (as in `partitionBlock`):
+    // a branch on the draw is mispredicted for a fifth of the rows at subsample 0.8, and was
+    // about a third of this kernel.
+    for (let i = start; i < end; i++) {
       const t = (((ra + rb) | 0) + rd) | 0;
       rd = (rd + 1) | 0;
       ra = rb ^ (rb >>> 9);
       rb = (rc + (rc << 3)) | 0;
       rc = (rc << 21) | (rc >>> 11);
       rc = (rc + t) | 0;
-      take = t >>> 0 < cut ? 1 : 0;
+      // 1 when t < c as unsigned 32-bit numbers: the borrow of t - c (Hacker's Delight 2-12)
+      const take = ((~t & c) | ((~t | c) & ((t - c) | 0))) >>> 31;
+      ids[count] = i;
+      ids[out] = i;
+      count += take;
+      out -= 1 - take;
     }
-    // Only sampled rows need a gradient (histograms visit sampled rows only).
-    if (take === 0) {
-      ids[out--] = i;
-      continue;
-    }
-    ids[count++] = i;
-    const p = 1 / (1 + e);
+  }
+  // Gradients of the sampled rows only (histograms visit sampled rows only), in row order.
+  for (let k = start; k < count; k++) {
+    const i = ids[k];
+    const p = 1 / (1 + expNegMargin[i]);
     const y = labels[i];
     let w = y > 0.5 ? scalePosWeight : 1;
     if (weights !== null) w *= weights[i];
