@@ -41,13 +41,9 @@ export function cutsTask(
   lookup: Uint16Array,
 ): number {
   const col = values.subarray(feature * nRows, (feature + 1) * nRows);
-  let hasMissing = false;
-  for (let i = 0; i < nRows; i++) {
-    if (col[i] !== col[i]) {
-      hasMissing = true;
-      break;
-    }
-  }
+  // `includes` compares with SameValueZero, so it finds NaN (`indexOf` never does); native, so
+  // this first pass over the column does not wait for V8 to compile a loop.
+  const hasMissing = col.includes(NaN);
   const cuts = quantileCuts(col, maxBin === 256 && hasMissing ? 255 : maxBin).cuts;
   allCuts.set(cuts, feature * cutsStride);
   const nCuts = cuts.length;
