@@ -1,25 +1,45 @@
 /** Rows looked at to place quantile cuts; exact below this size, a fixed-stride sample above. */
 export const CUT_SAMPLE_ROWS = 262_144;
 
+/** How many rows `takeCutSample` takes of `nRows`. */
+export function cutSampleRows(nRows: number): number {
+  return Math.min(nRows, CUT_SAMPLE_ROWS);
+}
+
+/**
+ * Writes into `out` (`cutSampleRows(col.length)` long) the rows of `col` whose cuts are
+ * computed: all of them, or evenly spaced ones; float32, the precision the model compares in.
+ * Returns whether `col` has a missing value (NaN) anywhere, not only in the sample.
+ */
+export function takeCutSample(col: ArrayLike<number>, out: Float32Array): boolean {
+  const n = col.length;
+  const take = out.length;
+  if (take === n) out.set(col);
+  else for (let k = 0; k < take; k++) out[k] = col[Math.floor((k * n) / take)];
+  // `includes` compares with SameValueZero, so it finds NaN (`indexOf` never does); a typed
+  // array's own is native, Array.prototype's on a typed array a slow generic loop.
+  return ArrayBuffer.isView(col)
+    ? (col as unknown as Float64Array).includes(NaN)
+    : Array.prototype.includes.call(col, NaN);
+}
+
 /** Bin edges of one feature: `cuts[b]` is the exclusive upper bound of bin b; the last is +Infinity. */
 export interface FeatureCuts {
   cuts: Float32Array;
 }
 
 /**
- * Quantile cuts for one feature, from float32 values (the precision the model compares in).
- * With at most `maxBins` distinct values every value gets its own bin, and the split thresholds
- * are the data's own values, as XGBoost does; otherwise cuts sit at evenly spaced ranks of a
- * deterministic sample, so heavy ties (zeros) keep a bin of their own. Self-contained but for
- * `sortFloat32` (shipped to workers with it).
+ * Quantile cuts for one feature, from its sample (`takeCutSample`). With at most `maxBins`
+ * distinct values every value gets its own bin, and the split thresholds are the data's own
+ * values, as XGBoost does; otherwise cuts sit at evenly spaced ranks of the sample, so heavy
+ * ties (zeros) keep a bin of their own. Self-contained but for `sortFloat32` (shipped to
+ * workers with it).
  */
 export function computeCuts(col: Float32Array, maxBins: number): FeatureCuts {
-  const n = col.length;
-  const take = Math.min(n, CUT_SAMPLE_ROWS);
-  const sample = new Float32Array(take);
+  const sample = new Float32Array(col.length);
   let m = 0;
-  for (let k = 0; k < take; k++) {
-    const x = col[take === n ? k : Math.floor((k * n) / take)];
+  for (let k = 0; k < col.length; k++) {
+    const x = col[k];
     // Infinities are values (they fall in the first or last bin) but never a threshold.
     if (Number.isFinite(x)) sample[m++] = x;
   }

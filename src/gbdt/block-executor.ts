@@ -3,7 +3,6 @@ import { computeCuts, CUT_SAMPLE_ROWS, sortFloat32 } from "./binning.js";
 import {
   applyLastSplit,
   applyLeaf,
-  binBlock,
   boostBlock,
   cutsTask,
   partitionBlock,
@@ -44,7 +43,6 @@ const sortFloat32 = ${sortFloat32.toString()};
 const computeCuts = ${computeCuts.toString()};
 const splitsRight = ${splitsRight.toString()};
 const cutsTask = ${cutsTask.toString()};
-const binBlock = ${binBlock.toString()};
 const boostBlock = ${boostBlock.toString()};
 const partitionBlock = ${partitionBlock.toString()};
 const applyLeaf = ${applyLeaf.toString()};
@@ -59,7 +57,7 @@ let buffers = workerData.buffers;
 let views = makeViews(buffers);
 prefault(views);
 parentPort.postMessage("ready");
-const kernels = { binBlock, cutsTask, computeCuts, boostBlock, applyLeaf, applyLastSplit, partitionBlock, histogramBlock: null };
+const kernels = { cutsTask, computeCuts, boostBlock, applyLeaf, applyLastSplit, partitionBlock, histogramBlock: null };
 const histogramKernels = new Map();
 let seen = 0;
 for (let quit = false; !quit; ) {
@@ -131,7 +129,6 @@ export class BlockExecutor {
       throw new Error("no histogram kernel selected");
     };
     this.kernels = {
-      binBlock,
       cutsTask,
       computeCuts,
       boostBlock,

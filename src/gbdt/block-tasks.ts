@@ -2,7 +2,6 @@ import type { computeCuts } from "./binning.js";
 import {
   applyLastSplit,
   applyLeaf,
-  binBlock,
   boostBlock,
   cutsTask,
   partitionBlock,
@@ -10,10 +9,10 @@ import {
 } from "./kernels.js";
 
 /** The phases of a boosting round that run as blocks of rows on every thread. */
-export const PHASE = { bin: 0, boost: 1, partition: 2, histogram: 3, cuts: 6 } as const;
+export const PHASE = { boost: 1, partition: 2, histogram: 3, cuts: 6 } as const;
 
 /**
- * Integers per row of the task table. A bin or cuts task is (start, end) or (feature). A boost
+ * Integers per row of the task table. A cuts task is (feature, has missing values, sample rows). A boost
  * task is a block (start, end) and its run of leaf entries (first, count); a partition or
  * histogram task covers a run of entries: (first entry, entry count, partial-histogram slot).
  * Entries are laid out after the tasks; an entry is one piece of a node's ids (start, end, then
@@ -39,8 +38,8 @@ export interface SharedBuffers {
    */
   ids0: SharedArrayBuffer;
   ids1: SharedArrayBuffer;
-  /** The feature values, feature-major float32, while binning; then replaced by an empty buffer. */
-  values: SharedArrayBuffer;
+  /** The cut sample (`takeCutSample`), feature-major, until binning; then an empty buffer. */
+  sample: SharedArrayBuffer;
   /** Each feature's bin lookup table (see `cutsTask`), while binning; then an empty buffer. */
   binLookup: SharedArrayBuffer;
   /** Each feature's cuts, from `feature * (max_bin + 1)`. */
@@ -63,9 +62,7 @@ export interface SharedViews {
   weights: Float32Array | null;
   ids0: Uint32Array;
   ids1: Uint32Array;
-  values: Float32Array;
-  /** `values`' bits. */
-  valueBits: Int32Array;
+  sample: Float32Array;
   binLookup: Uint16Array;
   cuts: Float32Array;
   missingCodes: Int32Array;
@@ -81,10 +78,6 @@ export interface PhaseArgs {
   nTasks: number;
   nRows: number;
   maxBin: number;
-  /** Columns a row of the row-major binned matrix has (one per feature bundle). */
-  binColumns: number;
-  /** Per feature: cut count, bundle column, stride in the joint code (see `binBlock`). */
-  binPlan: number[];
   scalePosWeight: number;
   subsample: number;
   seed: number;
@@ -98,7 +91,6 @@ export interface PhaseArgs {
 }
 
 export interface Kernels {
-  binBlock: typeof binBlock;
   cutsTask: typeof cutsTask;
   computeCuts: typeof computeCuts;
   boostBlock: typeof boostBlock;
@@ -119,8 +111,7 @@ export function makeViews(b: SharedBuffers): SharedViews {
     weights: b.weights ? new Float32Array(b.weights) : null,
     ids0: new Uint32Array(b.ids0),
     ids1: new Uint32Array(b.ids1),
-    values: new Float32Array(b.values),
-    valueBits: new Int32Array(b.values),
+    sample: new Float32Array(b.sample),
     binLookup: new Uint16Array(b.binLookup),
     cuts: new Float32Array(b.cuts),
     missingCodes: new Int32Array(b.missingCodes),
@@ -135,8 +126,8 @@ export function makeViews(b: SharedBuffers): SharedViews {
 /**
  * Writes a zero to every page of the per-row buffers the phases fill: the first write to a page
  * of fresh memory is a page fault (~12 µs on this VM, 3 ms a MB, ~0.1 s for 1M rows), and a
- * worker takes them while the main thread copies the feature values in, instead of both threads
- * taking them in the first phases. Runs before any phase, while the buffers hold only zeros
+ * worker takes them while the main thread takes the cut sample and starts the cuts, instead of
+ * both threads taking them in the first phases. Runs before any phase, while the buffers hold only zeros
  * (self-contained: runs inside workers).
  */
 export function prefault(v: SharedViews): void {
@@ -157,26 +148,12 @@ export function runTasks(phase: number, a: PhaseArgs, v: SharedViews, k: Kernels
     const t = Atomics.add(v.control, 0, 1);
     if (t >= a.nTasks) return;
     const o = t * 6;
-    if (phase === 0) {
-      k.binBlock(
-        v.values,
-        v.valueBits,
-        a.nRows,
-        v.cuts,
-        a.maxBin + 1,
-        v.binLookup,
-        a.binPlan,
-        v.bins,
-        v.binsByFeature,
-        a.binColumns,
-        tt[o],
-        tt[o + 1],
-      );
-    } else if (phase === 6) {
+    if (phase === 6) {
       v.results[t] = k.cutsTask(
-        v.values,
-        a.nRows,
+        v.sample,
+        tt[o + 2],
         tt[o],
+        tt[o + 1] === 1,
         a.maxBin,
         v.cuts,
         a.maxBin + 1,

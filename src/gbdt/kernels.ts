@@ -24,26 +24,25 @@ export function blockRowsFor(nRows: number): number {
 
 /**
  * Quantile cuts of one feature (`quantileCuts` is binning.ts's `computeCuts`, passed in so this
- * stays free of imports) from its column of the feature-major `values`, written to `allCuts`
- * from `feature * cutsStride`; returns how many. With byte-sized bins, a feature with missing
- * values gives one bin to the missing code. Also fills the feature's bin lookup table (65,537
+ * stays free of imports) from its column of the feature-major cut sample (`takeCutSample`),
+ * written to `allCuts` from `feature * cutsStride`; returns how many. With byte-sized bins, a
+ * feature with missing values (`hasMissing`, found over all its rows) gives one bin to the
+ * missing code. Also fills the feature's bin lookup table (65,537
  * entries from `feature * 65537` of `lookup`, see `binBlock`): entry p is the bin of the smallest
  * value whose order key starts with the 16 bits p; entry 65,536 is the last bin.
  */
 export function cutsTask(
-  values: Float32Array,
-  nRows: number,
+  sample: Float32Array,
+  sampleRows: number,
   feature: number,
+  hasMissing: boolean,
   maxBin: number,
   allCuts: Float32Array,
   cutsStride: number,
   quantileCuts: typeof computeCuts,
   lookup: Uint16Array,
 ): number {
-  const col = values.subarray(feature * nRows, (feature + 1) * nRows);
-  // `includes` compares with SameValueZero, so it finds NaN (`indexOf` never does); native, so
-  // this first pass over the column does not wait for V8 to compile a loop.
-  const hasMissing = col.includes(NaN);
+  const col = sample.subarray(feature * sampleRows, (feature + 1) * sampleRows);
   const cuts = quantileCuts(col, maxBin === 256 && hasMissing ? 255 : maxBin).cuts;
   allCuts.set(cuts, feature * cutsStride);
   const nCuts = cuts.length;
@@ -67,8 +66,9 @@ export function cutsTask(
 }
 
 /**
- * Bins every feature for rows [start, end): index of the first cut above the value (the last
- * cut is +Infinity, so at most the cut count - 1); NaN gets the cut count. `plan` holds per
+ * Bins every feature for rows [start, end), whose values are feature f's from
+ * `values[f * valuesStride]` on: index of the first cut above the value (the last cut is
+ * +Infinity, so at most the cut count - 1); NaN gets the cut count. `plan` holds per
  * feature its cut count, its bundle's column in the row-major `bins` (`binColumns` a row) and
  * its stride in that column's joint code (see feature-bundles.ts): members of a bundle add their
  * parts in turn. The code also goes to the feature-major `binsByFeature`.
@@ -82,6 +82,7 @@ export function cutsTask(
 export function binBlock(
   values: Float32Array,
   valueBits: Int32Array,
+  valuesStride: number,
   nRows: number,
   allCuts: Float32Array,
   cutsStride: number,
@@ -101,8 +102,9 @@ export function binBlock(
     const cuts = allCuts.subarray(f * cutsStride, f * cutsStride + nCuts);
     const table = f * 65537;
     const base = f * nRows;
+    const from = f * valuesStride - start;
     for (let i = start; i < end; i++) {
-      const b = valueBits[base + i];
+      const b = valueBits[from + i];
       let code;
       if ((b & 0x7fffffff) > 0x7f800000)
         code = nCuts; // NaN
@@ -112,7 +114,7 @@ export function binBlock(
         let hi = lookup[table + top + 1];
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
-          if (cuts[mid] > values[base + i]) hi = mid;
+          if (cuts[mid] > values[from + i]) hi = mid;
           else lo = mid + 1;
         }
         code = lo;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeCuts, sortFloat32 } from "../../src/gbdt/binning.js";
+import { computeCuts, cutSampleRows, sortFloat32, takeCutSample } from "../../src/gbdt/binning.js";
 import { binBlock, cutsTask } from "../../src/gbdt/kernels.js";
 import { SeededRandom } from "../../src/gbdt/random.js";
 
@@ -75,26 +75,38 @@ describe("binning", () => {
       rows.forEach((r, f) => values.set(r, f * m));
       const allCuts = new Float32Array(nf * (maxBin + 1));
       const lookup = new Uint16Array(nf * 65537);
-      const nCuts = columns.map((_, f) =>
-        cutsTask(values, m, f, maxBin, allCuts, maxBin + 1, computeCuts, lookup),
-      );
+      const sample = new Float32Array(nf * cutSampleRows(m));
+      const nCuts = columns.map((_, f) => {
+        const own = sample.subarray(f * m, (f + 1) * m);
+        const hasMissing = takeCutSample(values.subarray(f * m, (f + 1) * m), own);
+        return cutsTask(sample, m, f, hasMissing, maxBin, allCuts, maxBin + 1, computeCuts, lookup);
+      });
       const plan = nCuts.flatMap((c, f) => [c, f, 1]);
       const bins = new Uint8Array(m * nf);
       const byFeature = new Uint8Array(m * nf);
-      binBlock(
-        values,
-        new Int32Array(values.buffer),
-        m,
-        allCuts,
-        maxBin + 1,
-        lookup,
-        plan,
-        bins,
-        byFeature,
-        nf,
-        0,
-        m,
-      );
+      // In blocks of rows, as the trainer bins: each block's values copied out feature-major.
+      const blockRows = 1000;
+      const block = new Float32Array(nf * blockRows);
+      for (let start = 0; start < m; start += blockRows) {
+        const end = Math.min(m, start + blockRows);
+        for (let f = 0; f < nf; f++) block.set(values.subarray(f * m + start, f * m + end), f * blockRows);
+        const bits = new Int32Array(block.buffer);
+        binBlock(
+          block,
+          bits,
+          blockRows,
+          m,
+          allCuts,
+          maxBin + 1,
+          lookup,
+          plan,
+          bins,
+          byFeature,
+          nf,
+          start,
+          end,
+        );
+      }
       for (let f = 0; f < nf; f++) {
         const c = allCuts.subarray(f * (maxBin + 1), f * (maxBin + 1) + nCuts[f]);
         const expected = Uint8Array.from(values.subarray(f * m, (f + 1) * m), (x) => searchBin(c, x));

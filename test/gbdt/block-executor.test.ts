@@ -15,7 +15,7 @@ function buffers(rows: number): SharedBuffers {
     weights: null,
     ids0: b(rows * 4),
     ids1: b(rows * 4),
-    values: b(rows * 4),
+    sample: b(rows * 4),
     binLookup: b(0),
     cuts: b(16),
     missingCodes: b(4),
@@ -29,8 +29,6 @@ function buffers(rows: number): SharedBuffers {
 
 const args = (nTasks: number): PhaseArgs => ({
   nTasks,
-  binColumns: 1,
-  binPlan: [],
   nRows: 64,
   maxBin: 256,
   scalePosWeight: 1,
