@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { computeCuts, CUT_SAMPLE_ROWS, sortFloat32 } from "./binning.js";
+import { computeCuts, sortFloat32 } from "./binning.js";
 import {
   applyLastSplit,
   applyLeaf,
@@ -38,7 +38,6 @@ const FAILED = 3;
 function workerSource(): string {
   return `
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
-const CUT_SAMPLE_ROWS = ${CUT_SAMPLE_ROWS};
 const sortFloat32 = ${sortFloat32.toString()};
 const computeCuts = ${computeCuts.toString()};
 const splitsRight = ${splitsRight.toString()};
@@ -55,6 +54,7 @@ const runTasks = ${runTasks.toString()};
 const { port } = workerData;
 let buffers = workerData.buffers;
 let views = makeViews(buffers);
+parentPort.postMessage("started");
 prefault(views);
 parentPort.postMessage("ready");
 const kernels = { cutsTask, computeCuts, boostBlock, applyLeaf, applyLastSplit, partitionBlock, histogramBlock: null };
@@ -116,7 +116,15 @@ export function awaitChange(control: Int32Array, slot: number, seen: number): vo
 export class BlockExecutor {
   views: SharedViews;
   private readonly kernels: Kernels;
-  private readonly workers: { worker: Worker; port: MessagePort; exited: Promise<void> }[] = [];
+  private readonly workers: {
+    worker: Worker;
+    port: MessagePort;
+    exited: Promise<void>;
+    /** The worker's program is defined and running (it says so). */
+    started: Promise<void>;
+    /** ... and has faulted in its buffers. */
+    ready: Promise<void>;
+  }[] = [];
   private readonly histogramKernels = new Map<string, HistogramKernel>();
   private histogramSource = "";
 
@@ -146,25 +154,31 @@ export class BlockExecutor {
         transferList: [port2],
       });
       const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-      this.workers.push({ worker, port: port1, exited });
+      // Listened for from the start, so no event is missed; a failure is thrown where awaited.
+      const failed = new Promise<never>((_, reject) => worker.once("error", reject));
+      const said = (word: string) =>
+        Promise.race([new Promise<void>((r) => worker.on("message", (m) => m === word && r())), failed]);
+      const started = said("started");
+      const ready = said("ready");
+      for (const p of [failed, started, ready]) p.catch(() => undefined);
+      this.workers.push({ worker, port: port1, exited, started, ready });
     }
   }
 
   /**
-   * Resolves once every worker runs and has faulted in the per-row buffers (see `prefault`): a
-   * phase must not block the main thread on a worker still starting, and no phase may write
-   * those buffers while a worker still writes its zeros.
+   * Resolves once every worker runs its program: before that, a phase could block the main
+   * thread on a worker that never starts (its error event cannot arrive while `run` waits).
+   */
+  async started(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.started));
+  }
+
+  /**
+   * Resolves once every worker has also faulted in the per-row buffers (see `prefault`): no
+   * phase or main-thread step may write those buffers while a worker still writes its zeros.
    */
   async ready(): Promise<void> {
-    await Promise.all(
-      this.workers.map(
-        ({ worker }) =>
-          new Promise<void>((resolve, reject) => {
-            worker.once("message", () => resolve());
-            worker.once("error", reject);
-          }),
-      ),
-    );
+    await Promise.all(this.workers.map((w) => w.ready));
   }
 
   /**

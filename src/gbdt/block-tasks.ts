@@ -12,8 +12,8 @@ import {
 export const PHASE = { boost: 1, partition: 2, histogram: 3, cuts: 6 } as const;
 
 /**
- * Integers per row of the task table. A cuts task is (feature, has missing values, sample rows). A boost
- * task is a block (start, end) and its run of leaf entries (first, count); a partition or
+ * Integers per row of the task table. A cuts task is (feature, has missing values, sample
+ * rows). A boost task is a block (start, end) and its run of leaf entries (first, count); a partition or
  * histogram task covers a run of entries: (first entry, entry count, partial-histogram slot).
  * Entries are laid out after the tasks; an entry is one piece of a node's ids (start, end, then
  * per phase: feature, split bin, default-left, result slot for a partition; for a leaf entry,
@@ -126,9 +126,10 @@ export function makeViews(b: SharedBuffers): SharedViews {
 /**
  * Writes a zero to every page of the per-row buffers the phases fill: the first write to a page
  * of fresh memory is a page fault (~12 µs on this VM, 3 ms a MB, ~0.1 s for 1M rows), and a
- * worker takes them while the main thread takes the cut sample and starts the cuts, instead of
- * both threads taking them in the first phases. Runs before any phase, while the buffers hold only zeros
- * (self-contained: runs inside workers).
+ * worker takes them while the main thread takes the cut sample, instead of both threads taking
+ * them in the first phases. Runs before any phase of the worker's, while the buffers hold only
+ * zeros; the main thread writes them only after `BlockExecutor.ready` (self-contained: runs
+ * inside workers).
  */
 export function prefault(v: SharedViews): void {
   for (const a of [v.bins, v.binsByFeature, v.gh, v.expNegMargin, v.ids0, v.ids1]) {

@@ -27,9 +27,9 @@ export function blockRowsFor(nRows: number): number {
  * stays free of imports) from its column of the feature-major cut sample (`takeCutSample`),
  * written to `allCuts` from `feature * cutsStride`; returns how many. With byte-sized bins, a
  * feature with missing values (`hasMissing`, found over all its rows) gives one bin to the
- * missing code. Also fills the feature's bin lookup table (65,537
- * entries from `feature * 65537` of `lookup`, see `binBlock`): entry p is the bin of the smallest
- * value whose order key starts with the 16 bits p; entry 65,536 is the last bin.
+ * missing code. Also fills the feature's bin lookup table (65,537 entries from
+ * `feature * 65537` of `lookup`, see `binBlock`): entry p is the bin of the smallest value whose
+ * order key starts with the 16 bits p; entry 65,536 is the last bin.
  */
 export function cutsTask(
   sample: Float32Array,

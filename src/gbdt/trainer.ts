@@ -234,7 +234,8 @@ async function binFeatures(
     const hasMissing = takeCutSample(c, exec.views.sample.subarray(f * sampleRows, (f + 1) * sampleRows));
     exec.views.tasks.set([f, hasMissing ? 1 : 0, sampleRows], f * TASK_WIDTH);
   });
-  // Workers still starting take their share of the cuts once they are up.
+  // Workers still faulting in their buffers take their share of the cuts once done.
+  await exec.started();
   exec.run(PHASE.cuts, { ...baseArgs, nTasks: nf });
   const nBins = exec.views.results.slice(0, nf);
   const stride = p.max_bin + 1;
