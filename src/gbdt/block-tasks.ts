@@ -13,8 +13,9 @@ export const PHASE = { boost: 1, partition: 2, histogram: 3, cuts: 6 } as const;
 
 /**
  * Integers per row of the task table. A cuts task is (feature, has missing values, sample
- * rows). A boost task is a block (start, end) and its run of leaf entries (first, count); a partition or
- * histogram task covers a run of entries: (first entry, entry count, partial-histogram slot).
+ * rows). A boost task is a block (start, end) and its run of leaf entries (first, count); a
+ * partition or histogram task covers a run of entries: (first entry, entry count,
+ * partial-histogram slot).
  * Entries are laid out after the tasks; an entry is one piece of a node's ids (start, end, then
  * per phase: feature, split bin, default-left, result slot for a partition; for a leaf entry,
  * the leaf, then -1 and the id buffer, or a last-level split's feature, bin, default-left).

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { BadInputError } from "../errors/index.js";
 import { BlockExecutor } from "./block-executor.js";
-import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "./block-tasks.js";
+import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers, type SharedViews } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
 import { Booster } from "./booster.js";
 import { binBlock } from "./kernels.js";
@@ -250,7 +250,30 @@ async function binFeatures(
     b.features.forEach((f, j) => binPlan.splice(3 * f, 3, nBins[f], column, b.strides[j])),
   );
   await exec.ready(); // no worker still writes the zeros of `prefault` into the bins
-  const v = exec.views;
+  binOnMainThread(d, n, exec.views, stride, binPlan, bundles.length);
+  exec.replaceBuffers({ sample: new SharedArrayBuffer(0), binLookup: new SharedArrayBuffer(0) });
+  return {
+    nFeatures: nf,
+    nBins,
+    cuts,
+    bundles,
+    memberCodes: bundles.map(memberCodes),
+  };
+}
+
+/**
+ * Every value of `d` replaced by its bin (see `binBlock`), a block of rows at a time: each
+ * block's values are copied, as float32, into a small feature-major buffer the kernel reads.
+ */
+function binOnMainThread(
+  d: TrainingData,
+  n: number,
+  v: SharedViews,
+  cutsStride: number,
+  binPlan: readonly number[],
+  binColumns: number,
+): void {
+  const nf = d.columns.length;
   const rows = 16_384;
   const values = new Float32Array(nf * rows);
   const valueBits = new Int32Array(values.buffer);
@@ -263,24 +286,16 @@ async function binFeatures(
       rows,
       n,
       v.cuts,
-      stride,
+      cutsStride,
       v.binLookup,
       binPlan,
       v.bins,
       v.binsByFeature,
-      bundles.length,
+      binColumns,
       start,
       end,
     );
   }
-  exec.replaceBuffers({ sample: new SharedArrayBuffer(0), binLookup: new SharedArrayBuffer(0) });
-  return {
-    nFeatures: nf,
-    nBins,
-    cuts,
-    bundles,
-    memberCodes: bundles.map(memberCodes),
-  };
 }
 
 /** Rows [start, end) of a column, without a copy when it is a typed array. */
