@@ -326,7 +326,8 @@ for (const [backend, store] of MATRIX) {
       const v = await newVersion("tampered", "t");
       // Corrupt the stored model.json behind the registry's back.
       const { corruptArtifact } = await import("./tamper.js");
-      await corruptArtifact(store, art, v.source, "model.json");
+      const size = v.files.find((f) => f.path === "model.json")!.size;
+      await corruptArtifact(store, art, v.source, "model.json", size);
       await expect(
         reg.resolveModelUri("models:/tampered/1", { cacheDir: path.join(tmp, "cache2") }),
       ).rejects.toThrow(/artifact model\.json fails its checksum/);
