@@ -1,5 +1,12 @@
 /** The data layer: PaySim schema, streaming readers and writers, synthetic generator. */
-export { TX_TYPES, txTypeCode, REQUIRED_COLUMNS, LABEL_COLUMNS, transactionAt } from "./paysim-schema.js";
+export {
+  TX_TYPES,
+  TX_TYPE_CODE,
+  txTypeCode,
+  REQUIRED_COLUMNS,
+  LABEL_COLUMNS,
+  transactionAt,
+} from "./paysim-schema.js";
 export type { TxType, Transactions, TransactionRecord, NameLookup, PaysimColumn } from "./paysim-schema.js";
 export { readFeatureCsv } from "./feature-csv-reader.js";
 export type { NumericCsv } from "./feature-csv-reader.js";

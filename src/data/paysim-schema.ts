@@ -6,6 +6,11 @@ export const TX_TYPES = ["CASH_IN", "CASH_OUT", "DEBIT", "PAYMENT", "TRANSFER"] 
 
 export type TxType = (typeof TX_TYPES)[number];
 
+/** Each type's code (its index in `TX_TYPES`), for code that compares codes by name. */
+export const TX_TYPE_CODE = Object.freeze(
+  Object.fromEntries(TX_TYPES.map((t, i) => [t, i])) as Record<TxType, number>,
+);
+
 /**
  * The type code of a type name, or -1 if it is not a PaySim type. Accepts the dataset
  * documentation's `CASH-IN` / `CASH-OUT` spelling beside the file's `CASH_IN` / `CASH_OUT`,

@@ -1,10 +1,7 @@
 import { FEATURE_NAMES, type FeatureName } from "../features/names.js";
 
-/**
- * PaySim transaction types as the feature `tx_type_encoded` codes them (alphabetical, as the
- * reference pipeline does). Unknown types are -1.
- */
-export const TX_TYPE_CODE = { CASH_IN: 0, CASH_OUT: 1, DEBIT: 2, PAYMENT: 3, TRANSFER: 4 } as const;
+// The type codes are the data layer's (`tx_type_encoded` is that code); rules read them by name.
+export { TX_TYPE_CODE, txTypeCode } from "../data/index.js";
 
 /** Column index of each feature in a feature vector (FEATURE_NAMES order). */
 export const FEATURE_INDEX = Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, i])) as Record<
@@ -42,10 +39,4 @@ export interface RuleBatch {
   oldBalanceDest: ArrayLike<number>;
   newBalanceDest: ArrayLike<number>;
   features: ArrayLike<number>[];
-}
-
-/** `TX_TYPE_CODE` for a PaySim type string (dash spelling accepted), -1 if unknown. */
-export function txTypeCode(type: string): number {
-  const t = type.replace("-", "_").toUpperCase() as keyof typeof TX_TYPE_CODE;
-  return TX_TYPE_CODE[t] ?? -1;
 }

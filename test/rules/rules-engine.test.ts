@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { FEATURE_NAMES } from "../../src/features/names.js";
 import { BadInputError } from "../../src/errors/index.js";
+import { TX_TYPES } from "../../src/data/index.js";
 import {
   DEFAULT_RULES_CONFIG,
   FEATURE_INDEX,
   RULE_DEFINITIONS,
   RulesEngine,
+  TX_TYPE_CODE,
   parseRulesConfig,
   txTypeCode,
   type RuleBatch,
@@ -79,6 +81,21 @@ describe("RulesEngine.evaluate", () => {
     // amount 0.25 + behaviour min(0.6, 0.35+0.15+0.1) = 0.85
     expect(r.score).toBeCloseTo(0.85, 10);
     expect(r.flagged).toBe(true);
+  });
+
+  it("reads a type the way the data reader does: padded, lower-case or dash-spelled", () => {
+    const tx = {
+      type: " transfer ",
+      amount: 250_000,
+      oldBalanceOrig: 250_000,
+      newBalanceOrig: 0,
+      oldBalanceDest: 0,
+      newBalanceDest: 0,
+    };
+    const r = engine.evaluate(tx, features({ amount: 250_000, hour_of_day: 2 }));
+    expect(r.fired.map((f) => f.id)).toContain("night_transfer");
+    expect(TX_TYPES.map((t) => txTypeCode(t))).toEqual(TX_TYPES.map((t) => TX_TYPE_CODE[t]));
+    expect(txTypeCode(" Cash-Out ")).toBe(TX_TYPE_CODE.CASH_OUT);
   });
 
   it("caps each category and the composite at 1", () => {
