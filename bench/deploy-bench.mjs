@@ -1,6 +1,6 @@
 // Manual benchmark, not a test (run once, deliberately; `npm run build` first):
 //   node test/deploy/deploy-bench.mjs MODEL_A.json MODEL_B.json
-// Two XGBoost-format models (e.g. from ../shared/bench/ref_pipeline.py --save-model) are registered on
+// Two XGBoost-format models (e.g. from bench/reference_pipeline.py --save-model) are registered on
 // a fresh SQLite file and a fresh PostgreSQL database; then 10 rounds of validate, promote (validation
 // skipped, to time the transaction alone) and rollback, reporting medians. Belongs in bench/ (see report).
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """XGBoost side of bench/gbdt-train.mjs: trains on TRAIN.csv with the training YAML's
-hyperparameters (hist, as ../shared/bench/ref_pipeline.py does), times the training only (not the
+hyperparameters (hist, as bench/reference_pipeline.py does), times the training only (not the
 CSV load), scores TEST.csv and prints one JSON line.
 
 usage: gbdt-train-xgb.py TRAIN.csv TEST.csv LABEL MODEL_OUT [--threads 2] [--trees 200]

@@ -1,13 +1,13 @@
 #!/usr/bin/python3
-"""The anchor's side of bench/read-features.sh: pandas read_csv + ref_pipeline.build_features, timed."""
+"""The anchor's side of bench/read-features.sh: pandas read_csv + reference_pipeline.build_features, timed."""
 import json
 import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "bench"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pandas as pd  # noqa: E402
-from ref_pipeline import build_features  # noqa: E402
+from reference_pipeline import build_features  # noqa: E402
 
 t0 = time.perf_counter()
 df = pd.read_csv(sys.argv[1])

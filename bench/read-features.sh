@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Read + features, side by side on one file: Lakay (readPaysim + buildFeatures) against the
-# anchor (pandas read_csv + ref_pipeline.build_features), each under /usr/bin/time -v for peak
+# anchor (pandas read_csv + bench/reference_pipeline.py build_features), each under /usr/bin/time -v for peak
 # memory, run alternately ROUNDS times (the machine is shared: the ratio of medians is the figure).
 #
 #   npm run build && bash bench/read-features.sh /work/bench-data/paysim-6.3m.csv [ROUNDS]

@@ -1,7 +1,7 @@
 /* global URL */
 // End-to-end training benchmark, side by side with the reference Python stack (run `npm run build` first):
 //
-//   node bench/train-e2e.mjs [FILE.csv ...]     lakay train vs ../shared/bench/ref_pipeline.py on each file
+//   node bench/train-e2e.mjs [FILE.csv ...]     lakay train vs bench/reference_pipeline.py on each file
 //        (default: /work/bench-data/paysim-1m.csv and paysim-6.3m.csv, those that exist), with the
 //        issue's YAML (bench/train-e2e.yaml: 200 trees, depth 8, eta 0.05, grid off). Wall time and
 //        peak RSS from /usr/bin/time -v; AUC-PR from each side's own output. Ours includes what the
@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = path.join(ROOT, "dist/cli/main.js");
-const REF = process.env.LAKAY_REF_PIPELINE ?? path.resolve(ROOT, "../shared/bench/ref_pipeline.py");
+const REF = process.env.LAKAY_REF_PIPELINE ?? path.join(ROOT, "bench/reference_pipeline.py");
 const OUT = path.join(ROOT, "bench/out");
 
 /** Runs a command under /usr/bin/time -v: wall seconds, peak RSS (MiB), stdout. */
@@ -109,7 +109,7 @@ if (args[0] === "--grid") {
     console.error(`${path.basename(file)}: lakay ${fmt(ours.seconds)} s / ref ${fmt(ref.seconds)} s`);
   }
   console.log(
-    "| input | lakay train s | ref_pipeline.py s | ratio | AUC-PR lakay | AUC-PR ref | peak RSS lakay MiB | peak RSS ref MiB |",
+    "| input | lakay train s | reference_pipeline.py s | ratio | AUC-PR lakay | AUC-PR ref | peak RSS lakay MiB | peak RSS ref MiB |",
   );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const { file, ours, ref } of rows) {

@@ -2,7 +2,7 @@
  * Byte-level decimal parsing for CSV fields, straight from the file's Buffer.
  *
  * Why not `Number(buf.toString(...))`: creating a string per field is the dominant cost of
- * reading a 6-million-row file (measured ~4x slower than this scan; see shared/bench/README.md).
+ * reading a 6-million-row file (measured ~4x slower than this scan; see docs/BENCHMARKS.md).
  * The fast path is Clinger's: a mantissa below 2^53 times or divided by an exact power of ten
  * up to 1e22 is one correctly rounded IEEE operation, so the result equals `Number(text)` bit
  * for bit. Anything longer or with a larger exponent falls back to `Number` on the validated text.

@@ -1,7 +1,7 @@
 import { BadInputError } from "../errors/index.js";
 import { TX_TYPES, txTypeCode, type TxType } from "./paysim-schema.js";
 
-/** The public PaySim log's type mix (shared/data/README.md), in TX_TYPES order. */
+/** The public PaySim log's type mix (test/fixtures/README.md), in TX_TYPES order. */
 export const PAYSIM_TYPE_MIX: Record<TxType, number> = {
   CASH_IN: 0.22,
   CASH_OUT: 0.352,

@@ -6,14 +6,13 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
+import { CLI, PAYSIM_SAMPLE, REFERENCE_PIPELINE, runCli } from "../helpers/cli.js";
 import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
 
 /**
  * The main lifecycle trains with `lakay train`; the other models are trained by the reference XGBoost
- * pipeline every machine has (../shared/bench) and registered as bring-your-own models.
+ * pipeline (bench/reference_pipeline.py) and registered as bring-your-own models.
  */
-const REF_PIPELINE = fileURLToPath(new URL("../../../shared/bench/ref_pipeline.py", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 
 let work: string;
@@ -24,7 +23,7 @@ function trainXgboost(out: string, trees: number, depth: number): void {
   const r = spawnSync(
     PYTHON,
     [
-      REF_PIPELINE,
+      REFERENCE_PIPELINE,
       dataset,
       "--trees",
       String(trees),

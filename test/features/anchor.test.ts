@@ -1,17 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { generatePaysim, readFeatureCsv, readPaysim } from "../../src/data/index.js";
 import { buildFeatures, FEATURE_NAMES } from "../../src/features/index.js";
-import { PAYSIM_SAMPLE } from "../helpers/cli.js";
+import { PAYSIM_SAMPLE, REFERENCE_PIPELINE } from "../helpers/cli.js";
 
 const SCRIPT = fileURLToPath(new URL("./anchor-features.py", import.meta.url));
-const ANCHOR_DIR = fileURLToPath(new URL("../../../shared/bench/", import.meta.url));
+const ANCHOR_DIR = dirname(REFERENCE_PIPELINE);
 
-/** Runs the reference pipeline's own build_features (pandas) and reads its matrix back. */
+/** Runs the reference pipeline's build_features (pandas) and reads its matrix back. */
 async function anchorFeatures(csv: string) {
   const out = join(mkdtempSync(join(tmpdir(), "lakay-anchor-")), "anchor.csv");
   const r = spawnSync("/usr/bin/python3", [SCRIPT, csv, out, ANCHOR_DIR], { encoding: "utf8" });
@@ -45,7 +45,7 @@ async function expectMatchesAnchor(csv: string): Promise<void> {
   }
 }
 
-describe("batch features match the pandas anchor (ref_pipeline.build_features)", () => {
+describe("batch features match the pandas anchor (bench/reference_pipeline.py build_features)", () => {
   it("on the real PaySim sample, every row and feature", async () => {
     await expectMatchesAnchor(PAYSIM_SAMPLE);
   });

@@ -4,9 +4,15 @@ import { fileURLToPath } from "node:url";
 /** The built CLI. `npm test` builds first, so tests run exactly what users run. */
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
-/** Absolute path of the real PaySim sample shipped in ../shared/data. */
-export const PAYSIM_SAMPLE = fileURLToPath(
-  new URL("../../../shared/data/paysim-head-20k.csv", import.meta.url),
+/** The real PaySim sample (19,999 rows, quirks intact): see test/fixtures/README.md. */
+export const PAYSIM_SAMPLE = fileURLToPath(new URL("../fixtures/paysim-head-20k.csv", import.meta.url));
+
+/**
+ * Lakay's reference pipeline (pandas + scikit-learn + XGBoost): `build_features`, and with
+ * `--save-model` a real XGBoost model to register as a bring-your-own model.
+ */
+export const REFERENCE_PIPELINE = fileURLToPath(
+  new URL("../../bench/reference_pipeline.py", import.meta.url),
 );
 
 export interface CliResult {
