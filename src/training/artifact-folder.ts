@@ -5,7 +5,7 @@ import path from "node:path";
 /** The files of a model version's artifact folder, by file name, exactly as they are written. */
 export type ArtifactContents = Record<string, string>;
 
-/** The artifact files every trained version carries (DESIGN.md, "Model artifact folder per version"). */
+/** The artifact files every trained version carries (docs/architecture.md, "Model artifacts carry checksums"). */
 export const ARTIFACT_FILES = [
   "model.json",
   "features.json",
