@@ -71,6 +71,55 @@ export async function makeAppendOnly(
     .execute(db);
 }
 
+/**
+ * Retention for tables whose rows are still updated in place (runs end, versions change stage): only
+ * DELETE of a row younger than `years` is refused (and TRUNCATE on PostgreSQL). `age` is an SQL
+ * expression over `OLD` giving the row's ISO-8601 UTC timestamp, e.g. `OLD.created_at`, or a parent's
+ * via a subquery. Older rows may be deleted: that is the retention purge.
+ */
+export async function protectYoungRows(
+  ctx: MigrationContext,
+  table: string,
+  opts: { years: number; age: string },
+): Promise<void> {
+  const { db } = ctx;
+  const { years, age } = opts;
+  if (!Number.isInteger(years) || years <= 0) throw new Error("years must be a positive integer");
+  const message = `${table} rows younger than ${years} years cannot be deleted (retention)`;
+  if (ctx.dialect === "sqlite") {
+    await sql
+      .raw(
+        `CREATE TRIGGER ${table}_retention BEFORE DELETE ON ${table} ` +
+          `WHEN ${age} > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-${years} years') ` +
+          `BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      )
+      .execute(db);
+    return;
+  }
+  await ensurePostgresFunctions(ctx);
+  await sql
+    .raw(
+      `CREATE OR REPLACE FUNCTION ${table}_retention() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (${age})::timestamptz > now() - make_interval(years => ${years}) THEN
+    RAISE EXCEPTION '${message}';
+  END IF;
+  RETURN OLD;
+END $$`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER ${table}_retention BEFORE DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_retention()`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION lakay_refuse_change()`,
+    )
+    .execute(db);
+}
+
 async function ensurePostgresFunctions(ctx: MigrationContext): Promise<void> {
   await sql
     .raw(
