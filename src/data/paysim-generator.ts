@@ -6,7 +6,7 @@ import { BadInputError } from "../errors/index.js";
 import { writeAscii, writeCents, writeUint } from "./csv-bytes.js";
 import { AMOUNT_PROFILE, hourWeights, MAX_AMOUNT, typeWeights, type PaysimDrift } from "./paysim-profile.js";
 import { TX_TYPES, type TxType } from "./paysim-schema.js";
-import { SeededRandom } from "./seeded-random.js";
+import { SeededRandom } from "../random/index.js";
 
 /** The public log's fraud share: 8,213 of 6,362,620 rows. */
 export const PAYSIM_FRAUD_RATE = 8213 / 6362620;

@@ -1,6 +1,6 @@
 import { BadInputError } from "../errors/index.js";
 // The same seeded generator as training splits: validation vectors are reproducible per version.
-import { seededRandom } from "../training/index.js";
+import { SeededRandom } from "../random/index.js";
 
 /**
  * One feature's training distribution as `reference.json` stores it (src/training's reference
@@ -30,7 +30,8 @@ export function drawValidationVectors(
   count: number = SYNTHETIC_VECTOR_COUNT,
   seed: number = VALIDATION_SEED,
 ): Float64Array[] {
-  const rand = seededRandom(seed);
+  const rng = new SeededRandom(seed);
+  const rand = () => rng.float();
   const samplers = featureNames.map((name) => {
     const h = histograms[name];
     if (!h) throw new BadInputError(`reference has no histogram for feature ${name}`, { field: name });

@@ -152,7 +152,8 @@ export function boostBlock(
   block: number,
   ids: Uint32Array,
 ): number {
-  // sfc32 seeded by splitmix32 of (seed, round, block)
+  // sfc32 seeded by splitmix32 of (seed, round, block): the generator of `random/`, inlined because
+  // this kernel runs in workers as shipped source (no imports) and keeps the state in locals.
   let s =
     (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^
       Math.imul(round + 1, 0x85ebca6b) ^

@@ -14,7 +14,7 @@ import {
   type EvalMetric,
 } from "./params.js";
 import { baseMargin } from "./predictor.js";
-import { SeededRandom } from "./random.js";
+import { SeededRandom } from "../random/index.js";
 import { treeLeafValue, type RegressionTree } from "./tree.js";
 import { TreeGrower, type BinLayout, type GrownTree } from "./tree-grower.js";
 

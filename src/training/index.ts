@@ -4,7 +4,6 @@
  */
 export { stratifiedSplit, type SplitIndices } from "./stratified-split.js";
 export { stratifiedKFold } from "./stratified-kfold.js";
-export { seededRandom } from "./seeded-random.js";
 export { rankingMetrics, type RankingMetrics } from "../gbdt/index.js";
 export {
   confusionAt,

@@ -1,5 +1,5 @@
 import { BadInputError } from "../errors/index.js";
-import { seededRandom, shuffleInPlace } from "./seeded-random.js";
+import { SeededRandom } from "../random/index.js";
 import { indicesByClass, type SplitIndices } from "./stratified-split.js";
 
 /**
@@ -16,7 +16,7 @@ export function stratifiedKFold(
   if (!Number.isInteger(k) || k < 2 || k > 255) {
     throw new BadInputError(`cv_folds must be an integer from 2 to 255, got ${k}`);
   }
-  const rand = seededRandom(seed);
+  const rand = new SeededRandom(seed);
   const foldOfRow = new Uint8Array(labels.length);
   const sizes = new Array<number>(k).fill(0);
   let dealt = 0;
@@ -24,7 +24,7 @@ export function stratifiedKFold(
     if (idx.length < k) {
       throw new BadInputError(`class ${cls} has ${idx.length} training row(s), fewer than cv_folds = ${k}`);
     }
-    shuffleInPlace(idx, rand);
+    rand.shuffle(idx);
     // Continue the round-robin where the previous class stopped, so fold sizes differ by at most one.
     for (let j = 0; j < idx.length; j++) {
       const f = (dealt + j) % k;

@@ -1,5 +1,5 @@
 import { BadInputError } from "../errors/index.js";
-import { seededRandom, shuffleInPlace } from "./seeded-random.js";
+import { SeededRandom } from "../random/index.js";
 
 /** Row indices (ascending, so reads stay in file order) of the two sides of a split. */
 export interface SplitIndices {
@@ -32,7 +32,7 @@ export function indicesByClass(labels: ArrayLike<number>, subset?: Uint32Array):
 export function stratifiedSplit(labels: ArrayLike<number>, testSize: number, seed: number): SplitIndices {
   if (!(testSize > 0 && testSize < 1))
     throw new BadInputError(`test_size must be between 0 and 1, got ${testSize}`);
-  const rand = seededRandom(seed);
+  const rand = new SeededRandom(seed);
   // Which rows go to the test side; both sides are then listed by one scan, already ascending.
   const isTest = new Uint8Array(labels.length);
   let nTestRows = 0;
@@ -43,7 +43,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, testSize: number, see
       );
     }
     const shuffled = rows.slice();
-    shuffleInPlace(shuffled, rand);
+    rand.shuffle(shuffled);
     const nTest = Math.min(rows.length - 1, Math.max(1, Math.round(rows.length * testSize)));
     for (let k = 0; k < nTest; k++) isTest[shuffled[k]] = 1;
     nTestRows += nTest;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computeCuts, cutSampleRows, sortFloat32, takeCutSample } from "../../src/gbdt/binning.js";
 import { binBlock, cutsTask } from "../../src/gbdt/kernels.js";
-import { SeededRandom } from "../../src/gbdt/random.js";
+import { SeededRandom } from "../../src/random/index.js";
 
 /** Values around every cut: the cut itself and its float32 neighbours, plus the awkward ones. */
 function edgeValues(cuts: Float32Array): Float32Array {
@@ -38,10 +38,10 @@ describe("binning", () => {
     const rnd = new SeededRandom(7, 0);
     const cases = [Float32Array.from([0, -0, 1e-45, -1e-45, 3.4e38, -3.4e38, 1, -1, 0.5, -0.5, 0, -0])];
     for (let k = 0; k < 50; k++) {
-      const scale = 10 ** Math.floor(rnd.next() * 60 - 30);
+      const scale = 10 ** Math.floor(rnd.float() * 60 - 30);
       cases.push(
         Float32Array.from({ length: 1 + k * 97 }, () =>
-          rnd.next() < 0.2 ? (rnd.next() < 0.5 ? 0 : -0) : (rnd.next() - 0.5) * scale,
+          rnd.float() < 0.2 ? (rnd.float() < 0.5 ? 0 : -0) : (rnd.float() - 0.5) * scale,
         ),
       );
     }
@@ -60,10 +60,10 @@ describe("binning", () => {
     // Heavy-tailed amounts with zeros and missing values; a few distinct small counts; negatives.
     const columns = [
       Float32Array.from({ length: n }, () =>
-        rnd.next() < 0.1 ? 0 : rnd.next() < 0.05 ? NaN : Math.exp(rnd.next() * 20),
+        rnd.float() < 0.1 ? 0 : rnd.float() < 0.05 ? NaN : Math.exp(rnd.float() * 20),
       ),
-      Float32Array.from({ length: n }, () => Math.floor(rnd.next() * 12)),
-      Float32Array.from({ length: n }, () => (rnd.next() - 0.5) * 1e-30),
+      Float32Array.from({ length: n }, () => Math.floor(rnd.float() * 12)),
+      Float32Array.from({ length: n }, () => (rnd.float() - 0.5) * 1e-30),
     ];
     const nf = columns.length;
     for (const maxBin of [256, 16]) {
