@@ -1,0 +1,207 @@
+import { TX_TYPES } from "../data/index.js";
+import { FEATURE_NAMES } from "../features/index.js";
+import { HYBRID_STRATEGIES, RECOMMENDATIONS, RISK_TIERS } from "../serving/index.js";
+
+/**
+ * JSON schemas of every request and response. Fastify validates bodies against them (unknown
+ * fields and wrong types are 400s naming the field), serializes answers with them, and
+ * @fastify/swagger builds /openapi.json from them: one definition, three uses.
+ */
+const money = { type: "number", minimum: -1e15, maximum: 1e15 } as const;
+const name = { type: "string", minLength: 1, maxLength: 128 } as const;
+const reason = { type: "string", minLength: 1, maxLength: 2000 } as const;
+
+export const errorSchema = {
+  $id: "Error",
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: {
+        code: { type: "string" },
+        message: { type: "string" },
+        field: { type: ["string", "null"] },
+      },
+      required: ["code", "message", "field"],
+    },
+  },
+  required: ["error"],
+} as const;
+
+export const transactionSchema = {
+  type: "object",
+  description:
+    "One transaction in PaySim's fields. Give `step` (PaySim hour) or `timestamp` (ISO-8601), not both.",
+  additionalProperties: false,
+  required: [
+    "transaction_id",
+    "type",
+    "amount",
+    "nameOrig",
+    "oldbalanceOrg",
+    "newbalanceOrig",
+    "oldbalanceDest",
+    "newbalanceDest",
+  ],
+  properties: {
+    transaction_id: {
+      ...name,
+      description: "Idempotency key: a retry with the same id gets the same answer",
+    },
+    user_id: { ...name, description: "Routing key; defaults to nameOrig" },
+    step: { type: "integer", minimum: 0, maximum: 100_000_000 },
+    timestamp: { type: "string", minLength: 1, maxLength: 64 },
+    type: { type: "string", enum: [...TX_TYPES] },
+    amount: { type: "number", minimum: 0, maximum: 1e15 },
+    nameOrig: name,
+    oldbalanceOrg: money,
+    newbalanceOrig: money,
+    nameDest: { type: "string", maxLength: 128 },
+    oldbalanceDest: money,
+    newbalanceDest: money,
+  },
+  examples: [
+    {
+      transaction_id: "t-1",
+      user_id: "C1305486145",
+      step: 1,
+      type: "TRANSFER",
+      amount: 181.0,
+      nameOrig: "C1305486145",
+      oldbalanceOrg: 181.0,
+      newbalanceOrig: 0.0,
+      nameDest: "C553264065",
+      oldbalanceDest: 0.0,
+      newbalanceDest: 0.0,
+    },
+  ],
+} as const;
+
+const nullableNumber = { type: ["number", "null"] } as const;
+
+export const scoreResponseSchema = {
+  type: "object",
+  properties: {
+    transaction_id: { type: "string" },
+    score: { type: "number" },
+    risk_tier: { type: "string", enum: [...RISK_TIERS] },
+    recommendation: { type: "string", enum: [...RECOMMENDATIONS] },
+    ml_score: nullableNumber,
+    rule_score: { type: "number" },
+    rules_triggered: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          category: { type: "string" },
+          weight: { type: "number" },
+          description: { type: "string" },
+        },
+      },
+    },
+    variant: { type: "string", enum: ["champion", "challenger"] },
+    model: {
+      type: ["object", "null"],
+      properties: { name: { type: "string" }, version: { type: "integer" } },
+    },
+    mode: { type: "string", enum: ["hybrid", "rules_only"] },
+    latency_ms: { type: "number" },
+  },
+} as const;
+
+export function batchRequestSchema(maxTransactions: number) {
+  return {
+    type: "object",
+    additionalProperties: false,
+    required: ["transactions"],
+    properties: {
+      transactions: { type: "array", minItems: 1, maxItems: maxTransactions, items: transactionSchema },
+    },
+  } as const;
+}
+
+export const batchResponseSchema = {
+  type: "object",
+  properties: { results: { type: "array", items: scoreResponseSchema } },
+} as const;
+
+export const predictRequestSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["features"],
+  properties: {
+    features: {
+      type: "object",
+      description: "Feature values by name (the champion's features.json names)",
+      additionalProperties: false,
+      properties: Object.fromEntries(FEATURE_NAMES.map((f) => [f, { type: "number" }])),
+    },
+  },
+} as const;
+
+export const predictResponseSchema = {
+  type: "object",
+  properties: {
+    score: { type: "number" },
+    model: { type: "object", properties: { name: { type: "string" }, version: { type: "integer" } } },
+  },
+} as const;
+
+export const routingRequestSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["champion_pct", "challenger_pct"],
+  properties: {
+    champion_pct: { type: "number", minimum: 0, maximum: 100 },
+    challenger_pct: { type: "number", minimum: 0, maximum: 100 },
+    shadow: { type: "boolean", description: "Challenger scores every transaction off the response path" },
+    reason: reason,
+  },
+  examples: [{ champion_pct: 90.0, challenger_pct: 10.0, reason: "canary for version 3" }],
+} as const;
+
+export const mlSwitchRequestSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["enabled", "reason"],
+  properties: { enabled: { type: "boolean" }, reason },
+  examples: [{ enabled: false, reason: "version 3 scores NaN; rollback failed" }],
+} as const;
+
+const unit = { type: "number", minimum: 0, maximum: 1 } as const;
+const recommendation = { type: "string", enum: [...RECOMMENDATIONS] } as const;
+
+export const configChangeRequestSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["reason"],
+  properties: {
+    hybrid: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        strategy: { type: "string", enum: [...HYBRID_STRATEGIES] },
+        rule_weight: unit,
+        ml_weight: unit,
+      },
+    },
+    risk_tiers: {
+      type: "object",
+      additionalProperties: false,
+      properties: { medium: unit, high: unit, critical: unit },
+    },
+    recommendations: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        low: recommendation,
+        medium: recommendation,
+        high: recommendation,
+        critical: recommendation,
+      },
+    },
+    reason,
+  },
+  examples: [{ risk_tiers: { critical: 0.85 }, reason: "fewer blocks after Q3 review" }],
+} as const;
