@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from "fastify";
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
 import type { Registry } from "../registry/index.js";
 import { PERMISSIONS, verifyApiToken, type Permission, type TokenRole } from "../serving/index.js";
 import { HttpError } from "./error-reply.js";
@@ -14,7 +14,8 @@ declare module "fastify" {
 const READ_CACHE_MS = 5_000;
 
 /**
- * Bearer-token checks: `require(permission)` is a preHandler answering 401 without a valid token
+ * Bearer-token checks: `require(permission)` is an onRequest hook (so before the body is even
+ * read) answering 401 without a valid token
  * and 403 when the token's role lacks the permission (see PERMISSIONS). State-changing routes
  * check the registry every time, so a revoked token stops at once.
  */
@@ -23,7 +24,7 @@ export class BearerAuth {
 
   constructor(private readonly registry: Registry) {}
 
-  require(permission: Permission): preHandlerHookHandler {
+  require(permission: Permission): onRequestHookHandler {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       void reply;
       const header = request.headers.authorization;

@@ -107,7 +107,18 @@ export const scoreResponseSchema = {
     },
     mode: { type: "string", enum: ["hybrid", "rules_only"] },
     latency_ms: { type: "number" },
+    features: {
+      type: "object",
+      description: "Only with ?features=true: the feature values the answer was computed from",
+      properties: Object.fromEntries(FEATURE_NAMES.map((f) => [f, { type: "number" }])),
+    },
   },
+} as const;
+
+export const featuresQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: { features: { type: "string", enum: ["true", "false"] } },
 } as const;
 
 export function batchRequestSchema(maxTransactions: number) {

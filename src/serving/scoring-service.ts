@@ -90,6 +90,8 @@ export class FraudScoringService {
   private readonly features: OnlineFeatureState;
   private readonly rules: RulesEngine;
   private readonly answers: IdempotencyCache<ScoreResponse>;
+  /** The feature vector behind each answer, for callers that ask to see it. */
+  private readonly featureVectors = new WeakMap<ScoreResponse, Float64Array>();
   private readonly epochMs: number;
   private scoring: {
     config: ScoringConfig;
@@ -222,6 +224,12 @@ export class FraudScoringService {
     return { score: champion.score(vector), model: { name: champion.name, version: champion.version } };
   }
 
+  /** The features (FEATURE_NAMES order) an answer was computed from: an investigator's "why". */
+  featuresOf(response: ScoreResponse): Record<string, number> | undefined {
+    const f = this.featureVectors.get(response);
+    return f && Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, f[i]]));
+  }
+
   /** Counts an HTTP request to the scoring API (the HTTP layer calls this once per response). */
   noteRequest(statusCode: number): void {
     this.requests.total++;
@@ -271,6 +279,7 @@ export class FraudScoringService {
       latency_ms: round(latencyMs, 3),
     };
     this.answers.set(req.transaction_id, fingerprintOf(req), response);
+    this.featureVectors.set(response, features);
     this.sinceStart[variant].add(verdict.score, latencyMs);
     this.experimentStats[variant].add(verdict.score, latencyMs);
     this.latency.add(latencyMs);

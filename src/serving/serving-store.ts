@@ -51,8 +51,8 @@ export interface PersistedServingState {
 }
 
 type Db = Kysely<ServingDatabase>;
-const CHANGE_KINDS = ["routing", "ml_switch", "scoring_config"] as const;
-type ChangeKind = (typeof CHANGE_KINDS)[number];
+/** What a `serving_changes` row records. */
+type ChangeKind = "routing" | "ml_switch" | "scoring_config";
 
 /**
  * A number that grows with every audited registry change (promotion, rollback, alias move,

@@ -16,7 +16,7 @@ export async function servingRoutes(
   app.post(
     "/api/v1/serving/reload",
     {
-      preHandler: auth.require("reload"),
+      onRequest: auth.require("reload"),
       schema: {
         tags: ["serving"],
         summary: "Reload champion and challenger from the registry; a failure keeps the old models",
@@ -33,7 +33,7 @@ export async function servingRoutes(
   app.get(
     "/api/v1/serving/routing",
     {
-      preHandler: opts.readGuard,
+      onRequest: opts.readGuard,
       schema: { tags: ["serving"], summary: "The A/B split and per-variant metrics" },
     },
     async () => service.routingView(),
@@ -42,7 +42,7 @@ export async function servingRoutes(
   app.post<{ Body: { champion_pct: number; challenger_pct: number; shadow?: boolean; reason?: string } }>(
     "/api/v1/serving/routing",
     {
-      preHandler: auth.require("routing"),
+      onRequest: auth.require("routing"),
       schema: {
         tags: ["serving"],
         summary: "Set the champion/challenger split (percentages summing to 100); 100/0 ends the experiment",
@@ -64,7 +64,7 @@ export async function servingRoutes(
   app.get(
     "/api/v1/serving/monitoring",
     {
-      preHandler: opts.readGuard,
+      onRequest: opts.readGuard,
       schema: {
         tags: ["serving"],
         summary: "Models served, mode, latency against the SLA, score distributions, last reload",
@@ -76,7 +76,7 @@ export async function servingRoutes(
   app.get(
     "/api/v1/serving/config",
     {
-      preHandler: opts.readGuard,
+      onRequest: opts.readGuard,
       schema: { tags: ["serving"], summary: "The serving configuration in force" },
     },
     async () => service.configView(),
@@ -85,7 +85,7 @@ export async function servingRoutes(
   app.put<{ Body: { reason: string } & Record<string, object> }>(
     "/api/v1/serving/config",
     {
-      preHandler: auth.require("config"),
+      onRequest: auth.require("config"),
       schema: {
         tags: ["serving"],
         summary:
@@ -106,7 +106,7 @@ export async function servingRoutes(
   app.post<{ Body: { enabled: boolean; reason: string } }>(
     "/api/v1/serving/ml",
     {
-      preHandler: auth.require("ml_switch"),
+      onRequest: auth.require("ml_switch"),
       schema: {
         tags: ["serving"],
         summary: "Emergency switch (seed §6.3): ML scoring off (rules only) or back on, at once",
