@@ -1,6 +1,7 @@
 import { CompiledPredictor } from "./compiled-predictor.js";
 import { InterpretedPredictor, type Predictor } from "./predictor.js";
 import type { RegressionTree } from "./tree.js";
+import { TreeExplainer } from "./tree-shap.js";
 import { readXgboostJson } from "./xgboost-json-reader.js";
 import { writeXgboostJson } from "./xgboost-json-writer.js";
 
@@ -62,6 +63,11 @@ export class Booster {
   /** The slow reference predictor the compiled one is tested against. */
   interpreter(): Predictor {
     return new InterpretedPredictor(this.featureNames, this.trees, this.baseScore);
+  }
+
+  /** Exact per-row feature contributions (TreeSHAP), equal to XGBoost's `pred_contribs`. */
+  explainer(): TreeExplainer {
+    return new TreeExplainer(this.featureNames, this.trees, this.baseScore);
   }
 
   get numTrees(): number {

@@ -23,3 +23,9 @@ export {
 export { aucRoc, aucPr, logloss, rankingMetrics, type RankingMetrics } from "./metrics.js";
 export type { RegressionTree } from "./tree.js";
 export { ParallelBatchPredictor } from "./parallel-batch.js";
+export {
+  TreeExplainer,
+  topContributions,
+  type RowExplanation,
+  type FeatureContribution,
+} from "./tree-shap.js";

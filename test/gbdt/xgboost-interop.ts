@@ -18,3 +18,20 @@ export function xgboostPredict(model: string, features: string, out: string): Fl
   xgbHelper(["predict", model, features, out]);
   return Float64Array.from(readFileSync(out, "utf8").trim().split("\n").map(Number));
 }
+
+/** XGBoost's `pred_contribs` for a features CSV: row-major, each row the features then the bias. */
+export function xgboostContribs(model: string, features: string, out: string): Float32Array {
+  xgbHelper(["contribs", model, features, out]);
+  return readFloat32File(out);
+}
+
+/** XGBoost's margins (`output_margin=True`) for a features CSV. */
+export function xgboostMargins(model: string, features: string, out: string): Float32Array {
+  xgbHelper(["margin", model, features, out]);
+  return readFloat32File(out);
+}
+
+/** A raw little-endian float32 file (copied: a Buffer's offset need not be 4-aligned). */
+function readFloat32File(file: string): Float32Array {
+  return new Float32Array(Uint8Array.from(readFileSync(file)).buffer);
+}

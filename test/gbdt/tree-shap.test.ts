@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readFeatureCsv, writeFeatureCsv } from "../../src/data/index.js";
+import { Booster, trainBooster } from "../../src/gbdt/index.js";
+import { syntheticData } from "./synthetic.js";
+import { xgbHelper, xgboostContribs, xgboostMargins } from "./xgboost-interop.js";
+
+/**
+ * TreeSHAP against real XGBoost (Debian's python3-xgboost 1.7) on generated data: every
+ * contribution of every row within 1e-5 of `pred_contribs`, for a model trained here and one
+ * trained by XGBoost, with missing values and deep trees that split on a feature more than once
+ * on one path (the repeated-feature case of the algorithm).
+ */
+const dir = mkdtempSync(join(tmpdir(), "lakay-tree-shap-"));
+
+export function worstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = d; // NaN on either side counts as the worst
+  }
+  return m;
+}
+
+async function writeCsv(file: string, names: string[], columns: Float64Array[], labels?: Float64Array) {
+  const cols = labels ? [...columns, labels] : columns;
+  await writeFeatureCsv(file, labels ? [...names, "isFraud"] : names, cols, columns[0].length);
+}
+
+describe("TreeSHAP equals XGBoost's pred_contribs (generated data)", () => {
+  const generated = syntheticData(6000, 7);
+  const { featureNames, labels } = generated;
+  const rows = labels.length;
+  const csv = join(dir, "synthetic.csv");
+  // Both sides read the values XGBoost reads: the CSV's (its decimals, not the generator's doubles).
+  let columns: Float64Array[];
+  beforeAll(async () => {
+    await writeCsv(csv, featureNames, generated.columns, labels);
+    const read = await readFeatureCsv(csv);
+    columns = featureNames.map((n) => read.columns[read.names.indexOf(n)]);
+  });
+
+  const check = async (booster: Booster, model: string) => {
+    const theirs = xgboostContribs(model, csv, join(dir, "contribs.f32"));
+    const explainer = booster.explainer();
+    const ours = explainer.explainBatch(columns, rows);
+    expect(worstDiff(ours, theirs)).toBeLessThan(1e-5);
+
+    // Contributions plus bias sum to the margin XGBoost predicts.
+    const margins = xgboostMargins(model, csv, join(dir, "margins.f32"));
+    const nf = featureNames.length;
+    const sums = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) for (let f = 0; f <= nf; f++) sums[r] += ours[r * (nf + 1) + f];
+    expect(worstDiff(sums, margins)).toBeLessThan(1e-4);
+
+    // The single-row path gives the batch's numbers, bit for bit.
+    for (const r of [0, 17, rows - 1]) {
+      const one = explainer.explainRow(columns.map((c) => c[r]));
+      expect(Array.from(one.contributions)).toEqual(
+        Array.from(ours.subarray(r * (nf + 1), r * (nf + 1) + nf)),
+      );
+      expect(one.bias).toBe(ours[r * (nf + 1) + nf]);
+    }
+  };
+
+  it("for a model trained here (deep trees, repeated features on a path, missing values)", async () => {
+    const booster = await trainBooster(
+      { columns, featureNames, labels },
+      { n_estimators: 40, max_depth: 8, learning_rate: 0.2, subsample: 0.8, seed: 3 },
+      { nThreads: 1 },
+    );
+    const model = join(dir, "ours.json");
+    writeFileSync(model, booster.toXgboostJson());
+    await check(booster, model);
+  });
+
+  it("for a model trained by XGBoost", async () => {
+    const model = join(dir, "xgb.json");
+    xgbHelper([
+      "train",
+      csv,
+      "isFraud",
+      model,
+      JSON.stringify({ n_estimators: 30, max_depth: 9, eta: 0.15, colsample_bytree: 0.8, seed: 4 }),
+    ]);
+    const { readFileSync } = await import("node:fs");
+    await check(Booster.fromXgboostJson(readFileSync(model, "utf8"), model), model);
+  });
+});
