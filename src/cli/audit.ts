@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { BadInputError } from "../errors/index.js";
 import { addRegistryOptions, withRegistry, type AuditEntry } from "../registry/index.js";
 import { emit } from "./output.js";
+import { isoDate } from "./option-values.js";
 import { action } from "./run-command.js";
 
 interface AuditCliOptions {
@@ -41,7 +42,7 @@ export function registerAuditCommands(program: Command): void {
     );
 
   addRegistryOptions(audit.command("export").description("export audit entries for a compliance review"))
-    .requiredOption("--since <date>", "ISO-8601 date or instant, e.g. 2026-01-01")
+    .requiredOption("--since <date>", "ISO-8601 date or instant, e.g. 2026-01-01", isoDate)
     .option("--format <format>", "csv or json", "json")
     .option("--model <name>", "only entries about this model")
     .option("--out <file>", "write to a file instead of stdout")
@@ -56,12 +57,6 @@ export function registerAuditCommands(program: Command): void {
             throw new BadInputError(`unknown format ${JSON.stringify(opts.format)} (known: csv, json)`, {
               field: "--format",
             });
-          }
-          if (Number.isNaN(new Date(opts.since).getTime())) {
-            throw new BadInputError(
-              `invalid date ${JSON.stringify(opts.since)}: expected ISO-8601 such as 2026-01-01`,
-              { field: "--since" },
-            );
           }
           const entries = await withRegistry(opts, (reg) =>
             reg.listAudit({ since: opts.since, model: opts.model }),

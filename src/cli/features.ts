@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { readPaysim, writeFeatureCsv } from "../data/index.js";
 import { buildFeatures, FEATURE_SET_VERSION } from "../features/index.js";
-import { wholeNumber } from "./generate.js";
+import { wholeNumber } from "./option-values.js";
 import { emit } from "./output.js";
 import { Progress } from "./progress.js";
 import { action } from "./run-command.js";

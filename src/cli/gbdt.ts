@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { numberBetween, wholeNumber } from "./option-values.js";
 import { readFile, writeFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { readFeatureCsv } from "../data/index.js";
@@ -19,18 +20,6 @@ interface TrainOptions {
   json?: boolean;
 }
 
-const evalFraction = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === "" || !(n >= 0 && n < 1))
-    throw new InvalidArgumentError("expected a number from 0 (no eval set) to below 1");
-  return n;
-};
-const threadCount = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-  return n;
-};
-
 /** `lakay gbdt ...`: the engine on its own, on any numeric feature matrix (own features, benchmarks). */
 export function registerGbdtCommands(program: Command): void {
   const gbdt = program
@@ -48,14 +37,14 @@ export function registerGbdtCommands(program: Command): void {
     .option(
       "--eval-fraction <f>",
       "stratified share of rows held out to evaluate on (0 = none)",
-      evalFraction,
+      numberBetween(0, 1, true),
       0.2,
     )
     .requiredOption("--out <file>", "model file to write (XGBoost JSON)")
     .option(
       "--threads <n>",
       "threads (default: n_jobs from the config, else every core); never changes the model",
-      threadCount,
+      wholeNumber(1),
     )
     .option("--json", "print a JSON summary (train_s, rounds, eval metrics)")
     .addHelpText(

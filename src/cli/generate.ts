@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { integer, numberBetween, positiveNumber, seed, wholeNumber } from "./option-values.js";
 import { generatePaysim, parseTypeMix, PAYSIM_FRAUD_RATE, type GenerateSummary } from "../data/index.js";
 import { emit, table } from "./output.js";
 import { Progress } from "./progress.js";
@@ -24,12 +25,12 @@ export function registerGenerateCommands(program: Command): void {
     .command("paysim")
     .description("write a synthetic PaySim-format CSV (deterministic for a seed; .gz if the name ends so)")
     .requiredOption("--rows <n>", "number of transactions", wholeNumber(1))
-    .requiredOption("--seed <n>", "random seed", wholeNumber(0))
+    .requiredOption("--seed <n>", "random seed", seed)
     .requiredOption("--out <file>", "output CSV (.csv or .csv.gz)")
     .option(
       "--fraud-rate <r>",
       `share of fraud rows (default ${PAYSIM_FRAUD_RATE.toFixed(5)}, as the public log)`,
-      fraction,
+      numberBetween(0, 0.5),
     )
     .option("--steps <n>", "hourly steps to spread the rows over (default 744 = 31 days)", wholeNumber(1))
     .option(
@@ -89,33 +90,3 @@ function human(s: GenerateSummary): string {
     ].join("\n") + "\n"
   );
 }
-
-/** Commander parsers for numeric flags: a bad value is a usage error (exit 2), not a stack trace. */
-export const wholeNumber =
-  (min = 0) =>
-  (v: string): number => {
-    const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected a whole number >= ${min}`);
-    return n;
-  };
-
-export const integer = (v: string): number => {
-  const n = /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a whole number");
-  return n;
-};
-
-export const positiveNumber = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === "" || !(n > 0) || !Number.isFinite(n))
-    throw new InvalidArgumentError("expected a number > 0");
-  return n;
-};
-
-export const fraction = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === "" || !(n >= 0 && n <= 0.5))
-    throw new InvalidArgumentError("expected a number from 0 to 0.5");
-  return n;
-};

@@ -1,52 +1,17 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { lakayVersion } from "../version.js";
-import { setLogLevel } from "../log/index.js";
-import { cliState } from "./run-command.js";
-import { registerDataCommands } from "./data.js";
-import { registerGenerateCommands } from "./generate.js";
-import { registerFeaturesCommands } from "./features.js";
-import { registerGbdtCommands } from "./gbdt.js";
-import { registerPredictCommand } from "./predict.js";
-import { registerRegistryCommands } from "./registry.js";
-import { registerTrainCommand } from "./train.js";
-import { registerDeployCommands } from "./deploy.js";
-
-/** Builds the `lakay` program. Each command group lives in its own file and only parses, calls, prints. */
-export function buildProgram(): Command {
-  const program = new Command("lakay")
-    .description("Lakay: the fraud-model lifecycle — train, register, gate, promote, serve and monitor")
-    // Only `-V` here: commander lets the root claim its options anywhere on the line, and the
-    // deployment commands take `--version N` (`lakay promote --version 3`). A leading
-    // `lakay --version` is answered in main().
-    .version(lakayVersion(), "-V", "output the version number (also --version)")
-    .option("--verbose", "show debug logs and stack traces")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureHelp({ showGlobalOptions: true })
-    .hook("preAction", (cmd) => {
-      if (cmd.opts().verbose) {
-        cliState.verbose = true;
-        setLogLevel("debug");
-      }
-    })
-    .exitOverride();
-
-  registerDataCommands(program);
-  registerGenerateCommands(program);
-  registerFeaturesCommands(program);
-  registerGbdtCommands(program);
-  registerPredictCommand(program);
-  registerRegistryCommands(program);
-  registerTrainCommand(program);
-  registerDeployCommands(program);
-  return program;
-}
+import { buildProgram } from "./program.js";
+import { cliState, reportError } from "./run-command.js";
 
 async function main(): Promise<void> {
   if (process.argv[2] === "--version") {
     process.stdout.write(`${lakayVersion()}\n`);
     return;
   }
+  // The root's preAction hook sets this too, but only once parsing is over: a bad option value
+  // fails before it, and its stack trace is what --verbose is for.
+  if (process.argv.includes("--verbose")) cliState.verbose = true;
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);
@@ -55,7 +20,8 @@ async function main(): Promise<void> {
       // help and version are exit code 0; any usage error is 2.
       process.exit(err.exitCode === 0 ? 0 : 2);
     }
-    throw err;
+    // An option's value parser failed (see reportOptionValueErrors): one sentence, exit 2.
+    reportError(err);
   }
 }
 

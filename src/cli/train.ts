@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { seed, wholeNumber } from "./option-values.js";
 import { BadInputError } from "../errors/index.js";
 import { addRegistryOptions } from "../registry/index.js";
 import {
@@ -31,18 +32,6 @@ interface TrainCliOptions {
   json?: boolean;
 }
 
-const positiveInt = (v: string) => {
-  const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive whole number.");
-  return n;
-};
-const seedInt = (v: string) => {
-  const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2 ** 32 - 1)
-    throw new InvalidArgumentError("expected a whole number from 0 to 4294967295.");
-  return n;
-};
-
 /** `lakay train`: PaySim CSV → trained, evaluated, recorded model version in Staging. */
 export function registerTrainCommand(program: Command): void {
   const cmd = program
@@ -50,15 +39,15 @@ export function registerTrainCommand(program: Command): void {
     .description("train a fraud model from a PaySim CSV, record the run and register the version in Staging")
     .requiredOption("--dataset <file>", "labeled PaySim CSV (.csv or .csv.gz)")
     .option("--config <file>", "training config YAML (model name, seed, hyperparameters, grid search)")
-    .option("--sample-size <rows>", "train on the first N rows of the file", positiveInt)
+    .option("--sample-size <rows>", "train on the first N rows of the file", wholeNumber(1))
     .addOption(new Option("--mlflow-uri <uri>", "alias of --registry-uri").hideHelp())
-    .option("--seed <n>", "random seed (overrides the config's random_seed)", seedInt)
+    .option("--seed <n>", "random seed (overrides the config's random_seed)", seed)
     .option("--model-name <name>", "registered model name (overrides the config's model_name)")
     .option("--experiment <name>", "experiment to record the run under (default: the model name)")
     .option("--no-register", "record the run and its artifacts, but register no model version")
     .option("--out <dir>", "also write the artifact folder (with a SHA-256 manifest) here")
     .option("--allow-large-grid", "allow a grid search of more than 50 candidates")
-    .option("--threads <n>", "engine threads (default: every core; never changes the model)", positiveInt)
+    .option("--threads <n>", "engine threads (default: every core; never changes the model)", wholeNumber(1))
     .addOption(
       new Option("--cv-parallel <mode>", "grid search: one candidate per core, or one at a time on all cores")
         .choices(CV_PARALLEL_MODES)

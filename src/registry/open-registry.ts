@@ -42,13 +42,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Regi
   const env = opts.env ?? process.env;
   const uri = opts.registryUri || defaultRegistryUri(env);
   const masked = maskUri(uri);
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
-  const factory = scheme ? BACKENDS[scheme] : undefined;
-  if (!factory) {
-    throw new BadInputError(
-      `registry URI ${masked} has ${scheme ? `an unknown scheme "${scheme}"` : "no scheme"} (known: ${REGISTRY_SCHEMES.map((s) => `${s}://`).join(", ")})`,
-    );
-  }
+  const factory = BACKENDS[registryScheme(uri)];
   const root = artifactRootUri(opts.artifactRoot || defaultArtifactRoot(env), env);
   const backend = await factory(uri, masked);
   try {
@@ -58,6 +52,17 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Regi
     throw err;
   }
   return new SqlRegistry(backend, root, opts.cacheDir ?? path.join(lakayHome(env), "cache", "models"));
+}
+
+/** The scheme of a registry URI, lower-cased; refuses one Lakay has no backend for, naming those it has. */
+export function registryScheme(uri: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1]?.toLowerCase();
+  if (!scheme || !BACKENDS[scheme]) {
+    throw new BadInputError(
+      `invalid registry URI ${JSON.stringify(maskUri(uri))}: expected ${REGISTRY_SCHEMES.map((s) => `${s}://`).join(", ")} (${scheme ? `unknown scheme "${scheme}"` : "no scheme"})`,
+    );
+  }
+  return scheme;
 }
 
 /**
@@ -94,6 +99,7 @@ export function addRegistryOptions(cmd: Command): Command {
     .option(
       "--registry-uri <uri>",
       "registry database: sqlite:///path.db or postgresql://user:pass@host:port/db (env LAKAY_REGISTRY_URI)",
+      (uri: string) => (registryScheme(uri), uri),
     )
     .option(
       "--artifact-root <uri>",

@@ -15,7 +15,7 @@ describe("openRegistry", () => {
     await expect(
       openRegistry({ registryUri: "mysql://root:secret@db/lakay", artifactRoot: tmp }),
     ).rejects.toThrow(
-      'registry URI mysql://root:****@db/lakay has an unknown scheme "mysql" (known: sqlite://, postgresql://, postgres://)',
+      'invalid registry URI "mysql://root:****@db/lakay": expected sqlite://, postgresql://, postgres:// (unknown scheme "mysql")',
     );
   });
 
