@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { CLI, runCli } from "../helpers/cli.js";
+import type { TestRegistryHome } from "../deploy/helpers.js";
+
+/** The environment that points every `lakay` command (and `lakay serve`) at one test registry. */
+export function registryEnv(home: TestRegistryHome): NodeJS.ProcessEnv {
+  return {
+    LAKAY_HOME: home.dir,
+    LAKAY_REGISTRY_URI: home.uri,
+    LAKAY_ARTIFACT_ROOT: home.artifactRoot,
+    LAKAY_LOG_LEVEL: "info",
+  };
+}
+
+/** Runs `lakay ...args`; throws with its stderr when it fails. */
+export function lakay(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  const r = runCli(args, { env });
+  if (r.status !== 0) throw new Error(`lakay ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * What the quickstart does, small: train `versions` versions of fraud-detector on `dataset`, then
+ * take version 1 through the gate (validate, approvals, promote); versions 2.. stay in Staging.
+ * Versions 1 and 2 share their hyperparameters (so 2 passes the backtest against 1 and can be
+ * promoted); version 3 has more trees, a different model for the challenger.
+ */
+export function buildServingRegistry(home: TestRegistryHome, dataset: string, versions = 3): void {
+  const env = registryEnv(home);
+  for (let v = 1; v <= versions; v++) {
+    const cfg = path.join(home.dir, `train-v${v}.yaml`);
+    writeFileSync(
+      cfg,
+      `model_name: fraud-detector\nhyperparams:\n  n_estimators: ${v < 3 ? 10 : 16}\n  max_depth: 3\n`,
+    );
+    lakay(env, "train", "--dataset", dataset, "--config", cfg);
+  }
+  promoteThroughGate(env, 1);
+}
+
+/** validate → every policy role approves (three different people) → promote. */
+export function promoteThroughGate(env: NodeJS.ProcessEnv, version: number): void {
+  const v = String(version);
+  lakay(env, "validate", "--model", "fraud-detector", "--version", v);
+  for (const [role, by] of [
+    ["ml_engineer", "alice"],
+    ["team_lead", "bob"],
+    ["bsa_officer", "dave"],
+  ])
+    lakay(env, "approve", "--model", "fraud-detector", "--version", v, "--role", role, "--by", by);
+  lakay(env, "promote", "--model", "fraud-detector", "--version", v, "--by", "carol");
+}
+
+export function createToken(env: NodeJS.ProcessEnv, name: string, role: string): string {
+  return (
+    JSON.parse(lakay(env, "tokens", "create", "--name", name, "--role", role, "--json")) as { token: string }
+  ).token;
+}
+
+/** A `lakay serve` child process on a free loopback port. */
+export interface RunningServer {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  /** SIGTERM, then the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startServer(env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`lakay serve did not start: ${stderr}`)), 30_000);
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on (http:\/\/[^"\s]+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`lakay serve exited ${code} before listening: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: async (signal = "SIGTERM") => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface HttpAnswer<T = any> {
+  status: number;
+  body: T;
+}
+
+/** One JSON request; the body is parsed whatever the status. */
+export async function call<T = any>(
+  url: string,
+  method: string,
+  body?: unknown,
+  token?: string,
+): Promise<HttpAnswer<T>> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* non-JSON answers (metrics, docs) stay text */
+  }
+  return { status: res.status, body: parsed as T };
+}
+
+/** Runs `fn` over `items` with at most `concurrency` in flight; results in input order. */
+export async function mapConcurrent<I, O>(
+  items: readonly I[],
+  concurrency: number,
+  fn: (item: I, i: number) => Promise<O>,
+): Promise<O[]> {
+  const out = new Array<O>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
