@@ -101,12 +101,15 @@ export async function startServer(env: NodeJS.ProcessEnv, ...args: string[]): Pr
   };
 }
 
+// JSON answers are checked field by field in the tests.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface HttpAnswer<T = any> {
   status: number;
   body: T;
 }
 
 /** One JSON request; the body is parsed whatever the status. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function call<T = any>(
   url: string,
   method: string,
