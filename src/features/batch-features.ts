@@ -91,6 +91,28 @@ function scatter(src: Float64Array, order: Int32Array, dst: Float64Array): void 
   for (let k = 0; k < order.length; k++) dst[order[k]] = src[k];
 }
 
+/**
+ * How many of the same customer's transactions come before each row, in the order the
+ * point-in-time features use (step, then file order): 0 marks the customer's first transaction
+ * in the dataset. The bias audit's `customer_history` segments come from this, so "first
+ * transaction" means exactly what the history features saw as an empty history.
+ */
+export function priorTransactionCounts(tx: Transactions): Int32Array {
+  const order = customerOrder(tx);
+  const counts = new Int32Array(tx.rows);
+  let current = -1;
+  let seen = 0;
+  for (let k = 0; k < order.length; k++) {
+    const customer = tx.nameOrig[order[k]];
+    if (customer !== current) {
+      current = customer;
+      seen = 0;
+    }
+    counts[order[k]] = seen++;
+  }
+  return counts;
+}
+
 /** Row indices grouped by customer, each group in (step, file order). */
 function customerOrder(tx: Transactions): Int32Array {
   const n = tx.rows;

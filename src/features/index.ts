@@ -1,7 +1,7 @@
 /** Point-in-time features: one definition for batch (training) and online (serving). */
 export { FEATURE_NAMES, FEATURE_SET_VERSION } from "./names.js";
 export type { FeatureName } from "./names.js";
-export { buildFeatures } from "./batch-features.js";
+export { buildFeatures, priorTransactionCounts } from "./batch-features.js";
 export type { FeatureMatrix } from "./batch-features.js";
 export { OnlineFeatureState } from "./online-feature-state.js";
 export type { OnlineFeatureOptions } from "./online-feature-state.js";

@@ -46,3 +46,31 @@ export {
 export { ARTIFACT_FILES, writeArtifactFolder } from "./artifact-folder.js";
 export { fileSha256 } from "./file-sha256.js";
 export { scoreDataset, type BatchScoreOptions, type BatchScoreSummary } from "./batch-score.js";
+export {
+  biasAudit,
+  wilsonInterval,
+  type BiasAuditInput,
+  type BiasAuditResult,
+  type BiasFlag,
+  type BiasFlagMetric,
+  type OverallMetrics,
+  type SegmentMetrics,
+  type SegmentRate,
+  type SegmentStatus,
+  type Rate,
+} from "./bias-audit.js";
+export {
+  BIAS_AUDIT_DEFAULTS,
+  BIAS_DIMENSIONS,
+  biasAuditConfigSchema,
+  parseBiasAuditConfig,
+  loadBiasAuditConfig,
+  type BiasAuditConfig,
+  type BiasDimension,
+} from "./bias-audit-config.js";
+export {
+  segmentRows,
+  segmentationsAt,
+  CUSTOMER_HISTORY_SEGMENTS,
+  type Segmentation,
+} from "./bias-segments.js";
