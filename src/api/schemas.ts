@@ -146,9 +146,17 @@ export const predictRequestSchema = {
       type: "object",
       description: "Feature values by name (the champion's features.json names)",
       additionalProperties: false,
-      properties: Object.fromEntries(FEATURE_NAMES.map((f) => [f, { type: "number" }])),
+      properties: Object.fromEntries(
+        FEATURE_NAMES.map((f) => [f, { type: "number", minimum: -1e300, maximum: 1e300 }]),
+      ),
     },
   },
+} as const;
+
+export const reloadRequestSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: { reason },
 } as const;
 
 export const predictResponseSchema = {

@@ -315,7 +315,7 @@ export class FraudScoringService {
     this.routingInProgress > 0 || this.routing.challengerPct > 0 || this.routing.shadow;
 
   /** Reloads the models (seed §4.2 step 3); throws `ReloadFailedError` and keeps the old ones on failure. */
-  async reload(trigger: string, actor?: string): Promise<ReloadReport> {
+  async reload(trigger: string, actor?: string, reason: string | null = null): Promise<ReloadReport> {
     const report = await this.reloadModels(trigger, true);
     if (actor)
       await this.registry.appendAudit({
@@ -323,7 +323,7 @@ export class FraudScoringService {
         action: "serving.reload",
         model: this.models.modelName,
         version: report.champion?.version ?? null,
-        details: { trigger, champion: report.champion, challenger: report.challenger },
+        details: { trigger, reason, champion: report.champion, challenger: report.challenger },
       });
     return report;
   }

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { BearerAuth } from "../bearer-auth.js";
-import { configChangeRequestSchema, mlSwitchRequestSchema, routingRequestSchema } from "../schemas.js";
+import {
+  configChangeRequestSchema,
+  mlSwitchRequestSchema,
+  reloadRequestSchema,
+  routingRequestSchema,
+} from "../schemas.js";
 import type { RouteOptions } from "./scoring-routes.js";
 
 const errors = { "4xx": { $ref: "Error#" }, "5xx": { $ref: "Error#" } };
@@ -13,19 +18,24 @@ export async function servingRoutes(
 ): Promise<void> {
   const { service, auth } = opts;
 
-  app.post(
+  app.post<{ Body: { reason?: string } | undefined }>(
     "/api/v1/serving/reload",
     {
       onRequest: auth.require("reload"),
+      // `curl -X POST .../reload` (the seed's command) sends no body at all: read it as `{}`.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
       schema: {
         tags: ["serving"],
         summary: "Reload champion and challenger from the registry; a failure keeps the old models",
         security: bearer,
+        body: reloadRequestSchema,
         response: errors,
       },
     },
     async (request) => {
-      const report = await service.reload("api", request.actor);
+      const report = await service.reload("api", request.actor, request.body?.reason ?? null);
       return { status: "reloaded", reload: report, model: service.monitoring().model };
     },
   );
