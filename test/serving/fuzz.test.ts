@@ -263,7 +263,8 @@ function cases(): Case[] {
 describe("malformed requests to every route", () => {
   it("are all 4xx in the one error shape, the server stays up, and nothing is recorded", async () => {
     const api = `${server.url}/api/v1`;
-    const json = async (url: string) => (await fetch(url)).json();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const json = async (url: string): Promise<any> => (await fetch(url)).json();
     const registry = await openTestRegistry(home);
     const auditBefore = (await registry.listAudit()).length;
     const monBefore = await json(`${api}/serving/monitoring`);
@@ -304,7 +305,7 @@ describe("malformed requests to every route", () => {
     ]) {
       const res = await fetch(`${server.url}${u}`, { method: m });
       expect(res.status).toBe(404);
-      expect((await res.json()).error.code).toBe("NOT_FOUND");
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
     }
 
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
