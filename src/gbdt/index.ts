@@ -29,3 +29,5 @@ export {
   type RowExplanation,
   type FeatureContribution,
 } from "./tree-shap.js";
+export { ParallelExplainer } from "./parallel-explain.js";
+export { splitImportance, meanAbsContribution, type SplitImportance } from "./feature-importance.js";

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readFeatureCsv, writeFeatureCsv } from "../../src/data/index.js";
 import { Booster, trainBooster } from "../../src/gbdt/index.js";
 import { syntheticData } from "./synthetic.js";
-import { xgbHelper, xgboostContribs, xgboostMargins } from "./xgboost-interop.js";
+import { worstDiff, xgbHelper, xgboostContribs, xgboostMargins } from "./xgboost-interop.js";
 
 /**
  * TreeSHAP against real XGBoost (Debian's python3-xgboost 1.7) on generated data: every
@@ -14,16 +14,6 @@ import { xgbHelper, xgboostContribs, xgboostMargins } from "./xgboost-interop.js
  * on one path (the repeated-feature case of the algorithm).
  */
 const dir = mkdtempSync(join(tmpdir(), "lakay-tree-shap-"));
-
-export function worstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = d; // NaN on either side counts as the worst
-  }
-  return m;
-}
 
 async function writeCsv(file: string, names: string[], columns: Float64Array[], labels?: Float64Array) {
   const cols = labels ? [...columns, labels] : columns;

@@ -35,3 +35,15 @@ export function xgboostMargins(model: string, features: string, out: string): Fl
 function readFloat32File(file: string): Float32Array {
   return new Float32Array(Uint8Array.from(readFileSync(file)).buffer);
 }
+
+/** Largest |a[i] - b[i]|; a NaN on either side makes it NaN (so a `toBeLessThan` fails). */
+export function worstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(d)) return NaN;
+    if (d > m) m = d;
+  }
+  return m;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// TreeSHAP benchmark against XGBoost's own `pred_contribs` on the same model, rows and threads:
+//   - batch contributions, rows/s: Lakay's ParallelExplainer vs XGBoost `predict(pred_contribs=True)`,
+//     --pairs timed pairs, alternating which side runs first; medians and the median pair ratio;
+//   - single-row explain latency p50/p99 (TreeExplainer.explainRow, one row at a time), beside
+//     XGBoost's one-row pred_contribs latency for context;
+//   - the largest difference between the two sides' contributions over every row.
+// The model: --model, or XGBoost trained here (--trees 200, --depth 8) on the features of the
+// PaySim sample in test/fixtures (or --features CSV with an isFraud column). Prints one JSON document.
+//
+// usage: node bench/gbdt-explain.mjs [--model M.json] [--features F.csv] [--threads 2] [--pairs 5] [--single 20000]
+// Needs `npm run build` first.
+/* global URL, performance */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { readFeatureCsv, readPaysim, writeFeatureCsv } from "../dist/data/index.js";
+import { buildFeatures } from "../dist/features/index.js";
+import { Booster, ParallelExplainer } from "../dist/gbdt/index.js";
+
+const { values: a } = parseArgs({
+  options: {
+    model: { type: "string" },
+    features: { type: "string" },
+    threads: { type: "string", default: "2" },
+    pairs: { type: "string", default: "5" },
+    single: { type: "string", default: "20000" },
+    trees: { type: "string", default: "200" },
+    depth: { type: "string", default: "8" },
+  },
+});
+const dir = "/tmp/gbdt-explain-bench";
+mkdirSync(dir, { recursive: true });
+const xgbSide = fileURLToPath(new URL("gbdt-explain-xgb.py", import.meta.url));
+const py = (args) => JSON.parse(execFileSync("/usr/bin/python3", [xgbSide, ...args], { encoding: "utf8" }));
+const threads = Number(a.threads);
+const load = [loadavg()[0]];
+
+let features = a.features;
+if (!features) {
+  features = join(dir, "features.csv");
+  const sample = fileURLToPath(new URL("../test/fixtures/paysim-head-20k.csv", import.meta.url));
+  const { tx } = await readPaysim(sample);
+  const fm = buildFeatures(tx);
+  await writeFeatureCsv(features, [...fm.names, "isFraud"], [...fm.columns, tx.isFraud], fm.rows);
+}
+let model = a.model;
+if (!model) {
+  model = join(dir, `xgb-${a.trees}x${a.depth}.json`);
+  py(["train", features, "isFraud", model, "--trees", a.trees, "--depth", a.depth, "--threads", a.threads]);
+}
+
+const booster = Booster.fromXgboostJson(readFileSync(model, "utf8"), model);
+const csv = await readFeatureCsv(features);
+const cols = booster.featureNames.map((n) => csv.columns[csv.names.indexOf(n)]);
+const n = csv.rows;
+const t0 = performance.now();
+const explainer = booster.explainer();
+const buildMs = performance.now() - t0;
+const leaves = booster.trees.reduce((s, t) => s + t.leftChildren.filter((c) => c === -1).length, 0);
+
+// Single rows, as a server explains one decision: values in, contributions out.
+const rows = Array.from({ length: Math.min(n, 5000) }, (_, i) => Float64Array.from(cols, (c) => c[i]));
+const contributions = new Float64Array(booster.featureNames.length);
+for (let i = 0; i < 2000; i++) explainer.explainRow(rows[i % rows.length], contributions);
+const single = Number(a.single);
+const lat = new Float64Array(single);
+for (let i = 0; i < single; i++) {
+  const s = process.hrtime.bigint();
+  explainer.explainRow(rows[i % rows.length], contributions);
+  lat[i] = Number(process.hrtime.bigint() - s) / 1000;
+}
+lat.sort();
+const pct = (q) => Number(lat[Math.min(single - 1, Math.floor(q * single))].toFixed(1));
+const xgbSingle = py(["single", model, features, "--n", "2000"]);
+
+// Batch, alternating sides pair by pair.
+const pool = new ParallelExplainer(explainer, threads);
+await pool.explainBatch(
+  cols.map((c) => c.subarray(0, 2000)),
+  2000,
+);
+const oursRate = [];
+const theirsRate = [];
+let ours;
+const runOurs = async () => {
+  const s = performance.now();
+  ours = await pool.explainBatch(cols, n);
+  oursRate.push(n / ((performance.now() - s) / 1000));
+};
+const contribsOut = join(dir, "xgb-contribs.f32");
+const runTheirs = () => {
+  const r = py(["batch", model, features, "--threads", a.threads, "--out", contribsOut]);
+  theirsRate.push(r.rows / r.seconds);
+};
+for (let p = 0; p < Number(a.pairs); p++) {
+  if (p % 2 === 0) {
+    await runOurs();
+    runTheirs();
+  } else {
+    runTheirs();
+    await runOurs();
+  }
+}
+await pool.close();
+load.push(loadavg()[0]);
+
+const theirs = new Float32Array(Uint8Array.from(readFileSync(contribsOut)).buffer);
+let maxDiff = 0;
+for (let i = 0; i < theirs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ratios = oursRate.map((r, i) => r / theirsRate[i]);
+
+console.log(
+  JSON.stringify(
+    {
+      model,
+      trees: booster.numTrees,
+      leaves,
+      features: booster.featureNames.length,
+      rows: n,
+      threads,
+      pairs: Number(a.pairs),
+      program_build_ms: Number(buildMs.toFixed(1)),
+      lakay: {
+        batch_rows_per_s_median: Math.round(median(oursRate)),
+        batch_rows_per_s: oursRate.map(Math.round),
+        single_p50_us: pct(0.5),
+        single_p99_us: pct(0.99),
+      },
+      xgboost: {
+        batch_rows_per_s_median: Math.round(median(theirsRate)),
+        batch_rows_per_s: theirsRate.map(Math.round),
+        single_p50_us: xgbSingle.p50_us,
+        single_p99_us: xgbSingle.p99_us,
+      },
+      lakay_over_xgboost_batch_median_pair: Number(median(ratios).toFixed(2)),
+      max_abs_diff_vs_xgboost: maxDiff,
+      load_avg_1m: load.map((l) => Number(l.toFixed(2))),
+    },
+    null,
+    2,
+  ),
+);

@@ -1,0 +1,101 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { makeTreeShapKernel, type TreeShapKernel } from "./tree-shap-kernel.js";
+import type { TreeExplainer } from "./tree-shap.js";
+
+/** Rows per task: explaining a row costs far more than scoring one, so tasks are small. */
+const TASK_ROWS = 64;
+/** Rows copied into shared memory at a time. */
+const CHUNK_ROWS = 16_384;
+
+/** Pulls row tasks from the shared counter until the chunk is done (self-contained: runs in workers too). */
+export function explainTasks(
+  kernel: TreeShapKernel,
+  columns: readonly Float32Array[],
+  rows: number,
+  out: Float64Array,
+  counter: Int32Array,
+  taskRows: number,
+): void {
+  for (;;) {
+    const start = Atomics.add(counter, 0, 1) * taskRows;
+    if (start >= rows) return;
+    kernel.explainRows(columns, start, Math.min(rows, start + taskRows), out, 0);
+  }
+}
+
+/** A worker's program: the TreeSHAP kernel from its own source, over the shared program. */
+function workerSource(): string {
+  return `
+const { parentPort, workerData: d } = require("node:worker_threads");
+const makeTreeShapKernel = ${makeTreeShapKernel.toString()};
+const explainTasks = ${explainTasks.toString()};
+const kernel = makeTreeShapKernel(d.program);
+parentPort.on("message", (m) => {
+  explainTasks(kernel, d.columns, m.rows, d.out, d.counter, ${TASK_ROWS});
+  parentPort.postMessage(0);
+});`;
+}
+
+/**
+ * Batch contributions on several threads (this one plus workers) over shared memory, for files
+ * of many rows (`lakay explain`, the training report). Identical to `TreeExplainer.explainBatch`
+ * bit for bit: every thread runs the same kernel on the same program.
+ */
+export class ParallelExplainer {
+  private readonly workers: Worker[] = [];
+  private readonly nf: number;
+  private readonly columns: Float32Array[];
+  private readonly out: Float64Array;
+  private readonly counter = new Int32Array(new SharedArrayBuffer(4));
+  private readonly kernel: TreeShapKernel;
+
+  constructor(
+    private readonly explainer: TreeExplainer,
+    threads = availableParallelism(),
+  ) {
+    this.nf = explainer.featureNames.length;
+    this.columns = Array.from(
+      { length: this.nf },
+      () => new Float32Array(new SharedArrayBuffer(CHUNK_ROWS * 4)),
+    );
+    this.out = new Float64Array(new SharedArrayBuffer(CHUNK_ROWS * (this.nf + 1) * 8));
+    this.kernel = makeTreeShapKernel(explainer.program);
+    for (let i = 1; i < threads; i++) {
+      const workerData = {
+        program: explainer.program,
+        columns: this.columns,
+        out: this.out,
+        counter: this.counter,
+      };
+      this.workers.push(new Worker(workerSource(), { eval: true, workerData }));
+    }
+  }
+
+  /** Row-major contributions (features then bias per row) for `nRows` rows given column-wise. */
+  async explainBatch(columns: readonly ArrayLike<number>[], nRows: number): Promise<Float64Array> {
+    if (columns.length !== this.nf)
+      throw new RangeError(`expected ${this.nf} feature columns, got ${columns.length}`);
+    const width = this.nf + 1;
+    const result = new Float64Array(nRows * width);
+    for (let c0 = 0; c0 < nRows; c0 += CHUNK_ROWS) {
+      const rows = Math.min(CHUNK_ROWS, nRows - c0);
+      columns.forEach((col, f) => {
+        const dst = this.columns[f];
+        if (col instanceof Float64Array || col instanceof Float32Array) dst.set(col.subarray(c0, c0 + rows));
+        else for (let r = 0; r < rows; r++) dst[r] = col[c0 + r];
+      });
+      Atomics.store(this.counter, 0, 0);
+      const done = this.workers.map((w) => new Promise((resolve) => w.once("message", resolve)));
+      for (const w of this.workers) w.postMessage({ rows });
+      explainTasks(this.kernel, this.columns, rows, this.out, this.counter, TASK_ROWS);
+      await Promise.all(done);
+      result.set(this.out.subarray(0, rows * width), c0 * width);
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
