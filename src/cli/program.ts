@@ -13,6 +13,7 @@ import { registerTrainCommand } from "./train.js";
 import { registerDeployCommands } from "./deploy.js";
 import { registerServeCommand } from "./serve.js";
 import { registerTokensCommands } from "./tokens.js";
+import { registerBiasAuditCommand } from "./bias-audit.js";
 
 /**
  * Builds the `lakay` program. Each command group lives in its own file and only parses, calls, prints;
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerDeployCommands(program);
   registerServeCommand(program);
   registerTokensCommands(program);
+  registerBiasAuditCommand(program);
   reportOptionValueErrors(program);
   return program;
 }

@@ -74,3 +74,11 @@ export {
   CUSTOMER_HISTORY_SEGMENTS,
   type Segmentation,
 } from "./bias-segments.js";
+export { biasReport, flagLines, type BiasReport, type ThresholdSource } from "./bias-report.js";
+export {
+  auditVersionBias,
+  recordBiasReport,
+  type RecordedBiasReport,
+  type VersionBiasAuditOptions,
+} from "./version-bias-audit.js";
+export { scoreFeatureMatrix } from "./score-features.js";
