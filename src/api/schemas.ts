@@ -26,6 +26,8 @@ export const errorSchema = {
     },
   },
   required: ["error"],
+  // A failed reload adds its report (`reload`) beside the error.
+  additionalProperties: true,
 } as const;
 
 export const transactionSchema = {
