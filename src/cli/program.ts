@@ -8,6 +8,7 @@ import { registerGenerateCommands } from "./generate.js";
 import { registerFeaturesCommands } from "./features.js";
 import { registerGbdtCommands } from "./gbdt.js";
 import { registerPredictCommand } from "./predict.js";
+import { registerExplainCommand } from "./explain.js";
 import { registerRegistryCommands } from "./registry.js";
 import { registerTrainCommand } from "./train.js";
 import { registerDeployCommands } from "./deploy.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerFeaturesCommands(program);
   registerGbdtCommands(program);
   registerPredictCommand(program);
+  registerExplainCommand(program);
   registerRegistryCommands(program);
   registerTrainCommand(program);
   registerDeployCommands(program);

@@ -82,3 +82,4 @@ export {
   type VersionBiasAuditOptions,
 } from "./version-bias-audit.js";
 export { scoreFeatureMatrix } from "./score-features.js";
+export { writeContributionsCsv } from "./contributions-csv.js";
