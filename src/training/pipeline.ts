@@ -19,6 +19,7 @@ import {
 } from "./run-record.js";
 import { boosterParams, classRatio } from "./booster-params.js";
 import { evaluateOnTest, type TestEvaluation } from "./evaluate-model.js";
+import { featureImportanceReport, importanceTable } from "./feature-importance-report.js";
 import { gather, gatherColumns } from "./gather-rows.js";
 import { gridSearchCv, type CvParallelMode, type GridSearchResult } from "./grid-search.js";
 import { loadTrainingData } from "./load-training-data.js";
@@ -178,6 +179,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
       rules,
     });
     const metrics = toMetrics(evaluation, threshold);
+    const importance = await featureImportanceReport(booster, testColumns, split.test.length, threads);
     const hyperparams = { ...chosen, scale_pos_weight: scalePosWeight };
 
     progress({ phase: "record" });
@@ -212,9 +214,10 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
         fraud_rows: { train: sumAt(labels, split.train), test: sumAt(labels, split.test) },
         hyperparams,
         test: metrics,
+        feature_importance: importance,
         grid_search: grid ? gridSummary(grid, { timing: false }) : null,
       }),
-      "classification_report.txt": evaluation.report,
+      "classification_report.txt": `${evaluation.report}\n${importanceTable(importance)}`,
       "ml_vs_rules_comparison.json": json(evaluation.comparison),
     };
     const staging = mkdtempSync(path.join(tmpdir(), "lakay-train-"));

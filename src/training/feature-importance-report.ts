@@ -1,0 +1,78 @@
+import { meanAbsContribution, ParallelExplainer, splitImportance, type Booster } from "../gbdt/index.js";
+
+/** Test rows explained for the global importance; beyond this, evenly spaced rows stand for the split. */
+export const IMPORTANCE_MAX_ROWS = 50_000;
+
+/** One feature's global importance, as metrics.json records it. */
+export interface FeatureImportance {
+  feature: string;
+  /** Mean |TreeSHAP contribution| (log-odds) over the explained test rows. */
+  mean_abs_contribution: number;
+  /** XGBoost `get_score` importances: split count, average and total gain, average and total cover. */
+  weight: number;
+  gain: number;
+  cover: number;
+  total_gain: number;
+  total_cover: number;
+}
+
+export interface ImportanceReport {
+  /** Test rows whose contributions were averaged (all of them up to IMPORTANCE_MAX_ROWS). */
+  rows_explained: number;
+  /** Every model feature, largest mean |contribution| first. */
+  features: FeatureImportance[];
+}
+
+/**
+ * Global importance for the training report: mean |contribution| on the test split (what the
+ * model leaned on for these rows) beside XGBoost's split-based gain / cover / weight (what the
+ * trees were built from). The two can disagree; that disagreement is itself worth reading.
+ */
+export async function featureImportanceReport(
+  booster: Booster,
+  testColumns: readonly Float64Array[],
+  testRows: number,
+  threads: number,
+): Promise<ImportanceReport> {
+  const n = Math.min(testRows, IMPORTANCE_MAX_ROWS);
+  const columns =
+    n === testRows
+      ? testColumns
+      : testColumns.map((c) => Float64Array.from({ length: n }, (_, i) => c[Math.floor((i * testRows) / n)]));
+  const explainer = booster.explainer();
+  let contribs: Float64Array;
+  if (threads < 2 || n < 2_000) contribs = explainer.explainBatch(columns, n);
+  else {
+    const pool = new ParallelExplainer(explainer, threads);
+    try {
+      contribs = await pool.explainBatch(columns, n);
+    } finally {
+      await pool.close();
+    }
+  }
+  const names = booster.featureNames;
+  const meanAbs = meanAbsContribution(contribs, n, names.length);
+  const splits = splitImportance(booster.trees, names.length);
+  const features = names
+    .map((feature, f) => ({ feature, mean_abs_contribution: meanAbs[f], ...splits[f] }))
+    .sort((a, b) => b.mean_abs_contribution - a.mean_abs_contribution);
+  return { rows_explained: n, features };
+}
+
+/** The importance table appended to classification_report.txt. */
+export function importanceTable(r: ImportanceReport): string {
+  const width = Math.max("feature".length, ...r.features.map((f) => f.feature.length));
+  const head = ["mean |SHAP|", "weight", "gain", "cover"].map((h) => h.padStart(12)).join(" ");
+  let out = `Feature importance (mean |contribution| in log-odds on ${r.rows_explained} test rows; XGBoost gain and cover are averages per split)\n\n`;
+  out += `${"feature".padEnd(width)}  ${head}\n`;
+  for (const f of r.features) {
+    const cells = [
+      f.mean_abs_contribution.toFixed(4),
+      String(f.weight),
+      f.gain.toPrecision(6),
+      f.cover.toPrecision(6),
+    ];
+    out += `${f.feature.padEnd(width)}  ${cells.map((c) => c.padStart(12)).join(" ")}\n`;
+  }
+  return out;
+}
