@@ -13,6 +13,7 @@ export const ARTIFACT_FILES = [
   "metrics.json",
   "classification_report.txt",
   "ml_vs_rules_comparison.json",
+  "bias_audit.json",
 ] as const;
 
 /**

@@ -7,6 +7,7 @@ import { defaultActor } from "../registry/index.js";
 import { RulesEngine } from "../rules/index.js";
 import { lakayVersion } from "../version.js";
 import { writeArtifactFolder, type ArtifactContents } from "./artifact-folder.js";
+import { testSplitBiasReport } from "./test-split-bias.js";
 import { connectRegistry } from "./registry-connection.js";
 import {
   flatMetrics,
@@ -219,6 +220,9 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
       }),
       "classification_report.txt": `${evaluation.report}\n${importanceTable(importance)}`,
       "ml_vs_rules_comparison.json": json(evaluation.comparison),
+      "bias_audit.json": json(
+        testSplitBiasReport({ data, testRows: split.test, scores, testLabels, threshold, modelName, config }),
+      ),
     };
     const staging = mkdtempSync(path.join(tmpdir(), "lakay-train-"));
     try {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { loadYamlConfig, parseWithSchema } from "../config/index.js";
 import { BadInputError } from "../errors/index.js";
 import { rulesConfigSchema } from "../rules/index.js";
+import { biasAuditConfigSchema } from "./bias-audit-config.js";
 
 /**
  * Defaults when no config file is given (the seed procedure's): one place, read by the schema below
@@ -124,6 +125,8 @@ export const trainingConfigSchema = z
       .strict()
       .prefault({}),
     rules: rulesConfigSchema.optional(),
+    /** The bias report written on the test split (`bias_audit.json`); see docs/bias-audit.md. */
+    bias_audit: biasAuditConfigSchema.prefault({}),
   })
   .strict()
   .refine((c) => !(c.registry_uri && c.mlflow_tracking_uri && c.registry_uri !== c.mlflow_tracking_uri), {

@@ -1,9 +1,11 @@
 """Independent bias-audit reference for Lakay's tests: pandas for the segments and counts, SciPy's
 binomtest for the Wilson score intervals. Shares no code with src/training/bias-audit.ts.
 
-usage: bias-audit-reference.py DATASET.csv SCORES.csv CONFIG.json
+usage: bias-audit-reference.py DATASET.csv SCORES.csv CONFIG.json [ROWS.txt]
   DATASET.csv  a labeled PaySim CSV
-  SCORES.csv   one `score` column, one row per dataset row, same order
+  SCORES.csv   one `score` column, one row per dataset row (per ROWS line), same order
+  ROWS.txt     optional: audit only these 0-based rows (a test split), one per line; segments
+               such as customer_history are still computed over the whole file
   CONFIG.json  {"threshold", "amount_band_edges", "max_fpr_ratio", "min_recall_ratio",
                 "min_positives", "min_rows"}
 Prints {"overall": {...}, "segments": [...], "flags": [...]} as JSON.
@@ -60,7 +62,6 @@ def band_label(x):
 
 CONFIG = json.load(open(sys.argv[3]))
 df = pd.read_csv(sys.argv[1])
-df["score"] = pd.read_csv(sys.argv[2])["score"].to_numpy()
 
 edges = CONFIG["amount_band_edges"]
 labels = [f"{'0' if i == 0 else band_label(edges[i - 1])}-{band_label(e)}" for i, e in enumerate(edges)]
@@ -71,6 +72,10 @@ df["amount_band"] = pd.cut(df["amount"], [-np.inf, *edges, np.inf], right=True, 
 df["_row"] = np.arange(len(df))
 first = df.sort_values(["nameOrig", "step", "_row"], kind="mergesort").groupby("nameOrig").cumcount() == 0
 df["customer_history"] = np.where(first.reindex(df.index), "first_transaction", "returning")
+
+if len(sys.argv) > 4:
+    df = df.iloc[np.loadtxt(sys.argv[4], dtype=np.int64, ndmin=1)]
+df["score"] = pd.read_csv(sys.argv[2])["score"].to_numpy()
 
 overall = metrics(df)
 segments, flags = [], []

@@ -21,6 +21,8 @@ export function reference(
   scores: Float64Array,
   threshold: number,
   config: BiasAuditConfig,
+  /** Audit only these rows (a test split), in this order; `scores` then has one per row here. */
+  rows?: ArrayLike<number>,
 ): Reference {
   const dir = mkdtempSync(path.join(tmpdir(), "lakay-bias-ref-"));
   const scoresFile = path.join(dir, "scores.csv");
@@ -28,7 +30,12 @@ export function reference(
   writeFileSync(scoresFile, "score\n" + Array.from(scores, (s) => s.toPrecision(17)).join("\n") + "\n");
   const configFile = path.join(dir, "config.json");
   writeFileSync(configFile, JSON.stringify({ ...config, threshold }));
-  const r = spawnSync("/usr/bin/python3", [REFERENCE, dataset, scoresFile, configFile], {
+  const extra: string[] = [];
+  if (rows) {
+    extra.push(path.join(dir, "rows.txt"));
+    writeFileSync(extra[0], Array.from(rows).join("\n") + "\n");
+  }
+  const r = spawnSync("/usr/bin/python3", [REFERENCE, dataset, scoresFile, configFile, ...extra], {
     encoding: "utf8",
     maxBuffer: 64 << 20,
   });
