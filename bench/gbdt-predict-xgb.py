@@ -1,56 +1,62 @@
 #!/usr/bin/python3
-"""XGBoost side of bench/gbdt-predict.mjs: single-row `inplace_predict` latency (p50/p99) and
-batch throughput on 1 and on N threads (best of --reps runs each), on the same model and rows;
-writes its batch predictions.
+"""XGBoost side of bench/gbdt-predict.mjs, as a long-lived process so the two sides can alternate
+run by run within one benchmark: reads one JSON command a line on stdin, answers one JSON line.
 
-usage: gbdt-predict-xgb.py MODEL FEATURES.csv PRED_OUT [--threads 2] [--single 20000] [--reps 3]
+  {"cmd": "load", "model": M, "features": F.csv}    load a model and the rows (float32, model order)
+  {"cmd": "single", "n": 20000}                      single-row `inplace_predict` latency p50/p99 (µs)
+  {"cmd": "batch", "threads": 2}                     seconds of one whole-batch `inplace_predict`
+  {"cmd": "predict", "out": P.txt}                   batch probabilities, one a line
+  {"cmd": "quit"}
+
+usage: gbdt-predict-xgb.py   (driven by bench/gbdt-predict.mjs)
 """
-import argparse
 import json
+import sys
 import time
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-ap = argparse.ArgumentParser()
-ap.add_argument("model")
-ap.add_argument("features")
-ap.add_argument("out")
-ap.add_argument("--threads", type=int, default=2)
-ap.add_argument("--single", type=int, default=20000)
-ap.add_argument("--reps", type=int, default=3)
-a = ap.parse_args()
-
-booster = xgb.Booster(model_file=a.model)
-booster.set_param({"nthread": a.threads})
-X = np.ascontiguousarray(pd.read_csv(a.features)[booster.feature_names].to_numpy(dtype=np.float32))
-for i in range(200):
-    booster.inplace_predict(X[i : i + 1])
-lat = []
-for i in range(a.single):
-    r = X[i % len(X) : i % len(X) + 1]
-    t0 = time.perf_counter_ns()
-    booster.inplace_predict(r)
-    lat.append(time.perf_counter_ns() - t0)
-lat = np.array(lat) / 1000.0
+booster = None
+X = None
 
 
-def batch_rows_per_s(threads):
-    """Best of --reps whole-batch predictions on `threads` threads."""
-    booster.set_param({"nthread": threads})
-    best = float("inf")
-    for _ in range(a.reps):
+def answer(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+for line in sys.stdin:
+    c = json.loads(line)
+    if c["cmd"] == "load":
+        booster = xgb.Booster(model_file=c["model"])
+        # round_trip: the exact float parse (Lakay's reader is exact; pandas' default can be an ulp off).
+        df = pd.read_csv(c["features"], float_precision="round_trip")
+        X = np.ascontiguousarray(df[booster.feature_names].to_numpy(dtype=np.float32))
+        booster.set_param({"nthread": 1})
+        for i in range(200):
+            booster.inplace_predict(X[i : i + 1])
+        booster.inplace_predict(X[:20000])
+        answer({"rows": len(X), "version": xgb.__version__})
+    elif c["cmd"] == "single":
+        booster.set_param({"nthread": 1})
+        lat = np.empty(c["n"])
+        for i in range(c["n"]):
+            r = X[i % len(X) : i % len(X) + 1]
+            t0 = time.perf_counter_ns()
+            booster.inplace_predict(r)
+            lat[i] = time.perf_counter_ns() - t0
+        lat /= 1000.0
+        answer({"p50_us": float(np.percentile(lat, 50)), "p99_us": float(np.percentile(lat, 99))})
+    elif c["cmd"] == "batch":
+        booster.set_param({"nthread": c["threads"]})
         t0 = time.perf_counter()
         booster.inplace_predict(X)
-        best = min(best, time.perf_counter() - t0)
-    return round(len(X) / best)
-
-
-one_thread = batch_rows_per_s(1)
-n_threads = batch_rows_per_s(a.threads)
-np.savetxt(a.out, booster.inplace_predict(X), fmt="%.9g")
-print(json.dumps({
-    "single_p50_us": round(float(np.percentile(lat, 50)), 2), "single_p99_us": round(float(np.percentile(lat, 99)), 2),
-    "batch_rows_per_s_1_thread": one_thread, "batch_rows_per_s": n_threads, "rows": len(X), "threads": a.threads,
-}))
+        answer({"seconds": time.perf_counter() - t0})
+    elif c["cmd"] == "predict":
+        booster.set_param({"nthread": 1})
+        np.savetxt(c["out"], booster.inplace_predict(X), fmt="%.9g")
+        answer({"out": c["out"]})
+    elif c["cmd"] == "quit":
+        break

@@ -1,21 +1,34 @@
 #!/usr/bin/env node
-// Prediction benchmark against XGBoost's own Python predictor on the same model and rows:
-// single-row latency (p50/p99) of the compiled predictor vs `inplace_predict`, batch throughput
-// on 1 thread and on --threads for both (best of --reps whole-batch runs each; the machine may be
-// shared), their ratios, and the largest difference between the two predictions over every row.
-// Prints one JSON document.
+// Prediction benchmark against XGBoost's own `inplace_predict` on the same models and rows, on two
+// model shapes:
+//   deep     --model/--features: e.g. the 200-tree models bench/gbdt-train.mjs leaves in its --work
+//            directory and its test split (PaySim features: rows go ~5 levels deep on average);
+//   shallow  generated here: data where one split separates most rows (as fraud traffic is
+//            separated by transaction type), 200 trees trained by XGBoost and by Lakay with the
+//            training YAML's hyperparameters (max_depth 8, min_child_weight 5, ...); most rows
+//            reach a leaf after 1-2 levels.
+// For each model: the mean path length measured (levels a row walks in a tree, averaged over rows
+// and trees), single-row latency p50/p99 of both, and batch throughput on 1 thread and on
+// --threads: --pairs alternating runs of both sides (XGBoost runs in a long-lived helper process,
+// so the sides take turns within one run; who goes first alternates too), medians, the ratio of
+// the medians and the median of the pairs' own ratios (the figure a drift of the machine's speed
+// moves least). Checks every row: Lakay's 1-thread and N-thread scores are equal, and within 1e-6
+// of XGBoost's. Prints one JSON document.
 //
-// usage: node bench/gbdt-predict.mjs --model MODEL.json --features FEATURES.csv [--threads 2] [--single 200000] [--reps 3]
-// (bench/gbdt-train.mjs leaves XGBoost's and our 200-tree models and the test split in /tmp/gbdt-bench.)
+// usage: node bench/gbdt-predict.mjs [--model MODEL.json --features FEATURES.csv] [--threads 2]
+//        [--pairs 5] [--single 100000] [--work /tmp/gbdt-predict-bench] [--shallow-rows 200000]
 // Needs `npm run build` first.
 /* global URL, performance */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { readFeatureCsv } from "../dist/data/index.js";
+import { readFeatureCsv, writeFeatureCsv } from "../dist/data/index.js";
 import { Booster, ParallelBatchPredictor } from "../dist/gbdt/index.js";
+import { SeededRandom } from "../dist/random/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: a } = parseArgs({
@@ -23,103 +36,239 @@ const { values: a } = parseArgs({
     model: { type: "string" },
     features: { type: "string" },
     threads: { type: "string", default: "2" },
-    single: { type: "string", default: "200000" },
-    reps: { type: "string", default: "3" },
+    pairs: { type: "string", default: "5" },
+    single: { type: "string", default: "100000" },
+    work: { type: "string", default: "/tmp/gbdt-predict-bench" },
+    "shallow-rows": { type: "string", default: "200000" },
   },
 });
-if (!a.model || !a.features)
-  throw new Error("usage: gbdt-predict.mjs --model MODEL.json --features FEATURES.csv");
-
+mkdirSync(a.work, { recursive: true });
+const threads = Number(a.threads);
 const load = [loadavg()[0]];
-const booster = Booster.fromXgboostJson(readFileSync(a.model, "utf8"));
-const csv = await readFeatureCsv(a.features);
-const cols = booster.featureNames.map((n) => csv.columns[csv.names.indexOf(n)]);
-const n = csv.rows;
-const predictor = booster.compile();
 
-// Single rows, as the model server sees them: one Float64Array of feature values a call.
-const rows = Array.from({ length: Math.min(n, 10_000) }, (_, i) => Float64Array.from(cols, (c) => c[i]));
-for (let i = 0; i < 50_000; i++) predictor.predictRow(rows[i % rows.length]);
-const single = Number(a.single);
-const lat = new Float64Array(single);
-let sink = 0;
-for (let i = 0; i < single; i++) {
-  const r = rows[i % rows.length];
-  const t0 = process.hrtime.bigint();
-  sink += predictor.predictRow(r);
-  lat[i] = Number(process.hrtime.bigint() - t0) / 1000;
-}
-lat.sort();
-const pct = (q) => Number(lat[Math.min(single - 1, Math.floor(q * single))].toFixed(2));
-
-/** Rows per second of the best of --reps runs of `score` (after one warm-up run on 20,000 rows). */
-async function bestRowsPerS(score) {
-  await score(Math.min(n, 20_000));
-  let best = Infinity;
-  let result;
-  for (let i = 0; i < Number(a.reps); i++) {
-    const t0 = performance.now();
-    result = await score(n);
-    best = Math.min(best, (performance.now() - t0) / 1000);
+/**
+ * Shallow-shape data: 5 % of rows are "risky" and carry every positive label (a noisy function of
+ * a few features); the others are told apart by three features (segment, kind, flag), so trees
+ * send them to a leaf after their first split.
+ */
+function shallowData(rows, seed) {
+  const rnd = new SeededRandom(seed);
+  const names = ["segment", "kind", "flag", ...Array.from({ length: 8 }, (_, i) => `x${i + 1}`), "isFraud"];
+  const cols = names.map(() => new Float64Array(rows));
+  for (let i = 0; i < rows; i++) {
+    const risky = rnd.float() < 0.05;
+    cols[0][i] = risky ? 1 + rnd.float() : rnd.float();
+    cols[1][i] = risky ? 3 + Math.floor(rnd.float() * 2) : Math.floor(rnd.float() * 3);
+    cols[2][i] = risky ? rnd.float() * 100 : 0;
+    for (let f = 3; f <= 10; f++) cols[f][i] = rnd.float() * 2 - 1 + (f % 3 === 0 ? rnd.float() : 0);
+    if (rnd.float() < 0.03) cols[4][i] = NaN;
+    let y = 0;
+    if (risky) {
+      const z =
+        -2.5 +
+        2 * cols[3][i] +
+        1.5 * (cols[4][i] > 0.2 ? 1 : 0) -
+        1.5 * cols[5][i] * cols[6][i] +
+        cols[7][i] +
+        (rnd.float() - 0.5) * 2;
+      y = rnd.float() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    cols[11][i] = y;
   }
-  return { rowsPerS: Math.round(n / best), result };
+  return { names, cols };
 }
-const { rowsPerS: batch1, result: ours } = await bestRowsPerS((rows) => predictor.predictBatch(cols, rows));
-const pool = new ParallelBatchPredictor(predictor, Number(a.threads));
-const { rowsPerS: batchN, result: parallel } = await bestRowsPerS((rows) => pool.predictBatch(cols, rows));
-await pool.close();
-for (let i = 0; i < n; i++)
-  if (parallel[i] !== ours[i]) throw new Error(`parallel batch differs at row ${i}`);
-load.push(loadavg()[0]);
 
-const predOut = "/tmp/gbdt-bench-xgb-pred.txt";
-const xgb = JSON.parse(
-  execFileSync(
-    "/usr/bin/python3",
-    [
-      fileURLToPath(new URL("gbdt-predict-xgb.py", import.meta.url)),
-      a.model,
-      a.features,
-      predOut,
+/** The shallow models (XGBoost's and ours) and their test rows, made once per --work directory. */
+async function shallowModels() {
+  const rows = Number(a["shallow-rows"]);
+  const train = join(a.work, `shallow-${rows}.train.csv`);
+  const test = join(a.work, `shallow-${rows}.test.csv`);
+  const xgbModel = join(a.work, `shallow-${rows}.xgb.json`);
+  const ourModel = join(a.work, `shallow-${rows}.lakay.json`);
+  for (const [file, seed] of [
+    [train, 1],
+    [test, 2],
+  ])
+    if (!existsSync(file)) {
+      const d = shallowData(rows, seed);
+      await writeFeatureCsv(file, d.names, d.cols, rows);
+    }
+  if (!existsSync(xgbModel))
+    execFileSync("/usr/bin/python3", [
+      join(root, "bench/gbdt-train-xgb.py"),
+      train,
+      test,
+      "isFraud",
+      xgbModel,
       "--threads",
       a.threads,
-      "--reps",
-      a.reps,
-    ],
-    {
-      encoding: "utf8",
-      cwd: root,
-    },
-  ),
-);
-const theirs = readFileSync(predOut, "utf8").trim().split("\n").map(Number);
-let maxDiff = 0;
-for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
-load.push(loadavg()[0]);
+    ]);
+  if (!existsSync(ourModel)) {
+    const params = join(a.work, "params.yaml");
+    writeFileSync(
+      params,
+      "n_estimators: 200\nmax_depth: 8\nlearning_rate: 0.05\nsubsample: 0.8\ncolsample_bytree: 0.8\n" +
+        "min_child_weight: 5\nscale_pos_weight: auto\nseed: 42\n",
+    );
+    execFileSync(process.execPath, [
+      join(root, "dist/cli/main.js"),
+      "gbdt",
+      "train",
+      "--features",
+      train,
+      "--label",
+      "isFraud",
+      "--config",
+      params,
+      "--eval-fraction",
+      "0",
+      "--out",
+      ourModel,
+    ]);
+  }
+  return [
+    { shape: "shallow", trainedBy: "xgboost", model: xgbModel, features: test },
+    { shape: "shallow", trainedBy: "lakay", model: ourModel, features: test },
+  ];
+}
 
+/** Levels a row walks from the root to its leaf, averaged over (up to 20,000) rows and every tree. */
+function meanPathLength(booster, cols, n) {
+  const m = Math.min(n, 20_000);
+  let steps = 0;
+  for (const t of booster.trees)
+    for (let r = 0; r < m; r++)
+      for (let i = 0; t.leftChildren[i] !== -1; steps++) {
+        const x = Math.fround(cols[t.splitIndices[i]][r]);
+        const left = x !== x ? t.defaultLeft[i] === 1 : x < t.splitConditions[i];
+        i = left ? t.leftChildren[i] : t.rightChildren[i];
+      }
+  return Number((steps / (m * booster.trees.length)).toFixed(2));
+}
+
+/** The XGBoost helper process: one JSON command a line in, one JSON answer a line out. */
+function xgboostHelper() {
+  const child = spawn("/usr/bin/python3", [join(root, "bench/gbdt-predict-xgb.py")], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async ask(cmd) {
+      child.stdin.write(JSON.stringify(cmd) + "\n");
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`the XGBoost helper stopped (command ${cmd.cmd})`);
+      return JSON.parse(value);
+    },
+    close: () => child.stdin.end(JSON.stringify({ cmd: "quit" }) + "\n"),
+  };
+}
+
+const median = (v) => [...v].sort((p, q) => p - q)[Math.floor((v.length - 1) / 2)];
+
+async function measure(xgb, c) {
+  const booster = Booster.fromXgboostJson(readFileSync(c.model, "utf8"));
+  const csv = await readFeatureCsv(c.features);
+  const cols = booster.featureNames.map((name) => csv.columns[csv.names.indexOf(name)]);
+  const n = csv.rows;
+  const predictor = booster.compile();
+  await xgb.ask({ cmd: "load", model: c.model, features: c.features });
+
+  // Single rows, as the model server sees them: one Float64Array of feature values a call.
+  const rows = Array.from({ length: Math.min(n, 10_000) }, (_, i) =>
+    Float64Array.from(cols, (col) => col[i]),
+  );
+  for (let i = 0; i < 50_000; i++) predictor.predictRow(rows[i % rows.length]);
+  const single = Number(a.single);
+  const lat = new Float64Array(single);
+  let sink = 0;
+  for (let i = 0; i < single; i++) {
+    const r = rows[i % rows.length];
+    const t0 = process.hrtime.bigint();
+    sink += predictor.predictRow(r);
+    lat[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  lat.sort();
+  const pct = (q) => Number(lat[Math.min(single - 1, Math.floor(q * single))].toFixed(2));
+  const xgbSingle = await xgb.ask({ cmd: "single", n: Math.min(single, 20_000) });
+
+  const pool = new ParallelBatchPredictor(predictor, threads);
+  predictor.predictBatch(cols, Math.min(n, 20_000));
+  await pool.predictBatch(cols, Math.min(n, 20_000));
+  const sides = {
+    lakay1: async () => predictor.predictBatch(cols, n),
+    lakayN: async () => pool.predictBatch(cols, n),
+    xgb1: async () => (await xgb.ask({ cmd: "batch", threads: 1 })).seconds,
+    xgbN: async () => (await xgb.ask({ cmd: "batch", threads })).seconds,
+  };
+  const secs = { lakay1: [], lakayN: [], xgb1: [], xgbN: [] };
+  let ours;
+  let parallel;
+  for (let p = 0; p < Number(a.pairs); p++) {
+    for (const th of ["1", "N"]) {
+      const order = p % 2 === 0 ? [`lakay${th}`, `xgb${th}`] : [`xgb${th}`, `lakay${th}`];
+      for (const side of order) {
+        const t0 = performance.now();
+        const r = await sides[side]();
+        const wall = (performance.now() - t0) / 1000;
+        // XGBoost's seconds are its own call's, without the pipe round trip.
+        secs[side].push(side.startsWith("xgb") ? r : wall);
+        if (side === "lakay1") ours = r;
+        if (side === "lakayN") parallel = r;
+      }
+    }
+  }
+  await pool.close();
+  for (let i = 0; i < n; i++)
+    if (parallel[i] !== ours[i]) throw new Error(`parallel batch differs at row ${i}`);
+  const predOut = join(a.work, "xgb-pred.txt");
+  await xgb.ask({ cmd: "predict", out: predOut });
+  const theirs = readFileSync(predOut, "utf8").trim().split("\n").map(Number);
+  let maxDiff = 0;
+  for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+  load.push(loadavg()[0]);
+
+  const rate = (s) => Math.round(n / median(s));
+  const versus = (ourS, theirS) => ({
+    lakay_rows_per_s: rate(ourS),
+    xgboost_rows_per_s: rate(theirS),
+    ratio_of_medians: Number((median(theirS) / median(ourS)).toFixed(2)),
+    pair_ratio_median: Number(median(ourS.map((s, i) => theirS[i] / s)).toFixed(2)),
+    pair_ratios: ourS.map((s, i) => Number((theirS[i] / s).toFixed(2))),
+  });
+  return {
+    shape: c.shape,
+    trained_by: c.trainedBy,
+    model: c.model,
+    trees: booster.numTrees,
+    rows: n,
+    mean_path_length: meanPathLength(booster, cols, n),
+    single_row_us: {
+      lakay_p50: pct(0.5),
+      lakay_p99: pct(0.99),
+      xgboost_p50: Number(xgbSingle.p50_us.toFixed(2)),
+      xgboost_p99: Number(xgbSingle.p99_us.toFixed(2)),
+    },
+    batch_1_thread: versus(secs.lakay1, secs.xgb1),
+    [`batch_${threads}_threads`]: versus(secs.lakayN, secs.xgbN),
+    max_abs_diff_vs_xgboost: maxDiff,
+    _sink: sink > 0,
+  };
+}
+
+const cases = [];
+if (a.model && a.features)
+  cases.push({ shape: "given", trainedBy: "-", model: a.model, features: a.features });
+cases.push(...(await shallowModels()));
+const xgb = xgboostHelper();
+const results = [];
+for (const c of cases) {
+  results.push(await measure(xgb, c));
+  console.error(`${c.shape} (${c.trainedBy}) done`);
+}
+xgb.close();
 console.log(
   JSON.stringify(
-    {
-      model: a.model,
-      trees: booster.numTrees,
-      rows: n,
-      lakay: {
-        single_p50_us: pct(0.5),
-        single_p99_us: pct(0.99),
-        batch_rows_per_s_1_thread: batch1,
-        batch_rows_per_s: batchN,
-        batch_threads: Number(a.threads),
-      },
-      xgboost: xgb,
-      lakay_over_xgboost: {
-        batch_1_thread: Number((batch1 / xgb.batch_rows_per_s_1_thread).toFixed(2)),
-        batch_threads: Number((batchN / xgb.batch_rows_per_s).toFixed(2)),
-        single_p50: Number((xgb.single_p50_us / pct(0.5)).toFixed(1)),
-      },
-      max_abs_diff_vs_xgboost: maxDiff,
-      load_avg_1m: load.map((l) => Number(l.toFixed(2))),
-      _sink: sink > 0,
-    },
+    { threads, pairs: Number(a.pairs), results, load_avg_1m: load.map((l) => Number(l.toFixed(2))) },
     null,
     2,
   ),
