@@ -1,4 +1,5 @@
-import type { ApprovalPolicy, ChangeKind } from "./approval-policy.js";
+import { CHANGE_KINDS, type ApprovalPolicy, type ChangeKind } from "./approval-policy.js";
+import { identityKey } from "./identity.js";
 
 export const APPROVAL_DECISIONS = ["approve", "reject"] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
@@ -22,7 +23,10 @@ export interface Approval {
 /** What the policy still needs before a change may go ahead. */
 export interface ApprovalEvaluation {
   satisfied: boolean;
+  /** The first (declared) change kind. */
   changeKind: ChangeKind;
+  /** Every change kind the requirement covers; the required roles are the union over them. */
+  changeKinds: ChangeKind[];
   requiredRoles: string[];
   /** Role -> the person whose approval fills it (each person fills at most one role). */
   filledBy: Record<string, string>;
@@ -41,6 +45,11 @@ export interface EvaluationSubject {
   version: number;
   artifactDigest: string;
   changeKind: ChangeKind;
+  /**
+   * More kinds the change carries (e.g. detected by comparing with Production): the required roles
+   * are then the union over all kinds, and an approval given for any of them counts.
+   */
+  changeKinds?: readonly ChangeKind[];
   /** The person about to make the change; they may approve, but not be the only approver. */
   promoter?: string;
 }
@@ -49,22 +58,25 @@ export interface EvaluationSubject {
  * Applies the policy to the approvals on record. Rules:
  * - only approvals for this exact version and artifact digest count (a new version, or a version
  *   whose files changed, needs new approvals);
+ * - the required roles are the union over the change kinds; an approval for any of them counts;
  * - per role, the latest decision stands: a rejection blocks the change until a later approval
  *   in the same role supersedes it (a rejection in any role blocks, not only required roles);
- * - separation of duties: one person fills at most one required role;
- * - the promoter cannot be the only approver.
+ * - people are compared trimmed and case-folded (`identityKey`): one person fills at most one
+ *   required role (separation of duties), and the promoter cannot be the only approver.
  */
 export function evaluateApprovals(
   policy: ApprovalPolicy,
   subject: EvaluationSubject,
   approvals: readonly Approval[],
 ): ApprovalEvaluation {
-  const requiredRoles = policy.changes[subject.changeKind].requiredRoles;
+  const kinds = CHANGE_KINDS.filter(
+    (k) => k === subject.changeKind || (subject.changeKinds ?? []).includes(k),
+  );
+  const requiredRoles = [...new Set(kinds.flatMap((k) => policy.changes[k].requiredRoles))];
   const ignored: ApprovalEvaluation["ignored"] = [];
   const relevant: Approval[] = [];
   for (const a of [...approvals].sort((x, y) => x.id - y.id)) {
-    if (a.model !== subject.model || a.version !== subject.version || a.changeKind !== subject.changeKind)
-      continue;
+    if (a.model !== subject.model || a.version !== subject.version || !kinds.includes(a.changeKind)) continue;
     if (a.artifactDigest !== subject.artifactDigest) {
       ignored.push({
         approvalId: a.id,
@@ -97,26 +109,31 @@ export function evaluateApprovals(
       createdAt: e.rejection!.createdAt,
     }));
 
+  // People as identity keys; the first spelling seen names them in messages and `filledBy`.
+  const spelling = new Map<string, string>();
+  for (const a of relevant)
+    if (!spelling.has(identityKey(a.approver))) spelling.set(identityKey(a.approver), a.approver);
   const candidates = requiredRoles.map((role) => [
-    ...new Set((byRole.get(role)?.approvals ?? []).map((a) => a.approver)),
+    ...new Set((byRole.get(role)?.approvals ?? []).map((a) => identityKey(a.approver))),
   ]);
-  let filledBy = assignDistinct(requiredRoles, candidates);
+  let filled = assignDistinct(requiredRoles, candidates);
   const reasons: string[] = [];
-  const people = new Set(Object.values(filledBy));
-  if (subject.promoter && people.size === 1 && people.has(subject.promoter)) {
+  const promoter = subject.promoter === undefined ? undefined : identityKey(subject.promoter);
+  const people = new Set(Object.values(filled));
+  if (promoter !== undefined && people.size === 1 && people.has(promoter)) {
     // Try again without the promoter; if that fails the promoter's own approval cannot carry the change.
     const without = assignDistinct(
       requiredRoles,
-      candidates.map((c) => c.filter((p) => p !== subject.promoter)),
+      candidates.map((c) => c.filter((p) => p !== promoter)),
     );
-    if (Object.keys(without).length === requiredRoles.length) filledBy = without;
-    else reasons.push(`${subject.promoter} is promoting and cannot be the only approver`);
+    if (Object.keys(without).length === requiredRoles.length) filled = without;
+    else reasons.push(`${subject.promoter!.trim()} is promoting and cannot be the only approver`);
   }
-  const missingRoles = requiredRoles.filter((r) => !(r in filledBy));
+  const missingRoles = requiredRoles.filter((r) => !(r in filled));
   const takenElsewhere = missingRoles.filter((r) => candidates[requiredRoles.indexOf(r)].length > 0);
   for (const r of missingRoles) {
     if (takenElsewhere.includes(r)) {
-      const who = candidates[requiredRoles.indexOf(r)].join(", ");
+      const who = candidates[requiredRoles.indexOf(r)].map((k) => spelling.get(k) ?? k).join(", ");
       reasons.push(`role ${r} is missing: ${who} already fills another required role (separation of duties)`);
     } else if (!byRole.get(r)?.rejection) {
       reasons.push(`role ${r} has not approved`);
@@ -125,10 +142,14 @@ export function evaluateApprovals(
   for (const rej of rejections) {
     reasons.push(`rejected by ${rej.approver} (${rej.role})${rej.note ? `: ${rej.note}` : ""}`);
   }
+  const filledBy = Object.fromEntries(
+    requiredRoles.filter((r) => r in filled).map((r) => [r, spelling.get(filled[r]) ?? filled[r]]),
+  );
   return {
     satisfied: reasons.length === 0,
     changeKind: subject.changeKind,
-    requiredRoles: [...requiredRoles],
+    changeKinds: kinds,
+    requiredRoles,
     filledBy,
     missingRoles,
     rejections,

@@ -13,6 +13,8 @@ export const CHANGE_KINDS = [
   "compliance_model_change",
   "scoring_threshold_change",
   "hybrid_weight_change",
+  /** Promoting with a gate condition skipped (`--skip-validation`, `--skip-backtest`). */
+  "override",
 ] as const;
 
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -33,10 +35,25 @@ const changeRequirement = z
   })
   .strict();
 
+/** How long a backtest counts for a promotion (§3.3: the most recent 30 days). */
+export const DEFAULT_BACKTEST_MAX_AGE_DAYS = 30;
+
+const gateSettings = z
+  .object({
+    backtest_max_age_days: z.number().positive().max(3650).default(DEFAULT_BACKTEST_MAX_AGE_DAYS),
+    /**
+     * Allows `lakay models transition ... --break-glass --reason`: a stage change into or out of
+     * Production outside promote/rollback/archive. Off by default; every use is recorded loudly.
+     */
+    break_glass: z.boolean().default(false),
+  })
+  .strict();
+
 /** The approval policy file (YAML). Unknown keys and unknown change kinds are errors. */
 export const approvalPolicySchema = z
   .object({
     version: z.literal(1).default(1),
+    gate: gateSettings.prefault({}),
     changes: z
       .object(
         Object.fromEntries(CHANGE_KINDS.map((k) => [k, changeRequirement.optional()])) as {
@@ -56,17 +73,24 @@ export interface ChangeRequirement {
 /** A validated policy: every change kind has its requirement (defaults fill what a file omits). */
 export interface ApprovalPolicy {
   changes: Record<ChangeKind, ChangeRequirement>;
+  /** Gate settings the policy file may change. */
+  gate: { backtestMaxAgeDays: number; breakGlass: boolean };
   /** Where the policy came from: a file path or "default". Recorded with each decision. */
   source: string;
   /** SHA-256 of the canonical policy, so an audit can tell which rules a promotion was held to. */
   digest: string;
 }
 
-/** The default policy, from the deployment procedure's approval table. */
+/**
+ * The default policy: the stricter reading of §4.3 of the procedure. Its table asks ML engineer + team
+ * lead for fraud models and hybrid-weight changes, but its bullets require BSA officer sign-off for
+ * models that directly impact compliance ("fraud detection") and for hybrid-weight changes; where the
+ * two disagree the default asks for both. A policy file can relax it (docs/lifecycle.md).
+ */
 export const DEFAULT_APPROVAL_REQUIREMENTS: Record<ChangeKind, ChangeRequirement> = {
   fraud_model_promotion: {
     description: "Fraud model promotion to Production",
-    requiredRoles: ["ml_engineer", "team_lead"],
+    requiredRoles: ["ml_engineer", "team_lead", "bsa_officer"],
   },
   compliance_model_change: {
     description: "Compliance-affecting model change",
@@ -78,7 +102,11 @@ export const DEFAULT_APPROVAL_REQUIREMENTS: Record<ChangeKind, ChangeRequirement
   },
   hybrid_weight_change: {
     description: "Hybrid (rules/ML) weight change",
-    requiredRoles: ["ml_engineer", "team_lead"],
+    requiredRoles: ["ml_engineer", "team_lead", "bsa_officer"],
+  },
+  override: {
+    description: "Promotion with a gate condition skipped (validation or backtest)",
+    requiredRoles: ["team_lead", "bsa_officer"],
   },
 };
 
@@ -95,7 +123,11 @@ export function policyFromConfig(raw: unknown, source: string): ApprovalPolicy {
         }
       : { ...DEFAULT_APPROVAL_REQUIREMENTS[kind] };
   }
-  return { changes, source, digest: policyDigest(changes) };
+  const gate = {
+    backtestMaxAgeDays: parsed.gate.backtest_max_age_days,
+    breakGlass: parsed.gate.break_glass,
+  };
+  return { changes, gate, source, digest: policyDigest(changes, gate) };
 }
 
 /** The built-in policy. */
@@ -120,7 +152,8 @@ export function knownRoles(policy: ApprovalPolicy): string[] {
   return [...new Set(CHANGE_KINDS.flatMap((k) => policy.changes[k].requiredRoles))].sort();
 }
 
-function policyDigest(changes: Record<ChangeKind, ChangeRequirement>): string {
-  const canonical = CHANGE_KINDS.map((k) => [k, [...changes[k].requiredRoles].sort()]);
+function policyDigest(changes: Record<ChangeKind, ChangeRequirement>, gate: ApprovalPolicy["gate"]): string {
+  const canonical: [string, string[]][] = CHANGE_KINDS.map((k) => [k, [...changes[k].requiredRoles].sort()]);
+  canonical.push(["gate", [String(gate.backtestMaxAgeDays), String(gate.breakGlass)]]);
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }

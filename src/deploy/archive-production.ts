@@ -1,8 +1,8 @@
 import { BadInputError, ConflictError } from "../errors/index.js";
 import type { Registry } from "../registry/index.js";
-import { withDeploymentRecord } from "./deployment-error.js";
+import { aliasesFollowStages } from "./aliases-follow.js";
+import { endDeployment, settleDeployment } from "./deployment-ending.js";
 import type { DeploymentRecord } from "./deployment-record.js";
-import { insertDeploymentRecord } from "./store/deploy-store.js";
 
 export interface ArchiveOptions {
   model: string;
@@ -14,8 +14,8 @@ export interface ArchiveOptions {
 /**
  * The emergency stop: archives the Production version with nothing replacing it, so serving falls
  * back to rules-only scoring. For when the live model misbehaves and there is no version worth
- * rolling back to. One transaction with its deployment record (`action = archive`) and audit entry;
- * with no Production version the attempt is recorded and refused.
+ * rolling back to. One transaction with its deployment record (`action = archive`), `champion`
+ * removed, and the audit entry; with no Production version the attempt is recorded and refused.
  */
 export async function archiveProduction(registry: Registry, opts: ArchiveOptions): Promise<DeploymentRecord> {
   if (!opts.by?.trim())
@@ -24,7 +24,7 @@ export async function archiveProduction(registry: Registry, opts: ArchiveOptions
   if (!reason)
     throw new BadInputError(`cannot archive model ${opts.model}: --reason is required`, { field: "reason" });
   await registry.getRegisteredModel(opts.model);
-  const outcome = await registry.transaction(async (tx) => {
+  const ending = await registry.transaction(async (tx) => {
     const current = await tx.getLatestVersion(opts.model, "Production");
     const base = {
       model: opts.model,
@@ -41,14 +41,7 @@ export async function archiveProduction(registry: Registry, opts: ArchiveOptions
       const refusal = new ConflictError(
         `cannot archive model ${opts.model}: it has no version in Production`,
       );
-      const record = await insertDeploymentRecord(tx.db, { ...base, success: false, error: refusal.message });
-      await tx.appendAudit({
-        actor: opts.by,
-        action: "deploy.archive_failed",
-        model: opts.model,
-        details: { deployment_id: record.id, error: refusal.message, reason },
-      });
-      return { record, refusal };
+      return endDeployment(tx, base, { refusal });
     }
     await tx.transitionStage({
       name: opts.model,
@@ -57,20 +50,10 @@ export async function archiveProduction(registry: Registry, opts: ArchiveOptions
       actor: opts.by,
       reason,
     });
-    const record = await insertDeploymentRecord(tx.db, { ...base, success: true, error: null });
-    await tx.appendAudit({
-      actor: opts.by,
-      action: "deploy.archive",
-      model: opts.model,
-      version: current.version,
-      details: {
-        deployment_id: record.id,
-        reason,
-        note: "no version left in Production: serving falls back to rules",
-      },
+    await aliasesFollowStages(tx, opts.model, opts.by, `archive of version ${current.version}`);
+    return endDeployment(tx, base, {
+      audit: { note: "no version left in Production: serving falls back to rules" },
     });
-    return { record, refusal: null };
   });
-  if (outcome.refusal) throw withDeploymentRecord(outcome.refusal, outcome.record);
-  return outcome.record;
+  return settleDeployment(ending);
 }

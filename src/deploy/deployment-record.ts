@@ -1,8 +1,11 @@
 import type { ApprovalEvaluation } from "./approval-evaluation.js";
 import type { ValidationReport } from "./validation-checks.js";
 
-/** What a deployment record says happened; the procedure's three actions. */
-export const DEPLOYMENT_ACTIONS = ["promote", "rollback", "archive"] as const;
+/**
+ * What a deployment record says happened: the procedure's three actions, and `break_glass` — a stage
+ * change into or out of Production outside them, allowed only when the policy enables it.
+ */
+export const DEPLOYMENT_ACTIONS = ["promote", "rollback", "archive", "break_glass"] as const;
 export type DeploymentAction = (typeof DEPLOYMENT_ACTIONS)[number];
 
 /**

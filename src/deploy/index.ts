@@ -14,7 +14,28 @@ export {
   type RecordApprovalOptions,
   type ApprovalOutcome,
 } from "./record-approval.js";
-export { promoteToProduction, type PromoteOptions } from "./promote-to-production.js";
+export { promoteToProduction, gateReportOf, type PromoteOptions } from "./promote-to-production.js";
+export {
+  evaluateGate,
+  gateFailures,
+  GATE_STATUSES,
+  type GateCondition,
+  type GateInput,
+  type GateOverrides,
+  type GateReport,
+  type GateStatus,
+  type GateReader,
+} from "./promotion-gate.js";
+export { checkPromotionGate, type GateCheckOptions } from "./promotion-gate-check.js";
+export { transitionStage, checkManualAlias, type StageTransitionOptions } from "./stage-transition.js";
+export { aliasesFollowStages } from "./aliases-follow.js";
+export {
+  scoringSettingsOf,
+  detectChanges,
+  type ScoringSettings,
+  type DetectedChange,
+} from "./change-detection.js";
+export { identityKey, sameIdentity } from "./identity.js";
 export { rollback, type RollbackOptions } from "./rollback.js";
 export { archiveProduction, type ArchiveOptions } from "./archive-production.js";
 export { deploymentHistory } from "./deployment-history.js";
@@ -34,6 +55,7 @@ export {
   policyFromConfig,
   knownRoles,
   DEFAULT_APPROVAL_REQUIREMENTS,
+  DEFAULT_BACKTEST_MAX_AGE_DAYS,
   type ApprovalPolicy,
   type ChangeKind,
   type ChangeRequirement,
@@ -76,4 +98,5 @@ export {
   backtestJson,
   approvalJson,
   approvalStatusJson,
+  gateJson,
 } from "./json-shapes.js";

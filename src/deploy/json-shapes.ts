@@ -1,6 +1,7 @@
 import type { ApprovalEvaluation, Approval } from "./approval-evaluation.js";
 import type { BacktestReport } from "./run-backtest.js";
 import type { DeploymentRecord, StoredValidation } from "./deployment-record.js";
+import type { GateReport } from "./promotion-gate.js";
 
 /*
  * The JSON shapes of the deployment pipeline's results: snake_case, stable keys. The CLI's --json
@@ -54,6 +55,8 @@ export function backtestJson(r: BacktestReport) {
     model_name: r.model,
     candidate_version: r.candidateVersion,
     current_version: r.currentVersion,
+    candidate_digest: r.candidateDigest,
+    current_digest: r.currentDigest,
     dataset: r.dataset,
     threshold: r.threshold,
     passed: r.comparison.passed,
@@ -85,10 +88,28 @@ export function approvalStatusJson(e: ApprovalEvaluation) {
   return {
     satisfied: e.satisfied,
     change_kind: e.changeKind,
+    change_kinds: e.changeKinds,
     required_roles: e.requiredRoles,
     filled_by: e.filledBy,
     missing_roles: e.missingRoles,
     rejections: e.rejections,
     reasons: e.reasons,
+  };
+}
+
+/** The promotion checklist (`lakay gate --json`, and a refused `lakay promote --json` under `gate`). */
+export function gateJson(g: GateReport) {
+  return {
+    model_name: g.model,
+    model_version: g.version,
+    stage: g.stage,
+    passed: g.passed,
+    artifact_digest: g.artifactDigest,
+    production_version: g.production?.version ?? null,
+    change_kinds: g.changeKinds,
+    detected_changes: g.detectedChanges,
+    conditions: g.conditions,
+    overrides: g.overrides,
+    warnings: g.warnings,
   };
 }

@@ -14,6 +14,7 @@ import {
   type ApprovalPolicy,
   type ChangeKind,
 } from "./approval-policy.js";
+import { sameIdentity } from "./identity.js";
 import { insertApproval, listApprovals } from "./store/deploy-store.js";
 import { versionDigest } from "./version-digest.js";
 
@@ -79,9 +80,10 @@ export async function recordApproval(
   const outcome = await registry.transaction(async (tx) => {
     const existing = await listApprovals(tx.db, opts.model, opts.version);
     if (decision === "approve") {
-      const before = evaluateApprovals(policy, subject, existing);
+      // Across every change kind: the same person (folded) may not fill two roles on one version.
+      const before = evaluateApprovals(policy, { ...subject, changeKinds: CHANGE_KINDS }, existing);
       const otherRole = Object.entries(before.filledBy).find(
-        ([role, who]) => who === opts.by && role !== opts.role,
+        ([role, who]) => sameIdentity(who, opts.by) && role !== opts.role,
       );
       if (otherRole) {
         const error = `${what}: ${opts.by} already approved as ${otherRole[0]} and cannot also approve as ${opts.role} (separation of duties)`;
@@ -149,7 +151,7 @@ export async function approvalStatus(
     });
   }
   const digest = await subjectDigestOf(registry, opts.model, opts.version, opts.subjectDigest);
-  const approvals = await registry.transaction((tx) => listApprovals(tx.db, opts.model, opts.version));
+  const approvals = await registry.read((db) => listApprovals(db, opts.model, opts.version));
   const evaluation = evaluateApprovals(
     policy,
     { model: opts.model, version: opts.version, artifactDigest: digest, changeKind, promoter: opts.promoter },

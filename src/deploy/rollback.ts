@@ -1,9 +1,14 @@
-import { BadInputError, ConflictError, type LakayError } from "../errors/index.js";
-import type { Registry, RegistryTx } from "../registry/index.js";
-import { withDeploymentRecord } from "./deployment-error.js";
-import type { DeploymentRecord } from "./deployment-record.js";
-import { pauseForFaultTest } from "./fault-injection.js";
-import { insertDeploymentRecord, listDeploymentRecords } from "./store/deploy-store.js";
+import { BadInputError, ConflictError, ValidationFailedError, type LakayError } from "../errors/index.js";
+import type { Registry } from "../registry/index.js";
+import { aliasesFollowStages } from "./aliases-follow.js";
+import { endDeployment, settleDeployment } from "./deployment-ending.js";
+import type { DeploymentRecord, StoredValidation } from "./deployment-record.js";
+import type { GateReader } from "./promotion-gate.js";
+import { withReader } from "./registry-reader.js";
+import { listDeploymentRecords } from "./store/deploy-store.js";
+import { validateModel } from "./validate-model.js";
+import type { VersionLoader } from "./version-loader.js";
+import { versionDigest } from "./version-digest.js";
 
 export interface RollbackOptions {
   model: string;
@@ -11,14 +16,26 @@ export interface RollbackOptions {
   reason?: string;
   /** Restore this Archived version instead of the one the history names. */
   to?: number;
+  latencySlaMs?: number;
+  loader?: VersionLoader;
+  /** Called inside the transaction after the stage change, before the record is written (tests). */
+  onSwapped?: () => Promise<void>;
+}
+
+interface TargetChoice {
+  target: number | null;
+  source: string;
+  error?: string;
 }
 
 /**
  * Rolls a model back: restores the version that was in Production before the current one (from the
- * deployment history, else the highest-numbered Archived version) and archives the current one, in
- * one transaction with its deployment record and audit entry. No approvals are needed: rollback is
- * the emergency path and only restores a version that was live before. With nothing to roll back
- * to, the failed attempt is recorded and a `ConflictError` names the model and why.
+ * deployment history, else the highest-numbered Archived version) and archives the current one.
+ * No approvals are needed — rollback is the emergency path — but the target is verified first: its
+ * artifacts are downloaded with every checksum checked and the validation checks run, and a tampered
+ * or failing target is refused and recorded. The swap, `champion` following it, the deployment record
+ * and the audit entry commit in one transaction; with nothing to roll back to, the attempt is recorded
+ * and a `ConflictError` names the model and why.
  */
 export async function rollback(registry: Registry, opts: RollbackOptions): Promise<DeploymentRecord> {
   if (!opts.by?.trim())
@@ -32,107 +49,131 @@ export async function rollback(registry: Registry, opts: RollbackOptions): Promi
   if (opts.to !== undefined) await registry.getVersion(opts.model, opts.to);
   const reason = opts.reason?.trim() || null;
 
-  const outcome = await registry.transaction(async (tx) => {
-    const current = await tx.getLatestVersion(opts.model, "Production");
-    // With nothing in Production (after an emergency archive), only an explicit --to restores.
-    const choice =
-      current || opts.to !== undefined
-        ? await chooseTarget(tx, opts.model, current?.version ?? null, opts.to)
-        : {
-            target: null,
-            source: "none",
-            error: `model ${opts.model} has no version in Production: nothing to roll back (use --to to restore an Archived version)`,
-          };
+  // Verify the target before taking the write lock: downloading and scoring take a moment.
+  const planned = await withReader(registry, (reader) => chooseTarget(reader, opts.model, opts.to));
+  let verification: StoredValidation | null = null;
+  if (planned.choice.target !== null) {
+    verification = await validateModel(registry, {
+      model: opts.model,
+      version: planned.choice.target,
+      actor: opts.by,
+      latencySlaMs: opts.latencySlaMs,
+      loader: opts.loader,
+    });
+  }
+
+  const ending = await registry.transaction(async (tx) => {
+    const { current, choice } = await chooseTarget(tx, opts.model, opts.to);
     const base = {
       model: opts.model,
       version: choice.target,
-      previousVersion: current?.version ?? null,
+      previousVersion: current,
       action: "rollback" as const,
       triggeredBy: opts.by,
       reason,
-      validation: null,
+      validation: verification?.report ?? null,
       approvals: null,
-      details: { target_source: choice.source },
+      details: { target_source: choice.source, verification_id: verification?.id ?? null },
     };
-    if (choice.target === null) {
-      const refusal: LakayError = new ConflictError(choice.error ?? `cannot roll back model ${opts.model}`);
-      const record = await insertDeploymentRecord(tx.db, { ...base, success: false, error: refusal.message });
-      await tx.appendAudit({
-        actor: opts.by,
-        action: "deploy.rollback_failed",
-        model: opts.model,
-        version: current?.version ?? null,
-        details: { deployment_id: record.id, error: refusal.message, reason },
-      });
-      return { record, refusal };
-    }
+    const refusal = await refusalOf(tx, opts.model, choice, planned.choice.target, verification);
+    if (refusal) return endDeployment(tx, base, { refusal, auditVersion: current });
     await tx.transitionStage({
       name: opts.model,
-      version: choice.target,
+      version: choice.target!,
       stage: "Production",
       archiveExisting: true,
       actor: opts.by,
-      reason: reason ?? (current ? `rollback from version ${current.version}` : "restore after archive"),
+      reason: reason ?? (current ? `rollback from version ${current}` : "restore after archive"),
     });
-    await pauseForFaultTest();
-    const record = await insertDeploymentRecord(tx.db, { ...base, success: true, error: null });
-    await tx.appendAudit({
-      actor: opts.by,
-      action: "deploy.rollback",
-      model: opts.model,
-      version: choice.target,
-      details: {
-        deployment_id: record.id,
-        previous_version: current?.version ?? null,
-        reason,
-        target_source: choice.source,
-      },
-    });
-    return { record, refusal: null };
+    await aliasesFollowStages(tx, opts.model, opts.by, `rollback to version ${choice.target}`);
+    await opts.onSwapped?.();
+    return endDeployment(tx, base);
   });
-  if (outcome.refusal) throw withDeploymentRecord(outcome.refusal, outcome.record);
-  return outcome.record;
+  return settleDeployment(ending);
+}
+
+/** Why the chosen target may not go back into Production, or null when it may. */
+async function refusalOf(
+  tx: GateReader,
+  model: string,
+  choice: TargetChoice,
+  verified: number | null,
+  verification: StoredValidation | null,
+): Promise<LakayError | null> {
+  if (choice.target === null) return new ConflictError(choice.error ?? `cannot roll back model ${model}`);
+  const what = `cannot roll back model ${model} to version ${choice.target}`;
+  if (choice.target !== verified || !verification)
+    return new ConflictError(`${what}: the target changed while it was being verified; run rollback again`);
+  const target = await tx.getVersion(model, choice.target);
+  if (versionDigest(target.files) !== verification.artifactDigest)
+    return new ValidationFailedError(`${what}: its artifacts changed while it was being verified`);
+  if (!verification.passed) {
+    const failed = verification.report.steps.filter((s) => !s.passed).map((s) => `${s.name} (${s.detail})`);
+    return new ValidationFailedError(`${what}: verification failed: ${failed.join("; ")}`);
+  }
+  return null;
 }
 
 async function chooseTarget(
-  tx: RegistryTx,
+  reader: GateReader,
   model: string,
-  current: number | null,
   requested: number | undefined,
-): Promise<{ target: number | null; source: string; error?: string }> {
+): Promise<{ current: number | null; choice: TargetChoice }> {
+  const current = (await reader.getLatestVersion(model, "Production"))?.version ?? null;
+  // With nothing in Production (after an emergency archive), only an explicit --to restores.
+  if (current === null && requested === undefined) {
+    return {
+      current,
+      choice: {
+        target: null,
+        source: "none",
+        error: `model ${model} has no version in Production: nothing to roll back (use --to to restore an Archived version)`,
+      },
+    };
+  }
   if (requested !== undefined) {
     if (requested === current) {
       return {
-        target: null,
-        source: "requested",
-        error: `cannot roll back model ${model} to version ${requested}: it is the current Production version`,
+        current,
+        choice: {
+          target: null,
+          source: "requested",
+          error: `cannot roll back model ${model} to version ${requested}: it is the current Production version`,
+        },
       };
     }
-    const v = await tx.getVersion(model, requested);
+    const v = await reader.getVersion(model, requested);
     if (v.stage !== "Archived") {
       return {
-        target: null,
-        source: "requested",
-        error: `cannot roll back model ${model} to version ${requested}: it is ${v.stage}, not Archived (promote it instead)`,
+        current,
+        choice: {
+          target: null,
+          source: "requested",
+          error: `cannot roll back model ${model} to version ${requested}: it is ${v.stage}, not Archived (promote it instead)`,
+        },
       };
     }
-    return { target: requested, source: "requested" };
+    return { current, choice: { target: requested, source: "requested" } };
   }
   // The successful deployment that put the current version in Production names its predecessor.
-  const records = await listDeploymentRecords(tx.db, { model, successOnly: true });
+  const records = await listDeploymentRecords(reader.db, { model, successOnly: true });
   const lastIn = records.find(
     (r) => r.version === current && (r.action === "promote" || r.action === "rollback"),
   );
   if (lastIn?.previousVersion != null && lastIn.previousVersion !== current) {
-    const prev = await tx.getVersion(model, lastIn.previousVersion);
-    if (prev.stage === "Archived") return { target: prev.version, source: `deployment record ${lastIn.id}` };
+    const prev = await reader.getVersion(model, lastIn.previousVersion);
+    if (prev.stage === "Archived")
+      return { current, choice: { target: prev.version, source: `deployment record ${lastIn.id}` } };
   }
-  const archived = await tx.getLatestVersion(model, "Archived");
+  const archived = await reader.getLatestVersion(model, "Archived");
   if (archived && archived.version !== current)
-    return { target: archived.version, source: "highest Archived version" };
+    return { current, choice: { target: archived.version, source: "highest Archived version" } };
   return {
-    target: null,
-    source: "none",
-    error: `cannot roll back model ${model} from version ${current}: no earlier Production version in the deployment history and no Archived version`,
+    current,
+    choice: {
+      target: null,
+      source: "none",
+      error: `cannot roll back model ${model} from version ${current}: no earlier Production version in the deployment history and no Archived version`,
+    },
   };
 }

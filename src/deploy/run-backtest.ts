@@ -1,17 +1,16 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readPaysim } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 import { buildFeatures, type FeatureMatrix } from "../features/index.js";
-import type { ModelVersion, Registry } from "../registry/index.js";
+import { sha256File, type ModelVersion, type Registry } from "../registry/index.js";
 import { rankingMetrics, thresholdMetrics } from "../training/index.js";
 import { compareBacktest, type BacktestComparison, type BacktestMetrics } from "./backtest-comparison.js";
 import { insertBacktest } from "./store/deploy-store.js";
 import type { ScorePredictor } from "./validation-checks.js";
 import type { VersionLoader } from "./version-loader.js";
+import { versionDigest } from "./version-digest.js";
 
 export interface BacktestOptions {
   model: string;
@@ -33,7 +32,17 @@ export interface BacktestReport {
   candidateVersion: number;
   /** The Production version compared against; null when there was none. */
   currentVersion: number | null;
-  dataset: { path: string; sha256: string; rows: number; frauds: number };
+  dataset: {
+    path: string;
+    sha256: string;
+    rows: number;
+    frauds: number;
+    /** PaySim `step` range (hours since the simulation start) the dataset covers. */
+    window: { start_step: number; end_step: number } | null;
+  };
+  /** `versionDigest` of the candidate's and the Production version's artifacts, as compared. */
+  candidateDigest: string;
+  currentDigest: string | null;
   threshold: number;
   comparison: BacktestComparison;
   /** Where the report was stored as an artifact of the candidate's run, if it has one. */
@@ -42,8 +51,9 @@ export interface BacktestReport {
 
 /**
  * Scores a labeled dataset with the current Production version and the candidate, applies the
- * tolerance table, stores the report (database row, candidate artifact, audit entry). A failing
- * comparison is a result, not an exception: the gate that acts on it is the approvers'.
+ * tolerance table, stores the report (database row, candidate artifact, audit entry) with the exact
+ * artifacts compared. A failing comparison is a result, not an exception: `promoteToProduction`
+ * acts on it (a candidate needs a passing backtest against the current Production version).
  */
 export async function runBacktest(registry: Registry, opts: BacktestOptions): Promise<BacktestReport> {
   const threshold = opts.threshold ?? 0.5;
@@ -75,12 +85,23 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
   const currentVersion = currentMetrics ? current!.version : null;
   let frauds = 0;
   for (let i = 0; i < labels.length; i++) frauds += labels[i];
-  const dataset = { path: path.resolve(opts.dataset), sha256: datasetSha, rows: features.rows, frauds };
+  const window = stepWindow(read.tx.step);
+  const dataset = {
+    path: path.resolve(opts.dataset),
+    sha256: datasetSha,
+    rows: features.rows,
+    frauds,
+    window: window ? { start_step: window.startStep, end_step: window.endStep } : null,
+  };
+  const candidateDigest = versionDigest(candidate.files);
+  const currentDigest = currentMetrics ? versionDigest(current!.files) : null;
 
   const artifact = await storeArtifact(registry, candidate, {
     model: opts.model,
     candidate_version: candidate.version,
     current_version: currentVersion,
+    candidate_digest: candidateDigest,
+    current_digest: currentDigest,
     dataset,
     threshold,
     comparison,
@@ -90,8 +111,13 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
       model: opts.model,
       candidateVersion: candidate.version,
       currentVersion,
+      candidateDigest,
+      currentDigest,
       dataset: dataset.path,
       datasetSha256: datasetSha,
+      datasetRows: dataset.rows,
+      datasetFrauds: frauds,
+      window,
       actor: opts.actor,
       passed: comparison.passed,
       compared: comparison.compared,
@@ -105,6 +131,8 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
       details: {
         backtest_id: row.id,
         current_version: currentVersion,
+        candidate_digest: candidateDigest,
+        current_digest: currentDigest,
         dataset,
         threshold,
         passed: comparison.passed,
@@ -127,11 +155,24 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
     model: opts.model,
     candidateVersion: candidate.version,
     currentVersion,
+    candidateDigest,
+    currentDigest,
     dataset,
     threshold,
     comparison,
     artifact,
   };
+}
+
+function stepWindow(steps: ArrayLike<number>): { startStep: number; endStep: number } | null {
+  if (steps.length === 0) return null;
+  let lo = steps[0];
+  let hi = steps[0];
+  for (let i = 1; i < steps.length; i++) {
+    if (steps[i] < lo) lo = steps[i];
+    if (steps[i] > hi) hi = steps[i];
+  }
+  return { startStep: lo, endStep: hi };
 }
 
 async function score(
@@ -144,7 +185,9 @@ async function score(
 ): Promise<BacktestMetrics> {
   const loaded = await loader(registry, version.name, version.version);
   const scores = scoreRows(loaded.predictor, loaded.featureNames, features);
-  const ranking = rankingMetrics(labels, scores);
+  // A model that scores NaN/Inf cannot be ranked (and the ranking's merge loop assumes finite
+  // scores): its AUC is NaN, which fails the tolerance table.
+  const ranking = scores.every(Number.isFinite) ? rankingMetrics(labels, scores) : { aucRoc: Number.NaN };
   const t = thresholdMetrics(labels, scores, threshold);
   return {
     auc_roc: ranking.aucRoc,
@@ -192,14 +235,4 @@ async function storeArtifact(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(file)
-      .on("data", (c) => h.update(c))
-      .on("end", () => resolve(h.digest("hex")))
-      .on("error", reject);
-  });
 }

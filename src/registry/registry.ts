@@ -108,6 +108,10 @@ export interface RegistryTx {
   transitionStage(input: TransitionStageInput): Promise<ModelVersion>;
   setAlias(input: SetAliasInput): Promise<void>;
   deleteAlias(input: DeleteAliasInput): Promise<void>;
+  /** The model's aliases: alias -> version. */
+  aliases(name: string): Promise<Record<string, number>>;
+  /** A run's params and tags (what a version was trained with), read inside the transaction. */
+  getRun(runId: string): Promise<Run>;
 }
 
 /**

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { defaultApprovalPolicy, policyFromConfig } from "../../src/deploy/approval-policy.js";
+import { policyFromConfig } from "../../src/deploy/approval-policy.js";
 import { evaluateApprovals, type Approval } from "../../src/deploy/approval-evaluation.js";
 
-const policy = defaultApprovalPolicy();
+/** §4.3's table for fraud models (ML engineer + team lead): two roles keep these cases small. */
+const policy = policyFromConfig(
+  { changes: { fraud_model_promotion: { required_roles: ["ml_engineer", "team_lead"] } } },
+  "table.yaml",
+);
 const subject = {
   model: "fraud",
   version: 2,
@@ -128,5 +132,32 @@ describe("evaluateApprovals", () => {
       a("team_lead", "bob"),
     ]);
     expect(e.missingRoles).toEqual(["ml_engineer"]);
+  });
+
+  it("folds people: trimmed and case-insensitive, for separation of duties and the sole approver", () => {
+    const sod = evaluateApprovals(policy, subject, [a("ml_engineer", "alice"), a("team_lead", " ALICE ")]);
+    expect(sod.satisfied).toBe(false);
+    expect(sod.reasons.join("; ")).toContain("separation of duties");
+    const single = policyFromConfig(
+      { changes: { fraud_model_promotion: { required_roles: ["team_lead"] } } },
+      "x",
+    );
+    const sole = evaluateApprovals(single, { ...subject, promoter: "Bob" }, [a("team_lead", "bob ")]);
+    expect(sole.reasons).toEqual(["Bob is promoting and cannot be the only approver"]);
+  });
+
+  it("requires the union of roles over every change kind the change carries", () => {
+    const e = evaluateApprovals(policy, { ...subject, changeKinds: ["scoring_threshold_change"] }, [
+      a("ml_engineer", "alice"),
+      a("team_lead", "bob"),
+    ]);
+    expect(e.requiredRoles).toEqual(["ml_engineer", "team_lead", "bsa_officer"]);
+    expect(e.missingRoles).toEqual(["bsa_officer"]);
+    const done = evaluateApprovals(policy, { ...subject, changeKinds: ["scoring_threshold_change"] }, [
+      a("ml_engineer", "alice"),
+      a("team_lead", "bob"),
+      a("bsa_officer", "gina", "approve", { changeKind: "scoring_threshold_change" }),
+    ]);
+    expect(done.satisfied).toBe(true);
   });
 });

@@ -13,28 +13,31 @@ function policyFile(text: string): string {
 }
 
 describe("approval policy", () => {
-  it("defaults to the procedure's table", () => {
+  it("defaults to the stricter reading of the procedure (§4.3 table and bullets)", () => {
     const p = defaultApprovalPolicy();
-    expect(p.changes.fraud_model_promotion.requiredRoles).toEqual(["ml_engineer", "team_lead"]);
+    expect(p.changes.fraud_model_promotion.requiredRoles).toEqual([
+      "ml_engineer",
+      "team_lead",
+      "bsa_officer",
+    ]);
     expect(p.changes.compliance_model_change.requiredRoles).toEqual(["ml_engineer", "bsa_officer"]);
     expect(p.changes.scoring_threshold_change.requiredRoles).toEqual(["ml_engineer", "bsa_officer"]);
-    expect(p.changes.hybrid_weight_change.requiredRoles).toEqual(["ml_engineer", "team_lead"]);
+    expect(p.changes.hybrid_weight_change.requiredRoles).toEqual(["ml_engineer", "team_lead", "bsa_officer"]);
+    expect(p.changes.override.requiredRoles).toEqual(["team_lead", "bsa_officer"]);
+    expect(p.gate).toEqual({ backtestMaxAgeDays: 30, breakGlass: false });
     expect(knownRoles(p)).toEqual(["bsa_officer", "ml_engineer", "team_lead"]);
     expect(p.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("loads a file, keeping defaults for kinds it omits", () => {
     const file = policyFile(
-      "version: 1\nchanges:\n  fraud_model_promotion:\n    required_roles: [ml_engineer, team_lead, bsa_officer]\n",
+      "version: 1\ngate:\n  backtest_max_age_days: 7\n  break_glass: true\nchanges:\n  fraud_model_promotion:\n    required_roles: [ml_engineer, team_lead]\n",
     );
     const p = loadApprovalPolicy(file, {});
     expect(p.source).toBe(file);
-    expect(p.changes.fraud_model_promotion.requiredRoles).toEqual([
-      "ml_engineer",
-      "team_lead",
-      "bsa_officer",
-    ]);
-    expect(p.changes.hybrid_weight_change.requiredRoles).toEqual(["ml_engineer", "team_lead"]);
+    expect(p.changes.fraud_model_promotion.requiredRoles).toEqual(["ml_engineer", "team_lead"]);
+    expect(p.changes.hybrid_weight_change.requiredRoles).toEqual(["ml_engineer", "team_lead", "bsa_officer"]);
+    expect(p.gate).toEqual({ backtestMaxAgeDays: 7, breakGlass: true });
     expect(p.digest).not.toBe(defaultApprovalPolicy().digest);
   });
 

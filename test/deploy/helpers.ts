@@ -52,8 +52,15 @@ export async function openTestRegistry(home: TestRegistryHome): Promise<Registry
   return openRegistry({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: {} });
 }
 
-/** Registers a new version whose model.json is placeholder bytes (tests pair it with a fake loader). */
-export async function registerPlaceholderVersion(registry: Registry, name: string): Promise<ModelVersion> {
+/**
+ * Registers a new version whose model.json is placeholder bytes (tests pair it with a fake loader),
+ * in stage None, or in `stage` (e.g. Staging, where the promotion gate wants it).
+ */
+export async function registerPlaceholderVersion(
+  registry: Registry,
+  name: string,
+  opts: { stage?: "Staging"; tags?: Record<string, string> } = {},
+): Promise<ModelVersion> {
   const exp = await registry.createExperiment("deploy-tests");
   const run = await registry.createRun({ experimentId: exp.id });
   const dir = mkdtempSync(path.join(os.tmpdir(), "lakay-deploy-model-"));
@@ -64,5 +71,7 @@ export async function registerPlaceholderVersion(registry: Registry, name: strin
   await registry.logArtifacts(run.id, dir);
   await registry.endRun(run.id, "FINISHED");
   rmSync(dir, { recursive: true, force: true });
-  return registry.createModelVersion({ name, runId: run.id, actor: "trainer" });
+  const v = await registry.createModelVersion({ name, runId: run.id, actor: "trainer", tags: opts.tags });
+  if (!opts.stage) return v;
+  return registry.transitionStage({ name, version: v.version, stage: opts.stage, actor: "trainer" });
 }

@@ -165,8 +165,15 @@ export interface NewBacktest {
   model: string;
   candidateVersion: number;
   currentVersion: number | null;
+  /** `versionDigest` of the artifacts compared: the gate counts a backtest only for these exact files. */
+  candidateDigest: string;
+  currentDigest: string | null;
   dataset: string;
   datasetSha256: string;
+  datasetRows: number;
+  datasetFrauds: number;
+  /** PaySim `step` range (hours) the dataset covers. */
+  window: { startStep: number; endStep: number } | null;
   actor: string;
   passed: boolean;
   compared: boolean;
@@ -182,6 +189,12 @@ export async function insertBacktest(db: Db, b: NewBacktest): Promise<{ id: numb
       model: b.model,
       candidate_version: b.candidateVersion,
       current_version: b.currentVersion,
+      candidate_digest: b.candidateDigest,
+      current_digest: b.currentDigest,
+      dataset_rows: b.datasetRows,
+      dataset_frauds: b.datasetFrauds,
+      window_start_step: b.window?.startStep ?? null,
+      window_end_step: b.window?.endStep ?? null,
       dataset: b.dataset,
       dataset_sha256: b.datasetSha256,
       actor: b.actor,
@@ -192,4 +205,65 @@ export async function insertBacktest(db: Db, b: NewBacktest): Promise<{ id: numb
     .returning("id")
     .executeTakeFirstOrThrow();
   return { id: Number(row.id), timestamp: ts };
+}
+
+/** A stored backtest as the gate reads it. */
+export interface StoredBacktest {
+  id: number;
+  timestamp: string;
+  model: string;
+  candidateVersion: number;
+  currentVersion: number | null;
+  candidateDigest: string | null;
+  currentDigest: string | null;
+  datasetSha256: string;
+  datasetRows: number | null;
+  datasetFrauds: number | null;
+  actor: string;
+  passed: boolean;
+  compared: boolean;
+  /** The tolerance table's rows as stored (metric, candidate, current, requirement, passed). */
+  rows: {
+    metric: string;
+    label: string;
+    candidate: number;
+    current: number | null;
+    requirement: string;
+    passed: boolean | null;
+  }[];
+}
+
+/** Backtests of a candidate version, newest first. */
+export async function listBacktests(
+  db: Db,
+  model: string,
+  candidateVersion: number,
+): Promise<StoredBacktest[]> {
+  const rows = await deployDb(db)
+    .selectFrom("deploy_backtests")
+    .selectAll()
+    .where("model", "=", model)
+    .where("candidate_version", "=", candidateVersion)
+    .orderBy("id", "desc")
+    .execute();
+  return rows.map((r) => {
+    const report = JSON.parse(r.report) as { comparison?: { rows?: StoredBacktest["rows"] } };
+    return {
+      id: Number(r.id),
+      timestamp: r.ts,
+      model: r.model,
+      candidateVersion: Number(r.candidate_version),
+      currentVersion: r.current_version === null ? null : Number(r.current_version),
+      candidateDigest: r.candidate_digest ?? null,
+      currentDigest: r.current_digest ?? null,
+      datasetSha256: r.dataset_sha256,
+      datasetRows: r.dataset_rows === null || r.dataset_rows === undefined ? null : Number(r.dataset_rows),
+      datasetFrauds:
+        r.dataset_frauds === null || r.dataset_frauds === undefined ? null : Number(r.dataset_frauds),
+      actor: r.actor,
+      passed: Number(r.passed) === 1,
+      compared: Number(r.compared) === 1,
+      rows: report.comparison?.rows ?? [],
+    };
+  });
 }

@@ -55,5 +55,12 @@ export interface DeployDatabase {
     passed: number;
     compared: number;
     report: string;
+    /** Added by migration 0003; null on backtests recorded before it. */
+    candidate_digest: string | null;
+    current_digest: string | null;
+    dataset_rows: number | null;
+    dataset_frauds: number | null;
+    window_start_step: number | null;
+    window_end_step: number | null;
   };
 }

@@ -10,9 +10,10 @@ import type {
   SetAliasInput,
   TransitionStageInput,
 } from "../registry.js";
-import type { AuditEntry, AuditEntryInput, ModelVersion, Stage } from "../types.js";
+import type { AuditEntry, AuditEntryInput, ModelVersion, Run, Stage } from "../types.js";
 import type { RegistryDatabase } from "./database.js";
 import { getVersion, latestInStage, requireModel, requireVersionRow } from "./queries.js";
+import { loadRuns } from "./tracking-store.js";
 
 /**
  * The registry's state-changing operations, bound to one write transaction. Each change writes its
@@ -154,6 +155,22 @@ export class SqlRegistryTx implements RegistryTx {
       details: { alias, from: Number(prev.version), to: null, reason: input.reason ?? null },
     });
     await this.touchModel(name);
+  }
+
+  async aliases(name: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom("model_aliases")
+      .select(["alias", "version"])
+      .where("name", "=", name)
+      .orderBy("alias")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.alias, Number(r.version)]));
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const [run] = await loadRuns(this.db, [runId]);
+    if (!run) throw new NotFoundError(`run ${runId} not found`);
+    return run;
   }
 
   private aliasRow(name: string, alias: string) {

@@ -270,48 +270,8 @@ export class TrackingStore {
   }
 
   /** Loads runs with params, latest metrics and tags, in the order of `ids`. */
-  private async loadRuns(ids: string[]): Promise<Run[]> {
-    if (ids.length === 0) return [];
-    const out: Run[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const [runs, params, tags, metrics] = await Promise.all([
-        this.db.selectFrom("runs").selectAll().where("id", "in", chunk).execute(),
-        this.db.selectFrom("run_params").selectAll().where("run_id", "in", chunk).execute(),
-        this.db.selectFrom("run_tags").selectAll().where("run_id", "in", chunk).execute(),
-        this.db
-          .selectFrom("run_metrics")
-          .selectAll()
-          .where("run_id", "in", chunk)
-          .orderBy("step")
-          .orderBy("id")
-          .execute(),
-      ]);
-      const byId = new Map<string, Run>();
-      for (const r of runs) {
-        byId.set(r.id, {
-          id: r.id,
-          experimentId: String(r.experiment_id),
-          name: r.name,
-          status: r.status as RunStatus,
-          startTime: r.start_time,
-          endTime: r.end_time,
-          artifactUri: r.artifact_uri,
-          params: {},
-          metrics: {},
-          tags: {},
-        });
-      }
-      for (const p of params) byId.get(p.run_id)!.params[p.key] = p.value;
-      for (const t of tags) byId.get(t.run_id)!.tags[t.key] = t.value;
-      // Ordered by step then insertion: the last one seen is the latest value.
-      for (const m of metrics) byId.get(m.run_id)!.metrics[m.key] = Number(m.value);
-      for (const id of chunk) {
-        const run = byId.get(id);
-        if (run) out.push(run);
-      }
-    }
-    return out;
+  private loadRuns(ids: string[]): Promise<Run[]> {
+    return loadRuns(this.db, ids);
   }
 }
 
@@ -322,4 +282,49 @@ function toExperiment(row: { id: number; name: string; created_at: string; tags:
     createdAt: row.created_at,
     tags: parseJson<Tags>(row.tags, {}),
   };
+}
+
+/** Runs with their params, tags and latest metrics, through any handle (a transaction's too). */
+export async function loadRuns(db: Kysely<RegistryDatabase>, ids: string[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const out: Run[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const [runs, params, tags, metrics] = await Promise.all([
+      db.selectFrom("runs").selectAll().where("id", "in", chunk).execute(),
+      db.selectFrom("run_params").selectAll().where("run_id", "in", chunk).execute(),
+      db.selectFrom("run_tags").selectAll().where("run_id", "in", chunk).execute(),
+      db
+        .selectFrom("run_metrics")
+        .selectAll()
+        .where("run_id", "in", chunk)
+        .orderBy("step")
+        .orderBy("id")
+        .execute(),
+    ]);
+    const byId = new Map<string, Run>();
+    for (const r of runs) {
+      byId.set(r.id, {
+        id: r.id,
+        experimentId: String(r.experiment_id),
+        name: r.name,
+        status: r.status as RunStatus,
+        startTime: r.start_time,
+        endTime: r.end_time,
+        artifactUri: r.artifact_uri,
+        params: {},
+        metrics: {},
+        tags: {},
+      });
+    }
+    for (const p of params) byId.get(p.run_id)!.params[p.key] = p.value;
+    for (const t of tags) byId.get(t.run_id)!.tags[t.key] = t.value;
+    // Ordered by step then insertion: the last one seen is the latest value.
+    for (const m of metrics) byId.get(m.run_id)!.metrics[m.key] = Number(m.value);
+    for (const id of chunk) {
+      const run = byId.get(id);
+      if (run) out.push(run);
+    }
+  }
+  return out;
 }
