@@ -12,8 +12,10 @@ import {
   type Run,
   withRegistry,
 } from "../registry/index.js";
+import { checkManualAlias, loadApprovalPolicy, transitionStage } from "../deploy/index.js";
 import { registerAuditCommands } from "./audit.js";
 import { emit, table } from "./output.js";
+import { keyValueList } from "./option-values.js";
 import { action } from "./run-command.js";
 
 interface RegistryCliOptions {
@@ -65,8 +67,6 @@ function parseTags(list: string[] | undefined): Record<string, string> {
   }
   return tags;
 }
-
-const collect = (value: string, prev: string[] = []) => [...prev, value];
 
 function jsonOption(cmd: Command): Command {
   return addRegistryOptions(cmd.option("--json", "print one JSON document"));
@@ -167,14 +167,23 @@ export function registerRegistryCommands(program: Command): void {
       .argument("<name>", "model name")
       .argument("<version>", "version number")
       .argument("<stage>", "None, Staging, Production or Archived")
-      .description("move a version to a stage (moving to Production archives the current one)"),
+      .description(
+        "move a version between None, Staging and Archived (Production only through promote, rollback, archive)",
+      ),
   )
     .option("--by <who>", "who is making the change (default LAKAY_ACTOR or the OS user)")
     .option("--reason <text>", "why, kept in history and the audit log")
     .option("--no-archive-existing", "fail instead of archiving the version currently in the target stage")
+    .option(
+      "--break-glass",
+      "move into or out of Production outside the gate: only if the approval policy enables it; needs --reason; recorded loudly",
+    )
+    .option("--policy <file>", "approval policy YAML (for --break-glass)")
     .addHelpText(
       "after",
-      "\nExample:\n  lakay models transition fraud-detector 3 Production --by alice --reason 'AUC-PR +0.02, approved'",
+      "\nExamples:\n  lakay models transition fraud-detector 3 Staging --by alice --reason 'ready for A/B'\n" +
+        "  lakay models transition fraud-detector 2 Archived --by alice\n\n" +
+        "Into Production: `lakay promote` (through the gate); out of it: `lakay rollback` or `lakay archive`.",
     )
     .action(
       action(
@@ -182,19 +191,31 @@ export function registerRegistryCommands(program: Command): void {
           name: string,
           version: string,
           stage: string,
-          opts: RegistryCliOptions & { by?: string; reason?: string; archiveExisting: boolean },
+          opts: RegistryCliOptions & {
+            by?: string;
+            reason?: string;
+            archiveExisting: boolean;
+            breakGlass?: boolean;
+            policy?: string;
+          },
         ) => {
-          const input = { name, version: parseVersionNumber(version), stage: parseStage(stage) };
+          const policy = opts.breakGlass ? loadApprovalPolicy(opts.policy) : undefined;
           const v = await withRegistry(opts, (reg) =>
-            reg.transitionStage({
-              ...input,
+            transitionStage(reg, {
+              model: name,
+              version: parseVersionNumber(version),
+              stage: parseStage(stage),
               archiveExisting: opts.archiveExisting,
-              actor: opts.by,
+              by: opts.by || defaultActor(),
               reason: opts.reason,
+              breakGlass: opts.breakGlass,
+              policy,
             }),
           );
           emit(opts, versionJson(v), () =>
-            console.log(`${v.name} version ${v.version} is now in ${v.stage}`),
+            console.log(
+              `${v.name} version ${v.version} is now in ${v.stage}${opts.breakGlass ? " (BREAK-GLASS, recorded)" : ""}`,
+            ),
           );
         },
       ),
@@ -227,6 +248,7 @@ export function registerRegistryCommands(program: Command): void {
             throw new BadInputError("give either a VERSION or --delete, not both");
           if (!opts.delete && version === undefined)
             throw new BadInputError("missing VERSION (or pass --delete)");
+          checkManualAlias(name, alias);
           await withRegistry(opts, async (reg) => {
             if (opts.delete) await reg.deleteAlias({ name, alias, actor: opts.by, reason: opts.reason });
             else
@@ -284,7 +306,7 @@ export function registerRegistryCommands(program: Command): void {
     .requiredOption("--model-file <file>", "the model in XGBoost JSON format")
     .option("--features <file>", "features.json (ordered feature names)")
     .option("--description <text>", "version description")
-    .option("--tag <key=value>", "version tag (repeatable)", collect)
+    .option("--tag <key=value>", "version tag (repeatable)", keyValueList)
     .option("--experiment <name>", "experiment for the registration run", "external-models")
     .option("--by <who>", "who registers it")
     .addHelpText(
@@ -401,7 +423,7 @@ export function registerRegistryCommands(program: Command): void {
   const runs = program.command("runs").description("training runs: params, metrics, tags, artifacts");
   jsonOption(runs.command("list").description("list runs, newest first"))
     .option("--experiment <name>", "only runs of this experiment (name or id)")
-    .option("--tag <key=value>", "only runs with this tag (repeatable)", collect)
+    .option("--tag <key=value>", "only runs with this tag (repeatable)", keyValueList)
     .option("--metric <expr>", "only runs whose latest metric passes, e.g. 'auc_pr>=0.9'")
     .option("--order-by <metric>", "best first by this metric (descending)")
     .addOption(new Option("--limit <n>", "at most N runs").default("50"))
