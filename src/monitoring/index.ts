@@ -1,0 +1,12 @@
+/**
+ * Monitoring and experiments (issue #15): PSI drift against reference.json, score shift, A/B
+ * statistics with intervals, the always-valid sequential test behind auto-promotion, alert rules.
+ */
+export * from "./psi.js";
+export * from "./drift-window.js";
+export * from "./score-shift.js";
+export * from "./intervals.js";
+export * from "./ab-statistics.js";
+export * from "./sequential-test.js";
+export * from "./auto-promotion.js";
+export * from "./ab-simulation.js";
