@@ -1,10 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { availableParallelism } from "node:os";
-import { readFile } from "node:fs/promises";
 import { readFeatureCsv, writeFeatureCsv } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
-import { Booster, ParallelBatchPredictor } from "../gbdt/index.js";
-import { scoreDataset } from "../training/index.js";
+import { loadModel, predictParallel, scoreDataset } from "../training/index.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
 
@@ -19,13 +16,12 @@ interface PredictOptions {
   json?: boolean;
 }
 
-/** Below this many rows, starting worker threads costs more than it saves. */
-const PARALLEL_MIN_ROWS = 100_000;
-
 /**
  * `lakay predict`: two forms. `--model file.json --features f.csv` scores a feature matrix with
  * any XGBoost JSON model (here); `--model models:/NAME/STAGE --dataset paysim.csv` builds the
- * features from raw PaySim and scores with a registered version (training's `scoreDataset`).
+ * features from raw PaySim and scores with a registered version (training's `scoreDataset`). Both
+ * load the model through training's `loadModel`: a file, a folder or a `models:/` URI, with the
+ * same checks as the deploy gate and serving (checksums, features.json order, feature set).
  */
 export function registerPredictCommand(program: Command): void {
   program
@@ -33,7 +29,10 @@ export function registerPredictCommand(program: Command): void {
     .description(
       "score a feature matrix with a model; writes one `score` (probability) per input row, in order",
     )
-    .requiredOption("--model <ref>", "XGBoost JSON model file (trained here or by XGBoost itself)")
+    .requiredOption(
+      "--model <ref>",
+      "XGBoost JSON model file (trained here or by XGBoost itself), model folder, or models:/ URI",
+    )
     .option(
       "--features <file>",
       "feature CSV; columns matched to the model's feature names, extra columns ignored",
@@ -72,9 +71,9 @@ async function predictCommand(o: PredictOptions): Promise<void> {
     );
   }
   const t0 = performance.now();
-  const booster = await loadModel(o.model);
-  const input = await readInputs(o, booster.featureNames);
-  const scores = await scoreAll(booster, input.columns, input.rows, o.threads ?? availableParallelism());
+  const { booster, predictor, featureNames } = await loadModel(o.model, o);
+  const input = await readInputs(o, featureNames);
+  const scores = await predictParallel(predictor, input.columns, input.rows, o.threads);
   await writeFeatureCsv(o.out, ["score"], [scores], input.rows);
   const summary = {
     model: o.model,
@@ -89,40 +88,6 @@ async function predictCommand(o: PredictOptions): Promise<void> {
       `scored ${input.rows.toLocaleString("en-US")} rows with ${booster.numTrees} trees; wrote ${o.out}\n`,
     ),
   );
-}
-
-async function scoreAll(
-  booster: Booster,
-  columns: Float64Array[],
-  rows: number,
-  threads: number,
-): Promise<Float64Array> {
-  const predictor = booster.compile();
-  if (threads < 2 || rows < PARALLEL_MIN_ROWS) return predictor.predictBatch(columns, rows);
-  const pool = new ParallelBatchPredictor(predictor, threads);
-  try {
-    return await pool.predictBatch(columns, rows);
-  } finally {
-    await pool.close();
-  }
-}
-
-/** Resolves `--model` to a booster. A file path today; registry references join here later. */
-export async function loadModel(ref: string): Promise<Booster> {
-  if (/^models:\//.test(ref))
-    throw new BadInputError(
-      `registry model references (${ref}) are not supported by predict yet; give a model.json path`,
-      { field: "--model" },
-    );
-  let text: string;
-  try {
-    text = await readFile(ref, "utf8");
-  } catch (err) {
-    throw new BadInputError(`cannot read model file (${(err as NodeJS.ErrnoException).code ?? err})`, {
-      file: ref,
-    });
-  }
-  return Booster.fromXgboostJson(text, ref);
 }
 
 /** The model's feature columns, by name, from the input; a missing one is an error naming it. */

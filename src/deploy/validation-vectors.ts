@@ -1,18 +1,14 @@
 import { BadInputError } from "../errors/index.js";
 // The same seeded generator as training splits: validation vectors are reproducible per version.
 import { SeededRandom } from "../random/index.js";
+import type { ReferenceHistogram } from "../training/index.js";
 
 /**
  * One feature's training distribution as `reference.json` stores it (src/training's reference
  * profile): interior `edges`, so `proportions.length === edges.length + 1`; bin 0 is
  * `[min, edges[0])`, the last bin `[edges[last], max]`.
  */
-export interface FeatureHistogram {
-  edges: number[];
-  proportions: number[];
-  min: number;
-  max: number;
-}
+export type FeatureHistogram = ReferenceHistogram;
 
 /** Number of synthetic vectors the gate scores, from the deployment procedure. */
 export const SYNTHETIC_VECTOR_COUNT = 100;

@@ -36,7 +36,8 @@ export {
 export { defaultActor } from "./actor.js";
 export { canonicalJson } from "./audit/canonical-json.js";
 export { auditEntryHash, GENESIS_HASH } from "./audit/audit-hash.js";
-export { sha256File } from "./artifacts/artifact-transfer.js";
+export { sha256File } from "./artifacts/file-sha256.js";
+export { verifyLocalFolder } from "./artifacts/artifact-transfer.js";
 export { openArtifactStore, ARTIFACT_SCHEMES } from "./artifacts/open-artifact-store.js";
 export type { ArtifactStore } from "./artifacts/artifact-store.js";
 export {

@@ -1,10 +1,8 @@
-import { open, readFile } from "node:fs/promises";
-import path from "node:path";
+import { open } from "node:fs/promises";
 import { readPaysim, TX_TYPES, type Transactions } from "../data/index.js";
 import { BadInputError, ValidationFailedError } from "../errors/index.js";
 import { buildFeatures, FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/index.js";
-import { Booster } from "../gbdt/index.js";
-import { openRegistry } from "../registry/index.js";
+import { loadModel } from "./model-loader.js";
 import { predictParallel } from "./parallel-predict.js";
 
 export interface BatchScoreOptions {
@@ -38,10 +36,10 @@ export interface BatchScoreSummary {
  */
 export async function scoreDataset(o: BatchScoreOptions): Promise<BatchScoreSummary> {
   const t0 = performance.now();
-  const { booster, name, version } = await loadModelFolder(o);
+  const { booster, predictor, featureNames, name, version } = await loadModel(o.model, o);
   const read = await readPaysim(o.dataset, { onProgress: o.onProgress });
   const features = buildFeatures(read.tx);
-  const columns = booster.featureNames.map((n) => {
+  const columns = featureNames.map((n) => {
     const j = FEATURE_NAMES.indexOf(n as (typeof FEATURE_NAMES)[number]);
     if (j < 0) {
       throw new ValidationFailedError(
@@ -50,7 +48,7 @@ export async function scoreDataset(o: BatchScoreOptions): Promise<BatchScoreSumm
     }
     return features.columns[j];
   });
-  const scores = await predictParallel(booster, columns, read.tx.rows);
+  const scores = await predictParallel(predictor, columns, read.tx.rows);
   await writeScores(o.out, read.tx, scores);
   return {
     model: o.model,
@@ -62,48 +60,6 @@ export async function scoreDataset(o: BatchScoreOptions): Promise<BatchScoreSumm
     trees: booster.numTrees,
     seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
   };
-}
-
-/** The booster of a registry model URI (checksum-verified download) or of a local folder / model.json. */
-async function loadModelFolder(
-  o: BatchScoreOptions,
-): Promise<{ booster: Booster; name: string | null; version: number | null }> {
-  let dir: string;
-  let name: string | null = null;
-  let version: number | null = null;
-  if (o.model.startsWith("models:/")) {
-    const registry = await openRegistry({
-      registryUri: o.registryUri,
-      artifactRoot: o.artifactRoot,
-      env: o.env,
-    });
-    try {
-      const resolved = await registry.resolveModelUri(o.model);
-      dir = resolved.localDir;
-      name = resolved.version.name;
-      version = resolved.version.version;
-    } finally {
-      await registry.close();
-    }
-  } else {
-    dir = o.model.endsWith(".json") ? path.dirname(o.model) : o.model;
-  }
-  const modelFile =
-    o.model.endsWith(".json") && !o.model.startsWith("models:/") ? o.model : path.join(dir, "model.json");
-  const text = await readFile(modelFile, "utf8").catch((err: NodeJS.ErrnoException) => {
-    throw new BadInputError(`cannot read model file (${err.code ?? err})`, { file: modelFile });
-  });
-  const featuresFile = path.join(dir, "features.json");
-  const spec = await readFile(featuresFile, "utf8").then(
-    (t) => JSON.parse(t) as { feature_set_version?: string },
-    () => null,
-  );
-  if (spec && spec.feature_set_version !== undefined && spec.feature_set_version !== FEATURE_SET_VERSION) {
-    throw new ValidationFailedError(
-      `the model was trained on feature set ${spec.feature_set_version}; this Lakay builds feature set ${FEATURE_SET_VERSION}`,
-    );
-  }
-  return { booster: Booster.fromXgboostJson(text, modelFile), name, version };
 }
 
 const FLUSH = 1 << 20;

@@ -44,8 +44,15 @@ export {
   type CandidateResult,
 } from "./grid-search.js";
 export { ARTIFACT_FILES, writeArtifactFolder } from "./artifact-folder.js";
-export { fileSha256 } from "./file-sha256.js";
+export { predictParallel } from "./parallel-predict.js";
 export { scoreDataset, type BatchScoreOptions, type BatchScoreSummary } from "./batch-score.js";
+export {
+  loadModel,
+  loadRegisteredVersion,
+  type LoadedModel,
+  type ModelSourceOptions,
+  type ReferenceHistogram,
+} from "./model-loader.js";
 export {
   biasAudit,
   wilsonInterval,

@@ -1,7 +1,7 @@
 import { readPaysim, type Transactions } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 import { buildFeatures, type FeatureMatrix } from "../features/index.js";
-import { fileSha256 } from "./file-sha256.js";
+import { sha256File } from "../registry/index.js";
 
 /** A labeled PaySim file with its point-in-time features, ready to split. */
 export interface TrainingDataset {
@@ -29,7 +29,7 @@ export async function loadTrainingData(
     throw new BadInputError(`--sample-size must be a positive whole number of rows, got ${opts.sampleSize}`);
   }
   // Hash on another thread while reading; the reader's errors (missing file, bad row) come first.
-  const hashing = fileSha256(file);
+  const hashing = sha256File(file, { offMainThread: true });
   hashing.catch(() => {});
   const read = await readPaysim(file, { sampleSize: opts.sampleSize, onProgress: opts.onProgress });
   const sha256 = await hashing;

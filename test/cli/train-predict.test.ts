@@ -30,6 +30,21 @@ describe("lakay predict --model models:/NAME/Production --dataset", () => {
     expect(lines).toHaveLength(20_000);
     expect(lines[1]).toMatch(/^1,PAYMENT,9839\.64,C1231006815,M1979787155,0,0\.\d+/);
 
+    // The feature-matrix form takes registry references through the same loader.
+    const features = path.join(home, "features.csv");
+    expect(runCli(["features", "build", "--dataset", PAYSIM_SAMPLE, "--out", features]).status).toBe(0);
+    const fromMatrix = path.join(home, "matrix-scores.csv");
+    const m = runCli(
+      ["predict", "--model", "models:/p/Production", "--features", features, "--out", fromMatrix, "--json"],
+      { env },
+    );
+    expect(m.stderr).toBe("");
+    expect(m.status).toBe(0);
+    const matrixScores = readFileSync(fromMatrix, "utf8").trim().split("\n").slice(1).map(Number);
+    const datasetScores = lines.slice(1).map((l) => Number(l.split(",").at(-1)));
+    expect(matrixScores).toHaveLength(19_999);
+    matrixScores.forEach((s, i) => expect(Math.abs(s - datasetScores[i])).toBeLessThan(1e-8));
+
     const missing = runCli(
       ["predict", "--model", "models:/p/Staging", "--dataset", PAYSIM_SAMPLE, "--out", out],
       { env },

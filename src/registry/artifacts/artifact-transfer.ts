@@ -1,17 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError, ValidationFailedError } from "../../errors/index.js";
 import type { ArtifactFile } from "../types.js";
 import { checkArtifactKey, joinKey, type ArtifactStore } from "./artifact-store.js";
-
-/** SHA-256 of a file, streamed. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
+import { sha256File } from "./file-sha256.js";
 
 /** Every regular file under `dir`, as `/`-separated paths relative to it, sorted. */
 export async function listLocalFiles(dir: string): Promise<string[]> {
