@@ -1,11 +1,9 @@
 import type { Command } from "commander";
 import { numberBetween, wholeNumber } from "./option-values.js";
-import { readFile, writeFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
+import { writeFile } from "node:fs/promises";
+import { readYamlMapping } from "../config/index.js";
 import { readFeatureCsv } from "../data/index.js";
-import { BadInputError } from "../errors/index.js";
-import { parseBoosterParams, trainBooster, type EvalSet } from "../gbdt/index.js";
-import { stratifiedSplit } from "../training/index.js";
+import { trainOnFeatureMatrix } from "../training/index.js";
 import { emit } from "./output.js";
 import { Progress } from "./progress.js";
 import { action } from "./run-command.js";
@@ -69,59 +67,29 @@ The model loads in XGBoost (xgb.Booster(model_file="model.json")) and in \`lakay
 }
 
 async function trainCommand(o: TrainOptions): Promise<void> {
-  const raw = o.config ? await readParamsYaml(o.config) : {};
+  const raw = o.config ? readYamlMapping(o.config) : {};
   const csv = await readFeatureCsv(o.features);
-  const labelIndex = csv.names.indexOf(o.label);
-  if (labelIndex < 0)
-    throw new BadInputError(`no label column "${o.label}" (columns: ${csv.names.join(", ")})`, {
-      file: o.features,
-    });
-  const labels = csv.columns[labelIndex];
-  for (let i = 0; i < csv.rows; i++) {
-    if (labels[i] !== 0 && labels[i] !== 1) {
-      throw new BadInputError(`label is ${labels[i]}; labels must be 0 or 1`, {
-        file: o.features,
-        line: i + 2,
-        column: o.label,
-      });
-    }
-  }
-  const featureNames = csv.names.filter((_, i) => i !== labelIndex);
-  const featureColumns = csv.columns.filter((_, i) => i !== labelIndex);
-  const seed = typeof raw.seed === "number" ? raw.seed : 0;
-
-  let trainRows: Uint32Array | undefined;
-  let evalSet: EvalSet | undefined;
-  if (o.evalFraction > 0) {
-    const split = stratifiedSplit(labels, o.evalFraction, seed);
-    trainRows = split.train;
-    evalSet = {
-      columns: featureColumns.map((c) => gather(c, split.test)),
-      labels: gather(labels, split.test),
-    };
-  }
-  const trainColumns = trainRows ? featureColumns.map((c) => gather(c, trainRows)) : featureColumns;
-  const trainLabels = trainRows ? gather(labels, trainRows) : labels;
-  if (raw.scale_pos_weight === "auto") {
-    let pos = 0;
-    for (let i = 0; i < trainLabels.length; i++) pos += trainLabels[i];
-    raw.scale_pos_weight = pos > 0 ? (trainLabels.length - pos) / pos : 1;
-  }
-  const params = parseBoosterParams(raw, o.config ?? "booster parameters");
-
-  const progress = new Progress("training", params.n_estimators, " trees");
-  const booster = await trainBooster({ columns: trainColumns, featureNames, labels: trainLabels }, params, {
-    evalSet,
-    nThreads: o.threads,
-    onRound: (r) => progress.update(r.round, r.metric ? `${r.metric.name} ${r.metric.value.toFixed(5)}` : ""),
+  let progress: Progress | undefined;
+  const trained = await trainOnFeatureMatrix(csv, o.features, {
+    label: o.label,
+    params: raw,
+    paramsSource: o.config ?? "booster parameters",
+    evalFraction: o.evalFraction,
+    threads: o.threads,
+    onRound: (r) =>
+      (progress ??= new Progress("training", r.rounds, " trees")).update(
+        r.round,
+        r.metric ? `${r.metric.name} ${r.metric.value.toFixed(5)}` : "",
+      ),
   });
-  progress.done();
+  progress?.done();
+  const { booster, params, featureNames } = trained;
   await writeFile(o.out, booster.toXgboostJson());
   const t = booster.training!;
   const summary = {
     model: o.out,
-    rows_train: trainLabels.length,
-    rows_eval: evalSet?.labels.length ?? 0,
+    rows_train: trained.trainRows,
+    rows_eval: trained.evalRows,
     features: featureNames,
     train_s: Number(t.trainSeconds.toFixed(3)),
     rounds: t.rounds,
@@ -137,33 +105,7 @@ async function trainCommand(o: TrainOptions): Promise<void> {
       ? `; eval AUC-PR ${ev.aucpr.toFixed(4)}, AUC-ROC ${ev.auc.toFixed(4)}, logloss ${ev.logloss.toFixed(4)}`
       : "";
     process.stdout.write(
-      `trained ${t.rounds} trees on ${trainLabels.length.toLocaleString("en-US")} rows in ${t.trainSeconds.toFixed(2)} s (${t.threads} threads)${metrics}\nwrote ${o.out}\n`,
+      `trained ${t.rounds} trees on ${trained.trainRows.toLocaleString("en-US")} rows in ${t.trainSeconds.toFixed(2)} s (${t.threads} threads)${metrics}\nwrote ${o.out}\n`,
     );
   });
-}
-
-async function readParamsYaml(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new BadInputError(`cannot read config file (${(err as NodeJS.ErrnoException).code ?? err})`, {
-      file,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text) ?? {};
-  } catch (err) {
-    throw new BadInputError(`invalid YAML: ${(err as Error).message.split("\n")[0]}`, { file });
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-    throw new BadInputError("expected a mapping of parameter names to values", { file });
-  return { ...(raw as Record<string, unknown>) };
-}
-
-function gather(col: ArrayLike<number>, rows: Uint32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let k = 0; k < rows.length; k++) out[k] = col[rows[k]];
-  return out;
 }

@@ -1,2 +1,2 @@
 export { lakayHome, defaultRegistryUri, defaultArtifactRoot, sqliteUri } from "./home.js";
-export { loadYamlConfig, parseWithSchema } from "./load-yaml.js";
+export { loadYamlConfig, parseWithSchema, readYamlMapping } from "./load-yaml.js";

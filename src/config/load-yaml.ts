@@ -8,6 +8,22 @@ import { BadInputError } from "../errors/index.js";
  * keys are errors. The error names the file, the key path and what was expected.
  */
 export function loadYamlConfig<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
+  return parseWithSchema(readYamlFile(file), schema, file);
+}
+
+/**
+ * Reads a YAML file that must hold a mapping (a config whose keys another layer validates, such as
+ * the engine's booster parameters); returns a fresh copy the caller may change.
+ */
+export function readYamlMapping(file: string): Record<string, unknown> {
+  const raw = readYamlFile(file);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new BadInputError("expected a mapping of names to values", { file });
+  return { ...(raw as Record<string, unknown>) };
+}
+
+/** The parsed YAML of `file` (`{}` when empty); unreadable files and bad YAML name the file and line. */
+function readYamlFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -30,7 +46,7 @@ export function loadYamlConfig<S extends z.ZodType>(file: string, schema: S): z.
     }
     throw err;
   }
-  return parseWithSchema(raw, schema, file);
+  return raw;
 }
 
 /** Validates an already-parsed value; issues are reported as `key.path: message`. */

@@ -45,6 +45,11 @@ export {
 } from "./grid-search.js";
 export { ARTIFACT_FILES, writeArtifactFolder } from "./artifact-folder.js";
 export { predictParallel } from "./parallel-predict.js";
+export {
+  trainOnFeatureMatrix,
+  type MatrixTrainingOptions,
+  type MatrixTrainingResult,
+} from "./matrix-training.js";
 export { scoreDataset, type BatchScoreOptions, type BatchScoreSummary } from "./batch-score.js";
 export {
   loadModel,
