@@ -10,3 +10,22 @@ export * from "./ab-statistics.js";
 export * from "./sequential-test.js";
 export * from "./auto-promotion.js";
 export * from "./ab-simulation.js";
+export * from "./monitoring-config.js";
+export * from "./alert-book.js";
+export * from "./webhooks.js";
+export { PredictionLogWriter, type PredictionLogWriterOptions } from "./prediction-log-writer.js";
+export type { PredictionLogRow, MonitoringDatabase } from "./store/monitoring-tables.js";
+export {
+  insertPredictions,
+  countPredictions,
+  labeledPredictions,
+  predictionsSince,
+  type LabeledPrediction,
+} from "./store/prediction-log-store.js";
+export {
+  recordLabels,
+  labelTotals,
+  labelHistory,
+  type OutcomeLabel,
+  type LabelImportReport,
+} from "./store/label-store.js";

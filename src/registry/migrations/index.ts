@@ -3,13 +3,14 @@ import { initial } from "./0001-initial.js";
 import { deployment } from "./0002-deployment.js";
 import { gate } from "./0003-gate.js";
 import { serving } from "./0004-serving.js";
+import { monitoring } from "./0005-monitoring.js";
 
 /**
  * Every schema step, in order. Forward-only: never edit or remove an entry that has shipped; add a
  * file `NNNN-what.ts` exporting a `Migration` with the next version and append it here
  * (see docs/registry.md, "Adding a migration").
  */
-export const MIGRATIONS: readonly Migration[] = [initial, deployment, gate, serving];
+export const MIGRATIONS: readonly Migration[] = [initial, deployment, gate, serving, monitoring];
 
 export type { Migration, MigrationContext } from "./migration.js";
 export { makeAppendOnly, protectYoungRows, withAutoId, FLOAT } from "./helpers.js";

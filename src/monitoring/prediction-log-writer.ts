@@ -1,0 +1,165 @@
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Registry } from "../registry/index.js";
+import { insertPredictions } from "./store/prediction-log-store.js";
+import type { PredictionLogRow } from "./store/monitoring-tables.js";
+
+export interface PredictionLogWriterOptions {
+  registry: Registry;
+  logger: Logger;
+  /** Records held in memory; beyond it a record goes straight to the spill file. */
+  queueCapacity: number;
+  /** Records per database transaction. */
+  batchSize: number;
+  /** How often the queue is written: what `kill -9` may lose at most. */
+  flushMs: number;
+  /** The append-only spill file used while the database is unreachable. */
+  spillFile: string;
+  /** Storing a batch; tests substitute a failing one. Default: `insertPredictions`. */
+  store?: (rows: readonly PredictionLogRow[]) => Promise<void>;
+}
+
+/**
+ * The prediction log's writer: `append` is synchronous and cheap (the request path only pushes to a
+ * bounded queue); a timer writes the queue in batches. When a batch cannot be written (database
+ * down), it is appended to a local spill file (JSON lines, written synchronously) and the writer
+ * keeps going; each tick then tries to replay the spill first, and new batches go to the spill
+ * behind it so order is kept. The store skips rows it already holds, so a replay that half-succeeded
+ * may be replayed again. `close()` (SIGTERM) writes everything, spilling what the database refuses.
+ */
+export class PredictionLogWriter {
+  private queue: PredictionLogRow[] = [];
+  private readonly store: (rows: readonly PredictionLogRow[]) => Promise<void>;
+  private readonly replayFile: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  readonly stats = { written: 0, spilled: 0, replayed: 0, failures: 0, overflowed: 0 };
+  lastError: string | null = null;
+
+  constructor(private readonly opts: PredictionLogWriterOptions) {
+    this.store = opts.store ?? ((rows) => insertPredictions(opts.registry, rows));
+    this.replayFile = `${opts.spillFile}.replaying`;
+    mkdirSync(path.dirname(opts.spillFile), { recursive: true });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.opts.flushMs);
+    this.timer.unref();
+  }
+
+  /** Queues one record (never throws, never waits). */
+  append(row: PredictionLogRow): void {
+    if (this.queue.length >= this.opts.queueCapacity) {
+      this.spill([row]);
+      this.stats.overflowed++;
+      return;
+    }
+    this.queue.push(row);
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  /** Bytes waiting in spill files. */
+  get spillBytes(): number {
+    let n = 0;
+    for (const f of [this.opts.spillFile, this.replayFile]) if (existsSync(f)) n += statSync(f).size;
+    return n;
+  }
+
+  /** Writes what is queued now (one flush at a time; a call during a flush waits for it). */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    this.running = this.flushOnce().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const replayed = await this.replaySpill();
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.opts.batchSize);
+      if (!replayed) {
+        this.spill(batch); // the spill is ahead of this batch: keep the order
+        continue;
+      }
+      try {
+        await this.store(batch);
+        this.stats.written += batch.length;
+      } catch (err) {
+        this.noteFailure(err);
+        this.spill(batch);
+        this.spill(this.queue.splice(0));
+        return;
+      }
+    }
+  }
+
+  /** Replays spilled records; true when nothing is left spilled. */
+  private async replaySpill(): Promise<boolean> {
+    if (!existsSync(this.replayFile)) {
+      if (!existsSync(this.opts.spillFile)) return true;
+      renameSync(this.opts.spillFile, this.replayFile);
+    }
+    const lines = readFileSync(this.replayFile, "utf8").split("\n").filter(Boolean);
+    const rows: PredictionLogRow[] = [];
+    for (const line of lines) {
+      try {
+        rows.push(JSON.parse(line) as PredictionLogRow);
+      } catch {
+        // A line cut short by kill -9 mid-write: the rest of the file is still good.
+        this.opts.logger.warn("prediction-log spill: skipped a truncated line");
+      }
+    }
+    try {
+      for (let i = 0; i < rows.length; i += this.opts.batchSize)
+        await this.store(rows.slice(i, i + this.opts.batchSize));
+    } catch (err) {
+      this.noteFailure(err);
+      return false;
+    }
+    unlinkSync(this.replayFile);
+    this.stats.replayed += rows.length;
+    this.opts.logger.info(
+      { rows: rows.length },
+      "prediction log: spilled records replayed into the database",
+    );
+    return !existsSync(this.opts.spillFile);
+  }
+
+  private spill(rows: readonly PredictionLogRow[]): void {
+    if (!rows.length) return;
+    appendFileSync(this.opts.spillFile, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    this.stats.spilled += rows.length;
+  }
+
+  private noteFailure(err: unknown): void {
+    this.stats.failures++;
+    const message = (err as Error).message;
+    if (message !== this.lastError)
+      this.opts.logger.error(
+        { err: message },
+        "prediction log: database write failed; spilling to disk until it is back",
+      );
+    this.lastError = message;
+  }
+
+  /** Stops the timer and writes everything: to the database, or to the spill file when it is down. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    if (this.queue.length) this.spill(this.queue.splice(0));
+  }
+}
