@@ -21,6 +21,11 @@ export class IdempotencyCache<V> {
     return e;
   }
 
+  /** Like `get`, without refreshing the entry's recency. */
+  peek(id: string): { fingerprint: string; value: V } | undefined {
+    return this.entries.get(id);
+  }
+
   set(id: string, fingerprint: string, value: V): void {
     this.entries.delete(id);
     this.entries.set(id, { fingerprint, value });

@@ -89,9 +89,15 @@ export class FraudScoringService {
   private readonly policy: ApprovalPolicy;
   private readonly features: OnlineFeatureState;
   private readonly rules: RulesEngine;
-  private readonly answers: IdempotencyCache<ScoreResponse>;
-  /** The feature vector behind each answer, for callers that ask to see it. */
-  private readonly featureVectors = new WeakMap<ScoreResponse, Float64Array>();
+  /** Answers by transaction id, each with the feature vector it was computed from. */
+  private readonly answers: IdempotencyCache<{ response: ScoreResponse; features: Float64Array }>;
+  /** One frozen list per combination of fired rules: answers kept for idempotency share them. */
+  private readonly firedLists = new Map<string, readonly FiredRule[]>();
+  /** Prometheus children per label set, bound once (label lookups cost more than the increment). */
+  private readonly promChildren = new Map<
+    string,
+    { predictions: { inc(): void }; scores: { observe(v: number): void } }
+  >();
   private readonly epochMs: number;
   private scoring: {
     config: ScoringConfig;
@@ -226,7 +232,8 @@ export class FraudScoringService {
 
   /** The features (FEATURE_NAMES order) an answer was computed from: an investigator's "why". */
   featuresOf(response: ScoreResponse): Record<string, number> | undefined {
-    const f = this.featureVectors.get(response);
+    const entry = this.answers.peek(response.transaction_id);
+    const f = entry?.value.response === response ? entry.value.features : undefined;
     return f && Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, f[i]]));
   }
 
@@ -244,7 +251,7 @@ export class FraudScoringService {
         `${at}transaction_id ${req.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
       );
     this.requests.replayed++;
-    return seen.value;
+    return seen.value.response;
   }
 
   private scoreNew(req: ScoreRequest, startedAt: number): ScoreResponse {
@@ -272,23 +279,46 @@ export class FraudScoringService {
       recommendation: verdict.recommendation,
       ml_score: verdict.usedMl ? mlScore : null,
       rule_score: rules.score,
-      rules_triggered: rules.fired,
+      rules_triggered: this.sharedFiredList(rules.fired),
       variant,
       model: verdict.usedMl && model ? { name: model.name, version: model.version } : null,
       mode,
       latency_ms: round(latencyMs, 3),
     };
-    this.answers.set(req.transaction_id, fingerprintOf(req), response);
-    this.featureVectors.set(response, features);
+    this.answers.set(req.transaction_id, fingerprintOf(req), { response, features });
     this.sinceStart[variant].add(verdict.score, latencyMs);
     this.experimentStats[variant].add(verdict.score, latencyMs);
     this.latency.add(latencyMs);
-    this.prom.predictions.inc({ variant, mode });
-    this.prom.scores.observe({ variant }, verdict.score);
+    const prom = this.promChild(variant, mode);
+    prom.predictions.inc();
+    prom.scores.observe(verdict.score);
     if (this.routing.shadow && challenger && this.ml.enabled && variant === "champion") {
       setImmediate(() => this.shadowScore(challenger, features, rules.score));
     }
     return response;
+  }
+
+  private sharedFiredList(fired: FiredRule[]): FiredRule[] {
+    const key = fired.map((r) => r.id).join(",");
+    let list = this.firedLists.get(key);
+    if (!list) {
+      list = Object.freeze(fired.map((r) => Object.freeze(r)));
+      this.firedLists.set(key, list);
+    }
+    return list as FiredRule[];
+  }
+
+  private promChild(variant: Variant, mode: string) {
+    const key = `${variant}/${mode}`;
+    let c = this.promChildren.get(key);
+    if (!c) {
+      c = {
+        predictions: this.prom.predictions.labels({ variant, mode }),
+        scores: this.prom.scores.labels({ variant }),
+      };
+      this.promChildren.set(key, c);
+    }
+    return c;
   }
 
   /** Off the response path: the challenger's opinion, for monitoring only. */

@@ -78,8 +78,11 @@ export const servingConfigSchema = z
       .prefault({}),
     idempotency: z
       .object({
-        /** Answers remembered by transaction_id (least recent forgotten first). */
-        max_entries: z.number().int().min(1).default(1_000_000),
+        /**
+         * Answers remembered by transaction_id (least recent forgotten first): about 0.5 KB each,
+         * so the default holds ~100 MB; a retry older than that many transactions is scored anew.
+         */
+        max_entries: z.number().int().min(1).default(200_000),
       })
       .strict()
       .prefault({}),

@@ -1,0 +1,231 @@
+/* global URL, fetch, setTimeout */
+// Serving benchmark (not a test; `npm run build` first):
+//   node bench/serve-bench.mjs [--seconds 10] [--pairs 3] [--connections 32]
+// Builds a small registry the quickstart's way in a temporary LAKAY_HOME (20,000 generated rows,
+// two 100-tree versions, version 1 promoted through the gate), then with wrk (Debian `wrk`):
+// 1. `POST /api/v1/fraud/score` (features + rules + ML + routing at 90/10, a new transaction id and
+//    customer every request) against a bare Fastify route parsing the same JSON body and answering
+//    a constant JSON body; alternating, PAIRS pairs, medians of requests/s and p99;
+// 2. reloads under load: 20 reloads and a promotion + reload during a run; non-2xx and socket errors;
+// 3. the batch endpoint (1,000 transactions per request), transactions/s.
+// The machine may be shared: quote medians and say so.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const args = process.argv.slice(2);
+const opt = (name, d) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : d;
+};
+const SECONDS = opt("seconds", 10);
+const PAIRS = opt("pairs", 3);
+const CONNECTIONS = opt("connections", 32);
+const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const home = mkdtempSync(path.join(os.tmpdir(), "lakay-serve-bench-"));
+// info: the "listening on" line is how the children say where they are.
+const env = { ...process.env, LAKAY_HOME: home, LAKAY_LOG_LEVEL: "info" };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function lakay(...a) {
+  const r = spawnSync(process.execPath, [CLI, ...a], { env, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`lakay ${a.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function gate(version) {
+  lakay("validate", "--model", "fraud-detector", "--version", String(version));
+  for (const [role, by] of [
+    ["ml_engineer", "alice"],
+    ["team_lead", "bob"],
+    ["bsa_officer", "dave"],
+  ])
+    lakay("approve", "--model", "fraud-detector", "--version", String(version), "--role", role, "--by", by);
+  lakay("promote", "--model", "fraud-detector", "--version", String(version), "--by", "carol");
+}
+
+/** Starts a child that logs `listening on http://...`; resolves with its URL and the child. */
+function startChild(argv, childEnv) {
+  const child = spawn(process.execPath, argv, { env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  return new Promise((resolve, reject) => {
+    child.stderr.on("data", (d) => {
+      err += d;
+      const m = /listening on (http:\/\/[^"\s]+)/.exec(err);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
+  });
+}
+
+const SCORE_LUA = `
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+local n = 0
+request = function()
+  n = n + 1
+  local c = tid * 10000000 + n
+  local body = string.format('{"transaction_id":"b%d","step":%d,"type":"TRANSFER","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
+  return wrk.format("POST", nil, {["Content-Type"]="application/json"}, body)
+end
+`;
+
+function batchLua(size) {
+  return `
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+local n = 0
+request = function()
+  local parts = {}
+  for k = 1, ${size} do
+    n = n + 1
+    local c = tid * 100000000 + n
+    parts[k] = string.format('{"transaction_id":"b%d","step":%d,"type":"CASH_OUT","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
+  end
+  return wrk.format("POST", nil, {["Content-Type"]="application/json"}, '{"transactions":[' .. table.concat(parts, ",") .. ']}')
+end
+`;
+}
+
+/** Runs wrk; returns requests/s, p99 ms, non-2xx count and socket errors. */
+function wrk(url, lua, seconds, connections = CONNECTIONS) {
+  const script = path.join(home, `wrk-${Math.random().toString(36).slice(2)}.lua`);
+  writeFileSync(script, lua);
+  const r = spawnSync("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const out = r.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99 = Number(p99m[1]) * { us: 0.001, ms: 1, s: 1000 }[p99m[2]];
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = sock ? sock.slice(1).reduce((s, x) => s + Number(x), 0) : 0;
+  return { rps, p99, non2xx, socketErrors, raw: out };
+}
+
+const BARE = `
+import Fastify from ${JSON.stringify(fileURLToPath(new URL("../node_modules/fastify/fastify.js", import.meta.url)))};
+const app = Fastify();
+const body = { score: 0.42, risk_tier: "medium", recommendation: "review" };
+app.post("/bare", async () => body);
+const url = await app.listen({ host: "127.0.0.1", port: 0 });
+process.stderr.write("listening on " + url + "\\n");
+`;
+
+async function main() {
+  console.log(
+    `# lakay serve benchmark: ${os.cpus().length} cores (shared), wrk -t2 -c${CONNECTIONS}, ${SECONDS}s runs`,
+  );
+  const data = path.join(home, "paysim.csv");
+  lakay("generate", "paysim", "--rows", "20000", "--seed", "42", "--out", data);
+  writeFileSync(
+    path.join(home, "train.yaml"),
+    "model_name: fraud-detector\nhyperparams:\n  n_estimators: 100\n  max_depth: 6\n",
+  );
+  for (let v = 0; v < 3; v++) lakay("train", "--dataset", data, "--config", path.join(home, "train.yaml"));
+  gate(1);
+  const token = JSON.parse(
+    lakay("tokens", "create", "--name", "bench", "--role", "ml_engineer", "--json"),
+  ).token;
+
+  const bareFile = path.join(home, "bare.mjs");
+  writeFileSync(bareFile, BARE);
+  const bare = await startChild([bareFile], env);
+  const serve = await startChild([CLI, "serve", "--port", "0"], env);
+  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const routing = await fetch(`${serve.url}/api/v1/serving/routing`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ champion_pct: 90, challenger_pct: 10, reason: "bench" }),
+  });
+  if (!routing.ok) throw new Error(`routing: ${await routing.text()}`);
+
+  // Warm both up (JIT), then alternate.
+  wrk(`${bare.url}/bare`, SCORE_LUA, 3);
+  wrk(`${serve.url}/api/v1/fraud/score`, SCORE_LUA, 3);
+  const pairs = [];
+  for (let p = 0; p < PAIRS; p++) {
+    const order = p % 2 === 0 ? ["bare", "score"] : ["score", "bare"];
+    const res = {};
+    for (const side of order)
+      res[side] =
+        side === "bare"
+          ? wrk(`${bare.url}/bare`, SCORE_LUA, SECONDS)
+          : wrk(`${serve.url}/api/v1/fraud/score`, SCORE_LUA, SECONDS);
+    pairs.push(res);
+    console.log(
+      `pair ${p + 1}: bare ${res.bare.rps.toFixed(0)} req/s (p99 ${res.bare.p99.toFixed(2)} ms), ` +
+        `score ${res.score.rps.toFixed(0)} req/s (p99 ${res.score.p99.toFixed(2)} ms, non-2xx ${res.score.non2xx}), ` +
+        `ratio ${(res.score.rps / res.bare.rps).toFixed(2)}`,
+    );
+  }
+  console.log(
+    `median: bare ${median(pairs.map((x) => x.bare.rps)).toFixed(0)} req/s, score ${median(pairs.map((x) => x.score.rps)).toFixed(0)} req/s, ` +
+      `ratio ${median(pairs.map((x) => x.score.rps / x.bare.rps)).toFixed(2)}, score p99 ${median(pairs.map((x) => x.score.p99)).toFixed(2)} ms`,
+  );
+
+  // Reloads under load: 20 reloads, then a promotion of version 2 (gate) and a reload.
+  const seconds = Math.max(SECONDS, 20);
+  const loadRun = new Promise((resolve) => {
+    const script = path.join(home, "reload.lua");
+    writeFileSync(script, SCORE_LUA);
+    const child = spawn("wrk", [
+      "-t2",
+      `-c${CONNECTIONS}`,
+      `-d${seconds}s`,
+      "--latency",
+      "-s",
+      script,
+      `${serve.url}/api/v1/fraud/score`,
+    ]);
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("exit", () => resolve(out));
+  });
+  let reloads = 0;
+  let reloadFailures = 0;
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 1000));
+  for (let i = 0; i < 20; i++) {
+    const r = await fetch(`${serve.url}/api/v1/serving/reload`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    reloads++;
+    if (!r.ok) reloadFailures++;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  lakay("backtest", "--model", "fraud-detector", "--candidate", "2", "--dataset", data);
+  gate(2);
+  const r = await fetch(`${serve.url}/api/v1/serving/reload`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  reloads++;
+  if (!r.ok) reloadFailures++;
+  const served = (await (await fetch(`${serve.url}/api/v1/serving/monitoring`)).json()).model.version;
+  const out = await loadRun;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  console.log(
+    `reload under load (${seconds}s, ${((Date.now() - t0) / 1000).toFixed(0)}s of reloading): ${reloads} reloads (${reloadFailures} failed), ` +
+      `promotion to version ${served}; ${rps.toFixed(0)} req/s, non-2xx ${non2xx}, socket errors ${sock ? sock[0] : "none"}`,
+  );
+
+  // Batch endpoint: 1,000 transactions per request, 2 connections (one server core at most).
+  const batch = wrk(`${serve.url}/api/v1/fraud/score/batch`, batchLua(1000), SECONDS, 2);
+  console.log(
+    `batch: ${(batch.rps * 1000).toFixed(0)} transactions/s (${batch.rps.toFixed(1)} requests/s of 1,000, non-2xx ${batch.non2xx})`,
+  );
+
+  serve.child.kill("SIGTERM");
+  bare.child.kill("SIGTERM");
+  rmSync(home, { recursive: true, force: true });
+}
+
+await main();
