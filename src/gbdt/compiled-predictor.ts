@@ -12,8 +12,12 @@ export const BLOCK_ROWS = 128;
 const MAX_SLOTS = 1 << 12;
 /** Code of a NaN in the slot for "missing goes right": above every threshold's code. */
 const NAN_RIGHT_CODE = (1 << 19) - 2;
-/** Threshold code of a leaf: no value's code exceeds it, so a leaf's step goes "left", to itself. */
-const LEAF_CODE = (1 << 19) - 1;
+/**
+ * Word of a leaf: the sign bit set (split words are never negative, so `word < 0` tests for a
+ * leaf) and slot 0. Its threshold code is below every row code, so the step goes "right", to
+ * `child + 2`, and a leaf's child word is its own offset − 2: a leaf steps to itself.
+ */
+const LEAF_WORD = 1 << 31;
 /** Trees walked side by side for one row: 8 independent dependency chains the CPU overlaps. */
 const TREES_PER_GROUP = 8;
 
@@ -45,6 +49,17 @@ export interface PackedProgram {
   /** Sorted distinct thresholds of used feature u: `cuts[cutStarts[u] .. cutStarts[u + 1])`. */
   readonly cuts: Float32Array;
   readonly cutStarts: Int32Array;
+  /**
+   * Where a value's code search starts, by the top 16 bits of its float32 order key (see
+   * `orderKey16`): for used feature u and key k in `[keyLows[u], keyLows[u] + span)`,
+   * `keyTable[keyTableStarts[u] + k - keyLows[u]]` is how many of its thresholds have a smaller
+   * key, all of them `<=` the value. The rest of the search is a scan over the thresholds that
+   * share the value's key, almost always none or one (a binary search over 256 thresholds was
+   * most of the batch time once rows stop at their leaf).
+   */
+  readonly keyTable: Int32Array;
+  readonly keyTableStarts: Int32Array;
+  readonly keyLows: Int32Array;
   /** Int32s per row of codes: two per used feature (at least 2, so a leaf's slot 0 exists). */
   readonly stride: number;
   readonly margin0: number;
@@ -79,6 +94,38 @@ function thresholdsByFeature(trees: readonly RegressionTree[]): Map<number, Floa
   return new Map(sorted.map((f) => [f, Float32Array.from(sets.get(f)!).sort()]));
 }
 
+/** Top 16 bits of the order key of a float32's bit pattern: increasing with the float's value. */
+function orderKey16(bits: number): number {
+  return bits >= 0 ? (bits >>> 16) | 0x8000 : ~bits >>> 16;
+}
+
+/** `keyTable` and its index (see `PackedProgram`) for the sorted thresholds of each used feature. */
+function keyTables(cuts: Float32Array, cutStarts: Int32Array) {
+  const nu = cutStarts.length - 1;
+  const f32 = new Float32Array(1);
+  const bits = new Int32Array(f32.buffer);
+  const keyOf = (v: number) => ((f32[0] = v), orderKey16(bits[0]));
+  const keyLows = shared.int32(nu);
+  const keyTableStarts = shared.int32(nu + 1);
+  const parts: Int32Array[] = [];
+  for (let u = 0; u < nu; u++) {
+    const lo = cutStarts[u];
+    const len = cutStarts[u + 1] - lo;
+    const k0 = keyOf(cuts[lo]);
+    const part = new Int32Array(keyOf(cuts[lo + len - 1]) - k0 + 1);
+    for (let b = 0, j = 0; b < part.length; b++) {
+      while (j < len && keyOf(cuts[lo + j]) < k0 + b) j++;
+      part[b] = j;
+    }
+    keyLows[u] = k0;
+    keyTableStarts[u + 1] = keyTableStarts[u] + part.length;
+    parts.push(part);
+  }
+  const keyTable = shared.int32(keyTableStarts[nu]);
+  parts.forEach((part, u) => keyTable.set(part, keyTableStarts[u]));
+  return { keyTable, keyTableStarts, keyLows };
+}
+
 /** The packed program, or undefined when the model exceeds the packed form's limits. */
 export function packProgram(trees: readonly RegressionTree[], baseScore: number): PackedProgram | undefined {
   const byFeature = thresholdsByFeature(trees);
@@ -109,8 +156,8 @@ export function packProgram(trees: readonly RegressionTree[], baseScore: number)
     depths[i] = treeDepth(t);
     next = packTree(t, next, (node, k, left) => {
       if (left < 0) {
-        nodes[2 * k] = LEAF_CODE << 12;
-        nodes[2 * k + 1] = 2 * k;
+        nodes[2 * k] = LEAF_WORD;
+        nodes[2 * k + 1] = 2 * k - 2;
         leaves[k] = t.splitConditions[node];
         return;
       }
@@ -121,7 +168,18 @@ export function packProgram(trees: readonly RegressionTree[], baseScore: number)
     });
   });
   const stride = Math.max(2, 2 * byFeature.size);
-  return { nodes, leaves, roots, depths, features, cuts, cutStarts, stride, margin0: baseMargin(baseScore) };
+  return {
+    nodes,
+    leaves,
+    roots,
+    depths,
+    features,
+    cuts,
+    cutStarts,
+    ...keyTables(cuts, cutStarts),
+    stride,
+    margin0: baseMargin(baseScore),
+  };
 }
 
 /**
@@ -155,23 +213,11 @@ function packTree(
 // The functions below are the hot loops. They are self-contained (parameters, literals and
 // `Math` only) because `ParallelBatchPredictor` also sends their source to its workers.
 
-/** Code of `x` (already float32, not NaN): how many of `cuts[lo .. hi)` are `<=` it. */
-export function thresholdCode(cuts: Float32Array, lo: number, hi: number, x: number): number {
-  const first = lo;
-  let len = hi - lo;
-  while (len > 0) {
-    const half = len >>> 1;
-    if (cuts[lo + half] <= x) {
-      lo += half + 1;
-      len -= half + 1;
-    } else len = half;
-  }
-  return lo - first;
-}
-
 /**
  * Writes the codes of `m` rows (from `start`, given column-wise in model order) into
- * `codes[r * stride ..]`, both slots of each used feature.
+ * `codes[r * stride ..]`, both slots of each used feature. A value's code starts from the
+ * threshold count `keyTable` gives for the top bits of its order key and scans the few
+ * thresholds left (see `PackedProgram`): exact, since the scan compares the floats themselves.
  */
 export function codeRows(
   p: PackedProgram,
@@ -180,16 +226,27 @@ export function codeRows(
   m: number,
   codes: Int32Array,
 ): void {
-  const { features, cuts, cutStarts, stride } = p;
+  const { features, cuts, cutStarts, keyTable, keyTableStarts, keyLows, stride } = p;
+  // The block's values as float32 (the rounding XGBoost compares with) and their bit patterns.
+  const values = new Float32Array(m);
+  const bits = new Int32Array(values.buffer);
   for (let u = 0; u < features.length; u++) {
     const col = columns[features[u]];
+    for (let r = 0; r < m; r++) values[r] = col[start + r];
     const lo = cutStarts[u];
-    const hi = cutStarts[u + 1];
+    const len = cutStarts[u + 1] - lo;
+    const k0 = keyLows[u];
+    const t0 = keyTableStarts[u];
+    const span = keyTableStarts[u + 1] - t0;
     for (let r = 0; r < m; r++) {
-      const x = Math.fround(col[start + r]);
-      const k = x !== x ? -1 : thresholdCode(cuts, lo, hi, x);
-      codes[r * stride + 2 * u] = k;
-      codes[r * stride + 2 * u + 1] = x !== x ? (1 << 19) - 2 : k; // NAN_RIGHT_CODE, a literal for the workers
+      const x = values[r];
+      const b = bits[r];
+      const key = (b >= 0 ? (b >>> 16) | 0x8000 : ~b >>> 16) - k0; // orderKey16, inlined for the workers
+      let k = key < 0 ? 0 : key >= span ? len : keyTable[t0 + key];
+      while (k < len && cuts[lo + k] <= x) k++;
+      const nan = x !== x;
+      codes[r * stride + 2 * u] = nan ? -1 : k;
+      codes[r * stride + 2 * u + 1] = nan ? (1 << 19) - 2 : k; // NAN_RIGHT_CODE, a literal for the workers
     }
   }
 }
@@ -207,15 +264,81 @@ export function step(nodes: Int32Array, codes: Int32Array, c: number, o: number)
 
 /**
  * Adds every tree's leaf to `acc[r]` (float32, tree by tree, as XGBoost accumulates) for the
- * `m` coded rows of a block. Eight rows walk each tree side by side: their steps are
- * independent, so the CPU overlaps the loads that a single walk would wait on one by one. A
- * partial last group walks stale (but valid) codes past `m`; those sums are never read.
+ * `m` coded rows of a block. `list` is scratch for BLOCK_ROWS + 8 row numbers.
+ *
+ * Eight rows walk a tree side by side, `depth` steps each (a leaf steps to itself): their steps
+ * are independent, so the CPU overlaps the loads that a single walk would wait on one by one,
+ * and there is no exit branch to mispredict. A partial last group walks stale (but valid) codes
+ * past `m`; those sums are never read.
+ *
+ * Early exit: when exactly one child of a tree's root is a leaf, fraud models send most rows
+ * there (one split sets most legitimate traffic apart), and walking them all `depth` steps cost
+ * ~4× on such models. Then the root's step is taken for every row in one pass (the root is the
+ * same node for all: its word is a constant), the rows at the leaf add its value there, and only
+ * the others, listed branch-free, walk the rest of the tree eight side by side from the root's
+ * other child. A row's leaves are still added in tree order, so scores are unchanged bit for bit.
  */
-export function sumTrees(p: PackedProgram, codes: Int32Array, m: number, acc: Float32Array): void {
+export function sumTrees(
+  p: PackedProgram,
+  codes: Int32Array,
+  m: number,
+  acc: Float32Array,
+  list: Int32Array,
+): void {
   const { nodes, leaves, roots, depths, stride: s } = p;
   for (let t = 0; t < roots.length; t++) {
     const root = roots[t];
     const depth = depths[t];
+    const w = nodes[root];
+    const left = nodes[root + 1];
+    const leftIsLeaf = nodes[left] < 0;
+    if (w >= 0 && leftIsLeaf !== nodes[left + 2] < 0) {
+      const slot = w & 4095;
+      const code = w >> 12;
+      const lf = left >> 1;
+      // The direction (0 left, 1 right) whose child is not a leaf, and that child.
+      const on = leftIsLeaf ? 1 : 0;
+      const inner = left + 2 * on;
+      let n = 0;
+      for (let r = 0; r < m; r++) {
+        const dir = (code - codes[r * s + slot]) >>> 31;
+        acc[r] += leaves[lf + dir]; // 0 at the inner node: its rows add their leaf below
+        list[n] = r;
+        n += 1 - (dir ^ on);
+      }
+      if (n === 0) continue;
+      // Lanes past n repeat the last listed row; their leaves are not added.
+      for (let i = n; i < n + 8; i++) list[i] = list[n - 1];
+      for (let i = 0; i < n; i += 8) {
+        // prettier-ignore
+        const r0 = list[i], r1 = list[i + 1], r2 = list[i + 2], r3 = list[i + 3],
+          r4 = list[i + 4], r5 = list[i + 5], r6 = list[i + 6], r7 = list[i + 7];
+        // prettier-ignore
+        const c0 = r0 * s, c1 = r1 * s, c2 = r2 * s, c3 = r3 * s, c4 = r4 * s, c5 = r5 * s, c6 = r6 * s, c7 = r7 * s;
+        // prettier-ignore
+        let o0 = inner, o1 = inner, o2 = inner, o3 = inner, o4 = inner, o5 = inner, o6 = inner, o7 = inner;
+        for (let d = 1; d < depth; d++) {
+          o0 = step(nodes, codes, c0, o0);
+          o1 = step(nodes, codes, c1, o1);
+          o2 = step(nodes, codes, c2, o2);
+          o3 = step(nodes, codes, c3, o3);
+          o4 = step(nodes, codes, c4, o4);
+          o5 = step(nodes, codes, c5, o5);
+          o6 = step(nodes, codes, c6, o6);
+          o7 = step(nodes, codes, c7, o7);
+        }
+        const k = n - i;
+        acc[r0] += leaves[o0 >> 1];
+        if (k > 1) acc[r1] += leaves[o1 >> 1];
+        if (k > 2) acc[r2] += leaves[o2 >> 1];
+        if (k > 3) acc[r3] += leaves[o3 >> 1];
+        if (k > 4) acc[r4] += leaves[o4 >> 1];
+        if (k > 5) acc[r5] += leaves[o5 >> 1];
+        if (k > 6) acc[r6] += leaves[o6 >> 1];
+        if (k > 7) acc[r7] += leaves[o7 >> 1];
+      }
+      continue;
+    }
     for (let r = 0; r < m; r += 8) {
       const c = r * s;
       // prettier-ignore
@@ -258,11 +381,12 @@ export function scoreRows(
 ): void {
   const { codes, acc } = scratch;
   const block = acc.length;
+  const list = new Int32Array(block + 8);
   for (let b0 = start; b0 < end; b0 += block) {
     const m = Math.min(block, end - b0);
     codeRows(p, columns, b0, m, codes);
     acc.fill(p.margin0);
-    sumTrees(p, codes, m, acc);
+    sumTrees(p, codes, m, acc, list);
     if (asMargin) for (let r = 0; r < m; r++) out[b0 + r] = acc[r];
     else for (let r = 0; r < m; r++) out[b0 + r] = Math.fround(1 / (1 + Math.exp(-acc[r])));
   }
@@ -321,14 +445,24 @@ export class CompiledPredictor implements Predictor {
 
 /** Writes the codes of one row (values in model feature order), both slots of each used feature. */
 function codeRow(p: PackedProgram, values: ArrayLike<number>, codes: Int32Array): void {
-  const { features, cuts, cutStarts } = p;
+  const { features, cuts, cutStarts, keyTable, keyTableStarts, keyLows } = p;
   for (let u = 0; u < features.length; u++) {
-    const x = Math.fround(values[features[u]]);
-    const k = x !== x ? -1 : thresholdCode(cuts, cutStarts[u], cutStarts[u + 1], x);
-    codes[2 * u] = k;
+    rowValue[0] = values[features[u]];
+    const x = rowValue[0];
+    const key = orderKey16(rowBits[0]) - keyLows[u];
+    const lo = cutStarts[u];
+    const len = cutStarts[u + 1] - lo;
+    const t0 = keyTableStarts[u];
+    let k = key < 0 ? 0 : key >= keyTableStarts[u + 1] - t0 ? len : keyTable[t0 + key];
+    while (k < len && cuts[lo + k] <= x) k++;
+    codes[2 * u] = x !== x ? -1 : k;
     codes[2 * u + 1] = x !== x ? NAN_RIGHT_CODE : k;
   }
 }
+
+/** One value as float32 and its bit pattern, for `codeRow` (the main thread's single-row path). */
+const rowValue = new Float32Array(1);
+const rowBits = new Int32Array(rowValue.buffer);
 
 /**
  * The margin of one coded row. Trees are independent, so eight are walked side by side (their

@@ -1,5 +1,4 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import {
   BLOCK_ROWS,
   codeRows,
@@ -7,11 +6,11 @@ import {
   scoreRows,
   step,
   sumTrees,
-  thresholdCode,
   type BlockScratch,
   type CompiledPredictor,
   type PackedProgram,
 } from "./compiled-predictor.js";
+import { ProgramWorker, type WorkerProgram } from "./function-worker.js";
 
 /** Rows handed out per task; rows are copied into shared memory this many at a time. */
 const TASK_ROWS = 4096;
@@ -37,21 +36,18 @@ export function scoreTasks(
 }
 
 /** A worker's program: the compiled predictor's hot loops, from their own source. */
-function workerSource(): string {
-  return `
+export const SCORING_WORKER: WorkerProgram = {
+  name: "scoring",
+  constants: { BLOCK_ROWS, TASK_ROWS },
+  functions: [codeRows, step, sumTrees, scoreRows, scoreTasks],
+  main: `
 const { parentPort, workerData: d } = require("node:worker_threads");
-const thresholdCode = ${thresholdCode.toString()};
-const codeRows = ${codeRows.toString()};
-const step = ${step.toString()};
-const sumTrees = ${sumTrees.toString()};
-const scoreRows = ${scoreRows.toString()};
-const scoreTasks = ${scoreTasks.toString()};
-const scratch = { codes: new Int32Array(${BLOCK_ROWS} * d.program.stride), acc: new Float32Array(${BLOCK_ROWS}) };
+const scratch = { codes: new Int32Array(BLOCK_ROWS * d.program.stride), acc: new Float32Array(BLOCK_ROWS) };
 parentPort.on("message", (m) => {
-  scoreTasks(d.program, d.columns, m.rows, d.out, m.asMargin, d.counter, ${TASK_ROWS}, scratch, scoreRows);
+  scoreTasks(d.program, d.columns, m.rows, d.out, m.asMargin, d.counter, TASK_ROWS, scratch, scoreRows);
   parentPort.postMessage(0);
-});`;
-}
+});`,
+};
 
 /**
  * Batch scoring on several threads (the main thread plus workers) over shared memory, for large
@@ -59,7 +55,7 @@ parentPort.on("message", (m) => {
  * `CompiledPredictor.predictBatch`: every thread runs the same code on the same program.
  */
 export class ParallelBatchPredictor {
-  private readonly workers: Worker[] = [];
+  private readonly workers: ProgramWorker[] = [];
   private readonly nf: number;
   /** The chunk's feature values, one shared float32 column per model feature. */
   private readonly columns: Float32Array[] = [];
@@ -84,7 +80,7 @@ export class ParallelBatchPredictor {
     this.scratch = newBlockScratch(program);
     for (let i = 1; i < threads; i++) {
       const workerData = { program, columns: this.columns, out: this.out, counter: this.counter };
-      this.workers.push(new Worker(workerSource(), { eval: true, workerData }));
+      this.workers.push(new ProgramWorker(SCORING_WORKER, { workerData }));
     }
   }
 
@@ -104,8 +100,9 @@ export class ParallelBatchPredictor {
       const rows = Math.min(CHUNK_ROWS, nRows - c0);
       this.copyChunk(columns, c0, rows);
       Atomics.store(this.counter, 0, 0);
-      const done = this.workers.map((w) => new Promise((resolve) => w.once("message", resolve)));
-      for (const w of this.workers) w.postMessage({ rows, asMargin });
+      // A worker that dies fails the batch instead of leaving it waiting for its reply.
+      const done = this.workers.map((w) => w.nextMessage());
+      for (const w of this.workers) w.worker.postMessage({ rows, asMargin });
       scoreTasks(
         program,
         this.columns,
