@@ -14,6 +14,7 @@ import {
 } from "../registry/index.js";
 import { checkManualAlias, loadApprovalPolicy, transitionStage } from "../deploy/index.js";
 import { registerAuditCommands } from "./audit.js";
+import { registerAuditPurgeCommand } from "./audit-purge.js";
 import { emit, table } from "./output.js";
 import { keyValueList } from "./option-values.js";
 import { action } from "./run-command.js";
@@ -526,6 +527,7 @@ export function registerRegistryCommands(program: Command): void {
     );
 
   registerAuditCommands(program);
+  registerAuditPurgeCommand(program.commands.find((c) => c.name() === "audit")!);
 }
 
 /** `auc_pr>=0.9` → { key, op, value }. */

@@ -3,6 +3,7 @@ import type {
   ArtifactFile,
   AuditEntry,
   AuditEntryInput,
+  AuditPurgeResult,
   AuditVerifyResult,
   Experiment,
   HistoryEvent,
@@ -199,8 +200,16 @@ export interface Registry {
   /** Appends one audit entry in its own transaction. */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   listAudit(opts?: { since?: string | Date; model?: string; limit?: number }): Promise<AuditEntry[]>;
-  /** Recomputes the whole hash chain; names the first entry that does not match. */
+  /**
+   * Recomputes the hash chain (from the latest retention checkpoint, if entries were purged); names
+   * the first entry that does not match.
+   */
   verifyAudit(): Promise<AuditVerifyResult>;
+  /**
+   * Retention purge: removes audit entries older than `before` and than the 5-year retention period,
+   * keeping a checkpoint (last removed entry's sequence number and hash) so the rest still verifies.
+   */
+  purgeAudit(opts: { before: string | Date; actor?: string }): Promise<AuditPurgeResult>;
 
   close(): Promise<void>;
 }

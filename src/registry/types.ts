@@ -133,4 +133,25 @@ export interface AuditVerifyResult {
   /** Hash of the last entry: record it elsewhere to detect a rewrite of the whole chain. */
   headHash: string | null;
   firstBroken?: { seq: number; reason: string };
+  /**
+   * When entries older than the retention period were purged: the last purged entry, whose hash the
+   * remaining chain was verified from.
+   */
+  checkpoint?: AuditCheckpoint;
+}
+
+/** The last entry removed by a retention purge; the chain after it is verified from its hash. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  /** When the purge ran, who ran it, and the instant before which entries were purged. */
+  timestamp: string;
+  actor: string;
+  purgedBefore: string;
+}
+
+/** What a retention purge of the audit log removed. */
+export interface AuditPurgeResult {
+  purged: number;
+  checkpoint: AuditCheckpoint | null;
 }

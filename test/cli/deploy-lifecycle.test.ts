@@ -14,6 +14,8 @@ import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../depl
  * pipeline (bench/reference_pipeline.py) and registered as bring-your-own models.
  */
 const PYTHON = "/usr/bin/python3";
+/** Promotes with a pause injected inside the transaction (the crash test kills it there). */
+const PAUSED_PROMOTION = fileURLToPath(new URL("../deploy/fixtures/promote-paused.mjs", import.meta.url));
 
 let work: string;
 let dataset: string;
@@ -101,6 +103,7 @@ for (const backend of BACKENDS) {
       );
     const approve = (model: string, v: number) => {
       json("approve", "--model", model, "--version", String(v), "--role", "ml_engineer", "--by", "alice");
+      json("approve", "--model", model, "--version", String(v), "--role", "bsa_officer", "--by", "gina");
       return json(
         "approve",
         "--model",
@@ -178,6 +181,9 @@ for (const backend of BACKENDS) {
       expect(stages("fraud")).toEqual({ 1: "Production" });
     });
 
+    const toStaging = (model: string, v: number) =>
+      json("models", "transition", model, String(v), "Staging", "--by", "alice");
+
     it("v2: train, backtest against v1, approve, promote (v1 archived)", () => {
       json(
         "train",
@@ -218,7 +224,45 @@ for (const backend of BACKENDS) {
       expect(typeof report.passed).toBe("boolean");
       expect(report.artifact).toMatch(/^backtests\/backtest-.*\.json$/);
       approve("fraud", 2);
-      const rec = json("promote", "--model", "fraud", "--version", "2", "--by", "bob");
+      // The gate holds promotion to the backtest's verdict: a failing candidate is refused, and goes
+      // ahead only as a recorded override with its own sign-offs.
+      const first = lakay("promote", "--model", "fraud", "--version", "2", "--by", "bob");
+      expect(first.status).toBe(report.passed ? 0 : 1);
+      if (!report.passed) {
+        expect(first.stderr).toContain("cannot promote model fraud version 2: backtest:");
+        for (const [role, by] of [
+          ["team_lead", "bob"],
+          ["bsa_officer", "gina"],
+        ])
+          json(
+            "approve",
+            "--model",
+            "fraud",
+            "--version",
+            "2",
+            "--role",
+            role,
+            "--by",
+            by,
+            "--change",
+            "override",
+          );
+        expect(
+          lakay(
+            "promote",
+            "--model",
+            "fraud",
+            "--version",
+            "2",
+            "--by",
+            "bob",
+            "--skip-backtest",
+            "--reason",
+            "drill",
+          ).status,
+        ).toBe(0);
+      }
+      const rec = json("history", "--model", "fraud")[0];
       expect(rec).toMatchObject({
         model_name: "fraud",
         model_version: 2,
@@ -240,16 +284,13 @@ for (const backend of BACKENDS) {
       expect(stages("fraud")).toEqual({ 1: "Production", 2: "Archived" });
       const history = json("history", "--model", "fraud");
       expect(
-        history.map((r: Record<string, unknown>) => [
-          r.action,
-          r.model_version,
-          r.previous_version,
-          r.success,
-        ]),
+        history
+          .filter((r: Record<string, unknown>) => r.success)
+          .map((r: Record<string, unknown>) => [r.action, r.model_version, r.previous_version]),
       ).toEqual([
-        ["rollback", 1, 2, true],
-        ["promote", 2, 1, true],
-        ["promote", 1, null, true],
+        ["rollback", 1, 2],
+        ["promote", 2, 1],
+        ["promote", 1, null],
       ]);
       const text = lakay("history", "--model", "fraud");
       expect(text.status).toBe(0);
@@ -266,9 +307,10 @@ for (const backend of BACKENDS) {
 
     it("refusals exit 1, name model, version and reason, and are recorded", () => {
       json("models", "register", "fresh", "--model-file", "v2.json");
+      toStaging("fresh", 2);
       const noApprovals = lakay("promote", "--model", "fresh", "--version", "2", "--by", "alice");
       expect(noApprovals.status).toBe(1);
-      expect(noApprovals.stderr).toContain("cannot promote model fresh version 2: approvals missing");
+      expect(noApprovals.stderr).toContain("cannot promote model fresh version 2: approval:ml_engineer");
       expect(noApprovals.stderr).toContain("role team_lead has not approved");
 
       const twice = lakay(
@@ -316,7 +358,7 @@ for (const backend of BACKENDS) {
       expect(reject.status).toBe(0);
       const blocked = lakay("promote", "--model", "fresh", "--version", "2", "--by", "alice", "--json");
       expect(blocked.status).toBe(1);
-      expect(blocked.stderr).toContain("rejected by erin (team_lead): too soon");
+      expect(blocked.stderr).toContain("approval:team_lead: rejected by erin: too soon");
       expect(JSON.parse(blocked.stdout)).toMatchObject({ success: false, model_version: 2 });
       const pending = json("approvals", "--model", "fresh", "--version", "2", "--promoter", "alice");
       expect(
@@ -326,7 +368,7 @@ for (const backend of BACKENDS) {
         ["bob", "approve"],
         ["erin", "reject"],
       ]);
-      expect(pending.status).toMatchObject({ satisfied: false, missing_roles: ["team_lead"] });
+      expect(pending.status).toMatchObject({ satisfied: false, missing_roles: ["team_lead", "bsa_officer"] });
       json(
         "approve",
         "--model",
@@ -376,41 +418,63 @@ for (const backend of BACKENDS) {
       ]);
     });
 
-    it("two concurrent promotions serialize: one Production, both outcomes recorded", async () => {
+    it("two concurrent promotions serialize: one wins, the other sees it and is refused; both recorded", async () => {
       json("models", "register", "race", "--model-file", "v1.json");
       json("models", "register", "race", "--model-file", "v2.json");
-      approve("race", 1);
-      approve("race", 2);
+      for (const v of [1, 2]) {
+        toStaging("race", v);
+        approve("race", v);
+      }
       const [a, b] = await Promise.all([
         lakayAsync(["promote", "--model", "race", "--version", "1", "--by", "alice", "--json"], env),
         lakayAsync(["promote", "--model", "race", "--version", "2", "--by", "bob", "--json"], env),
       ]);
-      expect([a.stderr, b.stderr]).toEqual(["", ""]);
-      expect([a.status, b.status]).toEqual([0, 0]);
+      expect([a.status, b.status].sort()).toEqual([0, 1]);
       const s = stages("race");
       expect(Object.values(s).filter((x) => x === "Production")).toHaveLength(1);
       const history = json("history", "--model", "race");
       expect(history).toHaveLength(2);
       const [second, first] = history;
-      // Serialized: the later one saw the earlier one in Production and archived it.
-      expect(first.previous_version).toBeNull();
-      expect(second.previous_version).toBe(first.model_version);
-      expect(s[second.model_version]).toBe("Production");
-      expect(s[first.model_version]).toBe("Archived");
+      // Serialized: the later one saw the earlier one in Production, so its gate asked for a backtest
+      // against that version, which it does not have.
+      expect(first).toMatchObject({ success: true, previous_version: null });
+      expect(second).toMatchObject({ success: false, previous_version: first.model_version });
+      expect(second.error).toContain(
+        `backtest: no backtest against Production version ${first.model_version} counts`,
+      );
+      expect(s[first.model_version]).toBe("Production");
+      expect(s[second.model_version]).toBe("Staging");
     });
 
     it("a crash in the middle of a promotion leaves the previous Production version and no record", async () => {
       json("models", "register", "fraud", "--model-file", "v3.json");
+      toStaging("fraud", 3);
       approve("fraud", 3);
+      // v3 may or may not beat v1: the crash is the point here, so its backtest is waived as an override.
+      for (const [role, by] of [
+        ["team_lead", "bob"],
+        ["bsa_officer", "gina"],
+      ])
+        json(
+          "approve",
+          "--model",
+          "fraud",
+          "--version",
+          "3",
+          "--role",
+          role,
+          "--by",
+          by,
+          "--change",
+          "override",
+        );
       const before = json("history", "--model", "fraud").length;
-      const child = spawn(
-        process.execPath,
-        [CLI, "promote", "--model", "fraud", "--version", "3", "--by", "alice"],
-        {
-          cwd: work,
-          env: { ...process.env, ...env, LAKAY_DEPLOY_PAUSE_MS: "60000" },
-        },
-      );
+      // The pause is injected by the test script (promoteToProduction's onSwapped), not read from the
+      // environment by the product.
+      const child = spawn(process.execPath, [PAUSED_PROMOTION, "fraud", "3", "alice"], {
+        cwd: work,
+        env: { ...process.env, ...env },
+      });
       await new Promise<void>((resolve, reject) => {
         let err = "";
         child.stderr.on("data", (d) => {
@@ -422,13 +486,24 @@ for (const backend of BACKENDS) {
       const closed = new Promise((resolve) => child.on("close", resolve));
       child.kill("SIGKILL");
       await closed;
-      expect(stages("fraud")).toEqual({ 1: "Production", 2: "Archived", 3: "None" });
+      expect(stages("fraud")).toEqual({ 1: "Production", 2: "Archived", 3: "Staging" });
       expect(json("history", "--model", "fraud")).toHaveLength(before);
       expect(json("audit", "verify").ok).toBe(true);
       // And the registry still works: the same promotion now goes through.
-      expect(json("promote", "--model", "fraud", "--version", "3", "--by", "alice")).toMatchObject({
-        previous_version: 1,
-      });
+      expect(
+        json(
+          "promote",
+          "--model",
+          "fraud",
+          "--version",
+          "3",
+          "--by",
+          "alice",
+          "--skip-backtest",
+          "--reason",
+          "drill",
+        ),
+      ).toMatchObject({ previous_version: 1 });
     });
 
     it("a version whose artifact was altered fails model_loads, naming the file, and cannot be promoted", () => {
@@ -440,10 +515,13 @@ for (const backend of BACKENDS) {
       expect(report.checks.model_loads).toBe(false);
       expect(report.steps[0].detail).toContain("model.json");
       expect(r.stderr).toContain("model tampered version 1 failed validation: model_loads");
+      toStaging("tampered", 1);
       approve("tampered", 1);
       const p = lakay("promote", "--model", "tampered", "--version", "1", "--by", "alice");
       expect(p.status).toBe(1);
-      expect(p.stderr).toContain("cannot promote model tampered version 1: validation failed: model_loads");
+      expect(p.stderr).toContain(
+        "cannot promote model tampered version 1: validation: validation failed: model_loads",
+      );
     });
 
     it("audit verify passes, and fails naming the entry once an audit row is edited by hand", async () => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 
-/** Bring your own model: a model trained by real XGBoost in Python, registered, promoted and downloaded. */
+/** Bring your own model: a model trained by real XGBoost in Python, registered, staged and downloaded. */
 describe("lakay models register with a real XGBoost model", () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -51,10 +51,9 @@ json.dump({"names": ["amount", "hour_of_day", "velocity_count_1h"]}, open("featu
     });
     expect(v.files.map((f: { path: string }) => f.path)).toEqual(["features.json", "model.json"]);
     expect(
-      lakay("models", "transition", "xgb-external", "1", "Production", "--reason", "trained in Python")
-        .status,
+      lakay("models", "transition", "xgb-external", "1", "Staging", "--reason", "trained in Python").status,
     ).toBe(0);
-    const dl = lakay("models", "download", "xgb-external", "Production", "--out", "served");
+    const dl = lakay("models", "download", "xgb-external", "Staging", "--out", "served");
     expect(dl.status, dl.stderr).toBe(0);
     expect(readFileSync(path.join(dir, "served", "model.json"), "utf8")).toBe(
       readFileSync(path.join(dir, "xgb.json"), "utf8"),

@@ -28,7 +28,7 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it("registers bring-your-own models, promotes, aliases, and lists versions as JSON", () => {
+    it("registers bring-your-own models, stages them, aliases, and lists versions as JSON", () => {
       const r1 = lakay(
         "models",
         "register",
@@ -44,15 +44,18 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       expect(JSON.parse(r1.stdout)).toMatchObject({ name: "fraud", version: 1, stage: "None" });
       expect(lakay("models", "register", "fraud", "--model-file", "xgb.json").status).toBe(0);
       expect(
-        lakay("models", "transition", "fraud", "1", "Production", "--by", "alice", "--reason", "launch")
+        lakay("models", "transition", "fraud", "1", "Staging", "--by", "alice", "--reason", "A/B candidate")
           .status,
       ).toBe(0);
-      expect(lakay("models", "transition", "fraud", "2", "production").status).toBe(0);
-      expect(lakay("models", "alias", "fraud", "champion", "2").status).toBe(0);
+      // Stage names are case-insensitive; the version in Staging is archived.
+      expect(lakay("models", "transition", "fraud", "2", "staging").status).toBe(0);
+      // Production only through the gate (lakay promote): see test/cli/promotion-gate.test.ts.
+      expect(lakay("models", "transition", "fraud", "2", "Production").status).toBe(1);
+      expect(lakay("models", "alias", "fraud", "challenger", "2").status).toBe(0);
       const versions = JSON.parse(lakay("models", "versions", "fraud", "--json").stdout);
       expect(versions.map((v: Record<string, unknown>) => [v.version, v.stage, v.aliases])).toEqual([
         [1, "Archived", []],
-        [2, "Production", ["champion"]],
+        [2, "Staging", ["challenger"]],
       ]);
       for (const v of versions) {
         expect(typeof v.run_id).toBe("string");
@@ -73,8 +76,8 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       ).toEqual(["external-models"]);
       expect(JSON.parse(lakay("models", "list", "--json").stdout)[0]).toMatchObject({
         name: "fraud",
-        production_version: 2,
-        aliases: { champion: 2 },
+        production_version: null,
+        aliases: { challenger: 2 },
       });
     });
 
@@ -83,7 +86,7 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       expect(r.status).toBe(0);
       expect(JSON.parse(readFileSync(path.join(dir, "dl", "model.json"), "utf8")).learner).toBeDefined();
       expect(existsSync(path.join(dir, "dl", "features.json"))).toBe(true);
-      const again = lakay("models", "download", "fraud", "@champion", "--out", "dl");
+      const again = lakay("models", "download", "fraud", "@challenger", "--out", "dl");
       expect(again.status).toBe(2);
       expect(again.stderr).toMatch(/not empty/);
     });
@@ -91,15 +94,15 @@ for (const backend of ["sqlite", "postgresql"] as const) {
     it("shows the timeline and the state at an instant", () => {
       const events = JSON.parse(lakay("models", "history", "fraud", "--json").stdout);
       expect(events.map((e: Record<string, unknown>) => [e.kind, e.version, e.to, e.actor])).toEqual([
-        ["stage", 1, "Production", "alice"],
+        ["stage", 1, "Staging", "alice"],
         ["stage", 1, "Archived", "ci-bot"],
-        ["stage", 2, "Production", "ci-bot"],
+        ["stage", 2, "Staging", "ci-bot"],
         ["alias", 2, "2", "ci-bot"],
       ]);
       const between = events[0].timestamp;
       const state = JSON.parse(lakay("models", "history", "fraud", "--at", between, "--json").stdout);
       expect(state.stages).toEqual([
-        { version: 1, stage: "Production" },
+        { version: 1, stage: "Staging" },
         { version: 2, stage: "None" },
       ]);
       expect(lakay("models", "history", "fraud", "--at", "yesterday-ish").status).toBe(2);

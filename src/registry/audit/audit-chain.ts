@@ -1,7 +1,13 @@
 import type { Kysely, Selectable } from "kysely";
 import { BadInputError } from "../../errors/index.js";
 import type { RegistryDatabase } from "../sql/database.js";
-import type { AuditEntry, AuditEntryInput, AuditVerifyResult } from "../types.js";
+import type {
+  AuditCheckpoint,
+  AuditEntry,
+  AuditEntryInput,
+  AuditPurgeResult,
+  AuditVerifyResult,
+} from "../types.js";
 import { auditEntryHash, GENESIS_HASH } from "./audit-hash.js";
 import { canonicalJson } from "./canonical-json.js";
 
@@ -40,18 +46,100 @@ export async function appendAuditEntry(
   return toAuditEntry(row);
 }
 
+/** How long audit entries must be kept (§7.3 of the procedure); the database refuses younger deletes. */
+export const AUDIT_RETENTION_YEARS = 5;
+
 /**
- * Walks the whole chain in order, recomputing every hash. Reports the first entry whose stored hash
- * does not match its contents, whose `prev_hash` is not its predecessor's hash, or that is missing.
+ * The retention purge: removes the entries older than both `before` and the retention period, and
+ * records the last removed entry (sequence number and hash) as a checkpoint, with an `audit.purge`
+ * entry, in the write transaction `trx`. `audit verify` then checks the rest of the chain from the
+ * checkpoint's hash. The database's retention trigger refuses a younger delete whatever the caller.
+ */
+export async function purgeAuditEntries(
+  trx: Kysely<RegistryDatabase>,
+  opts: { before: Date; actor: string; now?: Date },
+): Promise<AuditPurgeResult> {
+  const now = opts.now ?? new Date();
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() - AUDIT_RETENTION_YEARS);
+  const cutoff = (opts.before < limit ? opts.before : limit).toISOString();
+  const last = await trx
+    .selectFrom("audit_log")
+    .select(["seq", "hash"])
+    .where("ts", "<", cutoff)
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (!last) return { purged: 0, checkpoint: null };
+  const checkpoint: AuditCheckpoint = {
+    seq: Number(last.seq),
+    hash: last.hash,
+    timestamp: now.toISOString(),
+    actor: opts.actor,
+    purgedBefore: cutoff,
+  };
+  await trx
+    .insertInto("audit_checkpoints")
+    .values({
+      ts: checkpoint.timestamp,
+      seq: checkpoint.seq,
+      hash: checkpoint.hash,
+      actor: checkpoint.actor,
+      purged_before: cutoff,
+    })
+    .execute();
+  const removed = await trx.deleteFrom("audit_log").where("seq", "<=", checkpoint.seq).executeTakeFirst();
+  const purged = Number(removed.numDeletedRows);
+  await appendAuditEntry(trx, {
+    actor: opts.actor,
+    action: "audit.purge",
+    details: { through_seq: checkpoint.seq, checkpoint_hash: checkpoint.hash, purged, purged_before: cutoff },
+  });
+  return { purged, checkpoint };
+}
+
+/** The latest retention checkpoint, or null when nothing was ever purged. */
+export async function latestAuditCheckpoint(db: Kysely<RegistryDatabase>): Promise<AuditCheckpoint | null> {
+  const row = await db
+    .selectFrom("audit_checkpoints")
+    .selectAll()
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row
+    ? {
+        seq: Number(row.seq),
+        hash: row.hash,
+        timestamp: row.ts,
+        actor: row.actor,
+        purgedBefore: row.purged_before,
+      }
+    : null;
+}
+
+/**
+ * Walks the chain in order, recomputing every hash, from the start or — after a retention purge —
+ * from the latest checkpoint's hash. Reports the first entry whose stored hash does not match its
+ * contents, whose `prev_hash` is not its predecessor's hash, or that is missing.
  */
 export async function verifyAuditChain(
   db: Kysely<RegistryDatabase>,
   pageSize = 2000,
 ): Promise<AuditVerifyResult> {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+  const checkpoint = await latestAuditCheckpoint(db);
+  const result = await verifyFrom(db, checkpoint, pageSize);
+  return checkpoint ? { ...result, checkpoint } : result;
+}
+
+async function verifyFrom(
+  db: Kysely<RegistryDatabase>,
+  checkpoint: AuditCheckpoint | null,
+  pageSize: number,
+): Promise<AuditVerifyResult> {
+  let expectedSeq = checkpoint ? checkpoint.seq + 1 : 1;
+  let prevHash = checkpoint ? checkpoint.hash : GENESIS_HASH;
   let checked = 0;
-  let lastSeq = 0;
+  let lastSeq = checkpoint ? checkpoint.seq : 0;
   for (;;) {
     const rows = await db
       .selectFrom("audit_log")

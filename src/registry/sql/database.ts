@@ -61,6 +61,14 @@ export interface RegistryDatabase {
     actor: string;
     reason: string | null;
   };
+  audit_checkpoints: {
+    id: Generated<number>;
+    ts: string;
+    seq: number;
+    hash: string;
+    actor: string;
+    purged_before: string;
+  };
   audit_log: {
     seq: number;
     ts: string;

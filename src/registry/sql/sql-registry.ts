@@ -9,7 +9,7 @@ import { defaultActor, nowIso } from "../actor.js";
 import { joinKey } from "../artifacts/artifact-store.js";
 import { downloadVerified, verifyLocalFolder } from "../artifacts/artifact-transfer.js";
 import { openArtifactStore } from "../artifacts/open-artifact-store.js";
-import { toAuditEntry, verifyAuditChain } from "../audit/audit-chain.js";
+import { purgeAuditEntries, toAuditEntry, verifyAuditChain } from "../audit/audit-chain.js";
 import { canonicalJson } from "../audit/canonical-json.js";
 import { replayHistory } from "../history.js";
 import { checkModelName, parseModelUri, parseStage, parseVersionNumber } from "../model-uri.js";
@@ -26,6 +26,7 @@ import {
   type ArtifactFile,
   type AuditEntry,
   type AuditEntryInput,
+  type AuditPurgeResult,
   type AuditVerifyResult,
   type HistoryEvent,
   type ModelStateAt,
@@ -319,6 +320,17 @@ export class SqlRegistry extends TrackingStore implements Registry {
 
   verifyAudit(): Promise<AuditVerifyResult> {
     return verifyAuditChain(this.db);
+  }
+
+  purgeAudit(opts: { before: string | Date; actor?: string }): Promise<AuditPurgeResult> {
+    const before = opts.before instanceof Date ? opts.before : new Date(opts.before);
+    if (Number.isNaN(before.getTime()))
+      throw new BadInputError(
+        `invalid date ${JSON.stringify(opts.before)}: expected ISO-8601 such as 2021-01-01`,
+        { field: "before" },
+      );
+    const actor = opts.actor || defaultActor();
+    return this.backend.writeTransaction((trx) => purgeAuditEntries(trx, { before, actor }));
   }
 
   async close(): Promise<void> {
