@@ -29,3 +29,5 @@ export {
   type OutcomeLabel,
   type LabelImportReport,
 } from "./store/label-store.js";
+export * from "./live-monitor.js";
+export * from "./experiment-analysis.js";
