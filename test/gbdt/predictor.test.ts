@@ -99,6 +99,19 @@ describe("CompiledPredictor", () => {
     }
   });
 
+  it("codes values exactly where thresholds crowd under the same top bits of their float, across zero and denormals", () => {
+    // 400 thresholds within a few ulps-thousands of 1 share one entry of the code table (a long
+    // scan), and the others straddle zero, the denormals and both infinities' neighbours.
+    const crowded = Array.from({ length: 400 }, (_, i) => Math.fround(1 + i * 2 ** -22));
+    const spread = [-3.4e38, -1, -1e-45, -0, 1e-45, 1.1754942e-38, 1e-30, 3.4e38];
+    const thresholds = [...crowded, ...spread];
+    const rnd = seeded(9);
+    const trees = Array.from({ length: 24 }, () => randomTree(rnd, 2, 6, thresholds));
+    const booster = new Booster(["a", "b"], trees, 0.5);
+    const values = [...edgeValues(thresholds), ...crowded.map((t) => t + 2 ** -24)];
+    expectSameAsInterpreter(booster, randomColumns(rnd, 2, 4000, values), 4000);
+  });
+
   it("falls back to the interpreter for a model splitting on more features than the packed form holds", async () => {
     const nf = 2100;
     const trees = Array.from({ length: nf }, (_, f) => {

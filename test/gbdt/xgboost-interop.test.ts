@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readPaysim, writeFeatureCsv } from "../../src/data/index.js";
 import { buildFeatures } from "../../src/features/index.js";
-import { aucPr, Booster, trainBooster } from "../../src/gbdt/index.js";
+import { aucPr, Booster, ParallelBatchPredictor, trainBooster } from "../../src/gbdt/index.js";
+import { SeededRandom } from "../../src/random/index.js";
 import { PAYSIM_SAMPLE } from "../helpers/cli.js";
 import { xgbHelper, xgboostPredict } from "./xgboost-interop.js";
 
@@ -132,5 +133,93 @@ describe("XGBoost interop", () => {
     const theirs = aucPr(labels, theirsOof);
     console.log(`pooled out-of-fold AUC-PR: ours ${ours.toFixed(4)}, XGBoost ${theirs.toFixed(4)}`);
     expect(Math.abs(ours - theirs)).toBeLessThanOrEqual(0.01);
+  });
+});
+
+/**
+ * The shape fraud models take: one split sets most rows apart (legitimate traffic), so most rows
+ * reach a leaf right under the root and only the rest go deep. The compiled predictor lets those
+ * rows stop early instead of walking every row to the deepest level; here it must still predict
+ * exactly as XGBoost does, on models of that shape trained by XGBoost and by Lakay.
+ */
+describe("XGBoost interop on a shallow-path model shape", () => {
+  const rows = 20_000;
+  const shallowNames = ["segment", "kind", "x1", "x2", "x3", "x4", "x5"];
+  let shallowCols: Float64Array[];
+  let shallowLabels: Float64Array;
+  const shallowCsv = join(dir, "shallow.csv");
+
+  beforeAll(async () => {
+    const rnd = new SeededRandom(3);
+    shallowCols = shallowNames.map(() => new Float64Array(rows));
+    shallowLabels = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      const risky = rnd.float() < 0.06;
+      shallowCols[0][i] = risky ? 1 + rnd.float() : rnd.float();
+      shallowCols[1][i] = risky ? 3 : Math.floor(rnd.float() * 3);
+      for (let f = 2; f < shallowNames.length; f++) shallowCols[f][i] = rnd.float() * 2 - 1;
+      if (rnd.float() < 0.03) shallowCols[3][i] = NaN;
+      const z = 2 * shallowCols[2][i] - 1.5 * shallowCols[4][i] * shallowCols[5][i] + (rnd.float() - 0.5) * 2;
+      shallowLabels[i] = risky && rnd.float() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    await writeFeatureCsv(shallowCsv, [...shallowNames, "isFraud"], [...shallowCols, shallowLabels], rows);
+  });
+
+  /** Levels a row walks in a tree, averaged over rows and trees. */
+  const meanPath = (booster: Booster): number => {
+    let steps = 0;
+    for (const t of booster.trees)
+      for (let r = 0; r < rows; r++)
+        for (let i = 0; t.leftChildren[i] !== -1; steps++) {
+          const x = Math.fround(shallowCols[t.splitIndices[i]][r]);
+          const left = x !== x ? t.defaultLeft[i] === 1 : x < t.splitConditions[i];
+          i = left ? t.leftChildren[i] : t.rightChildren[i];
+        }
+    return steps / (rows * booster.trees.length);
+  };
+
+  const expectAsXgboost = async (model: string, predOut: string) => {
+    const booster = Booster.fromXgboostJson(readFileSync(model, "utf8"), model);
+    // The shape under test: most rows stop after one split, though trees go 8 levels deep.
+    expect(meanPath(booster)).toBeLessThan(2.5);
+    expect(Math.max(...booster.trees.map((t) => t.leftChildren.length))).toBeGreaterThan(40);
+    const compiled = booster.compile();
+    const ours = compiled.predictBatch(shallowCols, rows);
+    expect(maxAbsDiff(ours, xgboostPredict(model, shallowCsv, predOut))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(ours, booster.interpreter().predictBatch(shallowCols, rows))).toBe(0);
+    for (const r of [0, 1, 17, 4_321, rows - 1])
+      expect(compiled.predictRow(shallowCols.map((c) => c[r]))).toBe(ours[r]);
+    const parallel = new ParallelBatchPredictor(compiled, 2);
+    try {
+      expect(await parallel.predictBatch(shallowCols, rows)).toEqual(ours);
+    } finally {
+      await parallel.close();
+    }
+  };
+
+  const params = {
+    n_estimators: 60,
+    max_depth: 8,
+    subsample: 0.8,
+    colsample_bytree: 0.8,
+    min_child_weight: 5,
+    seed: 4,
+  };
+
+  it("an XGBoost-trained model (max_depth 8, min_child_weight 5) predicts here exactly as in XGBoost", async () => {
+    const model = join(dir, "shallow-xgb.json");
+    xgbHelper(["train", shallowCsv, "isFraud", model, JSON.stringify({ ...params, eta: 0.1 })]);
+    await expectAsXgboost(model, join(dir, "shallow-xgb-pred.txt"));
+  });
+
+  it("a Lakay-trained model of the same shape predicts in XGBoost exactly as here", async () => {
+    const booster = await trainBooster(
+      { columns: shallowCols, featureNames: shallowNames, labels: shallowLabels },
+      { ...params, learning_rate: 0.1 },
+      { nThreads: 2 },
+    );
+    const model = join(dir, "shallow-ours.json");
+    writeFileSync(model, booster.toXgboostJson());
+    await expectAsXgboost(model, join(dir, "shallow-ours-pred.txt"));
   });
 });
