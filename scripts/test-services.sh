@@ -11,6 +11,14 @@ if ! /usr/bin/python3 -c "import xgboost, sklearn, pandas" 2>/dev/null; then
   apt-get install -y -qq python3-xgboost python3-sklearn python3-pandas >/dev/null
 fi
 
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test-services: installing chromium (Debian)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "test-services: starting PostgreSQL" >&2
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
