@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { makeTreeShapKernel, type TreeShapKernel } from "./tree-shap-kernel.js";
+import { compileTreeShapKernel, makeTreeShapKernel, type TreeShapKernel } from "./tree-shap-kernel.js";
 import type { TreeExplainer } from "./tree-shap.js";
 
 /** Rows per task: explaining a row costs far more than scoring one, so tasks are small. */
@@ -60,7 +60,7 @@ export class ParallelExplainer {
       () => new Float32Array(new SharedArrayBuffer(CHUNK_ROWS * 4)),
     );
     this.out = new Float64Array(new SharedArrayBuffer(CHUNK_ROWS * (this.nf + 1) * 8));
-    this.kernel = makeTreeShapKernel(explainer.program);
+    this.kernel = compileTreeShapKernel(explainer.program);
     for (let i = 1; i < threads; i++) {
       const workerData = {
         program: explainer.program,

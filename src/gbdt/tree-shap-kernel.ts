@@ -33,11 +33,14 @@ export interface TreeShapKernel {
  *   - a feature the row does not follow (o_f = 0) gets −v · Σ_j w_j P_j / (1 − t_j), the same
  *     for every such feature of the leaf;
  *   - a feature it follows gets v · (1 − z_f) · Σ_j w_j P_j / (z_f(1−t_j) + t_j).
- * P_j is carried down the tree one factor per new feature, so a leaf costs O(d · points) instead
- * of the O(d²) unwinding of the original algorithm.
+ * P_j is carried down the tree one factor per node (a feature split on again has its old factor
+ * divided out), and each "on" feature's weights w_j (1 − z_f) / factor are computed once at the
+ * node that sets them, so a leaf costs O(d · points) multiply-adds instead of the O(d²)
+ * unwinding (with divisions) of the original algorithm.
  *
- * Self-contained (it reads only its argument), because worker threads run it from its source.
- * All buffers are allocated here once; a call allocates nothing.
+ * Self-contained (it reads only its argument), because worker threads run it from its source;
+ * use `compileTreeShapKernel`, which does the same on this thread. All buffers are allocated here
+ * once; a call allocates nothing.
  */
 export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
   const {
@@ -62,12 +65,18 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
   const nTrees = p.nTrees;
   const bias = p.bias;
   const slots = p.maxSlots + 1;
-  // Per slot on the current path: its feature, zero fraction and one fraction.
+  // Per slot on the current path: its feature, zero fraction, one fraction, its factor
+  // z(1 - t_j) + o·t_j at each point, and (when o = 1) the hot weights w_j (1 - z) / factor.
   const slotFeature = new Int32Array(slots);
   const slotZero = new Float64Array(slots);
   const slotOne = new Uint8Array(slots);
+  const slotFactor = new Float64Array(slots * Q);
+  const slotHot = new Float64Array(slots * Q);
   // P_j per recursion level (stride Q); level 0 is all ones.
   const prod = new Float64Array((p.maxDepth + 2) * Q);
+  // What a split overwrites in its slot, saved per recursion level to put back on the way up.
+  const savedFactor = new Float64Array((p.maxDepth + 2) * Q);
+  const savedHot = new Float64Array((p.maxDepth + 2) * Q);
   const phi = new Float64Array(nf);
   const row = new Float32Array(nf);
   // The current tree's quadrature (set per tree).
@@ -80,40 +89,39 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
     for (let j = 0; j < n; j++) cold += prod[po + j] * quadColdWeights[qo + j];
     cold *= -v;
     for (let k = 0; k < d; k++) {
-      const f = slotFeature[k];
       if (slotOne[k] === 0) {
-        phi[f] += cold;
+        phi[slotFeature[k]] += cold;
         continue;
       }
-      const z = slotZero[k];
-      if (z === 1) continue;
+      const b = k * Q;
       let acc = 0;
-      for (let j = 0; j < n; j++) {
-        const t = quadNodes[qo + j];
-        acc += (prod[po + j] * quadWeights[qo + j]) / (z * (1 - t) + t);
-      }
-      phi[f] += v * (1 - z) * acc;
+      for (let j = 0; j < n; j++) acc += prod[po + j] * slotHot[b + j];
+      phi[slotFeature[k]] += v * acc;
     }
   }
 
-  /** Products for the level below: slot k (new when k === d, the slots so far) now holds (z, one). */
-  function extend(k: number, d: number, z: number, one: number, po: number): void {
+  /**
+   * Sets slot k to (z, one) and writes the next level's products: this level's with the slot's
+   * old factor divided out (when the feature is already on the path) and the new one in.
+   * Returns false when the new factor is zero everywhere (no cover down this branch and the row
+   * does not take it): nothing below can contribute, so the branch is skipped; hence an old
+   * factor is never zero.
+   */
+  function setSlot(k: number, z: number, one: number, po: number, repeated: boolean): boolean {
+    if (z === 0 && one === 0) return false;
+    slotZero[k] = z;
+    slotOne[k] = one;
+    const b = k * Q;
     const next = po + Q;
-    if (k === d) {
-      // A new feature: one more factor.
-      for (let j = 0; j < n; j++) {
-        const t = quadNodes[qo + j];
-        prod[next + j] = prod[po + j] * (z * (1 - t) + one * t);
-      }
-      return;
-    }
-    // A feature already on the path: its factor changes, so rebuild the product from the slots.
     for (let j = 0; j < n; j++) {
       const t = quadNodes[qo + j];
-      let acc = 1;
-      for (let s = 0; s < d; s++) acc *= slotZero[s] * (1 - t) + slotOne[s] * t;
-      prod[next + j] = acc;
+      const factor = z * (1 - t) + one * t;
+      const base = repeated ? prod[po + j] / savedFactor[po + j] : prod[po + j];
+      prod[next + j] = base * factor;
+      slotFactor[b + j] = factor;
+      slotHot[b + j] = one === 0 ? 0 : ((1 - z) * quadWeights[qo + j]) / factor;
     }
+    return true;
   }
 
   function visit(node: number, d: number, po: number): void {
@@ -123,33 +131,37 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
       return;
     }
     const k = slot[node];
-    const isNew = k === d;
+    const repeated = k !== d;
     const val = x[f];
     const goRight = val !== val ? defaultRight[node] === 1 : !(val < threshold[node]);
     const hot = goRight ? rightChild[node] : node + 1;
     const cold = goRight ? node + 1 : rightChild[node];
     const hotShare = goRight ? rightShare[node] : leftShare[node];
     const coldShare = goRight ? leftShare[node] : rightShare[node];
-    const prevZero = isNew ? 1 : slotZero[k];
-    const prevOne = isNew ? 1 : slotOne[k];
-    const dd = isNew ? d + 1 : d;
+    const prevZero = repeated ? slotZero[k] : 1;
+    const prevOne = repeated ? slotOne[k] : 1;
+    const b = k * Q;
+    if (repeated)
+      for (let j = 0; j < n; j++) {
+        savedFactor[po + j] = slotFactor[b + j];
+        savedHot[po + j] = slotHot[b + j];
+      }
+    const dd = repeated ? d : d + 1;
     slotFeature[k] = f;
 
     // The branch this row takes: the feature stays "on" (if it was).
-    slotZero[k] = hotShare * prevZero;
-    slotOne[k] = prevOne;
-    extend(k, d, slotZero[k], prevOne, po);
-    visit(hot, dd, po + Q);
+    if (setSlot(k, hotShare * prevZero, prevOne, po, repeated)) visit(hot, dd, po + Q);
+    // The other branch: the feature is "off" there.
+    if (setSlot(k, coldShare * prevZero, 0, po, repeated)) visit(cold, dd, po + Q);
 
-    // The other branch: the feature is "off" there. No cover down it means no weight below.
-    if (coldShare !== 0) {
-      slotZero[k] = coldShare * prevZero;
-      slotOne[k] = 0;
-      extend(k, d, slotZero[k], 0, po);
-      visit(cold, dd, po + Q);
+    if (repeated) {
+      slotZero[k] = prevZero;
+      slotOne[k] = prevOne;
+      for (let j = 0; j < n; j++) {
+        slotFactor[b + j] = savedFactor[po + j];
+        slotHot[b + j] = savedHot[po + j];
+      }
     }
-    slotZero[k] = prevZero;
-    slotOne[k] = prevOne;
   }
 
   function explainRow(values: Float32Array, out: Float64Array, o: number): void {
@@ -184,4 +196,19 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
   }
 
   return { explainRow, explainRows };
+}
+
+let kernelSerial = 0;
+
+/**
+ * A kernel from a fresh copy of `makeTreeShapKernel`'s source. V8 specialises a closure's code to
+ * its captured arrays while only one closure of that function exists; a second explainer (a
+ * challenger beside the champion, a pool's main thread) would otherwise turn every instance
+ * generic, measured about 1.5x slower. A fresh function per program keeps each one specialised.
+ */
+export function compileTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
+  // The serial number keeps V8's compilation cache from handing back the same function.
+  const source = `return ${makeTreeShapKernel.toString()} // kernel ${++kernelSerial}`;
+  const factory = new Function(source)() as typeof makeTreeShapKernel;
+  return factory(p);
 }

@@ -1,5 +1,5 @@
 import type { RegressionTree } from "./tree.js";
-import { makeTreeShapKernel, type TreeShapKernel } from "./tree-shap-kernel.js";
+import { compileTreeShapKernel, type TreeShapKernel } from "./tree-shap-kernel.js";
 import { buildTreeShapProgram, type TreeShapProgram } from "./tree-shap-program.js";
 
 /** One row's explanation: a contribution per model feature (model order) and the bias. */
@@ -38,7 +38,7 @@ export class TreeExplainer {
     baseScore: number,
   ) {
     this.program = buildTreeShapProgram(trees, featureNames.length, baseScore);
-    this.kernel = makeTreeShapKernel(this.program);
+    this.kernel = compileTreeShapKernel(this.program);
     this.row = new Float32Array(featureNames.length);
     this.rowOut = new Float64Array(featureNames.length + 1);
   }
