@@ -8,7 +8,8 @@
 // The model: --model, or XGBoost trained here (--trees 200, --depth 8) on the features of the
 // PaySim sample in test/fixtures (or --features CSV with an isFraud column). Prints one JSON document.
 //
-// usage: node bench/gbdt-explain.mjs [--model M.json] [--features F.csv] [--threads 2] [--pairs 5] [--single 20000]
+// usage: node bench/gbdt-explain.mjs [--model M.json] [--features F.csv] [--rows N] [--threads 2] [--pairs 5] [--single 20000]
+// (--rows: explain only the first N rows of the features file; the model is still trained on all.)
 // Needs `npm run build` first.
 /* global URL, performance */
 import { execFileSync } from "node:child_process";
@@ -30,6 +31,7 @@ const { values: a } = parseArgs({
     single: { type: "string", default: "20000" },
     trees: { type: "string", default: "200" },
     depth: { type: "string", default: "8" },
+    rows: { type: "string" },
   },
 });
 const dir = "/tmp/gbdt-explain-bench";
@@ -53,6 +55,17 @@ if (!model) {
   py(["train", features, "isFraud", model, "--trees", a.trees, "--depth", a.depth, "--threads", a.threads]);
 }
 
+if (a.rows) {
+  const all = await readFeatureCsv(features);
+  const n = Math.min(all.rows, Number(a.rows));
+  features = join(dir, `rows-${n}.csv`);
+  await writeFeatureCsv(
+    features,
+    all.names,
+    all.columns.map((c) => c.subarray(0, n)),
+    n,
+  );
+}
 const booster = Booster.fromXgboostJson(readFileSync(model, "utf8"), model);
 const csv = await readFeatureCsv(features);
 const cols = booster.featureNames.map((n) => csv.columns[csv.names.indexOf(n)]);
