@@ -132,6 +132,38 @@ describe.each(BACKENDS)("serving API on %s", (backend) => {
     await stop();
   });
 
+  it("publishes OpenAPI and a docs page built from the route schemas, health and Prometheus", async () => {
+    await start({ reload: { poll_seconds: 0 } });
+    const spec = (await call(`${url}/openapi.json`, "GET")).body;
+    expect(spec.openapi).toMatch(/^3\./);
+    for (const route of [
+      "/api/v1/fraud/score",
+      "/api/v1/fraud/score/batch",
+      "/api/v1/serving/predict",
+      "/api/v1/serving/reload",
+      "/api/v1/serving/routing",
+      "/api/v1/serving/monitoring",
+      "/api/v1/serving/config",
+      "/api/v1/serving/ml",
+    ])
+      expect(spec.paths[route], route).toBeDefined();
+    const scoreBody = spec.paths["/api/v1/fraud/score"].post.requestBody.content["application/json"].schema;
+    expect(scoreBody.required).toContain("transaction_id");
+    expect(spec.paths["/api/v1/serving/routing"].post.security).toEqual([{ bearer: [] }]);
+    const docs = await fetch(`${url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toMatch(/swagger/i);
+    expect((await call(`${url}/healthz`, "GET")).body).toEqual({ status: "ok" });
+    expect((await call(`${url}/readyz`, "GET")).body).toMatchObject({
+      ready: true,
+      model: { name: "fraud-detector" },
+    });
+    const metrics = (await call(`${url}/metrics`, "GET")).body as string;
+    expect(metrics).toMatch(/lakay_model_version\{variant="champion"\} \d/);
+    expect(metrics).toMatch(/lakay_ml_enabled 1/);
+    await stop();
+  });
+
   it("maps timestamps to steps, scores in shadow, and guards reads when asked", async () => {
     await start({ reload: { poll_seconds: 0 } }, true);
     expect((await call(`${url}/api/v1/serving/monitoring`, "GET")).status).toBe(401);
