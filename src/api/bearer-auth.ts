@@ -7,6 +7,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The token's name: the actor recorded in the audit log. */
     actor: string;
+    /** The token's role (an approval from the dashboard is recorded in this role). */
+    actorRole: TokenRole | "";
   }
 }
 
@@ -51,6 +53,7 @@ export class BearerAuth {
           `token ${who.name} has role ${who.role}; ${permission} needs one of ${allowed.join(", ")}`,
         );
       request.actor = who.name;
+      request.actorRole = who.role;
     };
   }
 

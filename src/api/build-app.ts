@@ -10,7 +10,9 @@ import type { FraudScoringService } from "../serving/index.js";
 import { lakayVersion } from "../version.js";
 import { BearerAuth } from "./bearer-auth.js";
 import { installErrorHandlers } from "./error-reply.js";
+import { dashboardRoutes } from "./routes/dashboard-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
+import { lifecycleRoutes } from "./routes/lifecycle-routes.js";
 import { scoringRoutes } from "./routes/scoring-routes.js";
 import { servingRoutes } from "./routes/serving-routes.js";
 import { errorSchema } from "./schemas.js";
@@ -59,6 +61,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const { service } = opts;
   app.decorateRequest("startedAt", 0);
   app.decorateRequest("actor", "");
+  app.decorateRequest("actorRole", "");
   app.addSchema(errorSchema);
 
   const httpDuration = new Histogram({
@@ -102,5 +105,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes, { service });
   await app.register(scoringRoutes, { service, readGuard });
   await app.register(servingRoutes, { service, readGuard, auth });
+  await app.register(lifecycleRoutes, { service, readGuard, auth, registry: opts.registry });
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -18,6 +18,10 @@ export const PERMISSIONS = {
   routing: ["ml_engineer", "team_lead"],
   ml_switch: ["ml_engineer", "team_lead", "bsa_officer", "operator"],
   config: ["ml_engineer", "team_lead", "bsa_officer"],
+  // The dashboard's deployment actions: the CLI's `lakay approve|promote|rollback`, same library calls.
+  approve: ["ml_engineer", "team_lead", "bsa_officer"],
+  promote: ["ml_engineer", "team_lead"],
+  rollback: ["ml_engineer", "team_lead", "operator"],
 } as const satisfies Record<string, readonly TokenRole[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
