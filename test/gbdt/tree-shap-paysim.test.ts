@@ -51,7 +51,7 @@ describe("TreeSHAP on the real PaySim sample equals XGBoost's pred_contribs on e
         "isFraud",
         model,
         JSON.stringify({
-          n_estimators: 150,
+          n_estimators: 100,
           max_depth: 8,
           eta: 0.1,
           subsample: 0.8,
