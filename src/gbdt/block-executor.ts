@@ -1,5 +1,6 @@
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort } from "node:worker_threads";
 import { computeCuts, sortFloat32 } from "./binning.js";
+import { ProgramWorker, type WorkerProgram } from "./function-worker.js";
 import {
   applyLastSplit,
   applyLeaf,
@@ -20,49 +21,67 @@ import {
   type Kernels,
 } from "./block-tasks.js";
 
+/** Int32 words of the shared `control` buffer. */
+export const CONTROL_WORDS = 5;
 /** Slots of the shared `control` words (slot 0 is the task counter of `runTasks`). */
 const GENERATION = 1;
 const DONE = 2;
 const FAILED = 3;
+/** Set by a worker's thread as it exits unasked (see the program's `exit` handler). */
+const LOST = 4;
+/** How long a thread polls a control word before it sleeps on it. */
+const SPIN_MS = 2;
 
 /**
- * The worker's whole program, assembled from the same functions the main thread runs, so a
- * block gives the same bytes on any thread. Evaluated as a CommonJS script (`eval: true`), which
- * keeps it working both from compiled `dist/` and from TypeScript sources under the test runner.
+ * The worker's whole program, assembled from the same functions the main thread runs.
  *
  * The worker sleeps on the generation word; each bump wakes it to read, synchronously from its
  * port, what was sent since (kernels, buffers, the phase to run), run the phase's tasks and count
  * itself done. No event loop turn is involved on either side: a phase costs a futex wake, not
  * two message round trips (measured ~55 µs a phase with messages).
+ *
+ * Because the main thread blocks in `run` (no event loop, so no `exit` event), a worker that dies
+ * says so itself: its thread's `exit` handler (which runs on `process.exit` and on an uncaught
+ * error) sets LOST and counts itself done, so `run` wakes and throws instead of waiting forever.
  */
-function workerSource(): string {
-  return `
+export const TRAINING_WORKER: WorkerProgram = {
+  name: "training",
+  constants: { SPIN_MS, GENERATION, DONE, FAILED, LOST },
+  functions: [
+    sortFloat32,
+    computeCuts,
+    splitsRight,
+    cutsTask,
+    boostBlock,
+    partitionBlock,
+    applyLeaf,
+    applyLastSplit,
+    makeViews,
+    prefault,
+    awaitChange,
+    runTasks,
+  ],
+  main: `
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
-const sortFloat32 = ${sortFloat32.toString()};
-const computeCuts = ${computeCuts.toString()};
-const splitsRight = ${splitsRight.toString()};
-const cutsTask = ${cutsTask.toString()};
-const boostBlock = ${boostBlock.toString()};
-const partitionBlock = ${partitionBlock.toString()};
-const applyLeaf = ${applyLeaf.toString()};
-const applyLastSplit = ${applyLastSplit.toString()};
-const makeViews = ${makeViews.toString()};
-const prefault = ${prefault.toString()};
-const SPIN_MS = ${SPIN_MS};
-const awaitChange = ${awaitChange.toString()};
-const runTasks = ${runTasks.toString()};
 const { port } = workerData;
 let buffers = workerData.buffers;
 let views = makeViews(buffers);
+let quit = false;
+process.on("exit", () => {
+  if (quit) return;
+  Atomics.store(views.control, LOST, 1);
+  Atomics.add(views.control, DONE, 1);
+  Atomics.notify(views.control, DONE);
+});
 parentPort.postMessage("started");
 prefault(views);
 parentPort.postMessage("ready");
 const kernels = { cutsTask, computeCuts, boostBlock, applyLeaf, applyLastSplit, partitionBlock, histogramBlock: null };
 const histogramKernels = new Map();
 let seen = 0;
-for (let quit = false; !quit; ) {
-  awaitChange(views.control, ${GENERATION}, seen);
-  seen = Atomics.load(views.control, ${GENERATION});
+while (!quit) {
+  awaitChange(views.control, GENERATION, seen);
+  seen = Atomics.load(views.control, GENERATION);
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     const msg = m.message;
     if (msg.type === "quit") quit = true;
@@ -74,23 +93,27 @@ for (let quit = false; !quit; ) {
       buffers = Object.assign({}, buffers, msg.buffers);
       views = makeViews(buffers);
     } else {
+      if (msg.exitForTest) process.exit(70);
       try {
         runTasks(msg.phase, msg.args, views, kernels);
       } catch (err) {
         port.postMessage(String((err && err.stack) || err));
-        Atomics.store(views.control, ${FAILED}, 1);
+        Atomics.store(views.control, FAILED, 1);
       }
-      Atomics.add(views.control, ${DONE}, 1);
-      Atomics.notify(views.control, ${DONE});
+      Atomics.add(views.control, DONE, 1);
+      Atomics.notify(views.control, DONE);
     }
   }
 }
 port.close();
-`;
-}
+`,
+};
 
-/** How long a thread polls a control word before it sleeps on it. */
-const SPIN_MS = 2;
+/** Test-only faults, injected by tests through `TrainOptions.faults`; nothing reads them from the environment. */
+export interface ExecutorFaults {
+  /** The first worker exits its thread (`process.exit`) when handed this phase (1 = the first). */
+  workerExitsAtPhase?: number;
+}
 
 /**
  * Returns once `control[slot]` is no longer `seen`: polls it for up to SPIN_MS, then sleeps on it.
@@ -117,7 +140,7 @@ export class BlockExecutor {
   views: SharedViews;
   private readonly kernels: Kernels;
   private readonly workers: {
-    worker: Worker;
+    worker: ProgramWorker;
     port: MessagePort;
     exited: Promise<void>;
     /** The worker's program is defined and running (it says so). */
@@ -127,10 +150,12 @@ export class BlockExecutor {
   }[] = [];
   private readonly histogramKernels = new Map<string, HistogramKernel>();
   private histogramSource = "";
+  private phasesRun = 0;
 
   constructor(
     readonly buffers: SharedBuffers,
     nThreads: number,
+    private readonly faults: ExecutorFaults = {},
   ) {
     this.views = makeViews(buffers);
     const none: HistogramKernel = () => {
@@ -145,22 +170,20 @@ export class BlockExecutor {
       applyLastSplit,
       histogramBlock: none,
     };
-    const source = workerSource();
     for (let i = 1; i < nThreads; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(source, {
-        eval: true,
+      const worker = new ProgramWorker(TRAINING_WORKER, {
         workerData: { buffers, port: port2 },
         transferList: [port2],
       });
-      const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-      // Listened for from the start, so no event is missed; a failure is thrown where awaited.
-      const failed = new Promise<never>((_, reject) => worker.once("error", reject));
-      const said = (word: string) =>
-        Promise.race([new Promise<void>((r) => worker.on("message", (m) => m === word && r())), failed]);
-      const started = said("started");
-      const ready = said("ready");
-      for (const p of [failed, started, ready]) p.catch(() => undefined);
+      const exited = new Promise<void>((resolve) => worker.worker.once("exit", () => resolve()));
+      // Between phases the event loop may turn: a worker lost then (terminated, out of memory) is
+      // marked so the next `run` refuses instead of waiting for it.
+      worker.lost.catch(() => Atomics.store(this.views.control, LOST, 1));
+      // Listened for from the start, so no message is missed; a loss is thrown where awaited.
+      const started = worker.nextMessage<void>((m) => m === "started");
+      const ready = worker.nextMessage<void>((m) => m === "ready");
+      for (const p of [started, ready]) p.catch(() => undefined);
       this.workers.push({ worker, port: port1, exited, started, ready });
     }
   }
@@ -220,12 +243,16 @@ export class BlockExecutor {
   run(phase: number, args: PhaseArgs): void {
     if (args.nTasks === 0) return;
     const control = this.views.control;
+    this.throwIfLost();
     Atomics.store(control, 0, 0);
     // Tiny phases are not worth waking a worker.
     const helpers = args.nTasks > 1 ? this.workers : [];
     if (helpers.length > 0) {
+      const exitForTest = ++this.phasesRun === this.faults.workerExitsAtPhase;
       Atomics.store(control, DONE, 0);
-      for (const w of helpers) w.port.postMessage({ type: "phase", phase, args });
+      for (const w of helpers) {
+        w.port.postMessage({ type: "phase", phase, args, exitForTest: exitForTest && w === helpers[0] });
+      }
       Atomics.add(control, GENERATION, 1);
       Atomics.notify(control, GENERATION);
     }
@@ -238,16 +265,28 @@ export class BlockExecutor {
         done < helpers.length;
         done = Atomics.load(control, DONE)
       ) {
+        if (Atomics.load(control, LOST) !== 0) break; // a dead worker's tasks never finish
         awaitChange(control, DONE, done);
       }
     }
+    this.throwIfLost();
     if (Atomics.exchange(control, FAILED, 0) !== 0) {
       const reports = this.workers.map((w) => receiveMessageOnPort(w.port)?.message).filter(Boolean);
       throw new Error(`training worker failed: ${reports.join("; ")}`);
     }
   }
 
+  /** A worker stopped (its thread said so, or its exit was seen between phases): training cannot go on. */
+  private throwIfLost(): void {
+    if (Atomics.load(this.views.control, LOST) === 0) return;
+    const why = this.workers.map((w) => w.worker.lostReason).find((r) => r !== null);
+    throw new Error(
+      `a training worker thread stopped in the middle of the training${why ? ` (${why})` : ""}; no model was written`,
+    );
+  }
+
   async close(): Promise<void> {
+    for (const w of this.workers) w.worker.closingDown();
     for (const w of this.workers) w.port.postMessage({ type: "quit" });
     Atomics.add(this.views.control, GENERATION, 1);
     Atomics.notify(this.views.control, GENERATION);

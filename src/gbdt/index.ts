@@ -23,6 +23,7 @@ export {
 export { aucRoc, aucPr, logloss, rankingMetrics, type RankingMetrics } from "./metrics.js";
 export type { RegressionTree } from "./tree.js";
 export { ParallelBatchPredictor } from "./parallel-batch.js";
+export { ProgramWorker, workerProgramSource, WORKER_GLOBALS, type WorkerProgram } from "./function-worker.js";
 export {
   TreeExplainer,
   topContributions,

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { BadInputError } from "../errors/index.js";
-import { BlockExecutor } from "./block-executor.js";
+import { BlockExecutor, CONTROL_WORDS, type ExecutorFaults } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers, type SharedViews } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
 import { Booster } from "./booster.js";
@@ -49,6 +49,8 @@ export interface TrainOptions {
   nThreads?: number;
   /** Score the eval set every round even without early stopping (costs a sort per round). */
   evalEveryRound?: boolean;
+  /** Tests only: faults to inject into the worker threads (a worker that dies mid-phase). */
+  faults?: ExecutorFaults;
 }
 
 /**
@@ -87,7 +89,7 @@ export async function trainBooster(
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
     partial: new SharedArrayBuffer(8),
-    control: new SharedArrayBuffer(4 * 4),
+    control: new SharedArrayBuffer(CONTROL_WORDS * 4),
   };
   const baseArgs: PhaseArgs = {
     nTasks: 0,
@@ -103,7 +105,7 @@ export async function trainBooster(
     histOffsets: [],
   };
 
-  const exec = new BlockExecutor(buffers, threads);
+  const exec = new BlockExecutor(buffers, threads, opts.faults);
   try {
     // While the workers start and fault in their buffers (see `prefault`).
     const initial = exec.views;

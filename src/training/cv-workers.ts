@@ -1,12 +1,14 @@
-import { Worker } from "node:worker_threads";
-import type { BoosterParamsInput } from "../gbdt/index.js";
+import { ProgramWorker, type BoosterParamsInput, type WorkerProgram } from "../gbdt/index.js";
 
 /**
  * A worker that trains one candidate on one fold with a single engine thread and scores the fold's
- * validation rows. CommonJS text run with `eval: true`, importing the engine by URL: it only runs
- * from the compiled `dist/` build (tests of the TypeScript sources use the in-process path).
+ * validation rows. It imports the engine by URL, so it only runs from the compiled `dist/` build
+ * (tests of the TypeScript sources use the in-process path).
  */
-const CV_WORKER = `
+export const CV_WORKER: WorkerProgram = {
+  name: "cross-validation",
+  functions: [],
+  main: `
 const { parentPort, workerData } = require("node:worker_threads");
 const gbdt = import(workerData.gbdtUrl);
 let fold;
@@ -30,7 +32,8 @@ parentPort.on("message", async (m) => {
     parentPort.postMessage({ id: m.id, error: String((err && err.stack) || err) });
   }
 });
-`;
+`,
+};
 
 const GBDT_URL = new URL("../gbdt/index.js", import.meta.url).href;
 
@@ -51,12 +54,12 @@ export interface SharedFold {
  * one per core, instead of one after another with the engine's threads.
  */
 export class CvWorkerPool {
-  private readonly workers: Worker[];
+  private readonly workers: ProgramWorker[];
 
   constructor(size: number) {
     this.workers = Array.from(
       { length: size },
-      () => new Worker(CV_WORKER, { eval: true, workerData: { gbdtUrl: GBDT_URL } }),
+      () => new ProgramWorker(CV_WORKER, { workerData: { gbdtUrl: GBDT_URL } }),
     );
   }
 
@@ -70,7 +73,7 @@ export class CvWorkerPool {
       nValid: fold.nValid,
       names: fold.names,
     };
-    for (const w of this.workers) w.postMessage(msg);
+    for (const w of this.workers) w.worker.postMessage(msg);
     const results: Float64Array[] = new Array(params.length);
     let next = 0;
     await Promise.all(
@@ -89,18 +92,14 @@ export class CvWorkerPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private one(w: Worker, id: number, params: BoosterParamsInput): Promise<Float64Array> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: { id: number; scores?: Float64Array; error?: string }) => {
-        if (m.id !== id) return;
-        w.off("message", onMessage);
-        w.off("error", reject);
-        if (m.scores) resolve(m.scores);
-        else reject(new Error(`cross-validation worker failed: ${m.error}`));
-      };
-      w.on("message", onMessage);
-      w.once("error", reject);
-      w.postMessage({ type: "train", id, params });
-    });
+  /** One candidate on one worker; a worker that dies meanwhile fails the run instead of hanging it. */
+  private async one(w: ProgramWorker, id: number, params: BoosterParamsInput): Promise<Float64Array> {
+    const reply = w.nextMessage<{ id: number; scores?: Float64Array; error?: string }>(
+      (m) => (m as { id?: number }).id === id,
+    );
+    w.worker.postMessage({ type: "train", id, params });
+    const m = await reply;
+    if (!m.scores) throw new Error(`cross-validation worker failed: ${m.error}`);
+    return m.scores;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BlockExecutor } from "../../src/gbdt/block-executor.js";
+import { BlockExecutor, CONTROL_WORDS } from "../../src/gbdt/block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "../../src/gbdt/block-tasks.js";
 
 /** Buffers for `rows` rows of one feature: only what the histogram phase reads matters here. */
@@ -23,7 +23,7 @@ function buffers(rows: number): SharedBuffers {
     tasks: b(64 * TASK_WIDTH * 4),
     results: b(64 * 4),
     partial: b(8),
-    control: b(16),
+    control: b(CONTROL_WORDS * 4),
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { Worker } from "node:worker_threads";
+import { ProgramWorker, type WorkerProgram } from "../../gbdt/index.js";
 
 /**
  * SHA-256 of a file, streamed: the one file hash of the project (artifact checksums, dataset
@@ -20,8 +20,11 @@ async function hashHere(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** A CommonJS string, so it works the same from `dist/` and from TypeScript sources under the tests. */
-const HASH_WORKER = `
+/** Streams the file named by `workerData` through SHA-256 and posts the hex digest (or the error). */
+export const HASH_WORKER: WorkerProgram = {
+  name: "hashing",
+  functions: [],
+  main: `
 const { parentPort, workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const { createReadStream } = require("node:fs");
@@ -30,16 +33,16 @@ createReadStream(workerData, { highWaterMark: 1 << 20 })
   .on("data", (chunk) => hash.update(chunk))
   .on("end", () => parentPort.postMessage({ sha256: hash.digest("hex") }))
   .on("error", (err) => parentPort.postMessage({ error: String(err && err.message || err) }));
-`;
+`,
+};
 
-function hashInWorker(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(HASH_WORKER, { eval: true, workerData: file });
-    w.once("message", (m: { sha256?: string; error?: string }) => {
-      void w.terminate();
-      if (m.sha256) resolve(m.sha256);
-      else reject(new Error(`cannot hash ${file}: ${m.error}`));
-    });
-    w.once("error", reject);
-  });
+async function hashInWorker(file: string): Promise<string> {
+  const w = new ProgramWorker(HASH_WORKER, { workerData: file });
+  try {
+    const m = await w.nextMessage<{ sha256?: string; error?: string }>();
+    if (!m.sha256) throw new Error(`cannot hash ${file}: ${m.error}`);
+    return m.sha256;
+  } finally {
+    await w.terminate();
+  }
 }
