@@ -74,17 +74,6 @@ export function ruleTransactionOf(tx: TransactionRecord): RuleTransaction {
 
 /** What makes two requests "the same transaction" for idempotency (everything but the id). */
 export function fingerprintOf(req: ScoreRequest): string {
-  return [
-    req.user_id ?? req.nameOrig,
-    req.step ?? "",
-    req.timestamp ?? "",
-    req.type,
-    req.amount,
-    req.nameOrig,
-    req.oldbalanceOrg,
-    req.newbalanceOrig,
-    req.nameDest ?? "",
-    req.oldbalanceDest,
-    req.newbalanceDest,
-  ].join("\u0001");
+  // One template literal: an array join allocated an array per transaction on the hot path.
+  return `${req.user_id ?? req.nameOrig}\u0001${req.step ?? ""}\u0001${req.timestamp ?? ""}\u0001${req.type}\u0001${req.amount}\u0001${req.nameOrig}\u0001${req.oldbalanceOrg}\u0001${req.newbalanceOrig}\u0001${req.nameDest ?? ""}\u0001${req.oldbalanceDest}\u0001${req.newbalanceDest}`;
 }
