@@ -13,6 +13,7 @@ import { installErrorHandlers } from "./error-reply.js";
 import { dashboardRoutes } from "./routes/dashboard-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { lifecycleRoutes } from "./routes/lifecycle-routes.js";
+import { monitoringRoutes } from "./routes/monitoring-routes.js";
 import { scoringRoutes } from "./routes/scoring-routes.js";
 import { servingRoutes } from "./routes/serving-routes.js";
 import { errorSchema } from "./schemas.js";
@@ -105,6 +106,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes, { service });
   await app.register(scoringRoutes, { service, readGuard });
   await app.register(servingRoutes, { service, readGuard, auth });
+  await app.register(monitoringRoutes, { service, readGuard, auth, registry: opts.registry });
   await app.register(lifecycleRoutes, { service, readGuard, auth, registry: opts.registry });
   await app.register(dashboardRoutes);
   return app;

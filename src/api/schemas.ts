@@ -226,3 +226,37 @@ export const configChangeRequestSchema = {
   },
   examples: [{ risk_tiers: { critical: 0.85 }, reason: "fewer blocks after Q3 review" }],
 } as const;
+
+const label = {
+  type: "object",
+  additionalProperties: false,
+  required: ["transaction_id", "is_fraud"],
+  properties: {
+    transaction_id: name,
+    is_fraud: { type: "boolean" },
+    source: { type: "string", minLength: 1, maxLength: 128 },
+    labeled_at: { type: "string", minLength: 1, maxLength: 64 },
+  },
+} as const;
+
+/** One label, or `{labels: [...]}` (at most 10,000). */
+export const feedbackRequestSchema = {
+  oneOf: [
+    label,
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["labels"],
+      properties: { labels: { type: "array", minItems: 1, maxItems: 10_000, items: label } },
+    },
+  ],
+  examples: [
+    { transaction_id: "t-1", is_fraud: true, source: "investigation", labeled_at: "2026-03-01T10:00:00Z" },
+  ],
+} as const;
+
+export const monitoringQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: { window: { type: "string", enum: ["1h", "24h", "7d"] } },
+} as const;

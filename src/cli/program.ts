@@ -15,6 +15,10 @@ import { registerDeployCommands } from "./deploy.js";
 import { registerServeCommand } from "./serve.js";
 import { registerTokensCommands } from "./tokens.js";
 import { registerBiasAuditCommand } from "./bias-audit.js";
+import { registerFeedbackCommands } from "./feedback.js";
+import { registerMonitorCommands } from "./monitor.js";
+import { registerAbCommands } from "./ab.js";
+import { registerWebhooksCommands } from "./webhooks.js";
 
 /**
  * Builds the `lakay` program. Each command group lives in its own file and only parses, calls, prints;
@@ -50,6 +54,10 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerTokensCommands(program);
   registerBiasAuditCommand(program);
+  registerFeedbackCommands(program);
+  registerMonitorCommands(program);
+  registerAbCommands(program);
+  registerWebhooksCommands(program);
   reportOptionValueErrors(program);
   return program;
 }

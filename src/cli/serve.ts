@@ -76,8 +76,10 @@ Example:
           closing = true;
           logger.info({ signal }, "shutting down: no new requests, finishing those in flight");
           service.stop();
+          // In-flight requests finish, then every queued prediction record is written (or spilled).
           void app
             .close()
+            .then(() => service.close())
             .then(() => registry.close())
             .then(
               () => process.exit(0),

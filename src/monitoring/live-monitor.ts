@@ -96,7 +96,7 @@ export class LiveMonitor {
     this.scores = new Float64Array(c.drift.window);
     const registers = [opts.prom];
     const writer = this.writer;
-    const self = this;
+    const openAlerts = () => this.alerts.openAlerts();
     this.prom = {
       psi: new Gauge({
         name: "lakay_feature_psi",
@@ -158,7 +158,7 @@ export class LiveMonitor {
         registers,
         collect() {
           this.reset();
-          for (const a of self.alerts.openAlerts()) this.inc({ kind: a.kind, severity: a.severity });
+          for (const a of openAlerts()) this.inc({ kind: a.kind, severity: a.severity });
         },
       }),
     };
@@ -166,6 +166,10 @@ export class LiveMonitor {
 
   get config(): MonitoringConfig {
     return this.opts.config;
+  }
+
+  get registry(): Registry {
+    return this.opts.registry;
   }
 
   /** Replays a spill left by an earlier process and starts the writer and the periodic checks. */

@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   routing: ["ml_engineer", "team_lead"],
   ml_switch: ["ml_engineer", "team_lead", "bsa_officer", "operator"],
   config: ["ml_engineer", "team_lead", "bsa_officer"],
+  /** Outcome labels (POST /api/v1/fraud/feedback). */
+  feedback: ["ml_engineer", "team_lead", "bsa_officer", "operator"],
   // The dashboard's deployment actions: the CLI's `lakay approve|promote|rollback`, same library calls.
   approve: ["ml_engineer", "team_lead", "bsa_officer"],
   promote: ["ml_engineer", "team_lead"],

@@ -10,12 +10,15 @@ import {
 import { BadInputError, ConflictError } from "../errors/index.js";
 import { FEATURE_NAMES, OnlineFeatureState } from "../features/index.js";
 import type { Registry } from "../registry/index.js";
+import { LiveMonitor } from "../monitoring/index.js";
 import { RulesEngine, type FiredRule } from "../rules/index.js";
 import { hybridVerdict } from "./hybrid-scorer.js";
 import { IdempotencyCache } from "./idempotency-cache.js";
 import { LatencyWindow } from "./latency-window.js";
 import { ModelServer, type ReloadReport } from "./model-server.js";
 import { ServingPromMetrics } from "./prometheus-metrics.js";
+import { ScoreGuard } from "./score-guard.js";
+import { guardActions, recordEndedExperiment } from "./serving-monitoring.js";
 import type { ServedModel } from "./served-model.js";
 import {
   parseScoringConfig,
@@ -121,6 +124,10 @@ export class FraudScoringService {
   private lastCounter = -1;
   private polling = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Prediction log, drift, score shift, SLA, alerts, webhooks (issue #15); null when turned off. */
+  readonly monitor: LiveMonitor | null;
+  /** Stops a variant at its first NaN/Inf score (seed §6.1). */
+  readonly guard: ScoreGuard;
 
   constructor(private readonly opts: FraudScoringServiceOptions) {
     this.registry = opts.registry;
@@ -139,6 +146,31 @@ export class FraudScoringService {
       changedBy: null,
     };
     this.ml = { enabled: c.ml_enabled, changedAt: this.startedAt, changedBy: "serving.yaml", reason: null };
+    this.monitor = c.monitoring.enabled
+      ? new LiveMonitor({
+          registry: opts.registry,
+          logger: opts.logger,
+          model: c.model,
+          config: c.monitoring,
+          latencySla: c.latency_sla_ms,
+          prom: this.prom.registry,
+        })
+      : null;
+    this.guard = new ScoreGuard(
+      guardActions(this, opts.registry),
+      opts.logger,
+      c.monitoring.guard.auto_rollback,
+    );
+  }
+
+  /** The experiment in force (null when the champion takes all traffic). */
+  get currentExperiment(): ExperimentRecord | null {
+    return this.experiment;
+  }
+
+  /** The score at or above which a transaction counts as flagged in A/B statistics. */
+  get operatingThreshold(): number {
+    return this.config.monitoring.operating_threshold ?? this.scoring.config.risk_tiers.high;
   }
 
   get config(): ServingConfig {
@@ -148,6 +180,7 @@ export class FraudScoringService {
   /** Reads the persisted state and loads the models. A model that fails to load leaves rules-only scoring. */
   async start(): Promise<void> {
     this.lastCounter = await registryChangeCounter(this.registry);
+    await this.monitor?.start();
     await this.applyPersistedState();
     try {
       await this.reloadModels("start");
@@ -165,6 +198,12 @@ export class FraudScoringService {
   stop(): void {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+  }
+
+  /** SIGTERM: writes every queued prediction record (spilling what the database refuses). */
+  async close(): Promise<void> {
+    this.stop();
+    await this.monitor?.close();
   }
 
   /** True when scoring can answer: a model is loaded, or rules-only mode is in force (always). */
@@ -267,7 +306,9 @@ export class FraudScoringService {
         this.routing.challengerPct,
       );
     const model = variant === "challenger" ? challenger : models.champion;
-    const mlScore = this.ml.enabled && model ? model.score(features) : null;
+    const useMl = this.ml.enabled && model !== null && !this.guard.isStopped(variant, model.version);
+    const mlScore = useMl ? model.score(features) : null;
+    if (mlScore !== null && !Number.isFinite(mlScore)) this.guard.trip(variant, model!.version, mlScore);
     const verdict = hybridVerdict(this.scoring.config, rules.score, mlScore);
     this.features.observe(tx);
     const mode = verdict.usedMl ? "hybrid" : "rules_only";
@@ -292,6 +333,19 @@ export class FraudScoringService {
     const prom = this.promChild(variant, mode);
     prom.predictions.inc();
     prom.scores.observe(verdict.score);
+    this.monitor?.observe({
+      transactionId: req.transaction_id,
+      userId: req.user_id ?? req.nameOrig,
+      variant,
+      modelVersion: model?.version ?? null,
+      experimentId: this.experiment?.id ?? null,
+      features,
+      mlScore,
+      ruleScore: rules.score,
+      score: verdict.score,
+      riskTier: verdict.riskTier,
+      latencyMs,
+    });
     if (this.routing.shadow && challenger && this.ml.enabled && variant === "champion") {
       setImmediate(() => this.shadowScore(challenger, features, rules.score));
     }
@@ -336,6 +390,7 @@ export class FraudScoringService {
   /** The loaded challenger if it is the one the current experiment was set up with. */
   private liveChallenger(challenger: ServedModel | null): ServedModel | null {
     if (!challenger || !this.experiment) return null;
+    if (this.guard.isStopped("challenger", challenger.version)) return null;
     return challenger.version === this.experiment.challengerVersion ? challenger : null;
   }
 
@@ -365,6 +420,9 @@ export class FraudScoringService {
       const m = this.models.models;
       this.prom.modelVersion.set({ variant: "champion" }, m.champion?.version ?? 0);
       this.prom.modelVersion.set({ variant: "challenger" }, m.challenger?.version ?? 0);
+      await this.monitor?.setChampion(m.champion);
+      if (this.experiment && m.champion?.version === this.experiment.challengerVersion)
+        recordEndedExperiment(this, this.registry, this.experiment, "promotion");
       this.log.info(
         { trigger, champion: report.champion, challenger: report.challenger },
         m.champion
@@ -424,6 +482,8 @@ export class FraudScoringService {
   }
 
   private applyRouting(routing: RoutingSetting, experiment: ExperimentRecord | null): void {
+    if (this.experiment && routing.experimentId !== this.experiment.id)
+      recordEndedExperiment(this, this.registry, this.experiment, routing.changedBy, routing.reason);
     if (routing.experimentId !== this.experiment?.id)
       this.experimentStats = { champion: new VariantStats(), challenger: new VariantStats() };
     this.routing = routing;
@@ -713,7 +773,6 @@ export class FraudScoringService {
       },
       online_features: { customers: this.features.size, max_customers: this.config.features.max_customers },
       last_reload: this.models.lastReload,
-      drift: { status: "not_computed" as const },
     };
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { loadYamlConfig, parseWithSchema } from "../config/index.js";
 import { canonicalJson } from "../registry/index.js";
+import { monitoringConfigSchema } from "../monitoring/index.js";
 import { rulesConfigSchema } from "../rules/index.js";
 
 /** How the rule score and the ML score combine into the one score a transaction gets. */
@@ -102,6 +103,8 @@ export const servingConfigSchema = z
       .object({ p95: z.number().positive().default(200), p99: z.number().positive().default(500) })
       .strict()
       .prefault({}),
+    /** Prediction log, drift, alerts, auto-promotion, guard (src/monitoring, docs/monitoring.md). */
+    monitoring: monitoringConfigSchema.prefault({}),
     /** The rules engine's configuration (see src/rules); defaults when left out. */
     rules: rulesConfigSchema.optional(),
   })

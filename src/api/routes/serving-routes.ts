@@ -6,6 +6,7 @@ import {
   reloadRequestSchema,
   routingRequestSchema,
 } from "../schemas.js";
+import { withAbStatistics } from "./routing-statistics.js";
 import type { RouteOptions } from "./scoring-routes.js";
 
 const errors = { "4xx": { $ref: "Error#" }, "5xx": { $ref: "Error#" } };
@@ -46,7 +47,7 @@ export async function servingRoutes(
       onRequest: opts.readGuard,
       schema: { tags: ["serving"], summary: "The A/B split and per-variant metrics" },
     },
-    async () => service.routingView(),
+    async () => withAbStatistics(service, service.routingView()),
   );
 
   app.post<{ Body: { champion_pct: number; challenger_pct: number; shadow?: boolean; reason?: string } }>(
@@ -69,18 +70,6 @@ export async function servingRoutes(
         actor: request.actor,
         reason: request.body.reason ?? null,
       }),
-  );
-
-  app.get(
-    "/api/v1/serving/monitoring",
-    {
-      onRequest: opts.readGuard,
-      schema: {
-        tags: ["serving"],
-        summary: "Models served, mode, latency against the SLA, score distributions, last reload",
-      },
-    },
-    async () => service.monitoring(),
   );
 
   app.get(
