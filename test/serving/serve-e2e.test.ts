@@ -92,7 +92,7 @@ describe.each(BACKENDS)("lakay serve end to end on %s", (backend) => {
     let mon = (await call(`${api}/serving/monitoring`, "GET")).body;
     expect(mon.predictions.total).toBe(10_000);
     expect(mon.model).toMatchObject({ name: "fraud-detector", version: 1, stage: "Production" });
-    expect(mon.drift).toEqual({ status: "not_computed" });
+    expect(mon).toHaveProperty("drift"); // computed by the monitoring issue (#15)
 
     // The split needs a token; then 90/10 against the newest Staging version (3).
     expect(
