@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { compileTreeShapKernel, makeTreeShapKernel, type TreeShapKernel } from "./tree-shap-kernel.js";
 import type { TreeExplainer } from "./tree-shap.js";
+import { ProgramWorker, type WorkerProgram } from "./function-worker.js";
 
 /** Rows per task: explaining a row costs far more than scoring one, so tasks are small. */
 const TASK_ROWS = 64;
@@ -25,17 +25,18 @@ export function explainTasks(
 }
 
 /** A worker's program: the TreeSHAP kernel from its own source, over the shared program. */
-function workerSource(): string {
-  return `
+export const EXPLAIN_WORKER: WorkerProgram = {
+  name: "explanation",
+  constants: { TASK_ROWS },
+  functions: [makeTreeShapKernel, explainTasks],
+  main: `
 const { parentPort, workerData: d } = require("node:worker_threads");
-const makeTreeShapKernel = ${makeTreeShapKernel.toString()};
-const explainTasks = ${explainTasks.toString()};
 const kernel = makeTreeShapKernel(d.program);
 parentPort.on("message", (m) => {
-  explainTasks(kernel, d.columns, m.rows, d.out, d.counter, ${TASK_ROWS});
+  explainTasks(kernel, d.columns, m.rows, d.out, d.counter, TASK_ROWS);
   parentPort.postMessage(0);
-});`;
-}
+});`,
+};
 
 /**
  * Batch contributions on several threads (this one plus workers) over shared memory, for files
@@ -43,7 +44,7 @@ parentPort.on("message", (m) => {
  * bit for bit: every thread runs the same kernel on the same program.
  */
 export class ParallelExplainer {
-  private readonly workers: Worker[] = [];
+  private readonly workers: ProgramWorker[] = [];
   private readonly nf: number;
   private readonly columns: Float32Array[];
   private readonly out: Float64Array;
@@ -68,7 +69,7 @@ export class ParallelExplainer {
         out: this.out,
         counter: this.counter,
       };
-      this.workers.push(new Worker(workerSource(), { eval: true, workerData }));
+      this.workers.push(new ProgramWorker(EXPLAIN_WORKER, { workerData }));
     }
   }
 
@@ -86,8 +87,9 @@ export class ParallelExplainer {
         else for (let r = 0; r < rows; r++) dst[r] = col[c0 + r];
       });
       Atomics.store(this.counter, 0, 0);
-      const done = this.workers.map((w) => new Promise((resolve) => w.once("message", resolve)));
-      for (const w of this.workers) w.postMessage({ rows });
+      // A worker that dies fails the batch instead of leaving it waiting for its reply.
+      const done = this.workers.map((w) => w.nextMessage());
+      for (const w of this.workers) w.worker.postMessage({ rows });
       explainTasks(this.kernel, this.columns, rows, this.out, this.counter, TASK_ROWS);
       await Promise.all(done);
       result.set(this.out.subarray(0, rows * width), c0 * width);

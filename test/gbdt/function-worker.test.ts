@@ -5,10 +5,11 @@ import { TRAINING_WORKER } from "../../src/gbdt/block-executor.js";
 import { WORKER_GLOBALS, workerProgramSource, type WorkerProgram } from "../../src/gbdt/function-worker.js";
 import { trainBooster } from "../../src/gbdt/index.js";
 import { SCORING_WORKER } from "../../src/gbdt/parallel-batch.js";
+import { EXPLAIN_WORKER } from "../../src/gbdt/parallel-explain.js";
 import { HASH_WORKER } from "../../src/registry/artifacts/file-sha256.js";
 import { CV_WORKER } from "../../src/training/cv-workers.js";
 
-const PROGRAMS: WorkerProgram[] = [TRAINING_WORKER, SCORING_WORKER, CV_WORKER, HASH_WORKER];
+const PROGRAMS: WorkerProgram[] = [TRAINING_WORKER, SCORING_WORKER, EXPLAIN_WORKER, CV_WORKER, HASH_WORKER];
 const linter = new Linter();
 
 /** The identifiers `source` uses without defining them, other than ECMAScript's and `allowed`. */
