@@ -1,4 +1,4 @@
-/* global window, document, sessionStorage, fetch, Chart, Blob, URL, setTimeout, URLSearchParams */
+/* global window, document, sessionStorage, fetch, Chart, Blob, URL, setTimeout, clearTimeout, URLSearchParams */
 // The Lakay dashboard: plain browser JavaScript over the serving API (no build step). Each page polls
 // its endpoints every POLL_MS and redraws in place. Actions send the token kept in sessionStorage
 // (entered once, never put in a URL); without one they are refused here, before any request.
@@ -118,7 +118,7 @@ function chart(id, config) {
   }
   config.options = { animation: false, responsive: true, maintainAspectRatio: false, ...config.options };
   const canvas = $(id);
-  canvas.parentElement.style.height = `${Number(canvas.getAttribute("height")) + 40}px`;
+  canvas.parentElement.style.height = `${Number(canvas.getAttribute("height")) + 70}px`;
   charts[id] = new Chart(canvas, config);
   return charts[id];
 }
@@ -291,6 +291,21 @@ async function models() {
     ]),
     [0],
   );
+  const shown = [...m.versions].reverse();
+  const keys = [...new Set(shown.flatMap((v) => Object.keys(v.metrics)))].slice(0, 6);
+  const palette = ["#2563eb", "#f97316", "#16a34a", "#7c3aed", "#b91c1c", "#0891b2"];
+  chart("chart-models", {
+    type: "bar",
+    data: {
+      labels: shown.map((v) => `v${v.version} ${v.stage}`),
+      datasets: keys.map((k, i) => ({
+        label: k,
+        data: shown.map((v) => v.metrics[k] ?? null),
+        backgroundColor: palette[i % palette.length],
+      })),
+    },
+    options: { scales: { y: { beginAtZero: true } } },
+  });
   const candidates = m.versions.filter((v) => v.stage === "Staging");
   const keep = new Set(candidates.map((v) => `gate-${v.version}`));
   for (const el of [...$("gates").children]) if (!keep.has(el.id)) el.remove();

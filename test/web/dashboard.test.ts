@@ -1,0 +1,218 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- page functions run in the browser; the test project has no DOM types */
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
+import { PAYSIM_SAMPLE } from "../helpers/cli.js";
+import {
+  buildServingRegistry,
+  call,
+  createToken,
+  lakay,
+  registryEnv,
+  startServer,
+  type RunningServer,
+} from "../serving/serving-fixture.js";
+import { chartsOnPage, launchBrowser, type Browser } from "./browser.js";
+
+/**
+ * The dashboard in Debian's Chromium against a real `lakay serve` (built dist/, SQLite registry,
+ * XGBoost-compatible models trained by `lakay train`): every page loads without console errors with
+ * its charts drawn; an action without a token is refused in the page and changes nothing; split,
+ * ML switch, approvals, promote (refused with the checklist, then through the gate) and rollback
+ * work through the UI, and the registry and the audit log show them with the token's name.
+ */
+const PAGES = ["overview", "models", "experiment", "drift", "audit"] as const;
+export const SCREENSHOT_DIR = mkdtempSync(path.join(os.tmpdir(), "lakay-dashboard-"));
+
+/** PaySim rows as score requests (the fixture has no quoted fields). */
+function transactions(n: number, offset = 0) {
+  const lines = readFileSync(PAYSIM_SAMPLE, "utf8").split("\n");
+  const head = lines[0].split(",");
+  return lines.slice(1 + offset, 1 + offset + n).map((line, i) => {
+    const v = Object.fromEntries(line.split(",").map((x, j) => [head[j], x]));
+    return {
+      transaction_id: `web-${offset + i}`,
+      step: Number(v.step),
+      type: v.type,
+      amount: Number(v.amount),
+      nameOrig: v.nameOrig,
+      oldbalanceOrg: Number(v.oldbalanceOrg),
+      newbalanceOrig: Number(v.newbalanceOrig),
+      nameDest: v.nameDest,
+      oldbalanceDest: Number(v.oldbalanceDest),
+      newbalanceDest: Number(v.newbalanceDest),
+    };
+  });
+}
+
+describe("dashboard in Chromium", () => {
+  let home: TestRegistryHome;
+  let env: NodeJS.ProcessEnv;
+  let server: RunningServer;
+  let browser: Browser;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    home = await createTestRegistryHome("sqlite");
+    env = registryEnv(home);
+    buildServingRegistry(home, PAYSIM_SAMPLE, 3);
+    lakay(env, "models", "alias", "fraud-detector", "challenger", "3", "--by", "alice");
+    lakay(env, "validate", "--model", "fraud-detector", "--version", "2");
+    lakay(env, "backtest", "--model", "fraud-detector", "--candidate", "2", "--dataset", PAYSIM_SAMPLE);
+    for (const [name, role] of [
+      ["alice", "ml_engineer"],
+      ["bob", "team_lead"],
+      ["dave", "bsa_officer"],
+    ])
+      tokens[name] = createToken(env, name, role);
+    server = await startServer(env);
+    for (let b = 0; b < 4; b++) {
+      const r = await call(`${server.url}/api/v1/fraud/score/batch`, "POST", {
+        transactions: transactions(100, b * 100),
+      });
+      expect(r.status).toBe(200);
+    }
+    browser = await launchBrowser();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await home?.drop();
+  });
+
+  it("loads every page with no console errors, its tables filled and its charts drawn", async () => {
+    const { page, errors } = await browser.page();
+    for (const p of PAGES) {
+      await page.goto(`${server.url}/#${p}`);
+      await page.waitForSelector(`body[data-loaded=${p}]`, { state: "attached" });
+      if (p === "overview") await page.waitForTimeout(2500); // a second poll: one traffic point
+      await page.waitForTimeout(300);
+      const charts = await chartsOnPage(page);
+      if (p !== "audit") expect(charts.length, p).toBeGreaterThan(0);
+      for (const c of charts) expect(c, `${p}: ${c.id}`).toMatchObject({ drawn: true });
+      const file = path.join(SCREENSHOT_DIR, `${p}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      expect(statSync(file).size).toBeGreaterThan(10_000);
+    }
+    await page.goto(`${server.url}/#overview`);
+    await page.waitForSelector("body[data-loaded=overview]", { state: "attached" });
+    expect(await page.textContent("#overview-cards")).toContain("fraud-detector v1");
+    await page.goto(`${server.url}/#models`);
+    await page.waitForSelector("#gate-2 h2");
+    expect(await page.textContent("#gate-2")).toContain("approval:");
+    await page.goto(`${server.url}/#audit`);
+    await page.waitForSelector("body[data-loaded=audit]", { state: "attached" });
+    expect(await page.textContent("#audit-verify")).toContain("intact");
+    expect(await page.textContent("#deployments-table")).toContain("carol");
+    await page.fill("#audit-actor", "carol");
+    await page.click("#audit-filter button[type=submit]");
+    await page.waitForFunction(() =>
+      [...(globalThis as any).document.querySelectorAll("#audit-table tbody tr td:nth-child(3)")].every(
+        (td: any) => td.textContent === "carol",
+      ),
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("refuses an action without a token in the page, and the registry is unchanged", async () => {
+    const { page, errors } = await browser.page();
+    await page.goto(`${server.url}/#models`);
+    await page.waitForSelector("#gate-2 button[data-act=promote]");
+    await page.click("#gate-2 button[data-act=promote]");
+    await page.waitForSelector("#flash.error");
+    expect(await page.textContent("#flash")).toMatch(/refused: this action needs a token/);
+    const models = await call(`${server.url}/api/v1/models`, "GET");
+    expect(models.body.versions.find((v: { version: number }) => v.version === 1).stage).toBe("Production");
+    expect(models.body.versions.find((v: { version: number }) => v.version === 2).stage).toBe("Staging");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("sets the split, switches ML off and on, approves, promotes through the gate and rolls back", async () => {
+    const { page } = await browser.page();
+    const useToken = async (name: string) => {
+      await page.fill("#token-input", tokens[name]);
+      await page.click("#token-form button[type=submit]");
+      await page.waitForFunction(() =>
+        (globalThis as any).document.getElementById("token-state").textContent.includes("token set"),
+      );
+    };
+    const done = async (what: string) => {
+      await page.waitForFunction(
+        (w) => (globalThis as any).document.getElementById("flash").textContent.startsWith(w),
+        what,
+      );
+      return page.textContent("#flash");
+    };
+    await page.goto(`${server.url}/#experiment`);
+    await useToken("alice");
+    // The token is kept for the session, never in the URL.
+    expect(page.url()).not.toContain(tokens.alice);
+
+    await page.fill("#split-challenger", "10");
+    await page.fill("#split-reason", "web test experiment");
+    await page.click("#split-button");
+    expect(await done("split 90/10")).toContain("done");
+    const routing = await call(`${server.url}/api/v1/serving/routing`, "GET");
+    expect(routing.body).toMatchObject({ champion_pct: 90, challenger_pct: 10, challenger_version: "3" });
+
+    await page.goto(`${server.url}/#overview`);
+    await page.waitForSelector("body[data-loaded=overview]", { state: "attached" });
+    await page.fill("#ml-reason", "web test: rules only");
+    await page.click("#ml-toggle");
+    expect(await done("ML off")).toContain("done");
+    expect((await call(`${server.url}/api/v1/serving/monitoring`, "GET")).body.ml_enabled).toBe(false);
+    await page.waitForFunction(
+      () => (globalThis as any).document.getElementById("ml-toggle").textContent === "Switch ML on",
+    );
+    await page.fill("#ml-reason", "web test: back on");
+    await page.click("#ml-toggle");
+    expect(await done("ML on")).toContain("done");
+    expect((await call(`${server.url}/api/v1/serving/monitoring`, "GET")).body.ml_enabled).toBe(true);
+
+    // Promote before the sign-offs: refused with the checklist.
+    await page.goto(`${server.url}/#models`);
+    await page.waitForSelector("#gate-2 button[data-act=approve]");
+    await page.click("#gate-2 button[data-act=approve]");
+    expect(await done("approve version 2")).toContain("done");
+    await page.click("#gate-2 button[data-act=promote]");
+    const refused = await done("promote version 2 refused");
+    expect(refused).toContain("approval:team_lead");
+    expect(await page.textContent("#gate-2 h2")).toContain("refused promotion");
+    for (const name of ["bob", "dave"]) {
+      await useToken(name);
+      await page.fill("#gate-2 input[name=note]", `reviewed by ${name}`);
+      await page.click("#gate-2 button[data-act=approve]");
+      expect(await done("approve version 2")).toContain("done");
+    }
+    await useToken("alice");
+    await page.waitForSelector("#gate-2 button[data-act=promote]");
+    await page.click("#gate-2 button[data-act=promote]");
+    expect(await done("promote version 2")).toContain("done");
+    let models = await call(`${server.url}/api/v1/models`, "GET");
+    const stage = (v: number) =>
+      models.body.versions.find((x: { version: number }) => x.version === v).stage as string;
+    expect([stage(1), stage(2)]).toEqual(["Archived", "Production"]);
+    expect((await call(`${server.url}/api/v1/serving/monitoring`, "GET")).body.model.version).toBe(2);
+
+    await page.fill("#rollback-reason", "web test drill");
+    await page.click("#rollback-button");
+    expect(await done("rollback")).toContain("done");
+    models = await call(`${server.url}/api/v1/models`, "GET");
+    expect([stage(1), stage(2)]).toEqual(["Production", "Archived"]);
+    expect((await call(`${server.url}/api/v1/serving/monitoring`, "GET")).body.model.version).toBe(1);
+
+    // Audited with the tokens' names.
+    const audit = await call(`${server.url}/api/v1/audit?actor=alice`, "GET");
+    const actions = audit.body.entries.map((e: { action: string }) => e.action).join(" ");
+    expect(actions).toMatch(/promote/);
+    expect(actions).toMatch(/rollback/);
+    const bob = await call(`${server.url}/api/v1/audit?actor=bob`, "GET");
+    expect(bob.body.entries.length).toBeGreaterThan(0);
+    await page.close();
+  }, 180_000);
+});
