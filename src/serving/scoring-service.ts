@@ -7,6 +7,7 @@ import {
   type ChangeKind,
   type VersionLoader,
 } from "../deploy/index.js";
+import type { TransactionRecord } from "../data/index.js";
 import { BadInputError, ConflictError } from "../errors/index.js";
 import { FEATURE_NAMES, OnlineFeatureState } from "../features/index.js";
 import type { Registry } from "../registry/index.js";
@@ -234,20 +235,39 @@ export class FraudScoringService {
       throw new BadInputError(`a batch holds at most ${max} transactions (got ${reqs.length})`, {
         field: "transactions",
       });
-    const firstById = new Map<string, string>();
+    // One pass checks everything (and computes what scoring needs), so nothing is recorded for a
+    // batch that is refused; the second scores, each transaction looked up and fingerprinted once.
+    const txs = new Array<TransactionRecord>(reqs.length);
+    const fps = new Array<string>(reqs.length);
+    const replays = new Array<ScoreResponse | undefined>(reqs.length);
+    const firstById = new Map<string, number>();
     reqs.forEach((r, i) => {
       const at = `transactions[${i}].`;
-      transactionOf(r, this.epochMs, at);
-      this.replayOf(r, at);
-      const fp = fingerprintOf(r);
+      txs[i] = transactionOf(r, this.epochMs, at);
+      const fp = (fps[i] = fingerprintOf(r));
+      const seen = this.answers.get(r.transaction_id);
+      if (seen && seen.fingerprint !== fp)
+        throw new ConflictError(
+          `${at}transaction_id ${r.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
+        );
+      replays[i] = seen?.value.response;
       const prior = firstById.get(r.transaction_id);
-      if (prior !== undefined && prior !== fp)
+      if (prior !== undefined && fps[prior] !== fp)
         throw new ConflictError(
           `transactions[${i}]: transaction_id ${r.transaction_id} appears twice in the batch with different contents`,
         );
-      firstById.set(r.transaction_id, fp);
+      if (prior === undefined) firstById.set(r.transaction_id, i);
     });
-    return reqs.map((r) => this.replayOf(r, "") ?? this.scoreNew(r, startedAt));
+    const out = new Array<ScoreResponse>(reqs.length);
+    for (let i = 0; i < reqs.length; i++) {
+      const first = firstById.get(reqs[i].transaction_id)!;
+      const replay = replays[i] ?? (first !== i ? out[first] : undefined);
+      if (replay) {
+        this.requests.replayed++;
+        out[i] = replay;
+      } else out[i] = this.scoreNew(reqs[i], startedAt, txs[i], fps[i]);
+    }
+    return out;
   }
 
   /** The champion's raw score for a feature vector given by name (what validation feeds a model). */
@@ -293,8 +313,12 @@ export class FraudScoringService {
     return seen.value.response;
   }
 
-  private scoreNew(req: ScoreRequest, startedAt: number): ScoreResponse {
-    const tx = transactionOf(req, this.epochMs);
+  private scoreNew(
+    req: ScoreRequest,
+    startedAt: number,
+    tx: TransactionRecord = transactionOf(req, this.epochMs),
+    fingerprint?: string,
+  ): ScoreResponse {
     const features = this.features.featuresFor(tx);
     const rules = this.rules.evaluate(ruleTransactionOf(tx), features);
     const models = this.models.models;
@@ -326,7 +350,7 @@ export class FraudScoringService {
       mode,
       latency_ms: round(latencyMs, 3),
     };
-    this.answers.set(req.transaction_id, fingerprintOf(req), { response, features });
+    this.answers.set(req.transaction_id, fingerprint ?? fingerprintOf(req), { response, features });
     this.sinceStart[variant].add(verdict.score, latencyMs);
     this.experimentStats[variant].add(verdict.score, latencyMs);
     this.latency.add(latencyMs);

@@ -64,6 +64,31 @@ describe("serving without a full registry", () => {
     expect(r.body.score).toBe(r.body.rule_score);
     const mon = (await call(`${url}/api/v1/serving/monitoring`, "GET")).body;
     expect(mon).toMatchObject({ model: null, mode: "rules_only" });
+    // A batch with a retry inside it, then the whole batch retried: each transaction counted once.
+    const batch = [
+      { ...TX, transaction_id: "b-1", nameOrig: "B1" },
+      { ...TX, transaction_id: "b-2", nameOrig: "B2" },
+      { ...TX, transaction_id: "b-1", nameOrig: "B1" },
+    ];
+    const first = await call(`${url}/api/v1/fraud/score/batch`, "POST", { transactions: batch });
+    expect(first.status).toBe(200);
+    expect(first.body.results[2]).toEqual(first.body.results[0]);
+    expect((await call(`${url}/api/v1/fraud/score/batch`, "POST", { transactions: batch })).body).toEqual(
+      first.body,
+    );
+    const clash = await call(`${url}/api/v1/fraud/score/batch`, "POST", {
+      transactions: [
+        { ...TX, transaction_id: "b-3" },
+        { ...batch[1], amount: 999 },
+      ],
+    });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.message).toMatch(/^transactions\[1\]\.transaction_id b-2 was already scored/);
+    const counts = (await call(`${url}/api/v1/serving/monitoring`, "GET")).body;
+    expect(counts.predictions.total).toBe(3); // t-1, b-1, b-2
+    expect(counts.requests.replayed).toBe(4); // b-1 inside the batch, then b-1, b-2, b-1
+    expect(counts.online_features.customers).toBe(3);
+
     const predict = await call(`${url}/api/v1/serving/predict`, "POST", { features: { amount: 1 } });
     expect(predict.status).toBe(409);
     await stop();
