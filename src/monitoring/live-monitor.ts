@@ -5,6 +5,7 @@ import { Counter, Gauge, type Registry as PromRegistry } from "prom-client";
 import { FEATURE_NAMES } from "../features/index.js";
 import type { Registry } from "../registry/index.js";
 import { AlertBook, alertJson, type AlertCondition } from "./alert-book.js";
+import { AuditEventFollower } from "./audit-events.js";
 import { DriftWindow, type DriftReport } from "./drift-window.js";
 import { LatencyRing } from "./latency-ring.js";
 import type { MonitoringConfig } from "./monitoring-config.js";
@@ -71,6 +72,7 @@ export class LiveMonitor {
   private slaBreachSince: number | null = null;
   private checkTimer: NodeJS.Timeout | undefined;
   private sampleCounter = 0;
+  private readonly auditEvents: AuditEventFollower;
   private readonly prom;
 
   constructor(private readonly opts: LiveMonitorOptions) {
@@ -94,6 +96,7 @@ export class LiveMonitor {
       this.webhooks.emit("alert", alertJson(a));
     });
     this.scores = new Float64Array(c.drift.window);
+    this.auditEvents = new AuditEventFollower(opts.registry, opts.model, (e, d) => this.webhooks.emit(e, d));
     const registers = [opts.prom];
     const writer = this.writer;
     const openAlerts = () => this.alerts.openAlerts();
@@ -178,6 +181,7 @@ export class LiveMonitor {
       await this.writer.flush();
       this.writer.start();
     }
+    await this.auditEvents.poll().catch(() => undefined);
     this.checkTimer = setInterval(() => void this.periodicCheck(), this.opts.config.check_seconds * 1000);
     this.checkTimer.unref();
   }
@@ -407,6 +411,7 @@ export class LiveMonitor {
   /** SLA breach lasting `sla_breach_minutes`: medium alert; cleared when back within the SLA. */
   async periodicCheck(now = Date.now()): Promise<void> {
     try {
+      await this.auditEvents.poll();
       const s = this.latencySla();
       if (s.status === "breached") {
         this.slaBreachSince ??= now;

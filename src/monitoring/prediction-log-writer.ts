@@ -134,7 +134,7 @@ export class PredictionLogWriter {
       { rows: rows.length },
       "prediction log: spilled records replayed into the database",
     );
-    return !existsSync(this.opts.spillFile);
+    return this.replaySpill(); // batches spilled while this one was replayed
   }
 
   private spill(rows: readonly PredictionLogRow[]): void {

@@ -45,7 +45,7 @@ beforeAll(async () => {
   const read = await readPaysim(liveCsv, { onBadRows: "fail" });
   live = Array.from({ length: read.tx.rows }, (_, i) => {
     const { isFraud, isFlaggedFraud: _g, ...tx } = transactionAt(read.tx, i);
-    return { tx: tx as unknown as Record<string, unknown>, isFraud };
+    return { tx: tx as unknown as Record<string, unknown>, isFraud: isFraud ?? 0 };
   });
   // The file is in time order: a window of 5,000 consecutive rows covers a few days only, which is
   // real day-of-week drift. Shuffled, every slice looks like the training data as a whole.
@@ -142,7 +142,7 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
     config = path.join(home.dir, "serving.yaml");
     writeFileSync(
       config,
-      `reload:\n  poll_seconds: 0.5\nmonitoring:\n  drift:\n    window: 5000\n  prediction_log:\n    flush_ms: 200\n    spill_dir: ${JSON.stringify(path.join(home.dir, "spill"))}\n`,
+      `reload:\n  poll_seconds: 0.5\nmonitoring:\n  check_seconds: 1\n  drift:\n    window: 5000\n  prediction_log:\n    flush_ms: 200\n    spill_dir: ${JSON.stringify(path.join(home.dir, "spill"))}\n`,
     );
     if (backend === "postgresql") {
       proxy = pgProxy(5432);
@@ -214,7 +214,7 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
         .poll(() => hook.got.filter((g) => g.event === "alert").length, { timeout: 15_000 })
         .toBeGreaterThan(0);
       expect(hook.got.every((g) => g.signed)).toBe(true);
-      expect(hook.got.some((g) => g.event === "routing")).toBe(false); // routing events come from #15's audit follower (not built)
+      await expect.poll(() => hook.got.some((g) => g.event === "routing"), { timeout: 15_000 }).toBe(true);
 
       // Labels: feedback import for the A/B traffic, one relabel, one unknown id.
       const labels = path.join(home.dir, "labels.csv");
@@ -272,5 +272,5 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
     } finally {
       await after.close();
     }
-  });
+  }, 600_000);
 });

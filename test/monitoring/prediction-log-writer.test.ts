@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  countPredictions,
+  insertPredictions,
+  PredictionLogWriter,
+  type PredictionLogRow,
+} from "../../src/monitoring/index.js";
+import type { Registry } from "../../src/registry/index.js";
+import {
+  BACKENDS,
+  createTestRegistryHome,
+  openTestRegistry,
+  type TestRegistryHome,
+} from "../deploy/helpers.js";
+
+const row = (i: number): PredictionLogRow => ({
+  ts: new Date().toISOString(),
+  model: "m",
+  transaction_id: `t-${i}`,
+  user_id: `u-${i % 7}`,
+  variant: i % 2 ? "challenger" : "champion",
+  model_version: 1,
+  experiment_id: null,
+  amount: i,
+  amount_zscore: 0,
+  hour_of_day: i % 24,
+  day_of_week: i % 7,
+  tx_type_encoded: 1,
+  balance_delta_sender: 0,
+  balance_delta_receiver: 0,
+  velocity_count_1h: 0,
+  velocity_count_24h: 0,
+  velocity_amount_1h: 0,
+  velocity_amount_24h: 0,
+  ml_score: 0.1,
+  rule_score: 0.2,
+  score: 0.15,
+  risk_tier: "low",
+  latency_ms: 0.3,
+});
+
+describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
+  let home: TestRegistryHome;
+  let registry: Registry;
+  let dir: string;
+  beforeAll(async () => {
+    home = await createTestRegistryHome(backend);
+    registry = await openTestRegistry(home);
+    dir = mkdtempSync(path.join(os.tmpdir(), "lakay-spill-"));
+  });
+  afterAll(async () => {
+    await registry.close();
+    await home.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("spills while the store fails, replays in order when it is back, never doubles a row, and close() writes the rest", async () => {
+    let down = false;
+    const spillFile = path.join(dir, "log.jsonl");
+    // The spill file, and the one being replayed when a replay failed half-way.
+    const spilled = () =>
+      [spillFile, `${spillFile}.replaying`]
+        .filter((f) => existsSync(f))
+        .reduce((n, f) => n + readFileSync(f, "utf8").split("\n").filter(Boolean).length, 0);
+    const writer = new PredictionLogWriter({
+      registry,
+      logger: pino({ level: "silent" }),
+      queueCapacity: 50,
+      batchSize: 20,
+      flushMs: 60_000,
+      spillFile,
+      store: async (rows) => {
+        if (down) throw new Error("connection refused");
+        await insertPredictions(registry, rows);
+      },
+    });
+    for (let i = 0; i < 30; i++) writer.append(row(i));
+    await writer.flush();
+    expect(await countPredictions(registry, "m")).toBe(30);
+
+    down = true;
+    for (let i = 30; i < 130; i++) writer.append(row(i)); // 50 queued, 50 overflow straight to the spill
+    expect(writer.stats.overflowed).toBe(50);
+    await writer.flush();
+    expect(writer.queueDepth).toBe(0);
+    expect(spilled()).toBe(100);
+    expect(await countPredictions(registry, "m")).toBe(30);
+
+    down = false;
+    for (let i = 130; i < 140; i++) writer.append(row(i));
+    await writer.flush();
+    expect(await countPredictions(registry, "m")).toBe(140);
+    expect(spilled()).toBe(0);
+
+    // A replay of rows already stored changes nothing (a crash between commit and unlink).
+    await insertPredictions(registry, [row(5), row(6)]);
+    expect(await countPredictions(registry, "m")).toBe(140);
+
+    down = true;
+    for (let i = 140; i < 145; i++) writer.append(row(i));
+    await writer.close(); // database still down: the rest goes to the spill file
+    expect(spilled()).toBe(5);
+    down = false;
+    const next = new PredictionLogWriter({
+      registry,
+      logger: pino({ level: "silent" }),
+      queueCapacity: 50,
+      batchSize: 20,
+      flushMs: 60_000,
+      spillFile,
+    });
+    await next.flush(); // a new process replays what the last one spilled
+    expect(await countPredictions(registry, "m")).toBe(145);
+    await next.close();
+  });
+});
