@@ -19,6 +19,7 @@ import { registerFeedbackCommands } from "./feedback.js";
 import { registerMonitorCommands } from "./monitor.js";
 import { registerAbCommands } from "./ab.js";
 import { registerWebhooksCommands } from "./webhooks.js";
+import { registerSimulateCommand } from "./simulate.js";
 
 /**
  * Builds the `lakay` program. Each command group lives in its own file and only parses, calls, prints;
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerMonitorCommands(program);
   registerAbCommands(program);
   registerWebhooksCommands(program);
+  registerSimulateCommand(program);
   reportOptionValueErrors(program);
   return program;
 }
