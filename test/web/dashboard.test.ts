@@ -1,10 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- page functions run in the browser; the test project has no DOM types */
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
-import { PAYSIM_SAMPLE } from "../helpers/cli.js";
+import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
 import {
   buildServingRegistry,
   call,
@@ -26,27 +26,6 @@ import { chartsOnPage, launchBrowser, type Browser } from "./browser.js";
 const PAGES = ["overview", "models", "experiment", "drift", "audit"] as const;
 export const SCREENSHOT_DIR = mkdtempSync(path.join(os.tmpdir(), "lakay-dashboard-"));
 
-/** PaySim rows as score requests (the fixture has no quoted fields). */
-function transactions(n: number, offset = 0) {
-  const lines = readFileSync(PAYSIM_SAMPLE, "utf8").split("\n");
-  const head = lines[0].split(",");
-  return lines.slice(1 + offset, 1 + offset + n).map((line, i) => {
-    const v = Object.fromEntries(line.split(",").map((x, j) => [head[j], x]));
-    return {
-      transaction_id: `web-${offset + i}`,
-      step: Number(v.step),
-      type: v.type,
-      amount: Number(v.amount),
-      nameOrig: v.nameOrig,
-      oldbalanceOrg: Number(v.oldbalanceOrg),
-      newbalanceOrig: Number(v.newbalanceOrig),
-      nameDest: v.nameDest,
-      oldbalanceDest: Number(v.oldbalanceDest),
-      newbalanceDest: Number(v.newbalanceDest),
-    };
-  });
-}
-
 describe("dashboard in Chromium", () => {
   let home: TestRegistryHome;
   let env: NodeJS.ProcessEnv;
@@ -65,15 +44,10 @@ describe("dashboard in Chromium", () => {
       ["alice", "ml_engineer"],
       ["bob", "team_lead"],
       ["dave", "bsa_officer"],
+      ["sim", "operator"],
     ])
       tokens[name] = createToken(env, name, role);
     server = await startServer(env);
-    for (let b = 0; b < 4; b++) {
-      const r = await call(`${server.url}/api/v1/fraud/score/batch`, "POST", {
-        transactions: transactions(100, b * 100),
-      });
-      expect(r.status).toBe(200);
-    }
     browser = await launchBrowser();
   }, 300_000);
 
@@ -82,6 +56,29 @@ describe("dashboard in Chromium", () => {
     await server?.stop();
     await home?.drop();
   });
+
+  it("lakay simulate sends traffic, labels after a delay and drift; bad specs are refused", async () => {
+    const simulate = (...args: string[]) =>
+      runCli(["simulate", "--dataset", PAYSIM_SAMPLE, "--url", server.url, ...args], {
+        env: { ...env, LAKAY_TOKEN: tokens.sim },
+      });
+    const bad = simulate("--drift", "colour*5@50%");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--drift");
+    const run = simulate(
+      ...["--rate", "150", "--duration", "3s", "--labels-after", "1s", "--drift", "amount*5@50%", "--json"],
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const s = JSON.parse(run.stdout);
+    expect(s.sent).toBeGreaterThan(100);
+    expect(s).toMatchObject({ ok_2xx: s.sent, errors: 0, first_error: null });
+    expect(s.labels).toMatchObject({ sent: s.sent, accepted: s.sent, errors: 0 });
+    expect(s.drift.started_at_request).toBeGreaterThan(0);
+    expect(s.latency_ms.p50).toBeGreaterThan(0);
+    expect(s.latency_ms.p99).toBeGreaterThanOrEqual(s.latency_ms.p50);
+    const mon = await call(`${server.url}/api/v1/serving/monitoring`, "GET");
+    expect(mon.body.predictions.total).toBe(s.sent);
+  }, 60_000);
 
   it("loads every page with no console errors, its tables filled and its charts drawn", async () => {
     const { page, errors } = await browser.page();
