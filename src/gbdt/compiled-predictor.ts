@@ -50,8 +50,9 @@ export interface PackedProgram {
   readonly cuts: Float32Array;
   readonly cutStarts: Int32Array;
   /**
-   * Where a value's code search starts, by the top 16 bits of its float32 order key (see
-   * `orderKey16`): for used feature u and key k in `[keyLows[u], keyLows[u] + span)`,
+   * Where a value's code search starts, by the top bits of its float32 order key (see
+   * `orderKey`; feature u keeps the top `32 - keyShifts[u]` bits, 16 unless its table would
+   * exceed its share of TABLE_ENTRIES): for key k in `[keyLows[u], keyLows[u] + span)`,
    * `keyTable[keyTableStarts[u] + k - keyLows[u]]` is how many of its thresholds have a smaller
    * key, all of them `<=` the value. The rest of the search is a scan over the thresholds that
    * share the value's key, almost always none or one (a binary search over 256 thresholds was
@@ -60,6 +61,7 @@ export interface PackedProgram {
   readonly keyTable: Int32Array;
   readonly keyTableStarts: Int32Array;
   readonly keyLows: Int32Array;
+  readonly keyShifts: Int32Array;
   /** Int32s per row of codes: two per used feature (at least 2, so a leaf's slot 0 exists). */
   readonly stride: number;
   readonly margin0: number;
@@ -94,36 +96,51 @@ function thresholdsByFeature(trees: readonly RegressionTree[]): Map<number, Floa
   return new Map(sorted.map((f) => [f, Float32Array.from(sets.get(f)!).sort()]));
 }
 
-/** Top 16 bits of the order key of a float32's bit pattern: increasing with the float's value. */
-function orderKey16(bits: number): number {
-  return bits >= 0 ? (bits >>> 16) | 0x8000 : ~bits >>> 16;
+/**
+ * The order key of a float32's bit pattern (increasing with the float's value: positive floats
+ * get the sign bit, negative ones are inverted), shifted right by `shift` (16-31).
+ */
+function orderKey(bits: number, shift: number): number {
+  return bits >= 0 ? (bits | 0x80000000) >>> shift : ~bits >>> shift;
 }
+
+/**
+ * Code-table entries for all features together (16 MB): a feature's table has at most 65,536
+ * entries (16 key bits), and fewer bits when many features would exceed this (then each gets
+ * at least 1,024 entries, and values scan a few more thresholds).
+ */
+const TABLE_ENTRIES = 1 << 22;
 
 /** `keyTable` and its index (see `PackedProgram`) for the sorted thresholds of each used feature. */
 function keyTables(cuts: Float32Array, cutStarts: Int32Array) {
   const nu = cutStarts.length - 1;
   const f32 = new Float32Array(1);
   const bits = new Int32Array(f32.buffer);
-  const keyOf = (v: number) => ((f32[0] = v), orderKey16(bits[0]));
+  const keyOf = (v: number, shift: number) => ((f32[0] = v), orderKey(bits[0], shift));
   const keyLows = shared.int32(nu);
+  const keyShifts = shared.int32(nu);
   const keyTableStarts = shared.int32(nu + 1);
+  const maxSpan = Math.max(1024, Math.floor(TABLE_ENTRIES / Math.max(1, nu)));
   const parts: Int32Array[] = [];
   for (let u = 0; u < nu; u++) {
     const lo = cutStarts[u];
     const len = cutStarts[u + 1] - lo;
-    const k0 = keyOf(cuts[lo]);
-    const part = new Int32Array(keyOf(cuts[lo + len - 1]) - k0 + 1);
+    let shift = 16;
+    while (keyOf(cuts[lo + len - 1], shift) - keyOf(cuts[lo], shift) >= maxSpan) shift++;
+    const k0 = keyOf(cuts[lo], shift);
+    const part = new Int32Array(keyOf(cuts[lo + len - 1], shift) - k0 + 1);
     for (let b = 0, j = 0; b < part.length; b++) {
-      while (j < len && keyOf(cuts[lo + j]) < k0 + b) j++;
+      while (j < len && keyOf(cuts[lo + j], shift) < k0 + b) j++;
       part[b] = j;
     }
     keyLows[u] = k0;
+    keyShifts[u] = shift;
     keyTableStarts[u + 1] = keyTableStarts[u] + part.length;
     parts.push(part);
   }
   const keyTable = shared.int32(keyTableStarts[nu]);
   parts.forEach((part, u) => keyTable.set(part, keyTableStarts[u]));
-  return { keyTable, keyTableStarts, keyLows };
+  return { keyTable, keyTableStarts, keyLows, keyShifts };
 }
 
 /** The packed program, or undefined when the model exceeds the packed form's limits. */
@@ -226,7 +243,7 @@ export function codeRows(
   m: number,
   codes: Int32Array,
 ): void {
-  const { features, cuts, cutStarts, keyTable, keyTableStarts, keyLows, stride } = p;
+  const { features, cuts, cutStarts, keyTable, keyTableStarts, keyLows, keyShifts, stride } = p;
   // The block's values as float32 (the rounding XGBoost compares with) and their bit patterns.
   const values = new Float32Array(m);
   const bits = new Int32Array(values.buffer);
@@ -236,12 +253,13 @@ export function codeRows(
     const lo = cutStarts[u];
     const len = cutStarts[u + 1] - lo;
     const k0 = keyLows[u];
+    const sh = keyShifts[u];
     const t0 = keyTableStarts[u];
     const span = keyTableStarts[u + 1] - t0;
     for (let r = 0; r < m; r++) {
       const x = values[r];
       const b = bits[r];
-      const key = (b >= 0 ? (b >>> 16) | 0x8000 : ~b >>> 16) - k0; // orderKey16, inlined for the workers
+      const key = (b >= 0 ? (b | 0x80000000) >>> sh : ~b >>> sh) - k0; // orderKey, inlined for the workers
       let k = key < 0 ? 0 : key >= span ? len : keyTable[t0 + key];
       while (k < len && cuts[lo + k] <= x) k++;
       const nan = x !== x;
@@ -445,11 +463,11 @@ export class CompiledPredictor implements Predictor {
 
 /** Writes the codes of one row (values in model feature order), both slots of each used feature. */
 function codeRow(p: PackedProgram, values: ArrayLike<number>, codes: Int32Array): void {
-  const { features, cuts, cutStarts, keyTable, keyTableStarts, keyLows } = p;
+  const { features, cuts, cutStarts, keyTable, keyTableStarts, keyLows, keyShifts } = p;
   for (let u = 0; u < features.length; u++) {
     rowValue[0] = values[features[u]];
     const x = rowValue[0];
-    const key = orderKey16(rowBits[0]) - keyLows[u];
+    const key = orderKey(rowBits[0], keyShifts[u]) - keyLows[u];
     const lo = cutStarts[u];
     const len = cutStarts[u + 1] - lo;
     const t0 = keyTableStarts[u];

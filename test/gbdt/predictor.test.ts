@@ -112,6 +112,25 @@ describe("CompiledPredictor", () => {
     expectSameAsInterpreter(booster, randomColumns(rnd, 2, 4000, values), 4000);
   });
 
+  it("keeps the code tables of a wide model within their budget, coarser but still exact", () => {
+    // 1,500 features whose thresholds span ±1e30 would want 65,536 table entries each (375 MB);
+    // they get fewer key bits instead, and values scan more thresholds.
+    const nf = 1500;
+    const pool = [-1e30, -1, -1e-30, 1e-30, 0.5, 1, 1e30];
+    const rnd = seeded(13);
+    const trees = Array.from({ length: 400 }, () => randomTree(rnd, nf, 5, pool));
+    const booster = new Booster(
+      Array.from({ length: nf }, (_, f) => `f${f}`),
+      trees,
+      0.5,
+    );
+    const program = booster.compile().program!;
+    expect(program.features.length).toBeGreaterThan(1000);
+    expect(program.keyTable.length).toBeLessThanOrEqual(1 << 22);
+    expect(Math.max(...program.keyShifts)).toBeGreaterThan(16);
+    expectSameAsInterpreter(booster, randomColumns(rnd, nf, 200, edgeValues(pool)), 200);
+  });
+
   it("falls back to the interpreter for a model splitting on more features than the packed form holds", async () => {
     const nf = 2100;
     const trees = Array.from({ length: nf }, (_, f) => {
