@@ -13,6 +13,11 @@ export const CHANGE_KINDS = [
   "compliance_model_change",
   "scoring_threshold_change",
   "hybrid_weight_change",
+  /**
+   * Promoting a candidate whose backtest bias audit flagged a segment (docs/bias-audit.md); added by
+   * the gate, like a detected change, unless the policy's `gate.bias_flags_need_approval` is false.
+   */
+  "bias_flags",
   /** Promoting with a gate condition skipped (`--skip-validation`, `--skip-backtest`). */
   "override",
 ] as const;
@@ -46,6 +51,8 @@ const gateSettings = z
      * Production outside promote/rollback/archive. Off by default; every use is recorded loudly.
      */
     break_glass: z.boolean().default(false),
+    /** A candidate with bias flags needs the `bias_flags` approvals (default: a BSA officer). */
+    bias_flags_need_approval: z.boolean().default(true),
   })
   .strict();
 
@@ -74,7 +81,7 @@ export interface ChangeRequirement {
 export interface ApprovalPolicy {
   changes: Record<ChangeKind, ChangeRequirement>;
   /** Gate settings the policy file may change. */
-  gate: { backtestMaxAgeDays: number; breakGlass: boolean };
+  gate: { backtestMaxAgeDays: number; breakGlass: boolean; biasFlagsNeedApproval: boolean };
   /** Where the policy came from: a file path or "default". Recorded with each decision. */
   source: string;
   /** SHA-256 of the canonical policy, so an audit can tell which rules a promotion was held to. */
@@ -104,6 +111,11 @@ export const DEFAULT_APPROVAL_REQUIREMENTS: Record<ChangeKind, ChangeRequirement
     description: "Hybrid (rules/ML) weight change",
     requiredRoles: ["ml_engineer", "team_lead", "bsa_officer"],
   },
+  bias_flags: {
+    description:
+      "Promotion of a candidate the bias audit flagged (recall or false-positive rate of a segment)",
+    requiredRoles: ["bsa_officer"],
+  },
   override: {
     description: "Promotion with a gate condition skipped (validation or backtest)",
     requiredRoles: ["team_lead", "bsa_officer"],
@@ -126,6 +138,7 @@ export function policyFromConfig(raw: unknown, source: string): ApprovalPolicy {
   const gate = {
     backtestMaxAgeDays: parsed.gate.backtest_max_age_days,
     breakGlass: parsed.gate.break_glass,
+    biasFlagsNeedApproval: parsed.gate.bias_flags_need_approval,
   };
   return { changes, gate, source, digest: policyDigest(changes, gate) };
 }
@@ -154,6 +167,9 @@ export function knownRoles(policy: ApprovalPolicy): string[] {
 
 function policyDigest(changes: Record<ChangeKind, ChangeRequirement>, gate: ApprovalPolicy["gate"]): string {
   const canonical: [string, string[]][] = CHANGE_KINDS.map((k) => [k, [...changes[k].requiredRoles].sort()]);
-  canonical.push(["gate", [String(gate.backtestMaxAgeDays), String(gate.breakGlass)]]);
+  canonical.push([
+    "gate",
+    [String(gate.backtestMaxAgeDays), String(gate.breakGlass), String(gate.biasFlagsNeedApproval)],
+  ]);
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
 }

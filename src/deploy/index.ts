@@ -6,6 +6,7 @@
  */
 export { validateModel, type ValidateModelOptions } from "./validate-model.js";
 export { runBacktest, type BacktestOptions, type BacktestReport } from "./run-backtest.js";
+export { backtestBias, flagsSideBySide, type BacktestBias, type BiasFlagSummary } from "./backtest-bias.js";
 export {
   recordApproval,
   approvalStatus,

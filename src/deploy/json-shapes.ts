@@ -63,6 +63,7 @@ export function backtestJson(r: BacktestReport) {
     compared: r.comparison.compared,
     summary: r.comparison.summary,
     rows: r.comparison.rows,
+    bias: { candidate: r.bias.candidate, current: r.bias.current, new_flags: r.bias.newFlags },
     artifact: r.artifact,
   };
 }
@@ -109,6 +110,7 @@ export function gateJson(g: GateReport) {
     change_kinds: g.changeKinds,
     detected_changes: g.detectedChanges,
     conditions: g.conditions,
+    bias_flags: g.biasFlags,
     overrides: g.overrides,
     warnings: g.warnings,
   };

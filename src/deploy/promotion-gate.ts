@@ -1,5 +1,6 @@
 import type { ModelVersion, RegistryTx, Run } from "../registry/index.js";
 import { evaluateApprovals, type ApprovalEvaluation } from "./approval-evaluation.js";
+import { flagKey, type BiasFlagSummary } from "./backtest-bias.js";
 import type { ApprovalPolicy, ChangeKind } from "./approval-policy.js";
 import { detectChanges, scoringSettingsOf, type DetectedChange } from "./change-detection.js";
 import type { StoredValidation } from "./deployment-record.js";
@@ -20,7 +21,7 @@ export type GateStatus = (typeof GATE_STATUSES)[number];
 
 /** One line of the checklist. */
 export interface GateCondition {
-  /** `stage`, `validation`, `backtest`, `approval:<role>`, `sole_approver`, `override:<role>`. */
+  /** `stage`, `validation`, `backtest`, `bias`, `approval:<role>`, `sole_approver`, `override:<role>`. */
   name: string;
   status: GateStatus;
   /** What was found, or what is missing and how to get it. */
@@ -60,6 +61,8 @@ export interface GateReport {
   /** The evidence the promotion rests on, for the deployment record. */
   validationId: number | null;
   backtestId: number | null;
+  /** The candidate's bias flags on the counting backtest; null when there is none to read. */
+  biasFlags: BiasFlagSummary[] | null;
   approvals: ApprovalEvaluation;
   overrideApprovals: ApprovalEvaluation | null;
   overrides: { validation: boolean; backtest: boolean; reason: string | null };
@@ -118,6 +121,8 @@ export async function evaluateGate(reader: GateReader, input: GateInput): Promis
   conditions.push(
     backtestCondition(backtest, backtests, digest, production, policy, now, overrides.backtest),
   );
+  const biasFlags = backtest?.biasFlags ?? null;
+  conditions.push(biasCondition(backtest, policy));
 
   const detectedChanges = production
     ? detectChanges(
@@ -126,7 +131,10 @@ export async function evaluateGate(reader: GateReader, input: GateInput): Promis
       )
     : [];
   const declared = input.declaredKinds?.length ? input.declaredKinds : (["fraud_model_promotion"] as const);
-  const changeKinds = [...new Set<ChangeKind>([...declared, ...detectedChanges.map((d) => d.kind)])];
+  const flagged: ChangeKind[] = biasFlags?.length && policy.gate.biasFlagsNeedApproval ? ["bias_flags"] : [];
+  const changeKinds = [
+    ...new Set<ChangeKind>([...declared, ...detectedChanges.map((d) => d.kind), ...flagged]),
+  ];
   const all = await listApprovals(reader.db, model, candidate.version);
   const subject = { model, version: candidate.version, artifactDigest: digest, promoter: input.promoter };
   const approvals = evaluateApprovals(policy, { ...subject, changeKind: changeKinds[0], changeKinds }, all);
@@ -166,6 +174,7 @@ export async function evaluateGate(reader: GateReader, input: GateInput): Promis
     passed: conditions.every((c) => c.status !== "fail"),
     validationId: validation?.id ?? null,
     backtestId: backtest?.id ?? null,
+    biasFlags,
     approvals,
     overrideApprovals,
     overrides,
@@ -272,6 +281,36 @@ function backtestCondition(
     name: "backtest",
     status: "pass",
     detail: `backtest ${backtest.id} against version ${production.version} passed (${backtest.datasetRows ?? "?"} rows, ${backtest.datasetFrauds ?? "?"} fraud, ${backtest.timestamp})`,
+  };
+}
+
+/**
+ * The candidate's bias flags on the backtest that counts (docs/bias-audit.md). Flags do not fail the
+ * gate themselves: they add the `bias_flags` change kind, whose approvals (default a BSA officer)
+ * the approval conditions then require. A counting backtest without a bias report (recorded before
+ * the bias audit existed) fails: re-run the backtest.
+ */
+function biasCondition(backtest: StoredBacktest | null, policy: ApprovalPolicy): GateCondition {
+  if (!backtest)
+    return { name: "bias", status: "not_required", detail: "no counting backtest to read bias flags from" };
+  const flags = backtest.biasFlags;
+  if (flags === null)
+    return {
+      name: "bias",
+      status: "fail",
+      detail: `backtest ${backtest.id} has no bias report (recorded before the bias audit): re-run \`lakay backtest\``,
+    };
+  if (flags.length === 0)
+    return { name: "bias", status: "pass", detail: `no segment flagged on backtest ${backtest.id}` };
+  const listed = flags.map((f) => `${flagKey(f)} ${f.ratio.toFixed(2)}x`).join(", ");
+  return {
+    name: "bias",
+    status: "pass",
+    detail: `${flags.length} flag(s) on backtest ${backtest.id}: ${listed}; ${
+      policy.gate.biasFlagsNeedApproval
+        ? `needs the bias_flags approval (${policy.changes.bias_flags.requiredRoles.join(", ")})`
+        : "shown only (policy gate.bias_flags_need_approval is false)"
+    }`,
   };
 }
 

@@ -7,6 +7,7 @@ import { buildFeatures, type FeatureMatrix } from "../features/index.js";
 import { sha256File, type ModelVersion, type Registry } from "../registry/index.js";
 import { rankingMetrics, thresholdMetrics } from "../training/index.js";
 import { compareBacktest, type BacktestComparison, type BacktestMetrics } from "./backtest-comparison.js";
+import { backtestBias, backtestBiasRecord, type BacktestBias } from "./backtest-bias.js";
 import { insertBacktest } from "./store/deploy-store.js";
 import type { ScorePredictor } from "./validation-checks.js";
 import type { VersionLoader } from "./version-loader.js";
@@ -45,6 +46,8 @@ export interface BacktestReport {
   currentDigest: string | null;
   threshold: number;
   comparison: BacktestComparison;
+  /** Both versions' bias reports on the same rows (docs/bias-audit.md); the gate reads the candidate's flags. */
+  bias: BacktestBias;
   /** Where the report was stored as an artifact of the candidate's run, if it has one. */
   artifact: string | null;
 }
@@ -76,12 +79,21 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
   const features = buildFeatures(read.tx);
   const datasetSha = await sha256File(opts.dataset);
 
-  const candidateMetrics = await score(loader, registry, candidate, features, labels, threshold);
-  const currentMetrics =
+  const candidateScored = await score(loader, registry, candidate, features, labels, threshold);
+  const currentScored =
     current && current.version !== candidate.version
       ? await score(loader, registry, current, features, labels, threshold)
       : null;
+  const candidateMetrics = candidateScored.metrics;
+  const currentMetrics = currentScored?.metrics ?? null;
   const comparison = compareBacktest(candidateMetrics, currentMetrics);
+  const bias = backtestBias({
+    tx: read.tx,
+    labels,
+    threshold,
+    candidateScores: candidateScored.scores,
+    currentScores: currentScored?.scores ?? null,
+  });
   const currentVersion = currentMetrics ? current!.version : null;
   let frauds = 0;
   for (let i = 0; i < labels.length; i++) frauds += labels[i];
@@ -105,6 +117,7 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
     dataset,
     threshold,
     comparison,
+    bias: { candidate: bias.candidate, current: bias.current, new_flags: bias.newFlags },
   });
   const stored = await registry.transaction(async (tx) => {
     const row = await insertBacktest(tx.db, {
@@ -121,7 +134,7 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
       actor: opts.actor,
       passed: comparison.passed,
       compared: comparison.compared,
-      report: { dataset, threshold, comparison, artifact },
+      report: { dataset, threshold, comparison, artifact, bias: backtestBiasRecord(bias) },
     });
     await tx.appendAudit({
       actor: opts.actor,
@@ -144,6 +157,7 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
           current: r.current,
           passed: r.passed,
         })),
+        bias: backtestBiasRecord(bias),
         artifact,
       },
     });
@@ -160,6 +174,7 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
     dataset,
     threshold,
     comparison,
+    bias,
     artifact,
   };
 }
@@ -182,20 +197,21 @@ async function score(
   features: FeatureMatrix,
   labels: ArrayLike<number>,
   threshold: number,
-): Promise<BacktestMetrics> {
+): Promise<{ metrics: BacktestMetrics; scores: Float64Array }> {
   const loaded = await loader(registry, version.name, version.version);
   const scores = scoreRows(loaded.predictor, loaded.featureNames, features);
   // A model that scores NaN/Inf cannot be ranked (and the ranking's merge loop assumes finite
   // scores): its AUC is NaN, which fails the tolerance table.
   const ranking = scores.every(Number.isFinite) ? rankingMetrics(labels, scores) : { aucRoc: Number.NaN };
   const t = thresholdMetrics(labels, scores, threshold);
-  return {
+  const metrics = {
     auc_roc: ranking.aucRoc,
     precision: t.precision,
     recall: t.recall,
     f1: t.f1,
     false_positive_rate: t.falsePositiveRate,
   };
+  return { metrics, scores };
 }
 
 /** Scores every row, feeding features in the model's own order (a model may order them differently). */

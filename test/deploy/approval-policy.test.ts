@@ -24,20 +24,21 @@ describe("approval policy", () => {
     expect(p.changes.scoring_threshold_change.requiredRoles).toEqual(["ml_engineer", "bsa_officer"]);
     expect(p.changes.hybrid_weight_change.requiredRoles).toEqual(["ml_engineer", "team_lead", "bsa_officer"]);
     expect(p.changes.override.requiredRoles).toEqual(["team_lead", "bsa_officer"]);
-    expect(p.gate).toEqual({ backtestMaxAgeDays: 30, breakGlass: false });
+    expect(p.changes.bias_flags.requiredRoles).toEqual(["bsa_officer"]);
+    expect(p.gate).toEqual({ backtestMaxAgeDays: 30, breakGlass: false, biasFlagsNeedApproval: true });
     expect(knownRoles(p)).toEqual(["bsa_officer", "ml_engineer", "team_lead"]);
     expect(p.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("loads a file, keeping defaults for kinds it omits", () => {
     const file = policyFile(
-      "version: 1\ngate:\n  backtest_max_age_days: 7\n  break_glass: true\nchanges:\n  fraud_model_promotion:\n    required_roles: [ml_engineer, team_lead]\n",
+      "version: 1\ngate:\n  backtest_max_age_days: 7\n  break_glass: true\n  bias_flags_need_approval: false\nchanges:\n  fraud_model_promotion:\n    required_roles: [ml_engineer, team_lead]\n",
     );
     const p = loadApprovalPolicy(file, {});
     expect(p.source).toBe(file);
     expect(p.changes.fraud_model_promotion.requiredRoles).toEqual(["ml_engineer", "team_lead"]);
     expect(p.changes.hybrid_weight_change.requiredRoles).toEqual(["ml_engineer", "team_lead", "bsa_officer"]);
-    expect(p.gate).toEqual({ backtestMaxAgeDays: 7, breakGlass: true });
+    expect(p.gate).toEqual({ backtestMaxAgeDays: 7, breakGlass: true, biasFlagsNeedApproval: false });
     expect(p.digest).not.toBe(defaultApprovalPolicy().digest);
   });
 

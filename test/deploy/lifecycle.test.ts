@@ -133,6 +133,7 @@ for (const backend of BACKENDS) {
         ["stage", "fail"],
         ["validation", "pass"],
         ["backtest", "not_required"],
+        ["bias", "not_required"],
         ["approval:ml_engineer", "fail"],
         ["approval:team_lead", "fail"],
         ["approval:bsa_officer", "fail"],

@@ -1,8 +1,10 @@
 import {
   deploymentRecordJson,
   deploymentRecordOf,
+  flagsSideBySide,
   gateJson,
   gateReportOf,
+  type BacktestBias,
   type BacktestReport,
   type DeploymentRecord,
   type GateReport,
@@ -50,7 +52,25 @@ export function printBacktest(r: BacktestReport): void {
         ]),
       ) +
       `\n\n${r.comparison.compared ? (r.comparison.passed ? "PASSED" : "FAILED") : "NOT COMPARED"}: ${r.comparison.summary}\n` +
+      biasSideBySide(r.bias) +
       (r.artifact ? `report stored as artifact ${r.artifact}\n` : ""),
+  );
+}
+
+/** The bias flags of both versions, segment by segment (ratio to overall; docs/bias-audit.md). */
+function biasSideBySide(b: BacktestBias): string {
+  const rows = flagsSideBySide(b);
+  if (rows.length === 0) return "\nbias audit: no segment flagged in either version\n";
+  return (
+    "\nbias audit (ratio to overall):\n" +
+    table(
+      ["segment:metric", "current", "candidate"],
+      rows.map((row) => [row.flag, row.current, row.candidate]),
+    ) +
+    "\n" +
+    (b.newFlags.length
+      ? `new in the candidate: ${b.newFlags.join(", ")}\n`
+      : "no flag new in the candidate\n")
   );
 }
 

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Approval, ApprovalDecision } from "../approval-evaluation.js";
 import type { ChangeKind } from "../approval-policy.js";
 import type { DeploymentAction, DeploymentRecord, StoredValidation } from "../deployment-record.js";
+import { candidateFlagsOf, type BiasFlagSummary } from "../backtest-bias.js";
 import type { ValidationReport } from "../validation-checks.js";
 import type { DeployDatabase } from "./deploy-tables.js";
 
@@ -231,6 +232,8 @@ export interface StoredBacktest {
     requirement: string;
     passed: boolean | null;
   }[];
+  /** The candidate's bias flags on the backtest data; null for a backtest older than the bias audit. */
+  biasFlags: BiasFlagSummary[] | null;
 }
 
 /** Backtests of a candidate version, newest first. */
@@ -264,6 +267,7 @@ export async function listBacktests(
       passed: Number(r.passed) === 1,
       compared: Number(r.compared) === 1,
       rows: report.comparison?.rows ?? [],
+      biasFlags: candidateFlagsOf(report),
     };
   });
 }
