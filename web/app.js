@@ -320,7 +320,19 @@ async function models() {
 
 async function experiment() {
   const r = await api("/api/v1/serving/routing");
-  const s = r.metrics_summary ?? {};
+  let s = r.metrics_summary ?? {};
+  // The A/B report reads the prediction log since the experiment began (it survives a restart).
+  if (r.experiment) {
+    const ab = await api("/api/v1/serving/ab").catch(() => null);
+    if (ab)
+      s = {
+        ...s,
+        operating_threshold: ab.operating_threshold,
+        difference: ab.difference,
+        champion: { ...s.champion, ...ab.champion },
+        challenger: { ...s.challenger, ...ab.challenger },
+      };
+  }
   const c = s.champion ?? {};
   const k = s.challenger ?? {};
   cards("experiment-cards", [
@@ -365,16 +377,14 @@ async function experiment() {
         { label: "champion", data: names.map((n) => metric(c, n)), backgroundColor: "#2563eb" },
         { label: "challenger", data: names.map((n) => metric(k, n)), backgroundColor: "#f97316" },
         {
-          type: "scatter",
-          label: "95 % interval ends",
-          data: names
-            .flatMap((n, i) =>
-              [lo(c, n), hi(c, n), lo(k, n), hi(k, n)].map((y) => (y === null ? null : { x: i, y })),
-            )
-            .filter(Boolean),
-          backgroundColor: "#111827",
-          pointStyle: "line",
-          pointRadius: 8,
+          label: "champion 95 % interval",
+          data: names.map((n) => (lo(c, n) === null ? null : [lo(c, n), hi(c, n)])),
+          backgroundColor: "rgba(37, 99, 235, 0.3)",
+        },
+        {
+          label: "challenger 95 % interval",
+          data: names.map((n) => (lo(k, n) === null ? null : [lo(k, n), hi(k, n)])),
+          backgroundColor: "rgba(249, 115, 22, 0.3)",
         },
       ],
     },
@@ -431,14 +441,26 @@ function sequentialState(s) {
 }
 
 async function drift() {
-  const m = await api("/api/v1/serving/monitoring");
+  let m = await api("/api/v1/serving/monitoring");
   lastMonitoring = m;
+  let source = "live window";
+  if (!(m.drift?.observations > 0)) {
+    // Nothing scored since the server started: the last hour of the prediction log instead.
+    const w = await api("/api/v1/serving/monitoring?window=1h").catch(() => null);
+    if (w?.drift?.observations > 0) {
+      m = w;
+      source = "last hour of the prediction log";
+    }
+  }
   const d = m.drift ?? {};
   const features = Array.isArray(d.features) ? d.features : [];
   const shift = m.score_shift ?? {};
   cards("drift-cards", [
     ["Drift", esc(d.status ?? "unknown"), d.status],
-    ["Observations", esc(d.observations ?? 0)],
+    [
+      "Observations",
+      `${esc(d.observations ?? 0)} <span class="muted" style="font-size:11px">${esc(source)}</span>`,
+    ],
     ["Critical features", esc((d.critical_features ?? []).join(", ") || "none")],
     [
       "Score shift",
