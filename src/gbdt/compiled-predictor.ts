@@ -295,6 +295,10 @@ export function step(nodes: Int32Array, codes: Int32Array, c: number, o: number)
  * same node for all: its word is a constant), the rows at the leaf add its value there, and only
  * the others, listed branch-free, walk the rest of the tree eight side by side from the root's
  * other child. A row's leaves are still added in tree order, so scores are unchanged bit for bit.
+ * Consecutive trees whose roots make the same split (fraud models repeat the separating split
+ * tree after tree) share that pass: a row's direction is computed once and their leaves are
+ * added in a register, in tree order; the listed rows then walk each of those trees in turn.
+ * `runLeaves` is scratch for 2 values a tree.
  */
 export function sumTrees(
   p: PackedProgram,
@@ -302,6 +306,7 @@ export function sumTrees(
   m: number,
   acc: Float32Array,
   list: Int32Array,
+  runLeaves: Float64Array,
 ): void {
   const { nodes, leaves, roots, depths, stride: s } = p;
   for (let t = 0; t < roots.length; t++) {
@@ -311,50 +316,67 @@ export function sumTrees(
     const left = nodes[root + 1];
     const leftIsLeaf = nodes[left] < 0;
     if (w >= 0 && leftIsLeaf !== nodes[left + 2] < 0) {
+      // The direction (0 left, 1 right) whose child is not a leaf.
+      const on = leftIsLeaf ? 1 : 0;
+      // The run of trees from t whose roots make the same split with the leaf on the same side:
+      // a row stops under all their roots or under none. runLeaves[2k + dir] is the value the
+      // k-th adds for direction dir (0 on the inner side: those rows add theirs below).
+      let end = t;
+      for (; end < roots.length; end++) {
+        const l = nodes[roots[end] + 1];
+        if (nodes[roots[end]] !== w || nodes[l] < 0 !== leftIsLeaf || nodes[l + 2] < 0 === leftIsLeaf) break;
+        runLeaves[2 * (end - t)] = leaves[l >> 1];
+        runLeaves[2 * (end - t) + 1] = leaves[(l >> 1) + 1];
+      }
+      const run = end - t;
       const slot = w & 4095;
       const code = w >> 12;
-      const lf = left >> 1;
-      // The direction (0 left, 1 right) whose child is not a leaf, and that child.
-      const on = leftIsLeaf ? 1 : 0;
-      const inner = left + 2 * on;
       let n = 0;
       for (let r = 0; r < m; r++) {
         const dir = (code - codes[r * s + slot]) >>> 31;
-        acc[r] += leaves[lf + dir]; // 0 at the inner node: its rows add their leaf below
+        let a = acc[r];
+        for (let k = 0; k < run; k++) a = Math.fround(a + runLeaves[2 * k + dir]);
+        acc[r] = a;
         list[n] = r;
         n += 1 - (dir ^ on);
       }
-      if (n === 0) continue;
-      // Lanes past n repeat the last listed row; their leaves are not added.
-      for (let i = n; i < n + 8; i++) list[i] = list[n - 1];
-      for (let i = 0; i < n; i += 8) {
-        // prettier-ignore
-        const r0 = list[i], r1 = list[i + 1], r2 = list[i + 2], r3 = list[i + 3],
-          r4 = list[i + 4], r5 = list[i + 5], r6 = list[i + 6], r7 = list[i + 7];
-        // prettier-ignore
-        const c0 = r0 * s, c1 = r1 * s, c2 = r2 * s, c3 = r3 * s, c4 = r4 * s, c5 = r5 * s, c6 = r6 * s, c7 = r7 * s;
-        // prettier-ignore
-        let o0 = inner, o1 = inner, o2 = inner, o3 = inner, o4 = inner, o5 = inner, o6 = inner, o7 = inner;
-        for (let d = 1; d < depth; d++) {
-          o0 = step(nodes, codes, c0, o0);
-          o1 = step(nodes, codes, c1, o1);
-          o2 = step(nodes, codes, c2, o2);
-          o3 = step(nodes, codes, c3, o3);
-          o4 = step(nodes, codes, c4, o4);
-          o5 = step(nodes, codes, c5, o5);
-          o6 = step(nodes, codes, c6, o6);
-          o7 = step(nodes, codes, c7, o7);
+      if (n > 0) {
+        // Lanes past n repeat the last listed row; their leaves are not added.
+        for (let i = n; i < n + 8; i++) list[i] = list[n - 1];
+        for (let u = t; u < end; u++) {
+          const inner = nodes[roots[u] + 1] + 2 * on;
+          const du = depths[u];
+          for (let i = 0; i < n; i += 8) {
+            // prettier-ignore
+            const r0 = list[i], r1 = list[i + 1], r2 = list[i + 2], r3 = list[i + 3],
+              r4 = list[i + 4], r5 = list[i + 5], r6 = list[i + 6], r7 = list[i + 7];
+            // prettier-ignore
+            const c0 = r0 * s, c1 = r1 * s, c2 = r2 * s, c3 = r3 * s, c4 = r4 * s, c5 = r5 * s, c6 = r6 * s, c7 = r7 * s;
+            // prettier-ignore
+            let o0 = inner, o1 = inner, o2 = inner, o3 = inner, o4 = inner, o5 = inner, o6 = inner, o7 = inner;
+            for (let d = 1; d < du; d++) {
+              o0 = step(nodes, codes, c0, o0);
+              o1 = step(nodes, codes, c1, o1);
+              o2 = step(nodes, codes, c2, o2);
+              o3 = step(nodes, codes, c3, o3);
+              o4 = step(nodes, codes, c4, o4);
+              o5 = step(nodes, codes, c5, o5);
+              o6 = step(nodes, codes, c6, o6);
+              o7 = step(nodes, codes, c7, o7);
+            }
+            const k = n - i;
+            acc[r0] += leaves[o0 >> 1];
+            if (k > 1) acc[r1] += leaves[o1 >> 1];
+            if (k > 2) acc[r2] += leaves[o2 >> 1];
+            if (k > 3) acc[r3] += leaves[o3 >> 1];
+            if (k > 4) acc[r4] += leaves[o4 >> 1];
+            if (k > 5) acc[r5] += leaves[o5 >> 1];
+            if (k > 6) acc[r6] += leaves[o6 >> 1];
+            if (k > 7) acc[r7] += leaves[o7 >> 1];
+          }
         }
-        const k = n - i;
-        acc[r0] += leaves[o0 >> 1];
-        if (k > 1) acc[r1] += leaves[o1 >> 1];
-        if (k > 2) acc[r2] += leaves[o2 >> 1];
-        if (k > 3) acc[r3] += leaves[o3 >> 1];
-        if (k > 4) acc[r4] += leaves[o4 >> 1];
-        if (k > 5) acc[r5] += leaves[o5 >> 1];
-        if (k > 6) acc[r6] += leaves[o6 >> 1];
-        if (k > 7) acc[r7] += leaves[o7 >> 1];
       }
+      t = end - 1;
       continue;
     }
     for (let r = 0; r < m; r += 8) {
@@ -400,11 +422,12 @@ export function scoreRows(
   const { codes, acc } = scratch;
   const block = acc.length;
   const list = new Int32Array(block + 8);
+  const runLeaves = new Float64Array(2 * p.roots.length);
   for (let b0 = start; b0 < end; b0 += block) {
     const m = Math.min(block, end - b0);
     codeRows(p, columns, b0, m, codes);
     acc.fill(p.margin0);
-    sumTrees(p, codes, m, acc, list);
+    sumTrees(p, codes, m, acc, list, runLeaves);
     if (asMargin) for (let r = 0; r < m; r++) out[b0 + r] = acc[r];
     else for (let r = 0; r < m; r++) out[b0 + r] = Math.fround(1 / (1 + Math.exp(-acc[r])));
   }

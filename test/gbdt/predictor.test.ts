@@ -85,9 +85,10 @@ describe("CompiledPredictor", () => {
       [2, 8, 1, 1],
       [3, 17, 10, 6], // more trees than a group of 8, deep trees, features left unused
       [4, 200, 8, 11],
+      [5, 60, 6, 1], // one feature, few thresholds: runs of trees with the same root split
     ]) {
       const rnd = seeded(seed);
-      const thresholds = Array.from({ length: 300 }, () => Math.fround((rnd() - 0.5) * 1000));
+      const thresholds = Array.from({ length: nf === 1 ? 2 : 300 }, () => Math.fround((rnd() - 0.5) * 1000));
       const trees = Array.from({ length: nTrees }, () => randomTree(rnd, nf, depth, thresholds));
       const booster = new Booster(
         Array.from({ length: nf }, (_, f) => `f${f}`),
