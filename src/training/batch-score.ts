@@ -1,9 +1,9 @@
 import { open } from "node:fs/promises";
 import { readPaysim, TX_TYPES, type Transactions } from "../data/index.js";
-import { BadInputError, ValidationFailedError } from "../errors/index.js";
-import { buildFeatures, FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/index.js";
+import { BadInputError } from "../errors/index.js";
+import { buildFeatures } from "../features/index.js";
 import { loadModel } from "./model-loader.js";
-import { predictParallel } from "./parallel-predict.js";
+import { scoreFeatureMatrix } from "./score-features.js";
 
 export interface BatchScoreOptions {
   /** `models:/NAME/Production`, `models:/NAME/3`, `models:/NAME@alias`, or a model folder / model.json path. */
@@ -36,19 +36,10 @@ export interface BatchScoreSummary {
  */
 export async function scoreDataset(o: BatchScoreOptions): Promise<BatchScoreSummary> {
   const t0 = performance.now();
-  const { booster, predictor, featureNames, name, version } = await loadModel(o.model, o);
+  const loaded = await loadModel(o.model, o);
+  const { booster, name, version } = loaded;
   const read = await readPaysim(o.dataset, { onProgress: o.onProgress });
-  const features = buildFeatures(read.tx);
-  const columns = featureNames.map((n) => {
-    const j = FEATURE_NAMES.indexOf(n as (typeof FEATURE_NAMES)[number]);
-    if (j < 0) {
-      throw new ValidationFailedError(
-        `the model needs feature "${n}", which Lakay's feature set ${FEATURE_SET_VERSION} does not build (${FEATURE_NAMES.join(", ")})`,
-      );
-    }
-    return features.columns[j];
-  });
-  const scores = await predictParallel(predictor, columns, read.tx.rows);
+  const scores = await scoreFeatureMatrix(loaded, buildFeatures(read.tx));
   await writeScores(o.out, read.tx, scores);
   return {
     model: o.model,
