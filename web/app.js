@@ -333,6 +333,7 @@ async function experiment() {
         challenger: { ...s.challenger, ...ab.challenger },
       };
   }
+  const sequential = r.experiment ? await api("/api/v1/experiment/sequential").catch(() => null) : null;
   const c = s.champion ?? {};
   const k = s.challenger ?? {};
   cards("experiment-cards", [
@@ -344,7 +345,7 @@ async function experiment() {
       r.experiment ? `${esc(r.experiment.id).slice(0, 8)} since ${esc(r.experiment.started_at)}` : "none",
     ],
     ["Operating threshold", num(s.operating_threshold)],
-    ["Sequential test", esc(sequentialState(s))],
+    ["Sequential test (auto-promotion)", sequentialState(sequential)],
   ]);
   chart("chart-variants", {
     type: "bar",
@@ -434,10 +435,11 @@ async function experiment() {
   $("split-challenger").placeholder = String(r.challenger_pct);
 }
 
-function sequentialState(s) {
-  const seq = s.sequential ?? s.sequential_test ?? s.auto_promotion;
-  if (!seq) return s.difference ? "no decision yet" : "no labels yet";
-  return seq.decision ?? seq.state ?? seq.status ?? JSON.stringify(seq).slice(0, 60);
+function sequentialState(q) {
+  if (!q) return '<span class="muted">no experiment</span>';
+  const iv = q.improvement;
+  const interval = iv ? ` Δ ${num(iv.difference, 4)} [${num(iv.lower, 4)}, ${num(iv.upper, 4)}]` : "";
+  return `<span class="${q.promote ? "ok" : "muted"}">${q.promote ? "would promote" : "continue"}</span> <span style="font-size:11px">${esc(q.metric)}${esc(interval)}<br>${esc(q.reason)}</span>`;
 }
 
 async function drift() {

@@ -156,6 +156,16 @@ describe("dashboard in Chromium", () => {
     expect(await done("split 90/10")).toContain("done");
     const routing = await call(`${server.url}/api/v1/serving/routing`, "GET");
     expect(routing.body).toMatchObject({ champion_pct: 90, challenger_pct: 10, challenger_version: "3" });
+    // The experiment page shows the auto-promotion test's state for the new experiment.
+    const sequential = await call(`${server.url}/api/v1/experiment/sequential`, "GET");
+    expect(sequential.body).toMatchObject({
+      experiment_id: routing.body.experiment.id,
+      promote: false,
+      test: "mSPRT (normal mixture), always valid",
+    });
+    await page.waitForFunction(() =>
+      (globalThis as any).document.getElementById("experiment-cards").textContent.includes("continue"),
+    );
 
     await page.goto(`${server.url}/#overview`);
     await page.waitForSelector("body[data-loaded=overview]", { state: "attached" });

@@ -14,6 +14,8 @@ import {
   rollback,
   type DeploymentRecord,
 } from "../../deploy/index.js";
+import { ConflictError } from "../../errors/index.js";
+import { autoPromotionDecision, experimentReport } from "../../monitoring/index.js";
 import type { Registry } from "../../registry/index.js";
 import type { BearerAuth } from "../bearer-auth.js";
 import { errorReply } from "../error-reply.js";
@@ -174,6 +176,38 @@ export async function lifecycleRoutes(
       },
     },
     async () => registry.verifyAudit(),
+  );
+
+  app.get(
+    "/api/v1/experiment/sequential",
+    {
+      onRequest: opts.readGuard,
+      schema: {
+        tags,
+        summary:
+          "The auto-promotion test's state for the running experiment (mSPRT interval on the improvement, the decision it would take); records nothing",
+        response: errors,
+      },
+    },
+    async () => {
+      const experiment = service.currentExperiment;
+      if (!experiment) throw new ConflictError("no experiment is running");
+      await service.monitor?.writer?.flush();
+      const config = service.config.monitoring.auto_promotion;
+      const r = await experimentReport(
+        registry,
+        { model: model(), experimentId: experiment.id },
+        service.operatingThreshold,
+      );
+      const counts = (v: "champion" | "challenger") => {
+        const m = r[v][config.metric];
+        return { successes: m.successes, trials: m.trials };
+      };
+      return {
+        experiment_id: experiment.id,
+        ...autoPromotionDecision(config, counts("champion"), counts("challenger")),
+      };
+    },
   );
 
   app.post<{ Params: VersionParams; Body: { decision: "approve" | "reject"; note?: string } }>(
