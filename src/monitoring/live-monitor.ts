@@ -46,6 +46,11 @@ export interface LiveMonitorOptions {
   config: MonitoringConfig;
   latencySla: { p95: number; p99: number };
   prom: PromRegistry;
+  /**
+   * Called once per champion version when critical drift reaches `drift.alert_features` features or
+   * the score shift is critical, if `guard.rollback_on_drift` is on (the service rolls back).
+   */
+  onSevereDrift?: (reason: string) => void;
 }
 
 /** Windows `?window=` accepts, in milliseconds. */
@@ -73,6 +78,7 @@ export class LiveMonitor {
   private checkTimer: NodeJS.Timeout | undefined;
   private sampleCounter = 0;
   private readonly auditEvents: AuditEventFollower;
+  private severeDriftHandledFor: number | null = null;
   private readonly prom;
 
   constructor(private readonly opts: LiveMonitorOptions) {
@@ -309,6 +315,18 @@ export class LiveMonitor {
         message: `mean score moved ${shift.shift_sigma.toFixed(2)} σ from the training baseline`,
       });
     else if (shift.status !== "insufficient_data") await this.alerts.resolveExcept("score_shift");
+    const severe = critical.length >= d.alert_features || shift.status === "critical";
+    if (
+      severe &&
+      this.opts.config.guard.rollback_on_drift &&
+      version !== null &&
+      this.severeDriftHandledFor !== version
+    ) {
+      this.severeDriftHandledFor = version;
+      this.opts.onSevereDrift?.(
+        `guard: severe drift on version ${version} (${critical.length} critical features, score shift ${shift.status})`,
+      );
+    }
   }
 
   /** Raises a condition found elsewhere (the guard's NaN scores). */

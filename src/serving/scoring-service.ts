@@ -155,6 +155,10 @@ export class FraudScoringService {
           config: c.monitoring,
           latencySla: c.latency_sla_ms,
           prom: this.prom.registry,
+          onSevereDrift: (reason) =>
+            void guardActions(this, opts.registry)
+              .rollback(reason)
+              .catch(() => undefined),
         })
       : null;
     this.guard = new ScoreGuard(
