@@ -332,14 +332,25 @@ export function sumTrees(
       const slot = w & 4095;
       const code = w >> 12;
       let n = 0;
-      for (let r = 0; r < m; r++) {
-        const dir = (code - codes[r * s + slot]) >>> 31;
-        let a = acc[r];
-        for (let k = 0; k < run; k++) a = Math.fround(a + runLeaves[2 * k + dir]);
-        acc[r] = a;
-        list[n] = r;
-        n += 1 - (dir ^ on);
-      }
+      if (run === 1) {
+        // A run of one: the same pass without the inner loop (its overhead showed on models
+        // whose separating splits vary from tree to tree).
+        const lf = left >> 1;
+        for (let r = 0; r < m; r++) {
+          const dir = (code - codes[r * s + slot]) >>> 31;
+          acc[r] += leaves[lf + dir];
+          list[n] = r;
+          n += 1 - (dir ^ on);
+        }
+      } else
+        for (let r = 0; r < m; r++) {
+          const dir = (code - codes[r * s + slot]) >>> 31;
+          let a = acc[r];
+          for (let k = 0; k < run; k++) a = Math.fround(a + runLeaves[2 * k + dir]);
+          acc[r] = a;
+          list[n] = r;
+          n += 1 - (dir ^ on);
+        }
       if (n > 0) {
         // Lanes past n repeat the last listed row; their leaves are not added.
         for (let i = n; i < n + 8; i++) list[i] = list[n - 1];
