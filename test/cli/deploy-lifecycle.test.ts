@@ -382,6 +382,7 @@ for (const backend of BACKENDS) {
         "--note",
         "ok now",
       );
+      json("approve", "--model", "fresh", "--version", "2", "--role", "bsa_officer", "--by", "gina");
       expect(json("approvals", "--model", "fresh", "--version", "2").status.satisfied).toBe(true);
 
       const skip = lakay(
