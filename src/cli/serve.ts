@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { buildApp } from "../api/index.js";
+import { defaultRegistryUri } from "../config/index.js";
 import { BadInputError } from "../errors/index.js";
 import { log } from "../log/index.js";
 import { addRegistryOptions, openRegistry } from "../registry/index.js";
-import { FraudScoringService, loadServingConfig } from "../serving/index.js";
+import { ChangeListener, FraudScoringService, loadServingConfig } from "../serving/index.js";
 import { action } from "./run-command.js";
 
 interface ServeOptions {
@@ -45,7 +46,8 @@ export function registerServeCommand(program: Command): void {
       "after",
       `
 Logs one line "listening on http://HOST:PORT", then serves until SIGTERM or SIGINT (finishes the
-requests in flight, exits 0). SIGHUP reloads the models. State-changing endpoints need a token:
+requests in flight, exits 0). SIGHUP reloads the models. On PostgreSQL every replica LISTENs for
+changes and serves them at once; serving.yaml's reload.poll_seconds is the fallback (see docs/scaling.md). State-changing endpoints need a token:
 lakay tokens create --name alice --role ml_engineer. See docs/serving.md.
 
 Example:
@@ -64,6 +66,16 @@ Example:
         });
         const service = new FraudScoringService({ registry, config, logger });
         await service.start();
+        // PostgreSQL announces every committed change: refresh at once (polling stays the fallback).
+        const changes =
+          registry.dialect === "postgresql"
+            ? new ChangeListener({
+                connectionString: opts.registryUri || defaultRegistryUri(),
+                onChange: () => void service.pollOnce(),
+                logger,
+              })
+            : undefined;
+        await changes?.start();
         const app = await buildApp({
           service,
           registry,
@@ -76,6 +88,7 @@ Example:
           closing = true;
           logger.info({ signal }, "shutting down: no new requests, finishing those in flight");
           service.stop();
+          void changes?.stop();
           // In-flight requests finish, then every queued prediction record is written (or spilled).
           void app
             .close()

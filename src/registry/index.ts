@@ -42,6 +42,7 @@ export { openArtifactStore, ARTIFACT_SCHEMES } from "./artifacts/open-artifact-s
 export type { ArtifactStore } from "./artifacts/artifact-store.js";
 export {
   MIGRATIONS,
+  CHANGE_CHANNEL,
   makeAppendOnly,
   withAutoId,
   FLOAT,

@@ -37,3 +37,4 @@ export {
   type TokenRole,
 } from "./api-tokens.js";
 export { registryChangeCounter, readServingState } from "./serving-store.js";
+export { ChangeListener, type ChangeListenerOptions, type OnRegistryChange } from "./change-listener.js";

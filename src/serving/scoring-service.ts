@@ -124,6 +124,8 @@ export class FraudScoringService {
   private readonly requests = { total: 0, errors: 0, replayed: 0 };
   private lastCounter = -1;
   private polling = false;
+  /** A change notification came while a poll ran (which may have read the counter before it). */
+  private pollAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
   /** Prediction log, drift, score shift, SLA, alerts, webhooks (issue #15); null when turned off. */
   readonly monitor: LiveMonitor | null;
@@ -471,10 +473,16 @@ export class FraudScoringService {
   /**
    * One poll of the registry's change counter: when it moved, re-read the persisted serving state
    * (another replica may have changed it) and reload if the registry now names other versions.
+   * Also run at once on a PostgreSQL change notification (src/serving/change-listener.ts); one that
+   * arrives during a poll runs another after it.
    */
   async pollOnce(): Promise<void> {
-    if (this.polling) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
+    this.pollAgain = false;
     try {
       const counter = await registryChangeCounter(this.registry);
       if (counter === this.lastCounter) return;
@@ -486,6 +494,7 @@ export class FraudScoringService {
       this.log.warn({ err: (err as Error).message }, "registry poll failed");
     } finally {
       this.polling = false;
+      if (this.pollAgain) await this.pollOnce();
     }
   }
 
