@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { readPaysim } from "../data/index.js";
@@ -6,6 +6,7 @@ import { BadInputError } from "../errors/index.js";
 import { buildFeatures } from "../features/index.js";
 import { DEFAULT_PSI_THRESHOLDS, psiTable, worstStatus, type ReferenceBins } from "../monitoring/index.js";
 import { addRegistryOptions, withRegistry } from "../registry/index.js";
+import { driftReportHtml } from "../report/index.js";
 import { emit, table } from "./output.js";
 import { action } from "./run-command.js";
 
@@ -15,6 +16,7 @@ interface DriftOptions {
   json?: boolean;
   model: string;
   dataset: string;
+  html?: string;
 }
 
 /** `lakay monitor drift`: the same PSI table as the monitoring endpoint, for a PaySim file. */
@@ -26,7 +28,8 @@ export function registerMonitorCommands(program: Command): void {
       .description("PSI per feature of a PaySim CSV against the version's reference.json bins")
       .requiredOption("--model <uri>", "models:/NAME/Production, models:/NAME/3 or models:/NAME@alias")
       .requiredOption("--dataset <file.csv>", "PaySim-format transactions (features computed point-in-time)")
-      .option("--json", "print JSON"),
+      .option("--json", "print JSON")
+      .option("--html <file>", "also write the drift page as one self-contained HTML file (charts inlined)"),
   )
     .addHelpText(
       "after",
@@ -36,6 +39,7 @@ drift; read "status" in --json.
 
 Example:
   lakay monitor drift --model models:/fraud-detector/Production --dataset new.csv --json
+  lakay monitor drift --model models:/fraud-detector/Production --dataset new.csv --html drift.html
 `,
     )
     .action(
@@ -66,6 +70,10 @@ Example:
           thresholds: DEFAULT_PSI_THRESHOLDS,
           features,
         };
+        if (opts.html) {
+          await writeFile(opts.html, driftReportHtml(out));
+          process.stderr.write(`lakay: wrote the drift report to ${opts.html}\n`);
+        }
         emit(opts, out, () =>
           process.stdout.write(
             `${out.model} version ${out.version} vs ${opts.dataset} (${out.rows} rows): ${out.status}\n` +

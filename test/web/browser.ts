@@ -54,11 +54,14 @@ export async function launchBrowser(): Promise<Browser> {
  * it has painted pixels (not an empty canvas).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- runs in the page; the test project has no DOM types */
-export async function chartsOnPage(page: Page): Promise<{ id: string; drawn: boolean }[]> {
-  return page.evaluate(() => {
+export async function chartsOnPage(
+  page: Page,
+  selector = "section:not([hidden]) canvas",
+): Promise<{ id: string; drawn: boolean }[]> {
+  return page.evaluate((sel) => {
     // Runs in the page: the test project is typed without the DOM library.
     const g = globalThis as unknown as { document: any; Chart: { getChart(c: unknown): unknown } };
-    return [...g.document.querySelectorAll("section:not([hidden]) canvas")].map(
+    return [...g.document.querySelectorAll(sel)].map(
       (c: { id: string; width: number; height: number; getContext(k: string): any }) => {
         const ctx = c.getContext("2d");
         let painted = 0;
@@ -69,6 +72,6 @@ export async function chartsOnPage(page: Page): Promise<{ id: string; drawn: boo
         return { id: c.id, drawn: Boolean(g.Chart.getChart(c)) && painted > 100 };
       },
     );
-  });
+  }, selector);
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

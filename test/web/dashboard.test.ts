@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- page functions run in the browser; the test project has no DOM types */
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,6 +114,41 @@ describe("dashboard in Chromium", () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it("lakay monitor drift --html writes one self-contained page whose chart draws offline", async () => {
+    const file = path.join(SCREENSHOT_DIR, "drift-report.html");
+    const r = runCli(
+      [
+        "monitor",
+        "drift",
+        "--model",
+        "models:/fraud-detector/Production",
+        "--dataset",
+        PAYSIM_SAMPLE,
+        "--html",
+        file,
+      ],
+      { env },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(file, "utf8");
+    expect(html).toContain("Chart.js v4");
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched
+    expect(html.match(/<tr><td>/g)).toHaveLength(11);
+    const { page, errors } = await browser.page();
+    const outside: string[] = [];
+    page.on("request", (req) => {
+      if (!req.url().startsWith("file:")) outside.push(req.url());
+    });
+    await page.goto(`file://${file}`);
+    await page.waitForTimeout(300);
+    const charts = await chartsOnPage(page, "canvas");
+    expect(charts).toEqual([{ id: "psi", drawn: true }]);
+    expect(errors).toEqual([]);
+    expect(outside).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "drift-report.png"), fullPage: true });
+    await page.close();
+  }, 60_000);
 
   it("refuses an action without a token in the page, and the registry is unchanged", async () => {
     const { page, errors } = await browser.page();
