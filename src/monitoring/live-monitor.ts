@@ -56,6 +56,8 @@ export interface LiveMonitorOptions {
 /** Windows `?window=` accepts, in milliseconds. */
 export const MONITORING_WINDOWS = { "1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000 } as const;
 export type MonitoringWindow = keyof typeof MONITORING_WINDOWS;
+/** A `?window=` report reads at most this many of the newest rows (memory bound). */
+export const WINDOW_ROW_CAP = 200_000;
 
 /**
  * The live half of monitoring for one served model: hands every prediction to the prediction-log
@@ -377,9 +379,9 @@ export class LiveMonitor {
       };
     }
     const since = new Date(Date.now() - MONITORING_WINDOWS[window]).toISOString();
-    const rows = (
-      await predictionsSince(this.opts.registry, this.opts.model, since, this.opts.config.drift.window)
-    ).filter((r) => r.variant === "champion");
+    const rows = (await predictionsSince(this.opts.registry, this.opts.model, since, WINDOW_ROW_CAP)).filter(
+      (r) => r.variant === "champion",
+    );
     const ref = this.reference?.features ?? {};
     const d = this.opts.config.drift;
     const columns = FEATURE_NAMES.map((f) => Float64Array.from(rows, (r) => r[f]));
