@@ -69,14 +69,13 @@ class ApiError extends Error {
 async function api(path, opts = {}) {
   const headers = { accept: "application/json" };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
-  if (opts.auth) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (!token)
-      throw new ApiError(401, {
-        error: { code: "NO_TOKEN", message: "this action needs a token: enter one above" },
-      });
-    headers.authorization = `Bearer ${token}`;
-  }
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (opts.auth && !token)
+    throw new ApiError(401, {
+      error: { code: "NO_TOKEN", message: "this action needs a token: enter one above" },
+    });
+  // Reads carry the token too when there is one (a server run with --require-token-for-reads).
+  if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(path, {
     method: opts.method ?? "GET",
     headers,
