@@ -49,9 +49,12 @@ export function parseWebhookEvents(list: string): WebhookEvent[] {
     });
   for (const e of events)
     if (!(WEBHOOK_EVENTS as readonly string[]).includes(e))
-      throw new BadInputError(`unknown event "${e}": expected ${WEBHOOK_EVENTS.join(", ")}`, {
-        field: "events",
-      });
+      throw new BadInputError(
+        `expected a comma-separated list of ${WEBHOOK_EVENTS.join(", ")} (unknown event "${e}")`,
+        {
+          field: "events",
+        },
+      );
   return [...new Set(events)] as WebhookEvent[];
 }
 
