@@ -83,8 +83,31 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
   let n = 1;
   let qo = Q;
   let x: Float32Array = row;
+  // Models whose paths hold 7 or 8 distinct features (depth-8 trees) take 4 points in every tree,
+  // on unrolled code: the common case, and the one the latency budget is for.
+  const four = Q === 4;
+  const [T0, T1, T2, T3] = four ? quadNodes.subarray(16, 20) : [0, 0, 0, 0];
+  const [W0, W1, W2, W3] = four ? quadWeights.subarray(16, 20) : [0, 0, 0, 0];
+  const [C0, C1, C2, C3] = four ? quadColdWeights.subarray(16, 20) : [0, 0, 0, 0];
 
   function leaf(v: number, d: number, po: number): void {
+    if (four) {
+      const p0 = prod[po];
+      const p1 = prod[po + 1];
+      const p2 = prod[po + 2];
+      const p3 = prod[po + 3];
+      const cold4 = -v * (p0 * C0 + p1 * C1 + p2 * C2 + p3 * C3);
+      for (let k = 0; k < d; k++) {
+        if (slotOne[k] === 0) {
+          phi[slotFeature[k]] += cold4;
+          continue;
+        }
+        const b = k * 4;
+        phi[slotFeature[k]] +=
+          v * (p0 * slotHot[b] + p1 * slotHot[b + 1] + p2 * slotHot[b + 2] + p3 * slotHot[b + 3]);
+      }
+      return;
+    }
     let cold = 0;
     for (let j = 0; j < n; j++) cold += prod[po + j] * quadColdWeights[qo + j];
     cold *= -v;
@@ -113,6 +136,36 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
     slotOne[k] = one;
     const b = k * Q;
     const next = po + Q;
+    if (four) {
+      let q0 = prod[po];
+      let q1 = prod[po + 1];
+      let q2 = prod[po + 2];
+      let q3 = prod[po + 3];
+      if (repeated) {
+        q0 /= savedFactor[po];
+        q1 /= savedFactor[po + 1];
+        q2 /= savedFactor[po + 2];
+        q3 /= savedFactor[po + 3];
+      }
+      const f0 = z * (1 - T0) + one * T0;
+      const f1 = z * (1 - T1) + one * T1;
+      const f2 = z * (1 - T2) + one * T2;
+      const f3 = z * (1 - T3) + one * T3;
+      prod[next] = q0 * f0;
+      prod[next + 1] = q1 * f1;
+      prod[next + 2] = q2 * f2;
+      prod[next + 3] = q3 * f3;
+      slotFactor[b] = f0;
+      slotFactor[b + 1] = f1;
+      slotFactor[b + 2] = f2;
+      slotFactor[b + 3] = f3;
+      const u = one === 0 ? 0 : 1 - z;
+      slotHot[b] = one === 0 ? 0 : (u * W0) / f0;
+      slotHot[b + 1] = one === 0 ? 0 : (u * W1) / f1;
+      slotHot[b + 2] = one === 0 ? 0 : (u * W2) / f2;
+      slotHot[b + 3] = one === 0 ? 0 : (u * W3) / f3;
+      return true;
+    }
     for (let j = 0; j < n; j++) {
       const t = quadNodes[qo + j];
       const factor = z * (1 - t) + one * t;
@@ -169,7 +222,7 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
     for (let f = 0; f < nf; f++) out[o + f] = 0;
     for (let j = 0; j < Q; j++) prod[j] = 1;
     for (let t = 0; t < nTrees; t++) {
-      n = treePoints[t];
+      n = four ? 4 : treePoints[t];
       qo = n * Q;
       visit(treeStart[t], 0, 0);
       // XGBoost adds each tree's float32 contributions into a float32 row: so do we.

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -76,7 +76,42 @@ describe("TreeSHAP equals XGBoost's pred_contribs (generated data)", () => {
       model,
       JSON.stringify({ n_estimators: 30, max_depth: 9, eta: 0.15, colsample_bytree: 0.8, seed: 4 }),
     ]);
-    const { readFileSync } = await import("node:fs");
     await check(Booster.fromXgboostJson(readFileSync(model, "utf8"), model), model);
+  });
+
+  it("for deep trees with 7-8 distinct features on a path (the unrolled 4-point kernel)", async () => {
+    // Ten features that all matter a little, so depth-8 paths split on many different ones.
+    let seed = 99;
+    const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+    const n = 4000;
+    const names = Array.from({ length: 10 }, (_, i) => `x${i}`);
+    const cols = names.map(() => new Float64Array(n));
+    const y = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      let z = 0;
+      cols.forEach((c, i) => {
+        c[r] = rnd() < 0.05 ? NaN : Math.round(rnd() * 1000) / 100;
+        z += (Number.isNaN(c[r]) ? 5 : c[r]) * (i % 2 ? 1 : -0.7);
+      });
+      y[r] = z + (rnd() - 0.5) * 6 > 1.5 ? 1 : 0;
+    }
+    const wide = join(dir, "wide.csv");
+    await writeCsv(wide, names, cols, y);
+    const read = await readFeatureCsv(wide);
+    const wideCols = names.map((name) => read.columns[read.names.indexOf(name)]);
+    const model = join(dir, "wide.json");
+    xgbHelper([
+      "train",
+      wide,
+      "isFraud",
+      model,
+      JSON.stringify({ n_estimators: 25, max_depth: 8, eta: 0.3, seed: 6 }),
+    ]);
+    const booster = Booster.fromXgboostJson(readFileSync(model, "utf8"), model);
+    const explainer = booster.explainer();
+    expect(explainer.program.maxPoints).toBe(4);
+    const ours = explainer.explainBatch(wideCols, n);
+    const theirs = xgboostContribs(model, wide, join(dir, "wide.f32"));
+    expect(worstDiff(ours, theirs)).toBeLessThan(1e-5);
   });
 });
