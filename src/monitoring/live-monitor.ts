@@ -378,6 +378,7 @@ export class LiveMonitor {
           : null,
       };
     }
+    await this.writer?.flush(); // the window includes what is still queued
     const since = new Date(Date.now() - MONITORING_WINDOWS[window]).toISOString();
     const rows = (await predictionsSince(this.opts.registry, this.opts.model, since, WINDOW_ROW_CAP)).filter(
       (r) => r.variant === "champion",
