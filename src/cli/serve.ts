@@ -75,6 +75,7 @@ Example:
                 logger,
               })
             : undefined;
+        service.changeFeed = changes ?? null;
         await changes?.start();
         const app = await buildApp({
           service,

@@ -127,6 +127,8 @@ export class FraudScoringService {
   /** A change notification came while a poll ran (which may have read the counter before it). */
   private pollAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Set by `lakay serve` on PostgreSQL (src/serving/change-listener.ts); null: polling only. */
+  changeFeed: { readonly connected: boolean } | null = null;
   /** Prediction log, drift, score shift, SLA, alerts, webhooks (issue #15); null when turned off. */
   readonly monitor: LiveMonitor | null;
   /** Stops a variant at its first NaN/Inf score (seed §6.1). */
@@ -810,6 +812,7 @@ export class FraudScoringService {
       },
       online_features: { customers: this.features.size, max_customers: this.config.features.max_customers },
       last_reload: this.models.lastReload,
+      change_notify: this.changeFeed ? (this.changeFeed.connected ? "listening" : "reconnecting") : "off",
     };
   }
 }

@@ -113,6 +113,8 @@ describe("two replicas on PostgreSQL see each other's changes through NOTIFY", (
       run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
 
   it("routing and the ML switch set through replica A's API are served by replica B", async () => {
+    for (const r of [a!, b!])
+      expect((await call(`${r.url}/api/v1/serving/monitoring`, "GET")).body.change_notify).toBe("listening");
     await propagation(
       "api routing 90/10",
       postA("routing", { champion_pct: 90, challenger_pct: 10, reason: "canary" }),
@@ -174,5 +176,14 @@ describe("two replicas on PostgreSQL see each other's changes through NOTIFY", (
       (m) => m.ml_enabled === false,
     );
     expect(b!.stderr()).toContain("registry change listener disconnected");
+    const notifyState = async () =>
+      (await call(`${b!.url}/api/v1/serving/monitoring`, "GET")).body.change_notify as string;
+    const deadline = Date.now() + 10_000;
+    let state = await notifyState();
+    while (state !== "listening" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await notifyState();
+    }
+    expect(state).toBe("listening");
   }, 60_000);
 });
