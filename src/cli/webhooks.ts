@@ -14,6 +14,15 @@ import { wholeNumber } from "./option-values.js";
 import { emit, table } from "./output.js";
 import { action } from "./run-command.js";
 
+/** `--events`: the option-value wrapper names the option, so the sentence is just "expected …". */
+const eventList = (v: string) => {
+  try {
+    return parseWebhookEvents(v);
+  } catch {
+    throw new Error(`expected a comma-separated list of ${WEBHOOK_EVENTS.join(", ")}`);
+  }
+};
+
 interface Common {
   registryUri?: string;
   artifactRoot?: string;
@@ -31,7 +40,7 @@ export function registerWebhooksCommands(program: Command): void {
       .command("add")
       .description("subscribe a URL to events")
       .requiredOption("--url <url>", "where to POST (http or https)")
-      .requiredOption("--events <list>", `comma-separated: ${WEBHOOK_EVENTS.join(",")}`, parseWebhookEvents)
+      .requiredOption("--events <list>", `comma-separated: ${WEBHOOK_EVENTS.join(",")}`, eventList)
       .requiredOption("--secret-file <file>", "file holding the HMAC-SHA256 secret (at least 16 characters)")
       .option("--by <who>", "who adds it (default LAKAY_ACTOR or the OS user)")
       .option("--json", "print JSON"),
