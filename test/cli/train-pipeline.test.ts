@@ -215,7 +215,7 @@ describe("lakay train refuses bad input before training", () => {
     fails(
       ["--dataset", PAYSIM_SAMPLE, "--sample-size", "0"],
       2,
-      /--sample-size.*argument '0' is invalid. expected a positive whole number/,
+      /invalid value "0" for --sample-size: expected a whole number >= 1/,
     );
   });
 

@@ -77,7 +77,7 @@ describe("feature importance in the training report", () => {
     const booster = Booster.fromXgboostJson(readFileSync(model, "utf8"));
     const csv = await readFeatureCsv(features);
     const columns = booster.featureNames.map((n) => csv.columns[csv.names.indexOf(n)]);
-    const report = await featureImportanceReport(booster, columns, csv.rows, 2);
+    const report = await featureImportanceReport(booster, columns, csv.rows, 2, csv.rows);
     expect(report.rows_explained).toBe(csv.rows);
     const theirs = xgboostContribs(model, features, path.join(home, "contribs.f32"));
     const nf = booster.featureNames.length;
