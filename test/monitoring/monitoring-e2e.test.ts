@@ -131,6 +131,7 @@ function pgProxy(target: number) {
 describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
   let home: TestRegistryHome;
   let env: NodeJS.ProcessEnv;
+  let serverEnv: NodeJS.ProcessEnv;
   let server: RunningServer | undefined;
   let proxy: ReturnType<typeof pgProxy> | undefined;
   const hook = receiver();
@@ -159,6 +160,7 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
       "--by",
       "alice",
     );
+    serverEnv = env;
     config = path.join(home.dir, "serving.yaml");
     writeFileSync(
       config,
@@ -168,7 +170,9 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
       proxy = pgProxy(5432);
       await new Promise<void>((r) => proxy!.server.listen(0, "127.0.0.1", r));
       const p = (proxy.server.address() as net.AddressInfo).port;
-      env = { ...env, LAKAY_REGISTRY_URI: home.uri.replace("127.0.0.1:5432", `127.0.0.1:${p}`) };
+      // Only the server goes through the proxy: the CLI runs synchronously (spawnSync) and would block
+      // the proxy, which lives in this process.
+      serverEnv = { ...env, LAKAY_REGISTRY_URI: home.uri.replace("127.0.0.1:5432", `127.0.0.1:${p}`) };
     }
   }, 240_000);
   afterAll(async () => {
@@ -179,7 +183,7 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
   });
 
   it("logs every answer, finds drift, alerts and signs the webhook, reports A/B with intervals, loses nothing while the database is down", async () => {
-    server = await startServer(env, "--config", config);
+    server = await startServer(serverEnv, "--config", config);
     const api = `${server.url}/api/v1`;
     let ok = 0;
     const send = async (from: number, to: number, prefix: string, scale = 1) => {
