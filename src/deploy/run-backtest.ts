@@ -200,9 +200,8 @@ async function score(
 ): Promise<{ metrics: BacktestMetrics; scores: Float64Array }> {
   const loaded = await loader(registry, version.name, version.version);
   const scores = scoreRows(loaded.predictor, loaded.featureNames, features);
-  // A model that scores NaN/Inf cannot be ranked (and the ranking's merge loop assumes finite
-  // scores): its AUC is NaN, which fails the tolerance table.
-  const ranking = scores.every(Number.isFinite) ? rankingMetrics(labels, scores) : { aucRoc: Number.NaN };
+  // A model that scores NaN has a NaN AUC, which fails the tolerance table.
+  const ranking = rankingMetrics(labels, scores);
   const t = thresholdMetrics(labels, scores, threshold);
   const metrics = {
     auc_roc: ranking.aucRoc,

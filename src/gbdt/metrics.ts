@@ -18,7 +18,8 @@ export interface RankingMetrics {
  * AUC-ROC (ties counted half, as sklearn's `roc_auc_score`) and average precision (sklearn's
  * `average_precision_score`: Σ (R_k − R_{k−1}) · P_k over distinct score thresholds, no
  * interpolation — the "AUC-PR" every Lakay report quotes), in one pass over the thresholds from
- * the highest score down. NaN when a class is absent, because the curves are then undefined.
+ * the highest score down. NaN when a class is absent, because the curves are then undefined, and
+ * NaN when a score is NaN: such a model cannot be ranked (and the merge below would never pass it).
  *
  * Unweighted (the common case), each class's scores are copied to a Float64Array and sorted
  * natively, then merged: a million rows take tens of milliseconds, where a comparator sort of
@@ -30,6 +31,7 @@ export function rankingMetrics(
   weights?: ArrayLike<number>,
 ): RankingMetrics {
   checkLengths(labels, scores);
+  for (let i = 0; i < scores.length; i++) if (Number.isNaN(scores[i])) return { aucRoc: NaN, aucPr: NaN };
   const { pos, neg, count } = weights
     ? weightedThresholds(labels, scores, weights)
     : classThresholds(labels, scores);

@@ -21,4 +21,11 @@ describe("eval metrics (sklearn definitions)", () => {
     expect(aucRoc([1, 1], [0.2, 0.3])).toBeNaN();
     expect(aucPr([0, 0], [0.2, 0.3])).toBeNaN();
   });
+  it("is NaN, and returns, when a score is NaN (a model that cannot be ranked)", () => {
+    const labels = [1, 0, 1, 0];
+    const scores = [0.9, Number.NaN, 0.4, 0.1];
+    expect(aucRoc(labels, scores)).toBeNaN();
+    expect(aucPr(labels, scores)).toBeNaN();
+    expect(aucRoc(labels, scores, [1, 1, 1, 1])).toBeNaN();
+  });
 });
