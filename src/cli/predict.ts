@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { wholeNumber } from "./option-values.js";
 import { readFeatureCsv, writeFeatureCsv } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 import { loadModel, predictParallel, scoreDataset } from "../training/index.js";
@@ -44,11 +45,7 @@ export function registerPredictCommand(program: Command): void {
     .option("--registry-uri <uri>", "registry for models:/ URIs (env LAKAY_REGISTRY_URI)")
     .option("--artifact-root <uri>", "artifact store for models:/ URIs (env LAKAY_ARTIFACT_ROOT)")
     .requiredOption("--out <file>", "CSV to write, with a `score` column")
-    .option("--threads <n>", "threads for scoring (default: every core)", (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-      return n;
-    })
+    .option("--threads <n>", "threads for scoring (default: every core)", wholeNumber(1))
     .option("--json", "print a JSON summary")
     .addHelpText(
       "after",
