@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -97,34 +98,41 @@ function receiver() {
   return { got, secret, server };
 }
 
-/** A TCP proxy to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
-function pgProxy(target: number) {
-  const sockets = new Set<net.Socket>();
-  let cut = false;
-  const server = net.createServer((client) => {
-    if (cut) return client.destroy();
-    const upstream = net.connect(target, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
+/**
+ * A TCP proxy to PostgreSQL in a child process (the test's own event loop is blocked while the CLI
+ * runs through spawnSync, and a proxy living here would stall the server mid-transaction). SIGUSR1
+ * cuts it (every connection dropped, new ones refused), SIGUSR2 restores it.
+ */
+const PROXY = `
+const net = require("node:net");
+const sockets = new Set();
+let cut = false;
+const server = net.createServer((client) => {
+  if (cut) return client.destroy();
+  const upstream = net.connect(Number(process.argv[1]), "127.0.0.1");
+  sockets.add(client).add(upstream);
+  client.pipe(upstream).pipe(client);
+  const drop = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+  client.on("error", drop).on("close", drop);
+  upstream.on("error", drop).on("close", drop);
+});
+process.on("SIGUSR1", () => { cut = true; for (const s of sockets) s.destroy(); sockets.clear(); });
+process.on("SIGUSR2", () => { cut = false; });
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
+
+async function pgProxy(target: number) {
+  const child = spawn(process.execPath, ["-e", PROXY, String(target)], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout!.once("data", (d: Buffer) => resolve(Number(String(d).trim()))),
+  );
   return {
-    server,
-    cut() {
-      cut = true;
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-    },
-    restore() {
-      cut = false;
-    },
+    port,
+    cut: () => child.kill("SIGUSR1"),
+    restore: () => child.kill("SIGUSR2"),
+    close: () => child.kill("SIGTERM"),
   };
 }
 
@@ -133,7 +141,7 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
   let env: NodeJS.ProcessEnv;
   let serverEnv: NodeJS.ProcessEnv;
   let server: RunningServer | undefined;
-  let proxy: ReturnType<typeof pgProxy> | undefined;
+  let proxy: Awaited<ReturnType<typeof pgProxy>> | undefined;
   const hook = receiver();
   let token: string;
   let config: string;
@@ -167,9 +175,8 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
       `reload:\n  poll_seconds: 0.5\nmonitoring:\n  check_seconds: 1\n  drift:\n    window: 5000\n  prediction_log:\n    flush_ms: 200\n    spill_dir: ${JSON.stringify(path.join(home.dir, "spill"))}\n`,
     );
     if (backend === "postgresql") {
-      proxy = pgProxy(5432);
-      await new Promise<void>((r) => proxy!.server.listen(0, "127.0.0.1", r));
-      const p = (proxy.server.address() as net.AddressInfo).port;
+      proxy = await pgProxy(5432);
+      const p = proxy.port;
       // Only the server goes through the proxy: the CLI runs synchronously (spawnSync) and would block
       // the proxy, which lives in this process.
       serverEnv = { ...env, LAKAY_REGISTRY_URI: home.uri.replace("127.0.0.1:5432", `127.0.0.1:${p}`) };
@@ -178,7 +185,7 @@ describe.each(BACKENDS)("monitoring end to end on %s", (backend) => {
   afterAll(async () => {
     await server?.stop();
     hook.server.close();
-    proxy?.server.close();
+    proxy?.close();
     await home?.drop();
   });
 
