@@ -3,6 +3,7 @@
  * statistics with intervals, the always-valid sequential test behind auto-promotion, alert rules.
  */
 export * from "./psi.js";
+export { LatencyWindow } from "./latency-window.js";
 export * from "./drift-window.js";
 export * from "./score-shift.js";
 export * from "./intervals.js";

@@ -7,7 +7,7 @@ import type { Registry } from "../registry/index.js";
 import { AlertBook, alertJson, type AlertCondition } from "./alert-book.js";
 import { AuditEventFollower } from "./audit-events.js";
 import { DriftWindow, type DriftReport } from "./drift-window.js";
-import { LatencyRing } from "./latency-ring.js";
+import { LatencyWindow } from "./latency-window.js";
 import type { MonitoringConfig } from "./monitoring-config.js";
 import { PredictionLogWriter } from "./prediction-log-writer.js";
 import { DRIFT_STATUSES, psiTable, worstStatus, type ReferenceBins } from "./psi.js";
@@ -75,7 +75,7 @@ export class LiveMonitor {
   private scoreNext = 0;
   private scoreFilled = 0;
   private scoreSum = 0;
-  private readonly latency = new LatencyRing(10_000);
+  private readonly latency = new LatencyWindow(10_000);
   private slaBreachSince: number | null = null;
   private checkTimer: NodeJS.Timeout | undefined;
   private sampleCounter = 0;

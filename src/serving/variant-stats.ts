@@ -1,4 +1,4 @@
-import { LatencyWindow } from "./latency-window.js";
+import { LatencyWindow } from "../monitoring/index.js";
 
 /** Bins of the score distribution: [0, 0.1), [0.1, 0.2), ..., [0.9, 1]. */
 export const SCORE_BINS = 10;
