@@ -1,4 +1,5 @@
 /** 95 % intervals for proportions and their differences (A/B statistics, seed §5.3). */
+import { wilsonInterval } from "../training/index.js";
 
 /** The standard normal quantile for a two-sided interval at `level` (0.95 → 1.96). */
 export function zFor(level: number): number {
@@ -50,20 +51,11 @@ export interface ProportionEstimate {
   ci95: Interval | null;
 }
 
+/** The interval itself is the bias audit's (training's `wilsonInterval`): one formula for both reports. */
 export function wilson(successes: number, trials: number, level = 0.95): ProportionEstimate {
-  if (trials === 0) return { value: null, successes, trials, ci95: null };
-  const z = zFor(level);
-  const p = successes / trials;
-  const z2 = z * z;
-  const denom = 1 + z2 / trials;
-  const centre = (p + z2 / (2 * trials)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denom;
-  return {
-    value: p,
-    successes,
-    trials,
-    ci95: { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) },
-  };
+  const ci = wilsonInterval(successes, trials, zFor(level));
+  if (!ci) return { value: null, successes, trials, ci95: null };
+  return { value: successes / trials, successes, trials, ci95: { lower: ci[0], upper: ci[1] } };
 }
 
 /**
