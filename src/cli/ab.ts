@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { experimentReport, latestExperiment, type AbReport } from "../monitoring/index.js";
-import { addRegistryOptions, withRegistry } from "../registry/index.js";
+import { withRegistry } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import { NotFoundError } from "../errors/index.js";
 import { numberBetween } from "./option-values.js";
 import { emit, table } from "./output.js";

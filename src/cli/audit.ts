@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { BadInputError } from "../errors/index.js";
-import { addRegistryOptions, withRegistry, type AuditEntry } from "../registry/index.js";
+import { withRegistry, type AuditEntry } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import { emit } from "./output.js";
 import { isoDate } from "./option-values.js";
 import { action } from "./run-command.js";

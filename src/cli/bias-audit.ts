@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { ValidationFailedError } from "../errors/index.js";
-import { addRegistryOptions, defaultActor, parseVersionNumber, withRegistry } from "../registry/index.js";
+import { defaultActor, parseVersionNumber, withRegistry } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import {
   auditVersionBias,
   BIAS_DIMENSIONS,

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { BadInputError } from "../errors/index.js";
 import { recordLabels, type OutcomeLabel } from "../monitoring/index.js";
-import { addRegistryOptions, defaultActor, withRegistry } from "../registry/index.js";
+import { defaultActor, withRegistry } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
 

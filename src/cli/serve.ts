@@ -3,7 +3,8 @@ import { buildApp } from "../api/index.js";
 import { defaultRegistryUri } from "../config/index.js";
 import { BadInputError } from "../errors/index.js";
 import { log } from "../log/index.js";
-import { addRegistryOptions, openRegistry } from "../registry/index.js";
+import { openRegistry } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import { ChangeListener, FraudScoringService, loadServingConfig } from "../serving/index.js";
 import { action } from "./run-command.js";
 

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { addRegistryOptions, defaultActor, withRegistry } from "../registry/index.js";
+import { defaultActor, withRegistry } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import { createApiToken, listApiTokens, revokeApiToken, TOKEN_ROLES } from "../serving/index.js";
 import { emit, table } from "./output.js";
 import { action } from "./run-command.js";

@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { seed, wholeNumber } from "./option-values.js";
 import { BadInputError } from "../errors/index.js";
-import { addRegistryOptions } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import {
   CV_PARALLEL_MODES,
   loadTrainingConfig,

@@ -9,7 +9,8 @@ import {
   removeWebhook,
   WEBHOOK_EVENTS,
 } from "../monitoring/index.js";
-import { addRegistryOptions, defaultActor, withRegistry } from "../registry/index.js";
+import { defaultActor, withRegistry } from "../registry/index.js";
+import { addRegistryOptions } from "./registry-options.js";
 import { wholeNumber } from "./option-values.js";
 import { emit, table } from "./output.js";
 import { action } from "./run-command.js";

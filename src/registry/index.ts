@@ -20,8 +20,8 @@ export * from "./types.js";
 export {
   openRegistry,
   withRegistry,
-  addRegistryOptions,
   sqlitePath,
+  registryScheme,
   REGISTRY_SCHEMES,
   type OpenRegistryOptions,
 } from "./open-registry.js";

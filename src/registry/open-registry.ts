@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Command } from "commander";
 import { defaultArtifactRoot, defaultRegistryUri, lakayHome } from "../config/index.js";
 import { BadInputError, maskUri } from "../errors/index.js";
 import { artifactRootUri } from "./artifacts/open-artifact-store.js";
@@ -91,20 +90,6 @@ export function sqlitePath(uri: string): string {
       `registry URI ${uri} names ${relative} (three slashes: relative to the working folder, as in SQLAlchemy and MLflow), which does not exist; for the existing ${absolute} write sqlite:///${absolute}`,
     );
   return relative;
-}
-
-/** Adds `--registry-uri` and `--artifact-root` to a command, worded the same everywhere. */
-export function addRegistryOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--registry-uri <uri>",
-      "registry database: sqlite:///path.db or postgresql://user:pass@host:port/db (env LAKAY_REGISTRY_URI)",
-      (uri: string) => (registryScheme(uri), uri),
-    )
-    .option(
-      "--artifact-root <uri>",
-      "artifact store: a folder, file:///path or s3://bucket/prefix (env LAKAY_ARTIFACT_ROOT)",
-    );
 }
 
 /**

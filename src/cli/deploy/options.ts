@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { CHANGE_KINDS, DEFAULT_LATENCY_SLA_MS } from "../../deploy/index.js";
-import { addRegistryOptions, parseVersionNumber } from "../../registry/index.js";
+import { parseVersionNumber } from "../../registry/index.js";
+import { addRegistryOptions } from "../registry-options.js";
 import { numberBetween, positiveNumber, wholeNumber } from "../option-values.js";
 
 /** Options every deployment command has: where the registry is, and `--json`. */

@@ -1,11 +1,7 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../errors/index.js";
-import {
-  addRegistryOptions,
-  parseStage,
-  parseVersionNumber,
-  type ModelVersion,
-} from "../../registry/index.js";
+import { parseStage, parseVersionNumber, type ModelVersion } from "../../registry/index.js";
+import { addRegistryOptions } from "../registry-options.js";
 import { table } from "../output.js";
 
 /** Options every registry command has: where the registry is, and `--json`. */
