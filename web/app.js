@@ -117,7 +117,13 @@ function chart(id, config) {
   }
   config.options = { animation: false, responsive: true, maintainAspectRatio: false, ...config.options };
   const canvas = $(id);
-  canvas.parentElement.style.height = `${Number(canvas.getAttribute("height")) + 70}px`;
+  // Chart.js sizes a responsive chart to its parent: give it a box of its own, so the panel's
+  // heading and padding are not counted in (the axis labels spilled out of the panel before).
+  const box = document.createElement("div");
+  box.className = "chart-box";
+  box.style.height = `${Number(canvas.getAttribute("height"))}px`;
+  canvas.replaceWith(box);
+  box.appendChild(canvas);
   charts[id] = new Chart(canvas, config);
   return charts[id];
 }
