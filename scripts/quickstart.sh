@@ -73,7 +73,9 @@ lakay audit verify
 
 step "10. Serve it: lakay serve on this registry (v1 champion), tokens for the operators"
 lakay tokens create --name alice --role ml_engineer --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).token)' > "$LAKAY_HOME/alice.token"
-lakay serve --port 0 > "$LAKAY_HOME/serve.log" 2>&1 &
+# node itself in the background, not the `lakay` function: $! must be the server's own pid, or the
+# SIGTERM below would stop a subshell and leave the server running.
+node dist/cli/main.js serve --port 0 > "$LAKAY_HOME/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do url=$(grep -o 'listening on http://[0-9.:]*' "$LAKAY_HOME/serve.log" | head -n 1 | cut -d' ' -f3 || true); [ -n "$url" ] && break; sleep 0.2; done
