@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { TX_TYPES, type Transactions } from "../data/index.js";
+import { transactionAt, type Transactions } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 
 /** PaySim's numeric fields a drift can scale. */
@@ -127,18 +127,11 @@ export async function simulateTraffic(opts: SimulationOptions): Promise<Simulati
 
   const rowOf = (i: number, drifting: boolean) => {
     const r = i % tx.rows;
-    const body: Record<string, string | number> = {
-      transaction_id: `${opts.idPrefix}-${i}`,
-      step: tx.step[r],
-      type: TX_TYPES[tx.type[r]],
-      amount: tx.amount[r],
-      nameOrig: tx.origNames.get(tx.nameOrig[r]),
-      oldbalanceOrg: tx.oldbalanceOrg[r],
-      newbalanceOrig: tx.newbalanceOrig[r],
-      nameDest: tx.destNames.get(tx.nameDest[r]),
-      oldbalanceDest: tx.oldbalanceDest[r],
-      newbalanceDest: tx.newbalanceDest[r],
-    };
+    const record = transactionAt(tx, r);
+    // The label reaches the server later, as feedback; never with the score request.
+    delete record.isFraud;
+    delete record.isFlaggedFraud;
+    const body: Record<string, string | number> = { transaction_id: `${opts.idPrefix}-${i}`, ...record };
     if (drifting && opts.drift) body[opts.drift.field] = tx[opts.drift.field][r] * opts.drift.factor;
     return body;
   };
