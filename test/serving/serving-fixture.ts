@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { CLI, runCli } from "../helpers/cli.js";
 import type { TestRegistryHome } from "../deploy/helpers.js";
@@ -69,34 +70,48 @@ export interface RunningServer {
 }
 
 export async function startServer(env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunningServer> {
+  // The server's log goes to a file, never to a pipe: while the test runs a CLI through spawnSync
+  // its event loop cannot drain a pipe, a full pipe blocks the server's next log write, and a CLI
+  // that talks to the server (lakay simulate) then waits for it forever.
+  const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), "lakay-serve-log-")), "stderr.log");
+  const logFd = openSync(logFile, "w");
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", logFd],
   });
-  let stderr = "";
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lakay serve did not start: ${stderr}`)), 30_000);
-    child.stderr!.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      const m = /listening on (http:\/\/[^"\s]+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
+  closeSync(logFd);
+  const stderr = () => readFileSync(logFile, "utf8");
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
     child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`lakay serve exited ${code} before listening: ${stderr}`));
-    });
-  });
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const started = Date.now();
+  let url: string | undefined;
+  while (url === undefined) {
+    const m = /listening on (http:\/\/[^"\s]+)/.exec(stderr());
+    if (m) url = m[1];
+    else if (exitCode !== undefined)
+      throw new Error(`lakay serve exited ${exitCode} before listening: ${stderr()}`);
+    else if (Date.now() - started > 30_000) {
+      child.kill("SIGKILL");
+      throw new Error(`lakay serve did not start within 30 s: ${stderr()}`);
+    } else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
     url,
     child,
-    stderr: () => stderr,
+    stderr,
     stop: async (signal = "SIGTERM") => {
+      if (exitCode !== undefined) return exitCode;
       child.kill(signal);
-      return exited;
+      // A server that does not stop is a failure to report, not a reason to hang the test run.
+      const stuck = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const code = await exited;
+      clearTimeout(stuck);
+      return code;
     },
   };
 }
