@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, PAYSIM_SAMPLE, REFERENCE_PIPELINE, runCli } from "../helpers/cli.js";
+import { CLI, PAYSIM_SAMPLE, REFERENCE_PIPELINE, runCli, spawnChildSync } from "../helpers/cli.js";
 import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
 
 /**
@@ -22,24 +22,18 @@ let dataset: string;
 
 /** Trains a small real XGBoost model on the dataset and saves it in XGBoost's JSON format. */
 function trainXgboost(out: string, trees: number, depth: number): void {
-  const r = spawnSync(
-    PYTHON,
-    [
-      REFERENCE_PIPELINE,
-      dataset,
-      "--trees",
-      String(trees),
-      "--depth",
-      String(depth),
-      "--threads",
-      "1",
-      "--save-model",
-      out,
-    ],
-    {
-      encoding: "utf8",
-    },
-  );
+  const r = spawnChildSync(PYTHON, [
+    REFERENCE_PIPELINE,
+    dataset,
+    "--trees",
+    String(trees),
+    "--depth",
+    String(depth),
+    "--threads",
+    "1",
+    "--save-model",
+    out,
+  ]);
   if (r.status !== 0) throw new Error(`XGBoost training failed: ${r.stderr}`);
 }
 

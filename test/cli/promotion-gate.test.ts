@@ -1,10 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAYSIM_SAMPLE, REFERENCE_PIPELINE, runCli } from "../helpers/cli.js";
+import { PAYSIM_SAMPLE, REFERENCE_PIPELINE, runCli, spawnChildSync } from "../helpers/cli.js";
 import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
 
 /**
@@ -16,7 +15,7 @@ import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../depl
 let work: string;
 
 function trainXgboost(out: string, trees: number, depth: number): void {
-  const r = spawnSync(
+  const r = spawnChildSync(
     "/usr/bin/python3",
     [
       REFERENCE_PIPELINE,
@@ -30,7 +29,7 @@ function trainXgboost(out: string, trees: number, depth: number): void {
       "--save-model",
       out,
     ],
-    { cwd: work, encoding: "utf8" },
+    { cwd: work },
   );
   if (r.status !== 0) throw new Error(`XGBoost training failed: ${r.stderr}`);
 }

@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { runCli, spawnChildSync } from "../helpers/cli.js";
 
 /** Bring your own model: a model trained by real XGBoost in Python, registered, staged and downloaded. */
 describe("lakay models register with a real XGBoost model", () => {
@@ -23,7 +22,7 @@ b = xgb.train({"objective": "binary:logistic", "max_depth": 3, "eta": 0.3, "seed
 b.save_model("xgb.json")
 json.dump({"names": ["amount", "hour_of_day", "velocity_count_1h"]}, open("features.json", "w"))
 `;
-    const r = spawnSync("/usr/bin/python3", ["-c", script], { cwd: dir, encoding: "utf8" });
+    const r = spawnChildSync("/usr/bin/python3", ["-c", script], { cwd: dir });
     if (r.status !== 0) throw new Error(`XGBoost (/usr/bin/python3) failed: ${r.stderr}`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -6,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { generatePaysim, readFeatureCsv, readPaysim } from "../../src/data/index.js";
 import { buildFeatures, FEATURE_NAMES } from "../../src/features/index.js";
-import { PAYSIM_SAMPLE, REFERENCE_PIPELINE } from "../helpers/cli.js";
+import { PAYSIM_SAMPLE, REFERENCE_PIPELINE, spawnChildSync } from "../helpers/cli.js";
 
 const SCRIPT = fileURLToPath(new URL("./anchor-features.py", import.meta.url));
 const ANCHOR_DIR = dirname(REFERENCE_PIPELINE);
@@ -14,7 +13,7 @@ const ANCHOR_DIR = dirname(REFERENCE_PIPELINE);
 /** Runs the reference pipeline's build_features (pandas) and reads its matrix back. */
 async function anchorFeatures(csv: string) {
   const out = join(mkdtempSync(join(tmpdir(), "lakay-anchor-")), "anchor.csv");
-  const r = spawnSync("/usr/bin/python3", [SCRIPT, csv, out, ANCHOR_DIR], { encoding: "utf8" });
+  const r = spawnChildSync("/usr/bin/python3", [SCRIPT, csv, out, ANCHOR_DIR]);
   if (r.status !== 0) throw new Error(`anchor failed: ${r.stderr}`);
   return readFeatureCsv(out);
 }

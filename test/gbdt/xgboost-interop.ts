@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawnChildSync } from "../helpers/cli.js";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -8,7 +8,7 @@ const HELPER = fileURLToPath(new URL("./fixtures/xgb_helper.py", import.meta.url
 
 /** Runs the real-XGBoost helper; throws with its stderr when it fails. */
 export function xgbHelper(args: string[]): string {
-  const r = spawnSync(SYSTEM_PYTHON, [HELPER, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnChildSync(SYSTEM_PYTHON, [HELPER, ...args]);
   if (r.status !== 0) throw new Error(`xgb_helper ${args[0]} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }

@@ -21,19 +21,38 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * A child that hangs must fail its test, not block the worker forever: spawnSync holds the test's
+ * event loop, so vitest's own timeouts cannot fire while it waits.
+ */
+export const CHILD_TIMEOUT_MS = 300_000;
+
+/** spawnSync with the timeout every test child needs; a child killed by it reads as a failure. */
+export function spawnChildSync(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): CliResult {
+  const r = spawnSync(command, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    input: opts.input,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: CHILD_TIMEOUT_MS,
+    killSignal: "SIGKILL",
+  });
+  const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT";
+  const note = timedOut ? `\n[test] ${command} ${args.join(" ")} killed after ${CHILD_TIMEOUT_MS} ms` : "";
+  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + note };
+}
+
 /** Runs `lakay ...args` in a child process and captures its output. */
 export function runCli(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
-    input: opts.input,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return spawnChildSync(process.execPath, [CLI, ...args], { ...opts, env: { ...process.env, ...opts.env } });
 }
 
 /** `lakay gbdt train` on a feature CSV with the `isFraud` label, writing `out`; extra flags after. */

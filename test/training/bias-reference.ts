@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import { spawnChildSync } from "../helpers/cli.js";
 import type { BiasAuditConfig, BiasAuditResult } from "../../src/training/index.js";
 
 /** The bias audit computed independently (pandas + SciPy), and a comparison of every number. */
@@ -35,10 +35,7 @@ export function reference(
     extra.push(path.join(dir, "rows.txt"));
     writeFileSync(extra[0], Array.from(rows).join("\n") + "\n");
   }
-  const r = spawnSync("/usr/bin/python3", [REFERENCE, dataset, scoresFile, configFile, ...extra], {
-    encoding: "utf8",
-    maxBuffer: 64 << 20,
-  });
+  const r = spawnChildSync("/usr/bin/python3", [REFERENCE, dataset, scoresFile, configFile, ...extra]);
   if (r.status !== 0) throw new Error(`reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Reference;
 }

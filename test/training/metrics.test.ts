@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { spawnChildSync } from "../helpers/cli.js";
 import {
   classificationReport,
   compareMlWithRules,
@@ -41,9 +41,9 @@ print(json.dumps({"auc_roc": roc_auc_score(y, p), "auc_pr": average_precision_sc
   "f1": f1_score(y, yhat, zero_division=0),
   "report": classification_report(y, yhat, digits=4, target_names=["legitimate", "fraud"])}))
 `;
-  return JSON.parse(
-    execFileSync("/usr/bin/python3", ["-c", script, file, String(threshold)], { encoding: "utf8" }),
-  );
+  const r = spawnChildSync("/usr/bin/python3", ["-c", script, file, String(threshold)]);
+  if (r.status !== 0) throw new Error(`scikit-learn failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 describe("metrics agree with scikit-learn", () => {
