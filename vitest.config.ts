@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // The default report, and the names of files still running after five minutes (see the file).
+    reporters: ["default", "./test/reporters/long-running-files.ts"],
     maxWorkers: 2,
   },
 });
