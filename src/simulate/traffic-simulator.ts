@@ -3,6 +3,9 @@ import { transactionAt, type Transactions } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 
 /** PaySim's numeric fields a drift can scale. */
+/** A request the server has not answered in this long counts as an error instead of stalling the run. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
 export const DRIFTABLE_FIELDS = [
   "amount",
   "oldbalanceOrg",
@@ -149,6 +152,7 @@ export async function simulateTraffic(opts: SimulationOptions): Promise<Simulati
         method: "POST",
         headers,
         body: JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await res.text();
       latencies.push(performance.now() - t0);
@@ -178,6 +182,7 @@ export async function simulateTraffic(opts: SimulationOptions): Promise<Simulati
         body: JSON.stringify({
           labels: batch.map((b) => ({ transaction_id: b.id, is_fraud: b.fraud, source: "simulator" })),
         }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const text = await res.text();
       if (res.ok) labels.accepted += batch.length;
