@@ -8,7 +8,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import path from "node:path";
 import pg from "pg";
-import { openRegistry } from "../dist/registry/index.js";
+import { openLakay } from "../dist/app/index.js";
 import { promoteToProduction, recordApproval, rollback, validateModel } from "../dist/deploy/index.js";
 
 const [modelA, modelB] = process.argv.slice(2);
@@ -16,7 +16,7 @@ if (!modelA || !modelB) throw new Error("usage: node test/deploy/deploy-bench.mj
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function bench(uri, artifactRoot) {
-  const reg = await openRegistry({ registryUri: uri, artifactRoot, env: {} });
+  const reg = await openLakay({ registryUri: uri, artifactRoot, env: {} });
   const exp = await reg.createExperiment("bench");
   for (const file of [modelA, modelB]) {
     const run = await reg.createRun({ experimentId: exp.id });

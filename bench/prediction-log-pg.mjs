@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
-const { openRegistry } = await import(new URL("../dist/registry/index.js", import.meta.url).href);
+const { openLakay } = await import(new URL("../dist/app/index.js", import.meta.url).href);
 const { insertPredictions } = await import(new URL("../dist/monitoring/index.js", import.meta.url).href);
 const PG_ADMIN = process.env.LAKAY_TEST_PG_URI ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const arg = (name, dflt) => {
@@ -51,7 +51,7 @@ const row = (writer) => ({
 });
 const registries = [];
 for (let i = 0; i < 3; i++)
-  registries.push(await openRegistry({ registryUri: uri, artifactRoot: "/tmp/lakay-bench-unused" }));
+  registries.push(await openLakay({ registryUri: uri, artifactRoot: "/tmp/lakay-bench-unused" }));
 
 async function writers(n) {
   const start = performance.now();

@@ -10,13 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 
-const { openRegistry } = await import(new URL("../dist/registry/index.js", import.meta.url).href);
+const { openLakay } = await import(new URL("../dist/app/index.js", import.meta.url).href);
 const PG_ADMIN = process.env.LAKAY_TEST_PG_URI ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 if (process.argv[2] === "--worker") {
   // One of the processes racing transitions: promote the given versions in order, archiving the current one.
   const job = JSON.parse(process.argv[3]);
-  const reg = await openRegistry({ registryUri: job.uri, artifactRoot: job.artifactRoot });
+  const reg = await openLakay({ registryUri: job.uri, artifactRoot: job.artifactRoot });
   const start = Date.now();
   for (const version of job.versions) {
     await reg.transitionStage({
@@ -111,7 +111,7 @@ for (const backend of ["sqlite", "postgresql"]) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-bench-"));
   const db =
     backend === "sqlite" ? { uri: `sqlite:///${tmp}/lakay.db`, drop: async () => {} } : await pgDatabase();
-  const reg = await openRegistry({
+  const reg = await openLakay({
     registryUri: db.uri,
     artifactRoot: path.join(tmp, "artifacts"),
     cacheDir: path.join(tmp, "cache"),
@@ -158,7 +158,7 @@ for (const l of lines) console.log(l);
 {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-bench-tx-"));
   const db = await pgDatabase();
-  const reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts") });
+  const reg = await openLakay({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts") });
   const exp = await reg.createExperiment("bench");
   const run = await reg.createRun({ experimentId: exp.id });
   mkdirSync(path.join(tmp, "m"), { recursive: true });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { experimentReport, latestExperiment, type AbReport } from "../monitoring/index.js";
-import { withRegistry } from "../registry/index.js";
+import { experimentReport, type AbReport } from "../monitoring/index.js";
+import { latestExperiment } from "../serving/index.js";
+import { withLakay } from "../app/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { NotFoundError } from "../errors/index.js";
 import { numberBetween } from "./option-values.js";
@@ -70,7 +71,7 @@ export function registerAbCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  lakay ab report --model fraud-detector --json\n")
     .action(
       action(async (opts: AbOptions) => {
-        const out = await withRegistry(opts, async (reg) => {
+        const out = await withLakay(opts, async (reg) => {
           const id = opts.experiment ?? (await latestExperiment(reg, opts.model))?.id;
           if (!id)
             throw new NotFoundError(

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { defaultActor, withRegistry } from "../registry/index.js";
+import { withLakay } from "../app/index.js";
+import { defaultActor } from "../registry/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { isoDate } from "./option-values.js";
 import { emit } from "./output.js";
@@ -37,7 +38,7 @@ export function registerAuditPurgeCommand(audit: Command): void {
           registryUri?: string;
           artifactRoot?: string;
         }) => {
-          const result = await withRegistry(opts, (reg) =>
+          const result = await withLakay(opts, (reg) =>
             reg.purgeAudit({ before: opts.before, actor: opts.by || defaultActor() }),
           );
           emit(opts, result, () =>

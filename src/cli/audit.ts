@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { BadInputError } from "../errors/index.js";
-import { withRegistry, type AuditEntry } from "../registry/index.js";
+import { withLakay } from "../app/index.js";
+import { type AuditEntry } from "../registry/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { emit } from "./output.js";
 import { isoDate } from "./option-values.js";
@@ -27,7 +28,7 @@ export function registerAuditCommands(program: Command): void {
     )
     .action(
       action(async (opts: AuditCliOptions) => {
-        const result = await withRegistry(opts, (reg) => reg.verifyAudit());
+        const result = await withLakay(opts, (reg) => reg.verifyAudit());
         emit(opts, result, () => {
           if (result.ok)
             console.log(
@@ -59,7 +60,7 @@ export function registerAuditCommands(program: Command): void {
               field: "--format",
             });
           }
-          const entries = await withRegistry(opts, (reg) =>
+          const entries = await withLakay(opts, (reg) =>
             reg.listAudit({ since: opts.since, model: opts.model }),
           );
           const text = opts.format === "csv" ? auditCsv(entries) : JSON.stringify(entries, null, 2) + "\n";

@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { ValidationFailedError } from "../errors/index.js";
-import { defaultActor, parseVersionNumber, withRegistry } from "../registry/index.js";
+import { withLakay } from "../app/index.js";
+import { defaultActor, parseVersionNumber } from "../registry/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import {
   auditVersionBias,
@@ -94,7 +95,7 @@ async function biasAuditCommand(o: BiasAuditCliOptions): Promise<void> {
   const base = o.config ? loadBiasAuditConfig(o.config) : parseBiasAuditConfig();
   const config = o.by ? { ...base, dimensions: o.by } : base;
   let bar: Progress | undefined;
-  const report = await withRegistry(o, (reg) =>
+  const report = await withLakay(o, (reg) =>
     auditVersionBias(reg, {
       model: o.model,
       version: o.version,

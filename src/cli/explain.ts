@@ -4,6 +4,7 @@ import { readFeatureCsv, readPaysim } from "../data/index.js";
 import { BadInputError, ValidationFailedError } from "../errors/index.js";
 import { buildFeatures, FEATURE_SET_VERSION } from "../features/index.js";
 import { meanAbsContribution, ParallelExplainer, type TreeExplainer } from "../gbdt/index.js";
+import { LAKAY_MIGRATIONS } from "../app/index.js";
 import { loadModel, writeContributionsCsv } from "../training/index.js";
 import { wholeNumber } from "./option-values.js";
 import { emit, table } from "./output.js";
@@ -68,7 +69,7 @@ async function explainCommand(o: ExplainOptions): Promise<void> {
       field: o.features ? "--dataset" : "--features",
     });
   const t0 = performance.now();
-  const loaded = await loadModel(o.model, o);
+  const loaded = await loadModel(o.model, { ...o, migrations: LAKAY_MIGRATIONS });
   const featureNames = loaded.featureNames;
   const input = o.features
     ? await featureCsvColumns(o.features, featureNames)

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { BadInputError } from "../errors/index.js";
 import { recordLabels, type OutcomeLabel } from "../monitoring/index.js";
-import { defaultActor, withRegistry } from "../registry/index.js";
+import { withLakay } from "../app/index.js";
+import { defaultActor } from "../registry/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
@@ -87,7 +88,7 @@ Example:
     .action(
       action(async (file: string, opts: FeedbackOptions) => {
         const labels = await readLabelsCsv(file, opts.source);
-        const report = await withRegistry(opts, (reg) =>
+        const report = await withLakay(opts, (reg) =>
           recordLabels(reg, labels, opts.by || defaultActor(), opts.model ?? null),
         );
         emit(opts, report, () =>

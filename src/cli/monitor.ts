@@ -5,7 +5,7 @@ import { readPaysim } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 import { buildFeatures } from "../features/index.js";
 import { DEFAULT_PSI_THRESHOLDS, psiTable, worstStatus, type ReferenceBins } from "../monitoring/index.js";
-import { withRegistry } from "../registry/index.js";
+import { withLakay } from "../app/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { driftReportHtml } from "../report/index.js";
 import { emit, table } from "./output.js";
@@ -49,7 +49,7 @@ Example:
           throw new BadInputError(
             `--model must be a registry URI such as models:/fraud-detector/Production (got ${opts.model})`,
           );
-        const { version, reference } = await withRegistry(opts, async (reg) => {
+        const { version, reference } = await withLakay(opts, async (reg) => {
           const resolved = await reg.resolveModelUri(opts.model);
           const file = path.join(resolved.localDir, "reference.json");
           const raw = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { wholeNumber } from "./option-values.js";
 import { readFeatureCsv, writeFeatureCsv } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
+import { LAKAY_MIGRATIONS } from "../app/index.js";
 import { loadModel, predictParallel, scoreDataset } from "../training/index.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
@@ -62,13 +63,16 @@ wherever it was trained. An empty cell is a missing value and takes the model's 
 
 async function predictCommand(o: PredictOptions): Promise<void> {
   if (o.dataset) {
-    const summary = await scoreDataset({ ...o, dataset: o.dataset });
+    const summary = await scoreDataset({ ...o, dataset: o.dataset, migrations: LAKAY_MIGRATIONS });
     return emit(o, summary, () =>
       process.stdout.write(`scored ${summary.rows.toLocaleString("en-US")} rows; wrote ${o.out}\n`),
     );
   }
   const t0 = performance.now();
-  const { booster, predictor, featureNames } = await loadModel(o.model, o);
+  const { booster, predictor, featureNames } = await loadModel(o.model, {
+    ...o,
+    migrations: LAKAY_MIGRATIONS,
+  });
   const input = await readInputs(o, featureNames);
   const scores = await predictParallel(predictor, input.columns, input.rows, o.threads);
   await writeFeatureCsv(o.out, ["score"], [scores], input.rows);

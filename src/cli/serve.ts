@@ -3,7 +3,7 @@ import { buildApp } from "../api/index.js";
 import { defaultRegistryUri } from "../config/index.js";
 import { BadInputError } from "../errors/index.js";
 import { log } from "../log/index.js";
-import { openRegistry } from "../registry/index.js";
+import { openLakay } from "../app/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { ChangeListener, FraudScoringService, loadServingConfig } from "../serving/index.js";
 import { action } from "./run-command.js";
@@ -61,7 +61,7 @@ Example:
         const config = loadServingConfig(opts.config);
         if (opts.model) config.model = opts.model;
         const logger = log();
-        const registry = await openRegistry({
+        const registry = await openLakay({
           registryUri: opts.registryUri,
           artifactRoot: opts.artifactRoot,
         });

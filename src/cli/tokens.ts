@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { defaultActor, withRegistry } from "../registry/index.js";
+import { withLakay } from "../app/index.js";
+import { defaultActor } from "../registry/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { createApiToken, listApiTokens, revokeApiToken, TOKEN_ROLES } from "../serving/index.js";
 import { emit, table } from "./output.js";
@@ -35,7 +36,7 @@ export function registerTokensCommands(program: Command): void {
     )
     .action(
       action(async (opts: Common & { name: string; role: string }) => {
-        const { token, record } = await withRegistry(opts, (reg) =>
+        const { token, record } = await withLakay(opts, (reg) =>
           createApiToken(reg, { name: opts.name, role: opts.role, by: opts.by || defaultActor() }),
         );
         emit(opts, { name: record.name, role: record.role, token }, () =>
@@ -55,7 +56,7 @@ export function registerTokensCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  lakay tokens list --json\n")
     .action(
       action(async (opts: Common) => {
-        const all = await withRegistry(opts, (reg) => listApiTokens(reg));
+        const all = await withLakay(opts, (reg) => listApiTokens(reg));
         emit(
           opts,
           all.map((t) => ({
@@ -89,7 +90,7 @@ export function registerTokensCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  lakay tokens revoke alice\n")
     .action(
       action(async (name: string, opts: Common) => {
-        await withRegistry(opts, (reg) => revokeApiToken(reg, { name, by: opts.by || defaultActor() }));
+        await withLakay(opts, (reg) => revokeApiToken(reg, { name, by: opts.by || defaultActor() }));
         emit(opts, { name, revoked: true }, () => process.stdout.write(`Revoked the token of ${name}\n`));
       }),
     );

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { seed, wholeNumber } from "./option-values.js";
+import { LAKAY_MIGRATIONS } from "../app/index.js";
 import { BadInputError } from "../errors/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import {
@@ -76,6 +77,7 @@ See docs/training.md for the config file and the artifacts written.`,
       const bar = new ProgressBars();
       const result = await runTrainingPipeline({
         dataset: o.dataset,
+        migrations: LAKAY_MIGRATIONS,
         config,
         sampleSize: o.sampleSize,
         seed: o.seed,

@@ -9,7 +9,8 @@ import {
   removeWebhook,
   WEBHOOK_EVENTS,
 } from "../monitoring/index.js";
-import { defaultActor, withRegistry } from "../registry/index.js";
+import { withLakay } from "../app/index.js";
+import { defaultActor } from "../registry/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { wholeNumber } from "./option-values.js";
 import { emit, table } from "./output.js";
@@ -70,7 +71,7 @@ Example:
               file: opts.secretFile,
             });
           }
-          const w = await withRegistry(opts, (reg) =>
+          const w = await withLakay(opts, (reg) =>
             addWebhook(reg, { url: opts.url, events: opts.events, secret, actor: opts.by || defaultActor() }),
           );
           emit(opts, w, () => process.stdout.write(`Webhook ${w.id}: ${w.url} (${w.events.join(", ")})\n`));
@@ -84,7 +85,7 @@ Example:
     .addHelpText("after", "\nExample:\n  lakay webhooks list --json\n")
     .action(
       action(async (opts: Common) => {
-        const all = await withRegistry(opts, (reg) => listWebhooks(reg));
+        const all = await withLakay(opts, (reg) => listWebhooks(reg));
         emit(opts, all, () =>
           process.stdout.write(
             (all.length
@@ -109,7 +110,7 @@ Example:
     .action(
       action(async (id: string, opts: Common) => {
         const n = wholeNumber(1)(id);
-        await withRegistry(opts, (reg) => removeWebhook(reg, n, opts.by || defaultActor()));
+        await withLakay(opts, (reg) => removeWebhook(reg, n, opts.by || defaultActor()));
         emit(opts, { id: n, removed: true }, () => process.stdout.write(`Removed webhook ${n}\n`));
       }),
     );
@@ -125,7 +126,7 @@ Example:
     .addHelpText("after", "\nExample:\n  lakay webhooks deliveries --webhook 1 --limit 20\n")
     .action(
       action(async (opts: Common & { webhook?: number; limit: number }) => {
-        const rows = await withRegistry(opts, (reg) =>
+        const rows = await withLakay(opts, (reg) =>
           listDeliveries(reg, { webhookId: opts.webhook, limit: opts.limit }),
         );
         emit(opts, rows, () =>

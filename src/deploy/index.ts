@@ -101,3 +101,5 @@ export {
   approvalStatusJson,
   gateJson,
 } from "./json-shapes.js";
+export { DEPLOY_MIGRATIONS } from "./store/migrations/index.js";
+export type { DeployDatabase } from "./store/deploy-tables.js";

@@ -35,19 +35,6 @@ export async function experimentReport(
   return abReport(agg.champion, agg.challenger, threshold);
 }
 
-/** The latest experiment of a model (running or ended). */
-export async function latestExperiment(registry: Registry, model: string) {
-  return registry.read(async (db: Db) =>
-    db
-      .selectFrom("serving_experiments")
-      .selectAll()
-      .where("model", "=", model)
-      .orderBy("ts", "desc")
-      .limit(1)
-      .executeTakeFirst(),
-  );
-}
-
 /**
  * Stores an ended experiment's configuration and results (seed §7.3: A/B configurations and results
  * kept 5 years). Once per experiment: a second call (another replica, a restart) changes nothing.

@@ -16,6 +16,7 @@ export * from "./alert-book.js";
 export * from "./webhooks.js";
 export { PredictionLogWriter, type PredictionLogWriterOptions } from "./prediction-log-writer.js";
 export type { PredictionLogRow, MonitoringDatabase } from "./store/monitoring-tables.js";
+export { MONITORING_MIGRATIONS } from "./store/migrations/index.js";
 export {
   insertPredictions,
   countPredictions,

@@ -7,6 +7,7 @@ export type {
   Registry,
   RegistryTx,
   RegistryDialect,
+  LayerDb,
   CreateRunInput,
   MetricInput,
   SearchRunsInput,
@@ -24,6 +25,7 @@ export {
   registryScheme,
   REGISTRY_SCHEMES,
   type OpenRegistryOptions,
+  type RegistryLocation,
 } from "./open-registry.js";
 export {
   parseModelUri,
@@ -41,10 +43,11 @@ export { verifyLocalFolder } from "./artifacts/artifact-transfer.js";
 export { openArtifactStore, ARTIFACT_SCHEMES } from "./artifacts/open-artifact-store.js";
 export type { ArtifactStore } from "./artifacts/artifact-store.js";
 export {
-  MIGRATIONS,
   CHANGE_CHANNEL,
   makeAppendOnly,
+  protectYoungRows,
   withAutoId,
+  schemaSteps,
   FLOAT,
   type Migration,
   type MigrationContext,

@@ -4,14 +4,15 @@ import { fileURLToPath } from "node:url";
 import { defaultArtifactRoot, defaultRegistryUri, lakayHome } from "../config/index.js";
 import { BadInputError, maskUri } from "../errors/index.js";
 import { artifactRootUri } from "./artifacts/open-artifact-store.js";
-import { MIGRATIONS, migrateToLatest } from "./migrations/index.js";
+import { REGISTRY_MIGRATIONS, migrateToLatest, type Migration } from "./migrations/index.js";
 import type { Registry } from "./registry.js";
 import type { SqlBackend } from "./sql/backend.js";
 import { openPostgresBackend } from "./sql/postgres-backend.js";
 import { SqlRegistry } from "./sql/sql-registry.js";
 import { openSqliteBackend } from "./sql/sqlite-backend.js";
 
-export interface OpenRegistryOptions {
+/** Where the registry is: its database, its artifact store, its local cache. */
+export interface RegistryLocation {
   /** `sqlite:///rel/path.db`, `sqlite:////abs/path.db`, `postgresql://user:pass@host:port/db`. Default: `LAKAY_REGISTRY_URI`, then `sqlite:////<LAKAY_HOME>/lakay.db`. */
   registryUri?: string;
   /** A folder, `file:///abs/path` or `s3://bucket/prefix`. Default: `LAKAY_ARTIFACT_ROOT`, then `<LAKAY_HOME>/artifacts`. */
@@ -19,6 +20,15 @@ export interface OpenRegistryOptions {
   /** Where `resolveModelUri` keeps verified local copies; default `<LAKAY_HOME>/cache/models`. */
   cacheDir?: string;
   env?: NodeJS.ProcessEnv;
+}
+
+export interface OpenRegistryOptions extends RegistryLocation {
+  /**
+   * The schema steps of the layers that keep tables in the registry database (deploy, serving,
+   * monitoring), which the registry does not know; it adds its own. Assembled once, by the
+   * composition root (src/app/open-lakay.ts); a missing layer is refused before the database is touched.
+   */
+  migrations: readonly Migration[];
 }
 
 type BackendFactory = (uri: string, masked: string) => Promise<SqlBackend>;
@@ -37,7 +47,7 @@ export const REGISTRY_SCHEMES = Object.keys(BACKENDS);
  * Opens the registry a command or library caller asked for, applying pending schema migrations.
  * Precedence: explicit option > environment > default under LAKAY_HOME.
  */
-export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Registry> {
+export async function openRegistry(opts: OpenRegistryOptions): Promise<Registry> {
   const env = opts.env ?? process.env;
   const uri = opts.registryUri || defaultRegistryUri(env);
   const masked = maskUri(uri);
@@ -45,7 +55,7 @@ export async function openRegistry(opts: OpenRegistryOptions = {}): Promise<Regi
   const root = artifactRootUri(opts.artifactRoot || defaultArtifactRoot(env), env);
   const backend = await factory(uri, masked);
   try {
-    await migrateToLatest(backend, MIGRATIONS);
+    await migrateToLatest(backend, [...REGISTRY_MIGRATIONS, ...opts.migrations]);
   } catch (err) {
     await backend.close();
     throw err;

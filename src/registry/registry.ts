@@ -17,6 +17,14 @@ import type {
   Tags,
 } from "./types.js";
 
+/**
+ * A handle on the registry database for the layers that keep their own tables in it (deploy,
+ * serving, monitoring; each adds them with its own migrations). It knows no tables, since the
+ * registry does not know other layers': a layer views it through its own `Database` type
+ * (`tx.db as Kysely<DeployDatabase>`), the one place it names the tables it owns.
+ */
+export type LayerDb = Kysely<object>;
+
 /** Which SQL dialect a registry database speaks; migrations and raw SQL branch on it. */
 export type RegistryDialect = "sqlite" | "postgresql";
 
@@ -95,11 +103,8 @@ export interface ResolvedModel {
  */
 export interface RegistryTx {
   readonly dialect: RegistryDialect;
-  /**
-   * The transaction's Kysely handle, for modules that own extra tables (added by their own migration).
-   * Untyped on purpose: the registry does not know other modules' tables.
-   */
-  readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The transaction's handle, for the layers that keep their own tables in the database. */
+  readonly db: LayerDb;
   /** Appends one audit entry chained to the previous one. */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   getVersion(name: string, version: number): Promise<ModelVersion>;
@@ -193,10 +198,11 @@ export interface Registry {
    */
   transaction<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T>;
   /**
-   * Reads other modules' tables without taking the write lock (use {@link transaction} to write).
+   * Reads a layer's own tables without taking the write lock (use {@link transaction} to write). The
+   * callback types its handle with its layer's tables (`async (db: Kysely<ServingDatabase>) => …`).
    * `db` is the registry's own handle: do not call it from inside a `transaction` callback.
    */
-  read<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  read<T, Tables extends object = object>(fn: (db: Kysely<Tables>) => Promise<T>): Promise<T>;
   /** Appends one audit entry in its own transaction. */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   listAudit(opts?: { since?: string | Date; model?: string; limit?: number }): Promise<AuditEntry[]>;

@@ -36,5 +36,7 @@ export {
   type Permission,
   type TokenRole,
 } from "./api-tokens.js";
-export { registryChangeCounter, readServingState } from "./serving-store.js";
+export { registryChangeCounter, readServingState, latestExperiment } from "./serving-store.js";
 export { ChangeListener, type ChangeListenerOptions, type OnRegistryChange } from "./change-listener.js";
+export { SERVING_MIGRATIONS } from "./migrations/index.js";
+export type { ServingDatabase } from "./serving-tables.js";

@@ -319,6 +319,20 @@ function routingOf(row: { ts: string; actor: string; reason: string | null; body
   };
 }
 
+/** The latest experiment of a model (running or ended), or null when it never had one. */
+export async function latestExperiment(registry: Registry, model: string): Promise<ExperimentRecord | null> {
+  return registry.read(async (db: Db) => {
+    const latest = await db
+      .selectFrom("serving_experiments")
+      .select("id")
+      .where("model", "=", model)
+      .orderBy("ts", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return latest ? experimentById(db, latest.id) : null;
+  });
+}
+
 async function experimentById(db: Db, id: string): Promise<ExperimentRecord | null> {
   const e = await db.selectFrom("serving_experiments").selectAll().where("id", "=", id).executeTakeFirst();
   if (!e) return null;

@@ -1,6 +1,9 @@
 import type { Generated } from "kysely";
 
-/** The serving tables added by migration 0004 (same conventions as the registry's own tables). */
+/**
+ * Serving's tables, created by schema step 4 (./migrations/0004-serving.ts; same conventions as the
+ * registry's own). `audit_log` is the registry's, read for its last sequence number only.
+ */
 export interface ServingDatabase {
   serving_experiments: {
     id: string;

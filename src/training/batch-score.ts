@@ -2,18 +2,15 @@ import { open } from "node:fs/promises";
 import { readPaysim, TX_TYPES, type Transactions } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 import { buildFeatures } from "../features/index.js";
-import { loadModel } from "./model-loader.js";
+import { loadModel, type ModelSourceOptions } from "./model-loader.js";
 import { scoreFeatureMatrix } from "./score-features.js";
 
-export interface BatchScoreOptions {
+export interface BatchScoreOptions extends ModelSourceOptions {
   /** `models:/NAME/Production`, `models:/NAME/3`, `models:/NAME@alias`, or a model folder / model.json path. */
   model: string;
   /** PaySim CSV; labels optional. */
   dataset: string;
   out: string;
-  registryUri?: string;
-  artifactRoot?: string;
-  env?: NodeJS.ProcessEnv;
   onProgress?: (bytes: number, total: number) => void;
 }
 

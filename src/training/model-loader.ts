@@ -5,7 +5,13 @@ import path from "node:path";
 import { BadInputError, ValidationFailedError } from "../errors/index.js";
 import { FEATURE_SET_VERSION } from "../features/index.js";
 import { Booster, type CompiledPredictor } from "../gbdt/index.js";
-import { openRegistry, verifyLocalFolder, type ArtifactFile, type Registry } from "../registry/index.js";
+import {
+  openRegistry,
+  verifyLocalFolder,
+  type ArtifactFile,
+  type Migration,
+  type Registry,
+} from "../registry/index.js";
 import type { Histogram } from "./reference-profile.js";
 
 /** The part of a reference.json feature histogram consumers read (the gate's synthetic vectors, drift). */
@@ -37,6 +43,8 @@ export interface ModelSourceOptions {
   registryUri?: string;
   artifactRoot?: string;
   env?: NodeJS.ProcessEnv;
+  /** The other layers' schema steps, needed to open the registry (the composition root's `LAKAY_MIGRATIONS`). */
+  migrations?: readonly Migration[];
 }
 
 /**
@@ -46,7 +54,7 @@ export interface ModelSourceOptions {
  */
 export async function loadModel(ref: string, opts: ModelSourceOptions = {}): Promise<LoadedModel> {
   if (ref.startsWith("models:/")) {
-    const registry = await openRegistry(opts);
+    const registry = await openRegistry({ ...opts, migrations: opts.migrations ?? [] });
     try {
       const { version, localDir } = await registry.resolveModelUri(ref);
       return await loadModelFolder(localDir, {

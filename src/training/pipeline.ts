@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { FEATURE_SET_VERSION, LONG_WINDOW, SHORT_WINDOW } from "../features/index.js";
 import { trainBooster } from "../gbdt/index.js";
-import { defaultActor } from "../registry/index.js";
+import { defaultActor, type Migration } from "../registry/index.js";
 import { RulesEngine } from "../rules/index.js";
 import { lakayVersion } from "../version.js";
 import { writeArtifactFolder, type ArtifactContents } from "./artifact-folder.js";
@@ -54,6 +54,8 @@ export interface TrainPipelineOptions {
   /** Flag > config file (`registry_uri` / `mlflow_tracking_uri`) > `LAKAY_REGISTRY_URI` > default. */
   registryUri?: string;
   artifactRoot?: string;
+  /** The other layers' schema steps, needed to open the registry (the composition root's `LAKAY_MIGRATIONS`). */
+  migrations?: readonly Migration[];
   /** false: record the run, but register no version and move nothing to Staging. */
   register?: boolean;
   /** Also write the artifact folder (with a manifest) here. */

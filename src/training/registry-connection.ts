@@ -1,5 +1,5 @@
 import { LakayError, ServiceUnavailableError, maskUri } from "../errors/index.js";
-import { openArtifactStore, openRegistry, type Registry } from "../registry/index.js";
+import { openArtifactStore, openRegistry, type Migration, type Registry } from "../registry/index.js";
 
 /**
  * Opens the registry and proves both the database and the artifact store answer, before any
@@ -9,11 +9,18 @@ export async function connectRegistry(opts: {
   registryUri?: string;
   artifactRoot?: string;
   env?: NodeJS.ProcessEnv;
+  /** The other layers' schema steps (the composition root's `LAKAY_MIGRATIONS`). */
+  migrations?: readonly Migration[];
 }): Promise<Registry> {
   const registryUri = opts.registryUri;
   let registry: Registry;
   try {
-    registry = await openRegistry({ registryUri, artifactRoot: opts.artifactRoot, env: opts.env });
+    registry = await openRegistry({
+      registryUri,
+      artifactRoot: opts.artifactRoot,
+      env: opts.env,
+      migrations: opts.migrations ?? [],
+    });
   } catch (err) {
     if (err instanceof LakayError) throw err;
     const where = registryUri ? maskUri(registryUri) : "the default registry";

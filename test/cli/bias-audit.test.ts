@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPaysim } from "../../src/data/index.js";
 import { buildFeatures } from "../../src/features/index.js";
-import { openRegistry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
 import {
   loadRegisteredVersion,
   parseBiasAuditConfig,
@@ -72,7 +72,7 @@ for (const backend of BACKENDS) {
       }
 
       // The independent computation on the scores the version itself gives, loaded in this process.
-      const reg = await openRegistry({ registryUri: args[1], artifactRoot: args[3] });
+      const reg = await openLakay({ registryUri: args[1], artifactRoot: args[3] });
       try {
         const loaded = await loadRegisteredVersion(reg, "fd", 1);
         const { tx } = await readPaysim(PAYSIM_SAMPLE);
@@ -198,7 +198,7 @@ function writeDefaultsWithLowBounds(dir: string): string {
 }
 
 async function auditCount(args: string[]): Promise<number> {
-  const reg = await openRegistry({ registryUri: args[1], artifactRoot: args[3] });
+  const reg = await openLakay({ registryUri: args[1], artifactRoot: args[3] });
   try {
     return (await reg.listAudit({ model: "fd" })).length;
   } finally {

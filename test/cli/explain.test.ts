@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openRegistry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
 import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
 import { worstDiff, xgbHelper, xgboostContribs } from "../gbdt/xgboost-interop.js";
 
@@ -78,7 +78,7 @@ describe("lakay explain", () => {
       { env },
     );
     expect(t.status, t.stderr).toBe(0);
-    const reg = await openRegistry({ env: { ...process.env, ...env } });
+    const reg = await openLakay({ env: { ...process.env, ...env } });
     await reg.transitionStage({ name: "p", version: 1, stage: "Production", actor: "test" });
     await reg.close();
 

@@ -152,9 +152,9 @@ for (const backend of ["sqlite", "postgresql"] as const) {
     });
 
     it("fails verification (exit 1) and names the entry once a row is edited behind Lakay's back", async () => {
-      const { openRegistry } = await import("../../src/registry/index.js");
+      const { openLakay } = await import("../../src/app/index.js");
       const { sql } = await import("kysely");
-      const reg = await openRegistry({
+      const reg = await openLakay({
         registryUri: db.uri,
         artifactRoot: path.join(dir, ".lakay", "artifacts"),
       });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { sqliteUri } from "../../src/config/index.js";
 import { generatePaysim } from "../../src/data/index.js";
 import { FEATURE_NAMES } from "../../src/features/index.js";
-import { openRegistry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
 import { ARTIFACT_FILES } from "../../src/training/index.js";
 import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
 import { createTestDatabase, type BackendName, type TestDatabase } from "../registry/backends.js";
@@ -65,7 +65,7 @@ for (const backend of BACKENDS) {
       expect(c.model_only + c.rules_only + c.both + c.neither).toBe(cmp.fraud_total);
 
       // The registry: version files with checksums equal to what was written, the run's record.
-      const reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(home, "artifacts") });
+      const reg = await openLakay({ registryUri: db.uri, artifactRoot: path.join(home, "artifacts") });
       try {
         const v = await reg.getVersion("fraud-detector-v0.1", 1);
         expect(v.stage).toBe("Staging");
@@ -141,7 +141,7 @@ grid_search:
     expect(res.grid_search).toMatchObject({ scoring: "auc_pr", folds: 2, candidates: 4 });
     expect([2, 4]).toContain(res.hyperparams.max_depth);
     expect(res.registry_uri).toContain("cfg.db");
-    const reg = await openRegistry({
+    const reg = await openLakay({
       registryUri: sqliteUri(path.join(home, "cfg.db")),
       artifactRoot: path.join(home, "artifacts"),
     });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { openRegistry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
 import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
 
 describe("lakay predict --model models:/NAME/Production --dataset", () => {
@@ -14,7 +14,7 @@ describe("lakay predict --model models:/NAME/Production --dataset", () => {
       { env },
     );
     expect(t.status).toBe(0);
-    const reg = await openRegistry({ env: { ...process.env, ...env } });
+    const reg = await openLakay({ env: { ...process.env, ...env } });
     await reg.transitionStage({ name: "p", version: 1, stage: "Production", actor: "test" });
     await reg.close();
 

@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { sqliteUri } from "../../src/config/index.js";
-import { openRegistry, type ModelVersion, type Registry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
+import { type ModelVersion, type Registry } from "../../src/registry/index.js";
 
 export const PG_ADMIN_URI = process.env.LAKAY_TEST_PG_URI ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export type BackendName = "sqlite" | "postgresql";
@@ -49,7 +50,7 @@ export async function createTestRegistryHome(backend: BackendName): Promise<Test
 }
 
 export async function openTestRegistry(home: TestRegistryHome): Promise<Registry> {
-  return openRegistry({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: {} });
+  return openLakay({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: {} });
 }
 
 /**

@@ -11,7 +11,9 @@ import {
   NotFoundError,
   ValidationFailedError,
 } from "../../src/errors/index.js";
-import type { Registry } from "../../src/registry/index.js";
+import type { Kysely } from "kysely";
+import type { DeployDatabase } from "../../src/deploy/index.js";
+import type { Registry, RegistryTx } from "../../src/registry/index.js";
 import {
   archiveProduction,
   assertApproved,
@@ -34,6 +36,9 @@ import {
   registerPlaceholderVersion,
   type TestRegistryHome,
 } from "./helpers.js";
+
+/** Deploy's tables, viewed through a registry transaction (as src/deploy/store does). */
+const deployDb = (tx: RegistryTx) => tx.db as Kysely<DeployDatabase>;
 
 /** Versions whose number is in `broken` score NaN; the others a proper probability. */
 const broken = new Set<number>();
@@ -579,10 +584,12 @@ for (const backend of BACKENDS) {
 
     it("refuses to edit or delete deployment records at the database", async () => {
       await expect(
-        registry.transaction((tx) => tx.db.updateTable("deploy_records").set({ success: 1 }).execute()),
+        registry.transaction((tx) =>
+          deployDb(tx).updateTable("deploy_records").set({ success: 1 }).execute(),
+        ),
       ).rejects.toThrow(/append-only/);
       await expect(
-        registry.transaction((tx) => tx.db.deleteFrom("deploy_approvals").execute()),
+        registry.transaction((tx) => deployDb(tx).deleteFrom("deploy_approvals").execute()),
       ).rejects.toThrow(/cannot be deleted/);
     });
   });

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRegistry, type Registry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
+import { type Registry } from "../../src/registry/index.js";
 import { BACKENDS, createTestDatabase, type TestDatabase } from "./backends.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,7 +37,7 @@ for (const backend of BACKENDS) {
 
     async function fresh(): Promise<Registry> {
       db = await createTestDatabase(backend);
-      reg = await openRegistry({ registryUri: db.uri, artifactRoot: art });
+      reg = await openLakay({ registryUri: db.uri, artifactRoot: art });
       for (let i = 1; i <= 5; i++) await reg.appendAudit({ actor: "ops", action: "probe", details: { i } });
       expect((await reg.verifyAudit()).ok).toBe(true);
       return reg;

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRegistry, replayCheck, type Registry } from "./invariants.js";
+import { openLakay, replayCheck, type Registry } from "./invariants.js";
 import { BACKENDS, createTestDatabase, type TestDatabase } from "./backends.js";
 
 const WORKER = fileURLToPath(new URL("./fixtures/registry-worker.mjs", import.meta.url));
@@ -51,7 +51,7 @@ for (const backend of BACKENDS) {
         throw new Error("dist/registry/index.js missing: run `npm run build` before these tests");
       db = await createTestDatabase(backend);
       tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-race-"));
-      reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts") });
+      reg = await openLakay({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts") });
     });
     afterAll(async () => {
       await reg?.close();
@@ -156,7 +156,7 @@ for (const backend of BACKENDS) {
 
       // Reopen, as the next process would, and check the invariants.
       await reg.close();
-      reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts") });
+      reg = await openLakay({ registryUri: db.uri, artifactRoot: path.join(tmp, "artifacts") });
       const versions = await reg.listVersions("killed");
       expect(versions.map((v) => [v.version, v.stage, v.aliases])).toEqual([
         [1, "Production", ["champion"]],

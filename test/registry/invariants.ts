@@ -1,5 +1,6 @@
 import type { Registry } from "../../src/registry/index.js";
-export { openRegistry, type Registry } from "../../src/registry/index.js";
+export { openLakay } from "../../src/app/index.js";
+export type { Registry } from "../../src/registry/index.js";
 
 /**
  * Replays a model's history event by event: the most versions in Production after any single event,

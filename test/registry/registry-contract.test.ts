@@ -2,7 +2,10 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRegistry, type Registry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
+import type { Kysely } from "kysely";
+import { type Registry } from "../../src/registry/index.js";
+import type { RegistryDatabase } from "../../src/registry/sql/database.js";
 import {
   createTestArtifactRoot,
   createTestDatabase,
@@ -43,7 +46,7 @@ for (const [backend, store] of MATRIX) {
       art = await createTestArtifactRoot(store);
       restoreEnv = withEnv(art.env);
       tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-contract-"));
-      reg = await openRegistry({
+      reg = await openLakay({
         registryUri: db.uri,
         artifactRoot: art.uri,
         cacheDir: path.join(tmp, "cache"),
@@ -302,7 +305,7 @@ for (const [backend, store] of MATRIX) {
       });
       expect(out).toBe("Production");
       expect((await reg.verifyAudit()).ok).toBe(true);
-      const seqs = await reg.read((db) =>
+      const seqs = await reg.read((db: Kysely<RegistryDatabase>) =>
         db.selectFrom("audit_log").select("seq").where("model", "=", "atomic").execute(),
       );
       expect(seqs.length).toBe(4); // model.create, model_version.create, stage.transition, deploy.promote

@@ -3,13 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  auditEntryHash,
-  canonicalJson,
-  GENESIS_HASH,
-  openRegistry,
-  type Registry,
-} from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
+import { auditEntryHash, canonicalJson, GENESIS_HASH, type Registry } from "../../src/registry/index.js";
 import { BACKENDS, createTestDatabase, type TestDatabase } from "./backends.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,7 +21,7 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       db = await createTestDatabase(backend);
       dir = mkdtempSync(path.join(os.tmpdir(), "lakay-retention-"));
-      reg = await openRegistry({ registryUri: db.uri, artifactRoot: path.join(dir, "artifacts"), env: {} });
+      reg = await openLakay({ registryUri: db.uri, artifactRoot: path.join(dir, "artifacts"), env: {} });
       // Three audit entries from 2015, chained from the genesis hash: old enough to be purged.
       let prev = GENESIS_HASH;
       await raw(async (d) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRegistry } from "../../src/registry/index.js";
-import { tokenDigest, verifyApiToken } from "../../src/serving/index.js";
+import { openLakay } from "../../src/app/index.js";
+import type { Kysely } from "kysely";
+import { tokenDigest, verifyApiToken, type ServingDatabase } from "../../src/serving/index.js";
 import { createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
 import { runCli } from "../helpers/cli.js";
 import { registryEnv } from "./serving-fixture.js";
@@ -36,10 +37,10 @@ describe("lakay tokens", () => {
     expect(badRole.status).toBe(2);
     expect(badRole.stderr).toMatch(/unknown role "admin" \(known: ml_engineer, team_lead/);
 
-    const registry = await openRegistry({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: {} });
+    const registry = await openLakay({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: {} });
     try {
       expect(await verifyApiToken(registry, token)).toEqual({ name: "alice", role: "ml_engineer" });
-      const stored = await registry.read((db) =>
+      const stored = await registry.read((db: Kysely<ServingDatabase>) =>
         db.selectFrom("api_tokens").select("token_sha256").execute(),
       );
       expect(stored).toEqual([{ token_sha256: tokenDigest(token) }]);

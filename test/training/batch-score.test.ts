@@ -6,7 +6,7 @@ import { readPaysim } from "../../src/data/index.js";
 import { sqliteUri } from "../../src/config/index.js";
 import { buildFeatures } from "../../src/features/index.js";
 import { Booster } from "../../src/gbdt/index.js";
-import { openRegistry } from "../../src/registry/index.js";
+import { openLakay } from "../../src/app/index.js";
 import { parseTrainingConfig, runTrainingPipeline, scoreDataset } from "../../src/training/index.js";
 import { PAYSIM_SAMPLE } from "../helpers/cli.js";
 
@@ -26,7 +26,7 @@ describe("scoreDataset (lakay predict --model models:/NAME/Production --dataset)
       env,
       outDir: path.join(home, "out"),
     });
-    const reg = await openRegistry({ registryUri, env });
+    const reg = await openLakay({ registryUri, env });
     await reg.transitionStage({
       name: "scorer",
       version: trained.version!,

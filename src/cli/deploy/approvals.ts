@@ -6,7 +6,7 @@ import {
   loadApprovalPolicy,
   recordApproval,
 } from "../../deploy/index.js";
-import { withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
 import { emit, table } from "../output.js";
 import { action } from "../run-command.js";
 import {
@@ -65,7 +65,7 @@ export function registerApprovalCommands(program: Command): void {
       action(
         async (opts: ApprovalCliOptions & { role: string; by: string; note?: string; reject?: boolean }) => {
           const policy = loadApprovalPolicy(opts.policy);
-          const out = await withRegistry(opts, (reg) =>
+          const out = await withLakay(opts, (reg) =>
             recordApproval(reg, {
               model: opts.model,
               version: opts.version,
@@ -112,7 +112,7 @@ export function registerApprovalCommands(program: Command): void {
     .action(
       action(async (opts: ApprovalCliOptions & { promoter?: string }) => {
         const policy = loadApprovalPolicy(opts.policy);
-        const status = await withRegistry(opts, (reg) =>
+        const status = await withLakay(opts, (reg) =>
           approvalStatus(reg, {
             model: opts.model,
             version: opts.version,

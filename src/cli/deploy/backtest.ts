@@ -1,7 +1,8 @@
 import { Option, type Command } from "commander";
 import { backtestJson, runBacktest } from "../../deploy/index.js";
 import { ValidationFailedError } from "../../errors/index.js";
-import { defaultActor, parseVersionNumber, withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
+import { defaultActor, parseVersionNumber } from "../../registry/index.js";
 import { emit } from "../output.js";
 import { Progress } from "../progress.js";
 import { action } from "../run-command.js";
@@ -41,7 +42,7 @@ export function registerBacktestCommand(program: Command): void {
           },
         ) => {
           let bar: Progress | undefined;
-          const report = await withRegistry(opts, (reg) =>
+          const report = await withLakay(opts, (reg) =>
             runBacktest(reg, {
               model: opts.model,
               candidate: opts.candidate,

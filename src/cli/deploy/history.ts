@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { deploymentHistory, deploymentRecordJson, type DeploymentRecord } from "../../deploy/index.js";
-import { withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
 import { emit, table } from "../output.js";
 import { action } from "../run-command.js";
 import { deployCommand, limitOption, type DeployCliOptions } from "./options.js";
@@ -18,7 +18,7 @@ export function registerHistoryCommand(program: Command): void {
     .addHelpText("after", "\nExample:\n  lakay history --model fraud-detector --limit 20\n")
     .action(
       action(async (opts: DeployCliOptions & { model?: string; limit?: number }) => {
-        const records = await withRegistry(opts, (reg) =>
+        const records = await withLakay(opts, (reg) =>
           deploymentHistory(reg, { model: opts.model, limit: opts.limit }),
         );
         emit(opts, records.map(deploymentRecordJson), () => {

@@ -7,7 +7,7 @@ import {
   promoteToProduction,
 } from "../../deploy/index.js";
 import { ValidationFailedError } from "../../errors/index.js";
-import { withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
 import { emit } from "../output.js";
 import { action } from "../run-command.js";
 import {
@@ -73,7 +73,7 @@ export function registerPromoteCommands(program: Command): void {
     .action(
       action(async (opts: GateCliOptions & { by: string; latencySlaMs?: number }) => {
         const policy = loadApprovalPolicy(opts.policy);
-        const record = await withRegistry(opts, (reg) =>
+        const record = await withLakay(opts, (reg) =>
           printingRefusal(opts, () =>
             promoteToProduction(reg, {
               model: opts.model,
@@ -114,7 +114,7 @@ export function registerPromoteCommands(program: Command): void {
     .action(
       action(async (opts: GateCliOptions & { promoter?: string }) => {
         const policy = loadApprovalPolicy(opts.policy);
-        const gate = await withRegistry(opts, (reg) =>
+        const gate = await withLakay(opts, (reg) =>
           checkPromotionGate(reg, {
             model: opts.model,
             version: opts.version,

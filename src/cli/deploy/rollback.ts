@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { archiveProduction, deploymentRecordJson, rollback } from "../../deploy/index.js";
-import { parseVersionNumber, withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
+import { parseVersionNumber } from "../../registry/index.js";
 import { emit } from "../output.js";
 import { action } from "../run-command.js";
 import { byOption, deployCommand, latencySlaOption, modelOption, type DeployCliOptions } from "./options.js";
@@ -42,7 +43,7 @@ export function registerRollbackCommands(program: Command): void {
             latencySlaMs?: number;
           },
         ) => {
-          const record = await withRegistry(opts, (reg) =>
+          const record = await withLakay(opts, (reg) =>
             printingRefusal(opts, () =>
               rollback(reg, {
                 model: opts.model,
@@ -75,7 +76,7 @@ export function registerRollbackCommands(program: Command): void {
     )
     .action(
       action(async (opts: DeployCliOptions & { model: string; by: string; reason: string }) => {
-        const record = await withRegistry(opts, (reg) =>
+        const record = await withLakay(opts, (reg) =>
           printingRefusal(opts, () =>
             archiveProduction(reg, { model: opts.model, by: opts.by, reason: opts.reason }),
           ),

@@ -3,7 +3,8 @@ import { readPaysim } from "../../data/index.js";
 import { validateModel, validationJson } from "../../deploy/index.js";
 import { ValidationFailedError } from "../../errors/index.js";
 import { buildFeatures } from "../../features/index.js";
-import { defaultActor, withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
+import { defaultActor } from "../../registry/index.js";
 import { emit } from "../output.js";
 import { action } from "../run-command.js";
 import {
@@ -48,7 +49,7 @@ export function registerValidateCommand(program: Command): void {
           },
         ) => {
           const callerVectors = opts.events ? await eventVectors(opts.events) : undefined;
-          const result = await withRegistry(opts, (reg) =>
+          const result = await withLakay(opts, (reg) =>
             validateModel(reg, {
               model: opts.model,
               version: opts.version,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
 import { emit, table } from "../output.js";
 import { action } from "../run-command.js";
 import { jsonOption, type RegistryCliOptions } from "./shared.js";
@@ -11,7 +11,7 @@ export function registerExperimentsCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  lakay experiments list --json")
     .action(
       action(async (opts: RegistryCliOptions) => {
-        const list = await withRegistry(opts, (reg) => reg.listExperiments());
+        const list = await withLakay(opts, (reg) => reg.listExperiments());
         const value = list.map((e) => ({
           experiment_id: e.id,
           name: e.name,

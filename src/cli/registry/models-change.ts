@@ -3,7 +3,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { checkManualAlias, loadApprovalPolicy, transitionStage } from "../../deploy/index.js";
 import { BadInputError } from "../../errors/index.js";
-import { defaultActor, parseStage, parseVersionNumber, withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
+import { defaultActor, parseStage, parseVersionNumber } from "../../registry/index.js";
 import { keyValueList } from "../option-values.js";
 import { emit } from "../output.js";
 import { action } from "../run-command.js";
@@ -55,7 +56,7 @@ export function registerModelChangeCommands(models: Command): void {
           },
         ) => {
           const policy = opts.breakGlass ? loadApprovalPolicy(opts.policy) : undefined;
-          const v = await withRegistry(opts, (reg) =>
+          const v = await withLakay(opts, (reg) =>
             transitionStage(reg, {
               model: name,
               version: parseVersionNumber(version),
@@ -104,7 +105,7 @@ export function registerModelChangeCommands(models: Command): void {
           if (!opts.delete && version === undefined)
             throw new BadInputError("missing VERSION (or pass --delete)");
           checkManualAlias(name, alias);
-          await withRegistry(opts, async (reg) => {
+          await withLakay(opts, async (reg) => {
             if (opts.delete) await reg.deleteAlias({ name, alias, actor: opts.by, reason: opts.reason });
             else
               await reg.setAlias({
@@ -161,7 +162,7 @@ export function registerModelChangeCommands(models: Command): void {
           const tags = parseTags(opts.tag);
           const staging = stageExternalModel(opts.modelFile, opts.features);
           try {
-            const v = await withRegistry(opts, async (reg) => {
+            const v = await withLakay(opts, async (reg) => {
               const exp = await reg.createExperiment(opts.experiment);
               const run = await reg.createRun({
                 experimentId: exp.id,

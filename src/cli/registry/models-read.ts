@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
 import { emit, table } from "../output.js";
 import { action } from "../run-command.js";
 import {
@@ -19,7 +19,7 @@ export function registerModelReadCommands(models: Command): void {
     .addHelpText("after", "\nExample:\n  lakay models list --json")
     .action(
       action(async (opts: RegistryCliOptions) => {
-        const rows = await withRegistry(opts, async (reg) => {
+        const rows = await withLakay(opts, async (reg) => {
           const out = [];
           for (const m of await reg.listRegisteredModels()) {
             const versions = await reg.listVersions(m.name);
@@ -65,7 +65,7 @@ export function registerModelReadCommands(models: Command): void {
     .addHelpText("after", "\nExample:\n  lakay models show fraud-detector")
     .action(
       action(async (name: string, opts: RegistryCliOptions) => {
-        const { model, versions } = await withRegistry(opts, async (reg) => ({
+        const { model, versions } = await withLakay(opts, async (reg) => ({
           model: await reg.getRegisteredModel(name),
           versions: await reg.listVersions(name),
         }));
@@ -91,7 +91,7 @@ export function registerModelReadCommands(models: Command): void {
     .addHelpText("after", "\nExample:\n  lakay models versions fraud-detector --json")
     .action(
       action(async (name: string, opts: RegistryCliOptions) => {
-        const versions = await withRegistry(opts, (reg) => reg.listVersions(name));
+        const versions = await withLakay(opts, (reg) => reg.listVersions(name));
         emit(opts, versions.map(versionJson), () => console.log(versionsTable(versions)));
       }),
     );
@@ -107,7 +107,7 @@ export function registerModelReadCommands(models: Command): void {
     .addHelpText("after", "\nExample:\n  lakay models download fraud-detector Production --out ./fraud-model")
     .action(
       action(async (name: string, version: string, opts: RegistryCliOptions & { out: string }) => {
-        const files = await withRegistry(opts, async (reg) => {
+        const files = await withLakay(opts, async (reg) => {
           const v = await reg.resolveVersion(versionSelectorUri(name, version));
           return { version: v.version, files: await reg.downloadVersion(name, v.version, opts.out) };
         });
@@ -136,7 +136,7 @@ export function registerModelReadCommands(models: Command): void {
     .action(
       action(async (name: string, opts: RegistryCliOptions & { at?: string }) => {
         if (opts.at) {
-          const state = await withRegistry(opts, (reg) => reg.stateAt(name, opts.at!));
+          const state = await withLakay(opts, (reg) => reg.stateAt(name, opts.at!));
           emit(opts, state, () => {
             console.log(`${name} at ${state.at}`);
             console.log(
@@ -154,7 +154,7 @@ export function registerModelReadCommands(models: Command): void {
           });
           return;
         }
-        const events = await withRegistry(opts, (reg) => reg.history(name));
+        const events = await withLakay(opts, (reg) => reg.history(name));
         emit(opts, events, () => {
           if (!events.length) return console.log(`${name}: no stage or alias changes yet`);
           console.log(

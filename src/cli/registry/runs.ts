@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { BadInputError } from "../../errors/index.js";
-import { parseVersionNumber, type Run, withRegistry } from "../../registry/index.js";
+import { withLakay } from "../../app/index.js";
+import { parseVersionNumber, type Run } from "../../registry/index.js";
 import { keyValueList } from "../option-values.js";
 import { emit, table } from "../output.js";
 import { action } from "../run-command.js";
@@ -32,7 +33,7 @@ export function registerRunsCommands(program: Command): void {
         ) => {
           const limit = parseVersionNumber(opts.limit);
           const metric = opts.metric === undefined ? undefined : parseMetricFilter(opts.metric);
-          const list = await withRegistry(opts, (reg) =>
+          const list = await withLakay(opts, (reg) =>
             reg.searchRuns({
               experimentId: opts.experiment,
               tags: parseTags(opts.tag),
@@ -62,7 +63,7 @@ export function registerRunsCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  lakay runs show 3f2a... --json")
     .action(
       action(async (runId: string, opts: RegistryCliOptions) => {
-        const { run, artifacts } = await withRegistry(opts, async (reg) => ({
+        const { run, artifacts } = await withLakay(opts, async (reg) => ({
           run: await reg.getRun(runId),
           artifacts: await reg.listArtifacts(runId),
         }));

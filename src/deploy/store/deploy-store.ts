@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { LayerDb } from "../../registry/index.js";
 import type { Approval, ApprovalDecision } from "../approval-evaluation.js";
 import type { ChangeKind } from "../approval-policy.js";
 import type { DeploymentAction, DeploymentRecord, StoredValidation } from "../deployment-record.js";
@@ -6,9 +7,10 @@ import { candidateFlagsOf, type BiasFlagSummary } from "../backtest-bias.js";
 import type { ValidationReport } from "../validation-checks.js";
 import type { DeployDatabase } from "./deploy-tables.js";
 
-/** Any Kysely handle over the registry database (usually a registry transaction's `tx.db`). */
-type Db = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A handle on the registry database (usually a registry transaction's `tx.db`). */
+type Db = LayerDb;
 
+/** The handle viewed through deploy's own tables (created by ./migrations, typed in ./deploy-tables.ts). */
 function deployDb(db: Db): Kysely<DeployDatabase> {
   return db as Kysely<DeployDatabase>;
 }

@@ -1,9 +1,9 @@
 import type { Generated } from "kysely";
 
 /**
- * The deployment tables, added to the registry database by the deploy migration. Same conventions as
- * the registry: ISO-8601 UTC text timestamps, JSON as text, booleans as 0/1 integers so both
- * dialects store them alike. Rows are only ever inserted: history is never rewritten.
+ * The deployment tables, added to the registry database by ./migrations (schema steps 2 and 3).
+ * Same conventions as the registry: ISO-8601 UTC text timestamps, JSON as text, booleans as 0/1
+ * integers so both dialects store them alike. Rows are only ever inserted: history is never rewritten.
  */
 export interface DeployDatabase {
   deploy_records: {

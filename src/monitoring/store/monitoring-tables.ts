@@ -27,7 +27,7 @@ export interface PredictionLogRow {
   latency_ms: number;
 }
 
-/** The tables added by migration 0005 (src/registry/migrations/0005-monitoring.ts). */
+/** Monitoring's tables, created by schema step 5 (./migrations/0005-monitoring.ts). */
 export interface MonitoringDatabase {
   prediction_log: PredictionLogRow & { id: Generated<number> };
   outcome_labels: {
@@ -82,15 +82,5 @@ export interface MonitoringDatabase {
     ok: number;
     error: string | null;
     duration_ms: number;
-  };
-  serving_experiments: {
-    id: string;
-    ts: string;
-    model: string;
-    salt: string;
-    champion_version: number | null;
-    challenger_version: number;
-    started_by: string;
-    reason: string | null;
   };
 }

@@ -2,9 +2,8 @@ import type { Migration } from "./migration.js";
 import { makeAppendOnly, protectYoungRows, withAutoId } from "./helpers.js";
 
 /**
- * The promotion gate (issue 13):
- * - a backtest row names the exact artifacts it compared (candidate and Production digests) and the
- *   dataset's size and time window, so the gate can tell whether a backtest still counts;
+ * The registry's part of schema step 3, "gate" (the promotion gate, issue 13; deploy's part, in
+ * src/deploy/store/migrations/0003-gate.ts, adds the backtests' digests and window):
  * - retention (§7.3 of the procedure, 5 years) for the training record — runs, their params, metrics
  *   and tags, and model versions — held by the database as it holds the audit log: a row younger than
  *   5 years cannot be deleted. These rows are still updated in place (a run ends, a version changes
@@ -17,23 +16,6 @@ export const gate: Migration = {
   name: "gate",
   async up(ctx) {
     const { db } = ctx;
-    const columns: [string, "text" | "integer"][] = [
-      ["candidate_digest", "text"],
-      ["current_digest", "text"],
-      ["dataset_rows", "integer"],
-      ["dataset_frauds", "integer"],
-      ["window_start_step", "integer"],
-      ["window_end_step", "integer"],
-    ];
-    for (const [name, type] of columns) {
-      await db.schema.alterTable("deploy_backtests").addColumn(name, type).execute();
-    }
-    await db.schema
-      .createIndex("deploy_backtests_by_candidate")
-      .on("deploy_backtests")
-      .columns(["model", "candidate_version", "id"])
-      .execute();
-
     const years = 5;
     await protectYoungRows(ctx, "runs", { years, age: "OLD.start_time" });
     await protectYoungRows(ctx, "model_versions", { years, age: "OLD.created_at" });

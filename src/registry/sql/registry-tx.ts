@@ -5,6 +5,7 @@ import { appendAuditEntry } from "../audit/audit-chain.js";
 import { checkAliasName, parseStage, parseVersionNumber } from "../model-uri.js";
 import type {
   DeleteAliasInput,
+  LayerDb,
   RegistryDialect,
   RegistryTx,
   SetAliasInput,
@@ -21,20 +22,25 @@ import { loadRuns } from "./tracking-store.js";
  */
 export class SqlRegistryTx implements RegistryTx {
   constructor(
-    readonly db: Kysely<RegistryDatabase>,
+    readonly trx: Kysely<RegistryDatabase>,
     readonly dialect: RegistryDialect,
   ) {}
 
+  /** The same transaction, for the other layers' tables (see `LayerDb`). */
+  get db(): LayerDb {
+    return this.trx as unknown as LayerDb;
+  }
+
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry> {
-    return appendAuditEntry(this.db, entry);
+    return appendAuditEntry(this.trx, entry);
   }
 
   getVersion(name: string, version: number): Promise<ModelVersion> {
-    return getVersion(this.db, name, version);
+    return getVersion(this.trx, name, version);
   }
 
   getLatestVersion(name: string, stage: Stage): Promise<ModelVersion | null> {
-    return latestInStage(this.db, name, parseStage(stage));
+    return latestInStage(this.trx, name, parseStage(stage));
   }
 
   async transitionStage(input: TransitionStageInput): Promise<ModelVersion> {
@@ -43,11 +49,11 @@ export class SqlRegistryTx implements RegistryTx {
     const stage = parseStage(input.stage);
     const actor = input.actor || defaultActor();
     const reason = input.reason ?? null;
-    const row = await requireVersionRow(this.db, name, version);
+    const row = await requireVersionRow(this.trx, name, version);
     const from = row.stage as Stage;
-    if (from === stage) return getVersion(this.db, name, version);
+    if (from === stage) return getVersion(this.trx, name, version);
 
-    const holders = await this.db
+    const holders = await this.trx
       .selectFrom("model_versions")
       .select("version")
       .where("name", "=", name)
@@ -83,7 +89,7 @@ export class SqlRegistryTx implements RegistryTx {
       details: { from, to: stage, archived, reason },
     });
     await this.touchModel(name);
-    return getVersion(this.db, name, version);
+    return getVersion(this.trx, name, version);
   }
 
   async setAlias(input: SetAliasInput): Promise<void> {
@@ -91,19 +97,19 @@ export class SqlRegistryTx implements RegistryTx {
     const alias = checkAliasName(input.alias);
     const version = parseVersionNumber(input.version);
     const actor = input.actor || defaultActor();
-    await requireVersionRow(this.db, name, version);
+    await requireVersionRow(this.trx, name, version);
     const prev = await this.aliasRow(name, alias);
     if (prev && Number(prev.version) === version) return;
     const now = nowIso();
     if (prev) {
-      await this.db
+      await this.trx
         .updateTable("model_aliases")
         .set({ version, updated_at: now })
         .where("name", "=", name)
         .where("alias", "=", alias)
         .execute();
     } else {
-      await this.db.insertInto("model_aliases").values({ name, alias, version, updated_at: now }).execute();
+      await this.trx.insertInto("model_aliases").values({ name, alias, version, updated_at: now }).execute();
     }
     const from = prev ? String(prev.version) : null;
     await this.history({
@@ -132,10 +138,10 @@ export class SqlRegistryTx implements RegistryTx {
     const actor = input.actor || defaultActor();
     const prev = await this.aliasRow(name, alias);
     if (!prev) {
-      await requireModel(this.db, name);
+      await requireModel(this.trx, name);
       throw new NotFoundError(`model ${name} has no alias ${alias}`);
     }
-    await this.db.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
+    await this.trx.deleteFrom("model_aliases").where("name", "=", name).where("alias", "=", alias).execute();
     const from = String(prev.version);
     await this.history({
       model: name,
@@ -158,7 +164,7 @@ export class SqlRegistryTx implements RegistryTx {
   }
 
   async aliases(name: string): Promise<Record<string, number>> {
-    const rows = await this.db
+    const rows = await this.trx
       .selectFrom("model_aliases")
       .select(["alias", "version"])
       .where("name", "=", name)
@@ -168,13 +174,13 @@ export class SqlRegistryTx implements RegistryTx {
   }
 
   async getRun(runId: string): Promise<Run> {
-    const [run] = await loadRuns(this.db, [runId]);
+    const [run] = await loadRuns(this.trx, [runId]);
     if (!run) throw new NotFoundError(`run ${runId} not found`);
     return run;
   }
 
   private aliasRow(name: string, alias: string) {
-    return this.db
+    return this.trx
       .selectFrom("model_aliases")
       .select("version")
       .where("name", "=", name)
@@ -190,7 +196,7 @@ export class SqlRegistryTx implements RegistryTx {
     actor: string,
     reason: string | null,
   ) {
-    await this.db
+    await this.trx
       .updateTable("model_versions")
       .set({ stage: to, updated_at: nowIso() })
       .where("name", "=", name)
@@ -209,7 +215,7 @@ export class SqlRegistryTx implements RegistryTx {
     actor: string;
     reason?: string | null;
   }): Promise<void> {
-    await this.db
+    await this.trx
       .insertInto("model_history")
       .values({
         ts: nowIso(),
@@ -226,7 +232,7 @@ export class SqlRegistryTx implements RegistryTx {
   }
 
   private async touchModel(name: string): Promise<void> {
-    await this.db
+    await this.trx
       .updateTable("registered_models")
       .set({ updated_at: nowIso() })
       .where("name", "=", name)

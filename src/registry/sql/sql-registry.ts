@@ -292,9 +292,9 @@ export class SqlRegistry extends TrackingStore implements Registry {
     return this.backend.writeTransaction((trx) => fn(new SqlRegistryTx(trx, this.dialect)));
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  read<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
-    return fn(this.db);
+  read<T, Tables extends object = object>(fn: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+    // The caller's view of its own layer's tables (see `LayerDb`).
+    return fn(this.db as unknown as Kysely<Tables>);
   }
 
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry> {
@@ -345,14 +345,14 @@ async function ensureModel(
   opts: { description?: string; tags?: Tags },
   actor = defaultActor(),
 ): Promise<void> {
-  const found = await tx.db
+  const found = await tx.trx
     .selectFrom("registered_models")
     .select("name")
     .where("name", "=", name)
     .executeTakeFirst();
   if (found) return;
   const now = nowIso();
-  await tx.db
+  await tx.trx
     .insertInto("registered_models")
     .values({
       name,

@@ -1,8 +1,7 @@
-import type { Migration } from "./migration.js";
-import { makeAppendOnly, withAutoId } from "./helpers.js";
+import { makeAppendOnly, type Migration, withAutoId } from "../../registry/index.js";
 
 /**
- * The serving layer's state (owned by src/serving, typed in src/serving/serving-tables.ts), so a
+ * The serving layer's state (schema step 4, owned by src/serving, typed in ../serving-tables.ts), so a
  * restart or another replica serves as the last one left off:
  * - `serving_experiments`: every champion/challenger experiment with its routing salt, versions,
  *   who started it and why (seed §7.3: A/B configurations kept 5 years);

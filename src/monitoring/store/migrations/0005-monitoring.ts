@@ -1,5 +1,4 @@
-import type { Migration } from "./migration.js";
-import { FLOAT, makeAppendOnly, withAutoId } from "./helpers.js";
+import { FLOAT, makeAppendOnly, type Migration, withAutoId } from "../../../registry/index.js";
 
 /** The 11 serving features, one column each (kept literal: a shipped migration never changes). */
 const FEATURE_COLUMNS = [
@@ -17,7 +16,7 @@ const FEATURE_COLUMNS = [
 ] as const;
 
 /**
- * Monitoring and experiments (owned by src/monitoring, typed in src/monitoring/store/monitoring-tables.ts):
+ * Monitoring and experiments (schema step 5, owned by src/monitoring, typed in ../monitoring-tables.ts):
  * - `prediction_log`: every scored transaction (both variants) with its features and scores;
  *   append-only; one row per (model, transaction_id) so a replayed spill never doubles a row;
  *   DELETE refused for rows younger than a year (the configured retention purges older ones);

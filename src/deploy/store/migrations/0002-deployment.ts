@@ -1,8 +1,7 @@
-import type { Migration } from "./migration.js";
-import { makeAppendOnly, withAutoId } from "./helpers.js";
+import { makeAppendOnly, type Migration, withAutoId } from "../../../registry/index.js";
 
 /**
- * The deployment pipeline's tables (owned by src/deploy, typed in src/deploy/store/deploy-tables.ts):
+ * The deployment pipeline's tables (schema step 2, owned by src/deploy, typed in ../deploy-tables.ts):
  * deployment records, approvals, validation results and backtest reports. All are evidence a
  * compliance review reads, so, like the audit log, they are append-only with 5-year retention.
  */
