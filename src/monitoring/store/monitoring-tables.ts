@@ -25,6 +25,8 @@ export interface PredictionLogRow {
   score: number;
   risk_tier: string;
   latency_ms: number;
+  /** JSON `[{id, weight}]` of the rules that fired (migration 0007); null in rows logged before it. */
+  rules_triggered?: string | null;
 }
 
 /** The tables added by migration 0005 (src/registry/migrations/0005-monitoring.ts). */

@@ -5,6 +5,7 @@ import { gate } from "./0003-gate.js";
 import { serving } from "./0004-serving.js";
 import { monitoring } from "./0005-monitoring.js";
 import { changeNotify } from "./0006-change-notify.js";
+import { predictionRules } from "./0007-prediction-rules.js";
 
 /**
  * Every schema step, in order. Forward-only: never edit or remove an entry that has shipped; add a
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   serving,
   monitoring,
   changeNotify,
+  predictionRules,
 ];
 
 export type { Migration, MigrationContext } from "./migration.js";
