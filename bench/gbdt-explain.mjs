@@ -8,8 +8,11 @@
 // The model: --model, or XGBoost trained here (--trees 200, --depth 8) on the features of the
 // PaySim sample in test/fixtures (or --features CSV with an isFraud column). Prints one JSON document.
 //
-// usage: node bench/gbdt-explain.mjs [--model M.json] [--features F.csv] [--rows N] [--threads 2] [--pairs 5] [--single 20000]
+// usage: node bench/gbdt-explain.mjs [--model M.json] [--features F.csv] [--rows N] [--threads 2] [--pairs 5] [--single 20000] [--single-only]
 // (--rows: explain only the first N rows of the features file; the model is still trained on all.)
+// --single-only: only the single-row latencies, no XGBoost and no batch: `explainRow` alone, and the
+// whole explanation `lakay serve` adds to a score answer (ServedExplainer + explainDecision: feature
+// mapping, TreeSHAP, top 5, rules, the summary sentence), alternating the two in blocks of 1,000.
 // Needs `npm run build` first.
 /* global URL, performance */
 import { execFileSync } from "node:child_process";
@@ -21,6 +24,7 @@ import { parseArgs } from "node:util";
 import { readFeatureCsv, readPaysim, writeFeatureCsv } from "../dist/data/index.js";
 import { buildFeatures } from "../dist/features/index.js";
 import { Booster, ParallelExplainer } from "../dist/gbdt/index.js";
+import { explainDecision, ServedExplainer } from "../dist/serving/index.js";
 
 const { values: a } = parseArgs({
   options: {
@@ -32,6 +36,7 @@ const { values: a } = parseArgs({
     trees: { type: "string", default: "200" },
     depth: { type: "string", default: "8" },
     rows: { type: "string" },
+    "single-only": { type: "boolean", default: false },
   },
 });
 const dir = "/tmp/gbdt-explain-bench";
@@ -92,6 +97,10 @@ const cpu = process.cpuUsage(cpu0);
 const singleCpuUs = (cpu.user + cpu.system) / single;
 lat.sort();
 const pct = (q) => Number(lat[Math.min(single - 1, Math.floor(q * single))].toFixed(1));
+if (a["single-only"]) {
+  console.log(JSON.stringify(singleOnly(), null, 2));
+  process.exit(0);
+}
 const xgbSingle = py(["single", model, features, "--n", "2000"]);
 
 // Batch, alternating sides pair by pair.
@@ -166,3 +175,55 @@ console.log(
     2,
   ),
 );
+
+/**
+ * Single-row latencies only: the bare kernel (`explainRow`) and the served explanation, in
+ * alternating blocks so both see the same load; wall p50/p99 and CPU time per row for each.
+ */
+function singleOnly() {
+  const served = new ServedExplainer(booster.featureNames, explainer);
+  const rules = [{ id: "account_drained", weight: 0.3 }];
+  const facts = (row) => ({
+    score: 0.5,
+    riskTier: "medium",
+    mlScore: 0.5,
+    model: { name: "bench", version: 1 },
+    features: row,
+    rules,
+  });
+  for (let i = 0; i < 2000; i++) explainDecision(facts(rows[i % rows.length]), served, 5);
+  const sides = {
+    explain_row: { lat: [], cpu: 0, run: (row) => explainer.explainRow(row, contributions) },
+    served_explanation: { lat: [], cpu: 0, run: (row) => explainDecision(facts(row), served, 5) },
+  };
+  const block = 1000;
+  for (let done = 0; done < single; done += block) {
+    for (const side of Object.values(sides)) {
+      const c0 = process.cpuUsage();
+      for (let i = done; i < Math.min(single, done + block); i++) {
+        const s = process.hrtime.bigint();
+        side.run(rows[i % rows.length]);
+        side.lat.push(Number(process.hrtime.bigint() - s) / 1000);
+      }
+      const c = process.cpuUsage(c0);
+      side.cpu += c.user + c.system;
+    }
+  }
+  load.push(loadavg()[0]);
+  const summary = (side) => {
+    const l = Float64Array.from(side.lat).sort();
+    const q = (p) => Number(l[Math.min(l.length - 1, Math.floor(p * l.length))].toFixed(1));
+    return { p50_us: q(0.5), p99_us: q(0.99), cpu_us_per_row: Number((side.cpu / l.length).toFixed(1)) };
+  };
+  return {
+    model,
+    trees: booster.numTrees,
+    leaves,
+    features: booster.featureNames.length,
+    rows: single,
+    program_build_ms: Number(buildMs.toFixed(1)),
+    explain_row: summary(sides.explain_row),
+    served_explanation: summary(sides.served_explanation),
+    load_avg_1m: load.map((l) => Number(l.toFixed(2))),
+  };
+}

@@ -81,6 +81,65 @@ export const transactionSchema = {
 
 const nullableNumber = { type: ["number", "null"] } as const;
 
+/** `"explain": true` on one transaction: the answer carries `explanation`. */
+export const scoreRequestSchema = {
+  ...transactionSchema,
+  properties: {
+    ...transactionSchema.properties,
+    explain: {
+      type: "boolean",
+      description:
+        "Add `explanation` (top feature contributions, rules triggered, a summary sentence); default: serving.yaml explain.by_default",
+    },
+  },
+  examples: [{ ...transactionSchema.examples[0], explain: true }],
+} as const;
+
+const firedRuleSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    category: { type: "string" },
+    weight: { type: "number" },
+    description: { type: "string" },
+  },
+} as const;
+
+const modelRefSchema = {
+  type: ["object", "null"],
+  properties: { name: { type: "string" }, version: { type: "integer" } },
+} as const;
+
+export const explanationSchema = {
+  type: "object",
+  description:
+    "Why the transaction got its score: the model's TreeSHAP contributions in log-odds (bias + every contribution = log(ml_score / (1 − ml_score))) and the rules that fired (docs/explain.md)",
+  properties: {
+    model: { ...modelRefSchema, description: "The version explained; null for a rules-only decision" },
+    bias: { ...nullableNumber, description: "The model's expected margin before this transaction's values" },
+    margin: { ...nullableNumber, description: "bias + every feature's contribution" },
+    contributions: {
+      type: "array",
+      description: "The largest contributions, largest |contribution| first",
+      items: {
+        type: "object",
+        properties: {
+          feature: { type: "string" },
+          value: { ...nullableNumber, description: "The transaction's value (null: missing)" },
+          contribution: { type: "number", description: "Log-odds; > 0 toward fraud" },
+          direction: { type: "string", enum: ["raises", "lowers"] },
+        },
+      },
+    },
+    other_contribution: {
+      ...nullableNumber,
+      description: "Sum of the contributions not listed (bias + listed + this = margin)",
+    },
+    rules_triggered: { type: "array", items: firedRuleSchema },
+    summary: { type: "string", description: "One sentence for the investigator" },
+  },
+} as const;
+
 export const scoreResponseSchema = {
   type: "object",
   properties: {
@@ -90,23 +149,9 @@ export const scoreResponseSchema = {
     recommendation: { type: "string", enum: [...RECOMMENDATIONS] },
     ml_score: nullableNumber,
     rule_score: { type: "number" },
-    rules_triggered: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          id: { type: "string" },
-          category: { type: "string" },
-          weight: { type: "number" },
-          description: { type: "string" },
-        },
-      },
-    },
+    rules_triggered: { type: "array", items: firedRuleSchema },
     variant: { type: "string", enum: ["champion", "challenger"] },
-    model: {
-      type: ["object", "null"],
-      properties: { name: { type: "string" }, version: { type: "integer" } },
-    },
+    model: modelRefSchema,
     mode: { type: "string", enum: ["hybrid", "rules_only"] },
     latency_ms: { type: "number" },
     features: {
@@ -114,6 +159,28 @@ export const scoreResponseSchema = {
       description: "Only with ?features=true: the feature values the answer was computed from",
       properties: Object.fromEntries(FEATURE_NAMES.map((f) => [f, { type: "number" }])),
     },
+    explanation: { ...explanationSchema, description: 'Only with "explain": true (or explain.by_default)' },
+  },
+} as const;
+
+export const explainParamsSchema = {
+  type: "object",
+  required: ["transaction_id"],
+  properties: { transaction_id: name },
+} as const;
+
+export const explainedDecisionSchema = {
+  type: "object",
+  properties: {
+    transaction_id: { type: "string" },
+    scored_at: { type: "string" },
+    variant: { type: "string" },
+    model: modelRefSchema,
+    score: { type: "number" },
+    risk_tier: { type: "string", enum: [...RISK_TIERS] },
+    ml_score: nullableNumber,
+    rule_score: { type: "number" },
+    explanation: explanationSchema,
   },
 } as const;
 
@@ -130,6 +197,7 @@ export function batchRequestSchema(maxTransactions: number) {
     required: ["transactions"],
     properties: {
       transactions: { type: "array", minItems: 1, maxItems: maxTransactions, items: transactionSchema },
+      explain: { type: "boolean", description: "Explain every answer (default: explain.by_default)" },
     },
   } as const;
 }

@@ -15,7 +15,7 @@ import { SERVING_MIGRATIONS } from "../serving/index.js";
  * registry knows only its own and takes the others' through `openRegistry({ migrations })`. The
  * steps keep the numbers and names they shipped with (databases have recorded them), whichever
  * layer now holds them: 1 initial (registry), 2 deployment (deploy), 3 gate (registry + deploy),
- * 4 serving, 5 monitoring, 6 change-notify (registry).
+ * 4 serving, 5 monitoring, 6 change-notify (registry), 7 prediction-rules (monitoring).
  */
 export const LAKAY_MIGRATIONS: readonly Migration[] = [
   ...DEPLOY_MIGRATIONS,

@@ -1,3 +1,4 @@
+import type { TreeExplainer } from "../gbdt/index.js";
 import type { Registry } from "../registry/index.js";
 import { loadRegisteredVersion as loadVersion } from "../training/index.js";
 import type { ScorePredictor } from "./validation-checks.js";
@@ -15,6 +16,8 @@ export interface LoadedVersion {
   reference: Record<string, FeatureHistogram> | null;
   /** Artifact files that were downloaded and checksum-verified. */
   verifiedFiles: string[];
+  /** The trees, for explanations (TreeSHAP); a substitute loader may leave it out (rules-only "why"). */
+  booster?: { explainer(): TreeExplainer };
 }
 
 /** How the deploy module turns a registered version into a predictor; tests may substitute one. */

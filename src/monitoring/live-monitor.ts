@@ -13,6 +13,7 @@ import { PredictionLogWriter } from "./prediction-log-writer.js";
 import { DRIFT_STATUSES, psiTable, worstStatus, type ReferenceBins } from "./psi.js";
 import { scoreShiftOf, type ScoreBaseline, type ScoreShift } from "./score-shift.js";
 import type { PredictionLogRow } from "./store/monitoring-tables.js";
+import { loggedPrediction } from "./store/prediction-lookup.js";
 import { predictionsSince } from "./store/prediction-log-store.js";
 import { WebhookDispatcher } from "./webhooks.js";
 
@@ -30,6 +31,8 @@ export interface ObservedPrediction {
   score: number;
   riskTier: string;
   latencyMs: number;
+  /** The rules that fired, with their weights (kept so a past decision can be explained). */
+  rulesTriggered?: readonly { id: string; weight: number }[];
 }
 
 /** What the monitor knows of a served version: reference bins and the score baseline. */
@@ -192,6 +195,16 @@ export class LiveMonitor {
     await this.auditEvents.poll().catch(() => undefined);
     this.checkTimer = setInterval(() => void this.periodicCheck(), this.opts.config.check_seconds * 1000);
     this.checkTimer.unref();
+  }
+
+  /**
+   * The logged decision on a transaction, or null (unknown, sampled out, or logging off). Writes
+   * the queue first: the log is written in batches, and the answer must include what is queued.
+   */
+  async loggedPrediction(transactionId: string): Promise<PredictionLogRow | null> {
+    if (!this.writer) return null;
+    await this.writer.flush();
+    return loggedPrediction(this.opts.registry, this.opts.model, transactionId);
   }
 
   /** Writes everything queued (SIGTERM) and waits for webhook deliveries in flight. */
@@ -493,7 +506,19 @@ function rowOf(model: string, p: ObservedPrediction): PredictionLogRow {
     score: p.score,
     risk_tier: p.riskTier,
     latency_ms: p.latencyMs,
+    rules_triggered: p.rulesTriggered ? rulesJson(p.rulesTriggered) : null,
   };
+}
+
+/** Serialized once per list: the scoring service shares one frozen list per combination of rules. */
+const rulesJsonCache = new WeakMap<object, string>();
+function rulesJson(rules: readonly { id: string; weight: number }[]): string {
+  let json = rulesJsonCache.get(rules);
+  if (json === undefined) {
+    json = JSON.stringify(rules.map((r) => ({ id: r.id, weight: r.weight })));
+    rulesJsonCache.set(rules, json);
+  }
+  return json;
 }
 
 /** reference.json of a registered version (checksum-verified download through the registry cache). */

@@ -12,6 +12,14 @@ export type { ScoreRequest } from "./transaction-input.js";
 export { ModelServer, ReloadFailedError, type ReloadReport, type ServedModels } from "./model-server.js";
 export type { ServedModel } from "./served-model.js";
 export {
+  explainDecision,
+  ServedExplainer,
+  type Explanation,
+  type ExplainedContribution,
+  type DecisionFacts,
+} from "./explanation.js";
+export { ExplanationService, type ExplainedDecision } from "./explanation-service.js";
+export {
   loadServingConfig,
   servingConfigSchema,
   scoringConfigSchema,

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import {
   approvalStatus,
   loadApprovalPolicy,
+  loadRegisteredVersion,
   type ApprovalPolicy,
   type ChangeKind,
   type VersionLoader,
@@ -13,6 +14,7 @@ import { FEATURE_NAMES, OnlineFeatureState } from "../features/index.js";
 import type { Registry } from "../registry/index.js";
 import { LatencyWindow, LiveMonitor } from "../monitoring/index.js";
 import { RulesEngine, type FiredRule } from "../rules/index.js";
+import { ExplanationService } from "./explanation-service.js";
 import { hybridVerdict } from "./hybrid-scorer.js";
 import { IdempotencyCache } from "./idempotency-cache.js";
 import { ModelServer, type ReloadReport } from "./model-server.js";
@@ -132,6 +134,8 @@ export class FraudScoringService {
   readonly monitor: LiveMonitor | null;
   /** Stops a variant at its first NaN/Inf score (seed §6.1). */
   readonly guard: ScoreGuard;
+  /** Why a transaction got its score: TreeSHAP per served version, and the rules (issue #18). */
+  readonly explanations: ExplanationService;
 
   constructor(private readonly opts: FraudScoringServiceOptions) {
     this.registry = opts.registry;
@@ -169,6 +173,15 @@ export class FraudScoringService {
       opts.logger,
       c.monitoring.guard.auto_rollback,
     );
+    this.explanations = new ExplanationService({
+      registry: opts.registry,
+      models: this.models,
+      loader: opts.loader ?? loadRegisteredVersion,
+      monitor: this.monitor,
+      topFeatures: c.explain.top_features,
+      cachedVersions: c.explain.cached_versions,
+      featuresOf: (r) => this.featuresOf(r),
+    });
   }
 
   /** The experiment in force (null when the champion takes all traffic). */
@@ -376,6 +389,7 @@ export class FraudScoringService {
       score: verdict.score,
       riskTier: verdict.riskTier,
       latencyMs,
+      rulesTriggered: response.rules_triggered,
     });
     if (this.routing.shadow && challenger && this.ml.enabled && variant === "champion") {
       setImmediate(() => this.shadowScore(challenger, features, rules.score));
@@ -653,6 +667,7 @@ export class FraudScoringService {
       features: c.features,
       idempotency: c.idempotency,
       batch: c.batch,
+      explain: c.explain,
       reload: c.reload,
       latency_sla_ms: c.latency_sla_ms,
       rules: this.rules.config,

@@ -1,12 +1,14 @@
 import {
   loadRegisteredVersion,
   versionDigest,
+  type LoadedVersion,
   type ScorePredictor,
   type VersionLoader,
 } from "../deploy/index.js";
 import { ValidationFailedError } from "../errors/index.js";
 import { FEATURE_NAMES } from "../features/index.js";
 import type { ModelVersion, Registry, Stage } from "../registry/index.js";
+import { ServedExplainer } from "./explanation.js";
 
 /**
  * A model version ready to score, never mutated once built: a reload builds a new one aside and
@@ -24,6 +26,13 @@ export interface ServedModel {
   readonly featureNames: readonly string[];
   /** The model's probability of fraud for a vector in FEATURE_NAMES order. */
   score(features: ArrayLike<number>): number;
+  /** Its TreeSHAP explainer, built with the predictor; null when the loader gave no trees. */
+  readonly explainer: ServedExplainer | null;
+}
+
+/** A loaded version's explainer (once per load: flattening the trees costs what compiling does). */
+export function explainerOf(loaded: LoadedVersion): ServedExplainer | null {
+  return loaded.booster ? new ServedExplainer(loaded.featureNames, loaded.booster.explainer()) : null;
 }
 
 /**
@@ -62,5 +71,6 @@ export async function loadServedModel(
     artifactDigest: versionDigest(v.files),
     featureNames: [...loaded.featureNames],
     score,
+    explainer: explainerOf(loaded),
   });
 }

@@ -103,6 +103,18 @@ export const servingConfigSchema = z
       .object({ p95: z.number().positive().default(200), p99: z.number().positive().default(500) })
       .strict()
       .prefault({}),
+    /** Explanations in score answers and `GET /fraud/explain/{id}` (docs/explain.md). */
+    explain: z
+      .object({
+        /** Explain every score answer unless the request says `"explain": false`. */
+        by_default: z.boolean().default(false),
+        /** Feature contributions listed per explanation (largest |contribution| first). */
+        top_features: z.number().int().min(1).max(64).default(5),
+        /** Explainers kept for versions no longer served (each holds its model's flattened trees). */
+        cached_versions: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .prefault({}),
     /** Prediction log, drift, alerts, auto-promotion, guard (src/monitoring, docs/monitoring.md). */
     monitoring: monitoringConfigSchema.prefault({}),
     /** The rules engine's configuration (see src/rules); defaults when left out. */

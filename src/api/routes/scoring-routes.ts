@@ -3,11 +3,13 @@ import type { FraudScoringService, ScoreRequest, ScoreResponse } from "../../ser
 import {
   batchRequestSchema,
   batchResponseSchema,
+  explainedDecisionSchema,
+  explainParamsSchema,
   featuresQuerySchema,
   predictRequestSchema,
   predictResponseSchema,
+  scoreRequestSchema,
   scoreResponseSchema,
-  transactionSchema,
 } from "../schemas.js";
 
 export interface RouteOptions {
@@ -26,25 +28,43 @@ const errors = { "4xx": { $ref: "Error#" }, "5xx": { $ref: "Error#" } };
 export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
   const { service } = opts;
   const withFeatures = (r: ScoreResponse) => ({ ...r, features: service.featuresOf(r) });
-  app.post<{ Body: ScoreRequest; Querystring: FeaturesQuery }>(
+  app.post<{ Body: ScoreRequest & { explain?: boolean }; Querystring: FeaturesQuery }>(
     "/api/v1/fraud/score",
     {
       onRequest: opts.readGuard,
       schema: {
         tags: ["scoring"],
         summary: "Score one transaction (features, rules, routed model, hybrid score)",
-        body: transactionSchema,
+        body: scoreRequestSchema,
         querystring: featuresQuerySchema,
         response: { 200: scoreResponseSchema, ...errors },
       },
     },
     async (request) => {
       const r = service.score(request.body, request.startedAt);
-      return request.query.features === "true" ? withFeatures(r) : r;
+      const answer = request.query.features === "true" ? withFeatures(r) : r;
+      // Explained after scoring, off the answer's own facts: a replay is explained the same way.
+      return (request.body.explain ?? service.config.explain.by_default)
+        ? { ...answer, explanation: await service.explanations.forAnswer(r) }
+        : answer;
     },
   );
 
-  app.post<{ Body: { transactions: ScoreRequest[] }; Querystring: FeaturesQuery }>(
+  app.get<{ Params: { transaction_id: string } }>(
+    "/api/v1/fraud/explain/:transaction_id",
+    {
+      onRequest: opts.readGuard,
+      schema: {
+        tags: ["scoring"],
+        summary: "Explain a past decision from the prediction log, with the model version that made it",
+        params: explainParamsSchema,
+        response: { 200: explainedDecisionSchema, ...errors },
+      },
+    },
+    async (request) => service.explanations.forTransaction(request.params.transaction_id),
+  );
+
+  app.post<{ Body: { transactions: ScoreRequest[]; explain?: boolean }; Querystring: FeaturesQuery }>(
     "/api/v1/fraud/score/batch",
     {
       onRequest: opts.readGuard,
@@ -58,7 +78,12 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
     },
     async (request) => {
       const results = service.scoreBatch(request.body.transactions, request.startedAt);
-      return { results: request.query.features === "true" ? results.map(withFeatures) : results };
+      const answers = request.query.features === "true" ? results.map(withFeatures) : results;
+      if (!(request.body.explain ?? service.config.explain.by_default)) return { results: answers };
+      const explained = [];
+      for (let i = 0; i < results.length; i++)
+        explained.push({ ...answers[i], explanation: await service.explanations.forAnswer(results[i]) });
+      return { results: explained };
     },
   );
 

@@ -25,6 +25,8 @@ export interface PredictionLogRow {
   score: number;
   risk_tier: string;
   latency_ms: number;
+  /** JSON `[{id, weight}]` of the rules that fired (migration 0007); null in rows logged before it. */
+  rules_triggered?: string | null;
 }
 
 /** Monitoring's tables, created by schema step 5 (./migrations/0005-monitoring.ts). */
