@@ -38,3 +38,9 @@ export {
 } from "./api-tokens.js";
 export { registryChangeCounter, readServingState } from "./serving-store.js";
 export { ChangeListener, type ChangeListenerOptions, type OnRegistryChange } from "./change-listener.js";
+export {
+  RedisFeatureStore,
+  type RedisFeatureStoreOptions,
+  type SharedAnswer,
+} from "./redis-feature-store.js";
+export { SharedFeatureScoring } from "./shared-feature-scoring.js";

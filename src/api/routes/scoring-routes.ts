@@ -39,7 +39,10 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
       },
     },
     async (request) => {
-      const r = service.score(request.body, request.startedAt);
+      // In-process features stay synchronous; only a shared (Redis) feature store makes this wait.
+      const r = service.shared
+        ? await service.shared.score(request.body, request.startedAt)
+        : service.score(request.body, request.startedAt);
       return request.query.features === "true" ? withFeatures(r) : r;
     },
   );
@@ -57,7 +60,9 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
       },
     },
     async (request) => {
-      const results = service.scoreBatch(request.body.transactions, request.startedAt);
+      const results = service.shared
+        ? await service.shared.scoreBatch(request.body.transactions, request.startedAt)
+        : service.scoreBatch(request.body.transactions, request.startedAt);
       return { results: request.query.features === "true" ? results.map(withFeatures) : results };
     },
   );
