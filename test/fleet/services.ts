@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * The fleet tests' own infrastructure, started by the tests (never the machine's services):
@@ -132,4 +133,45 @@ ${upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=2s;`).join("\n"
   const s = supervise(child);
   await waitForPort(port, "nginx", child, s.log);
   return { port, url: `http://127.0.0.1:${port}`, stop: s.stop };
+}
+
+/**
+ * The S3-compatible server the registry tests use (s3rver), in a process of its own: the fleet
+ * test runs `lakay` commands synchronously, which would block an s3rver in the test's own process
+ * while the command waits for it.
+ */
+export async function startS3(dir: string): Promise<Service & { uri: string; env: NodeJS.ProcessEnv }> {
+  mkdirSync(dir, { recursive: true });
+  const code = `
+    import S3rver from "s3rver";
+    const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[1],
+      configureBuckets: [{ name: "lakay" }] });
+    const { port } = await server.run();
+    console.log("s3rver port " + port);`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code, dir], {
+    cwd: fileURLToPath(new URL("../..", import.meta.url)), // where node_modules/s3rver is
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const s = supervise(child);
+  const deadline = Date.now() + 15_000;
+  const portOf = () => /s3rver port (\d+)/.exec(s.log());
+  while (!portOf() && child.exitCode === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  const m = portOf();
+  if (!m) {
+    await s.stop();
+    throw new Error(`s3rver did not start: ${s.log()}`);
+  }
+  const port = Number(m[1]);
+  return {
+    port,
+    uri: "s3://lakay/fleet",
+    env: {
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "S3RVER",
+      AWS_SECRET_ACCESS_KEY: "S3RVER",
+    },
+    stop: s.stop,
+  };
 }
