@@ -98,7 +98,9 @@ const NO_ROUTING: RoutingSetting = {
  * The data plane of `lakay serve`: online features, rules, routing, the model server and the
  * hybrid scorer, plus the persisted serving state (split, ML switch, scoring config). No HTTP in
  * here; `src/api` validates requests and calls these methods. Scoring is synchronous, so the
- * check-then-record of idempotency cannot interleave with another request.
+ * check-then-record of idempotency cannot interleave with another request. With a shared feature
+ * store (Redis) `shared` scores instead, asynchronously, committing atomically in Redis before it
+ * records anything here (src/serving/shared-feature-scoring.ts).
  */
 export class FraudScoringService {
   readonly models: ModelServer;
