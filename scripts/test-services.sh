@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the tests talk to is installed and running, on a fresh machine or an old one:
 # Debian's XGBoost (the reference for model format and predictions) and PostgreSQL on 127.0.0.1:5432.
-# The S3-compatible server is started by the tests themselves (s3rver, from npm).
+# The S3-compatible server is started by the tests themselves (s3rver, from npm), and so are
+# redis-server and nginx (installed below).
 set -euo pipefail
 
 if ! /usr/bin/python3 -c "import xgboost, sklearn, pandas" 2>/dev/null; then
@@ -17,6 +18,15 @@ if [ ! -x /usr/bin/chromium ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
+fi
+
+# The fleet tests (test/fleet) start their own Debian redis-server and nginx on free ports; installed
+# here only (no service of the machine's is started or used).
+if [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/sbin/nginx ]; then
+  echo "test-services: installing redis-server, nginx-light (Debian)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq redis-server nginx-light >/dev/null
 fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then

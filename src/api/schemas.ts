@@ -154,6 +154,11 @@ export const scoreResponseSchema = {
     model: modelRefSchema,
     mode: { type: "string", enum: ["hybrid", "rules_only"] },
     latency_ms: { type: "number" },
+    features_degraded: {
+      type: "boolean",
+      description:
+        "Only with a shared feature store (--feature-store): true when it was unreachable and the features came from this replica's own state",
+    },
     features: {
       type: "object",
       description: "Only with ?features=true: the feature values the answer was computed from",

@@ -1,11 +1,16 @@
 import type { Command } from "commander";
 import { buildApp } from "../api/index.js";
-import { defaultRegistryUri } from "../config/index.js";
+import { checkFeatureStoreUri, defaultRegistryUri, featureStoreUri } from "../config/index.js";
 import { BadInputError } from "../errors/index.js";
 import { log } from "../log/index.js";
 import { openLakay } from "../app/index.js";
 import { addRegistryOptions } from "./registry-options.js";
-import { ChangeListener, FraudScoringService, loadServingConfig } from "../serving/index.js";
+import {
+  ChangeListener,
+  FraudScoringService,
+  loadServingConfig,
+  RedisFeatureStore,
+} from "../serving/index.js";
 import { action } from "./run-command.js";
 
 interface ServeOptions {
@@ -16,6 +21,7 @@ interface ServeOptions {
   port: number;
   config?: string;
   requireTokenForReads?: boolean;
+  featureStore?: string;
 }
 
 function parsePort(value: string): number {
@@ -41,7 +47,12 @@ export function registerServeCommand(program: Command): void {
         "--config <serving.yaml>",
         "serving configuration (weights, tiers, limits); defaults when left out",
       )
-      .option("--require-token-for-reads", "scoring and reads need a bearer token too (any role)"),
+      .option("--require-token-for-reads", "scoring and reads need a bearer token too (any role)")
+      .option(
+        "--feature-store <url>",
+        "online features shared by every replica: redis://HOST:PORT/DB (env LAKAY_FEATURE_STORE; default in-process)",
+        checkFeatureStoreUri,
+      ),
   )
     .addHelpText(
       "after",
@@ -65,7 +76,19 @@ Example:
           registryUri: opts.registryUri,
           artifactRoot: opts.artifactRoot,
         });
-        const service = new FraudScoringService({ registry, config, logger });
+        const storeUri = featureStoreUri(opts.featureStore, config.feature_store.url);
+        const fs = config.feature_store;
+        const featureStore = storeUri
+          ? new RedisFeatureStore({
+              url: storeUri,
+              keyPrefix: fs.key_prefix,
+              customerTtlSeconds: fs.customer_ttl_seconds,
+              answerTtlSeconds: fs.answer_ttl_seconds,
+              timeoutMs: fs.timeout_ms,
+              logger,
+            })
+          : undefined;
+        const service = new FraudScoringService({ registry, config, logger, featureStore });
         await service.start();
         // PostgreSQL announces every committed change: refresh at once (polling stays the fallback).
         const changes =

@@ -32,6 +32,33 @@ export class CustomerHistory {
   }
 
   /**
+   * The history as plain numbers, for a store shared by several processes (Redis): count, the four
+   * running sums, then (step, count, sum) per bucket. `restore` rebuilds the same history bit for
+   * bit (JSON keeps every double exactly), so features from a shared history are the batch ones.
+   */
+  snapshot(): number[] {
+    const out = [this.n, this.sum, this.sumComp, this.sumSq, this.sumSqComp];
+    for (let i = 0; i < this.buckets; i++)
+      out.push(this.bucketStep[i], this.bucketCount[i], this.bucketSum[i]);
+    return out;
+  }
+
+  /** The history a `snapshot()` was taken of; throws on a malformed one. */
+  static restore(s: readonly number[]): CustomerHistory {
+    if (!Array.isArray(s) || s.length < 5 || (s.length - 5) % 3 !== 0 || !s.every(Number.isFinite))
+      throw new Error("malformed customer history snapshot");
+    const h = new CustomerHistory();
+    [h.n, h.sum, h.sumComp, h.sumSq, h.sumSqComp] = s;
+    for (let i = 5, b = 0; i < s.length; i += 3, b++) {
+      h.bucketStep[b] = s[i];
+      h.bucketCount[b] = s[i + 1];
+      h.bucketSum[b] = s[i + 2];
+    }
+    h.buckets = (s.length - 5) / 3;
+    return h;
+  }
+
+  /**
    * z-score of `amount` against all earlier amounts (same-step ones included): 0 for a first
    * transaction or when the earlier amounts have no spread.
    */

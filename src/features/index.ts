@@ -3,6 +3,7 @@ export { FEATURE_NAMES, FEATURE_SET_VERSION } from "./names.js";
 export type { FeatureName } from "./names.js";
 export { buildFeatures, priorTransactionCounts } from "./batch-features.js";
 export type { FeatureMatrix } from "./batch-features.js";
-export { OnlineFeatureState } from "./online-feature-state.js";
+export { OnlineFeatureState, recordTransaction, transactionFeatures } from "./online-feature-state.js";
+export { CustomerHistory } from "./customer-history.js";
 export type { OnlineFeatureOptions } from "./online-feature-state.js";
 export { SHORT_WINDOW, LONG_WINDOW } from "./compute-features.js";

@@ -39,20 +39,7 @@ export class OnlineFeatureState {
 
   /** The 11 features (FEATURE_NAMES order) of `tx` given the history so far; does not record `tx`. */
   featuresFor(tx: TransactionRecord): Float64Array {
-    const out = new Float64Array(FEATURE_NAMES.length);
-    const history = this.customers.get(tx.nameOrig) ?? this.empty;
-    rowFeatures(
-      tx.step,
-      typeCodeOf(tx.type),
-      tx.amount,
-      tx.oldbalanceOrg,
-      tx.newbalanceOrig,
-      tx.oldbalanceDest,
-      tx.newbalanceDest,
-      out,
-    );
-    historyFeatures(history, tx.step, tx.amount, out);
-    return out;
+    return transactionFeatures(this.customers.get(tx.nameOrig) ?? this.empty, tx);
   }
 
   /** Records `tx` in its customer's history (the customer becomes the most recently seen). */
@@ -61,7 +48,7 @@ export class OnlineFeatureState {
     if (history) this.customers.delete(tx.nameOrig);
     else history = new CustomerHistory();
     this.customers.set(tx.nameOrig, history);
-    history.observe(tx.step, tx.amount, LONG_WINDOW);
+    recordTransaction(history, tx);
     if (this.customers.size > this.maxCustomers) {
       const oldest = this.customers.keys().next().value as string;
       this.customers.delete(oldest);
@@ -74,6 +61,31 @@ export class OnlineFeatureState {
     this.observe(tx);
     return f;
   }
+}
+
+/**
+ * The 11 features (FEATURE_NAMES order) of `tx` given its customer's history before it. The one
+ * online computation: the in-process state and the shared (Redis) store both call it.
+ */
+export function transactionFeatures(history: CustomerHistory, tx: TransactionRecord): Float64Array {
+  const out = new Float64Array(FEATURE_NAMES.length);
+  rowFeatures(
+    tx.step,
+    typeCodeOf(tx.type),
+    tx.amount,
+    tx.oldbalanceOrg,
+    tx.newbalanceOrig,
+    tx.oldbalanceDest,
+    tx.newbalanceDest,
+    out,
+  );
+  historyFeatures(history, tx.step, tx.amount, out);
+  return out;
+}
+
+/** Adds `tx` to its customer's history (what the batch builder does after each row). */
+export function recordTransaction(history: CustomerHistory, tx: TransactionRecord): void {
+  history.observe(tx.step, tx.amount, LONG_WINDOW);
 }
 
 function typeCodeOf(type: string): number {

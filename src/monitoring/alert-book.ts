@@ -13,6 +13,7 @@ export const ALERT_KINDS = [
   "score_shift",
   "fpr_increase",
   "latency_sla",
+  "feature_store",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const ALERT_SEVERITIES = ["medium", "high", "critical"] as const;

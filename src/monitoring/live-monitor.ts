@@ -259,6 +259,14 @@ export class LiveMonitor {
     if (report) void this.onDriftReport(report);
   }
 
+  /**
+   * Queues the prediction record of an answer another replica gave and did not get to write (it was
+   * killed first); nothing else (drift, latency) counts it again. The log keeps one row per id.
+   */
+  logRecord(p: ObservedPrediction): void {
+    this.writer?.append(rowOf(this.opts.model, p));
+  }
+
   noteLabels(known: number, unknown: number): void {
     this.prom.labels.inc({ known: "true" }, known);
     this.prom.labels.inc({ known: "false" }, unknown);

@@ -45,6 +45,8 @@ export class PredictionLogWriter {
   private closed = false;
   readonly stats = { written: 0, spilled: 0, replayed: 0, failures: 0, overflowed: 0 };
   lastError: string | null = null;
+  /** Hears each batch once the database holds it (the shared feature store's outbox, docs/scaling.md). */
+  onStored: ((rows: readonly PredictionLogRow[]) => void) | null = null;
 
   constructor(private readonly opts: PredictionLogWriterOptions) {
     this.store = opts.store ?? ((rows) => insertPredictions(opts.registry, rows));
@@ -96,6 +98,7 @@ export class PredictionLogWriter {
       try {
         await this.store(batch);
         this.stats.written += batch.length;
+        this.onStored?.(batch);
       } catch (err) {
         this.noteFailure(err);
         this.spill(batch);
@@ -122,8 +125,11 @@ export class PredictionLogWriter {
       }
     }
     try {
-      for (let i = 0; i < rows.length; i += this.opts.batchSize)
-        await this.store(rows.slice(i, i + this.opts.batchSize));
+      for (let i = 0; i < rows.length; i += this.opts.batchSize) {
+        const batch = rows.slice(i, i + this.opts.batchSize);
+        await this.store(batch);
+        this.onStored?.(batch);
+      }
     } catch (err) {
       this.noteFailure(err);
       return false;

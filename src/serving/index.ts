@@ -48,3 +48,9 @@ export { registryChangeCounter, readServingState, latestExperiment } from "./ser
 export { ChangeListener, type ChangeListenerOptions, type OnRegistryChange } from "./change-listener.js";
 export { SERVING_MIGRATIONS } from "./migrations/index.js";
 export type { ServingDatabase } from "./serving-tables.js";
+export {
+  RedisFeatureStore,
+  type RedisFeatureStoreOptions,
+  type SharedAnswer,
+} from "./redis-feature-store.js";
+export { SharedFeatureScoring } from "./shared-feature-scoring.js";

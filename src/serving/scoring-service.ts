@@ -12,7 +12,7 @@ import type { TransactionRecord } from "../data/index.js";
 import { BadInputError, ConflictError } from "../errors/index.js";
 import { FEATURE_NAMES, OnlineFeatureState } from "../features/index.js";
 import type { Registry } from "../registry/index.js";
-import { LatencyWindow, LiveMonitor } from "../monitoring/index.js";
+import { LatencyWindow, LiveMonitor, type ObservedPrediction } from "../monitoring/index.js";
 import { RulesEngine, type FiredRule } from "../rules/index.js";
 import { ExplanationService } from "./explanation-service.js";
 import { hybridVerdict } from "./hybrid-scorer.js";
@@ -20,6 +20,8 @@ import { IdempotencyCache } from "./idempotency-cache.js";
 import { ModelServer, type ReloadReport } from "./model-server.js";
 import { ServingPromMetrics } from "./prometheus-metrics.js";
 import { ScoreGuard } from "./score-guard.js";
+import type { RedisFeatureStore } from "./redis-feature-store.js";
+import { SharedFeatureScoring } from "./shared-feature-scoring.js";
 import { guardActions, recordEndedExperiment } from "./serving-monitoring.js";
 import type { ServedModel } from "./served-model.js";
 import {
@@ -57,6 +59,19 @@ export interface ScoreResponse {
   model: { name: string; version: number } | null;
   mode: "hybrid" | "rules_only";
   latency_ms: number;
+  /**
+   * Only with a shared feature store (Redis): true when it was unreachable and this answer's
+   * features came from this replica's in-process state (docs/scaling.md, "Degraded mode").
+   */
+  features_degraded?: boolean;
+}
+
+/** One scored transaction before anything is recorded (see `scoreNew`; the shared store commits first). */
+export interface ScoreDecision {
+  response: ScoreResponse;
+  features: Float64Array;
+  observed: ObservedPrediction;
+  challenger: ServedModel | null;
 }
 
 export interface FraudScoringServiceOptions {
@@ -67,6 +82,8 @@ export interface FraudScoringServiceOptions {
   loader?: VersionLoader;
   /** Default: the approval policy every other command uses. */
   policy?: ApprovalPolicy;
+  /** Online features and answers shared by every replica (Redis); default: in-process only. */
+  featureStore?: RedisFeatureStore;
 }
 
 const NO_ROUTING: RoutingSetting = {
@@ -83,7 +100,9 @@ const NO_ROUTING: RoutingSetting = {
  * The data plane of `lakay serve`: online features, rules, routing, the model server and the
  * hybrid scorer, plus the persisted serving state (split, ML switch, scoring config). No HTTP in
  * here; `src/api` validates requests and calls these methods. Scoring is synchronous, so the
- * check-then-record of idempotency cannot interleave with another request.
+ * check-then-record of idempotency cannot interleave with another request. With a shared feature
+ * store (Redis) `shared` scores instead, asynchronously, committing atomically in Redis before it
+ * records anything here (src/serving/shared-feature-scoring.ts).
  */
 export class FraudScoringService {
   readonly models: ModelServer;
@@ -92,7 +111,8 @@ export class FraudScoringService {
   private readonly registry: Registry;
   private readonly log: Logger;
   private readonly policy: ApprovalPolicy;
-  private readonly features: OnlineFeatureState;
+  /** In-process features: the only ones by default; with a shared store, the fallback (kept warm). */
+  readonly features: OnlineFeatureState;
   private readonly rules: RulesEngine;
   /** Answers by transaction id, each with the feature vector it was computed from. */
   private readonly answers: IdempotencyCache<{ response: ScoreResponse; features: Float64Array }>;
@@ -136,6 +156,8 @@ export class FraudScoringService {
   readonly guard: ScoreGuard;
   /** Why a transaction got its score: TreeSHAP per served version, and the rules (issue #18). */
   readonly explanations: ExplanationService;
+  /** Scoring through the shared (Redis) feature store; null when features are in-process. */
+  readonly shared: SharedFeatureScoring | null;
 
   constructor(private readonly opts: FraudScoringServiceOptions) {
     this.registry = opts.registry;
@@ -182,6 +204,7 @@ export class FraudScoringService {
       cachedVersions: c.explain.cached_versions,
       featuresOf: (r) => this.featuresOf(r),
     });
+    this.shared = opts.featureStore ? new SharedFeatureScoring(this, opts.featureStore, opts.logger) : null;
   }
 
   /** The experiment in force (null when the champion takes all traffic). */
@@ -202,6 +225,7 @@ export class FraudScoringService {
   async start(): Promise<void> {
     this.lastCounter = await registryChangeCounter(this.registry);
     await this.monitor?.start();
+    await this.shared?.start();
     await this.applyPersistedState();
     try {
       await this.reloadModels("start");
@@ -225,6 +249,7 @@ export class FraudScoringService {
   async close(): Promise<void> {
     this.stop();
     await this.monitor?.close();
+    await this.shared?.close();
   }
 
   /** True when scoring can answer: a model is loaded, or rules-only mode is in force (always). */
@@ -239,10 +264,10 @@ export class FraudScoringService {
   // ── Scoring ─────────────────────────────────────────────────────────────────
 
   /** Scores one transaction; `startedAt` is `performance.now()` when the request arrived. */
-  score(req: ScoreRequest, startedAt: number): ScoreResponse {
+  score(req: ScoreRequest, startedAt: number, degraded?: boolean): ScoreResponse {
     const seen = this.replayOf(req, "");
     if (seen) return seen;
-    return this.scoreNew(req, startedAt);
+    return this.scoreNew(req, startedAt, undefined, undefined, degraded);
   }
 
   /**
@@ -322,7 +347,8 @@ export class FraudScoringService {
     if (statusCode >= 400) this.requests.errors++;
   }
 
-  private replayOf(req: ScoreRequest, at: string): ScoreResponse | undefined {
+  /** @internal An answer given before (by this replica or, with a shared store, another), counted as a replay. */
+  replayOf(req: ScoreRequest, at: string): ScoreResponse | undefined {
     const seen = this.answers.get(req.transaction_id);
     if (!seen) return undefined;
     if (seen.fingerprint !== fingerprintOf(req))
@@ -338,8 +364,22 @@ export class FraudScoringService {
     startedAt: number,
     tx: TransactionRecord = transactionOf(req, this.epochMs),
     fingerprint?: string,
+    degraded?: boolean,
   ): ScoreResponse {
-    const features = this.features.featuresFor(tx);
+    const d = this.decide(req, tx, this.features.featuresFor(tx), startedAt);
+    if (degraded !== undefined) d.response.features_degraded = degraded;
+    this.features.observe(tx);
+    this.account(req.transaction_id, fingerprint ?? fingerprintOf(req), d);
+    return d.response;
+  }
+
+  /** @internal Milliseconds since the epoch that `timestamp` requests count steps from. */
+  get timestampEpochMs(): number {
+    return this.epochMs;
+  }
+
+  /** @internal Rules, routing, model and hybrid verdict for `features`; records nothing. */
+  decide(req: ScoreRequest, tx: TransactionRecord, features: Float64Array, startedAt: number): ScoreDecision {
     const rules = this.rules.evaluate(ruleTransactionOf(tx), features);
     const models = this.models.models;
     const challenger = this.liveChallenger(models.challenger);
@@ -354,7 +394,6 @@ export class FraudScoringService {
     const mlScore = useMl ? model.score(features) : null;
     if (mlScore !== null && !Number.isFinite(mlScore)) this.guard.trip(variant, model!.version, mlScore);
     const verdict = hybridVerdict(this.scoring.config, rules.score, mlScore);
-    this.features.observe(tx);
     const mode = verdict.usedMl ? "hybrid" : "rules_only";
     const latencyMs = performance.now() - startedAt;
     const response: ScoreResponse = {
@@ -370,14 +409,7 @@ export class FraudScoringService {
       mode,
       latency_ms: round(latencyMs, 3),
     };
-    this.answers.set(req.transaction_id, fingerprint ?? fingerprintOf(req), { response, features });
-    this.sinceStart[variant].add(verdict.score, latencyMs);
-    this.experimentStats[variant].add(verdict.score, latencyMs);
-    this.latency.add(latencyMs);
-    const prom = this.promChild(variant, mode);
-    prom.predictions.inc();
-    prom.scores.observe(verdict.score);
-    this.monitor?.observe({
+    const observed: ObservedPrediction = {
       transactionId: req.transaction_id,
       userId: req.user_id ?? req.nameOrig,
       variant,
@@ -390,11 +422,36 @@ export class FraudScoringService {
       riskTier: verdict.riskTier,
       latencyMs,
       rulesTriggered: response.rules_triggered,
-    });
+    };
+    return { response, features, observed, challenger };
+  }
+
+  /** @internal Records a decided answer: idempotency, statistics, metrics, prediction log, shadow. */
+  account(transactionId: string, fingerprint: string, d: ScoreDecision): void {
+    const { response, features, observed, challenger } = d;
+    const { variant, latencyMs, score } = observed;
+    this.answers.set(transactionId, fingerprint, { response, features });
+    this.sinceStart[variant].add(score, latencyMs);
+    this.experimentStats[variant].add(score, latencyMs);
+    this.latency.add(latencyMs);
+    const prom = this.promChild(variant, response.mode);
+    prom.predictions.inc();
+    prom.scores.observe(score);
+    this.monitor?.observe(observed);
     if (this.routing.shadow && challenger && this.ml.enabled && variant === "champion") {
-      setImmediate(() => this.shadowScore(challenger, features, rules.score));
+      setImmediate(() => this.shadowScore(challenger, features, observed.ruleScore));
     }
-    return response;
+  }
+
+  /** @internal Keeps an answer another replica gave (shared store) for replays and `featuresOf`. */
+  rememberReplay(
+    transactionId: string,
+    fingerprint: string,
+    response: ScoreResponse,
+    features: Float64Array,
+  ): void {
+    this.requests.replayed++;
+    this.answers.set(transactionId, fingerprint, { response, features });
   }
 
   private sharedFiredList(fired: FiredRule[]): FiredRule[] {
@@ -825,6 +882,7 @@ export class FraudScoringService {
         experiment_id: this.experiment?.id ?? null,
       },
       online_features: { customers: this.features.size, max_customers: this.config.features.max_customers },
+      feature_store: this.shared?.view() ?? { kind: "in_process" as const },
       last_reload: this.models.lastReload,
       change_notify: this.changeFeed ? (this.changeFeed.connected ? "listening" : "reconnecting") : "off",
     };

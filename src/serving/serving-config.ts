@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { loadYamlConfig, parseWithSchema } from "../config/index.js";
+import { checkFeatureStoreUri, loadYamlConfig, parseWithSchema } from "../config/index.js";
 import { canonicalJson } from "../registry/index.js";
 import { monitoringConfigSchema } from "../monitoring/index.js";
 import { rulesConfigSchema } from "../rules/index.js";
@@ -84,6 +84,38 @@ export const servingConfigSchema = z
          * so the default holds ~100 MB; a retry older than that many transactions is scored anew.
          */
         max_entries: z.number().int().min(1).default(200_000),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Online feature state and idempotency answers shared by every replica (docs/scaling.md).
+     * `url` null: in-process, per replica. `--feature-store` and LAKAY_FEATURE_STORE override it.
+     */
+    feature_store: z
+      .object({
+        url: z
+          .string()
+          .nullable()
+          .default(null)
+          .superRefine((v, ctx) => {
+            try {
+              if (v !== null) checkFeatureStoreUri(v);
+            } catch (err) {
+              ctx.addIssue({ code: "custom", message: (err as Error).message });
+            }
+          }),
+        /** A customer idle this long is forgotten (their next transaction is scored as a first one). */
+        customer_ttl_seconds: z
+          .number()
+          .int()
+          .min(60)
+          .default(30 * 86_400),
+        /** How long a transaction id's answer is kept for retries, fleet-wide. */
+        answer_ttl_seconds: z.number().int().min(60).default(86_400),
+        /** A Redis command slower than this counts as Redis unreachable (degraded scoring). */
+        timeout_ms: z.number().int().min(10).default(250),
+        /** Prefix of every key, so several deployments can share one Redis. */
+        key_prefix: z.string().min(1).default("lakay:"),
       })
       .strict()
       .prefault({}),

@@ -41,7 +41,10 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
       },
     },
     async (request) => {
-      const r = service.score(request.body, request.startedAt);
+      // In-process features stay synchronous; only a shared (Redis) feature store makes this wait.
+      const r = service.shared
+        ? await service.shared.score(request.body, request.startedAt)
+        : service.score(request.body, request.startedAt);
       const answer = request.query.features === "true" ? withFeatures(r) : r;
       // Explained after scoring, off the answer's own facts: a replay is explained the same way.
       return (request.body.explain ?? service.config.explain.by_default)
@@ -77,7 +80,9 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
       },
     },
     async (request) => {
-      const results = service.scoreBatch(request.body.transactions, request.startedAt);
+      const results = service.shared
+        ? await service.shared.scoreBatch(request.body.transactions, request.startedAt)
+        : service.scoreBatch(request.body.transactions, request.startedAt);
       const answers = request.query.features === "true" ? results.map(withFeatures) : results;
       if (!(request.body.explain ?? service.config.explain.by_default)) return { results: answers };
       const explained = [];
