@@ -234,6 +234,8 @@ export interface StoredBacktest {
   }[];
   /** The candidate's bias flags on the backtest data; null for a backtest older than the bias audit. */
   biasFlags: BiasFlagSummary[] | null;
+  /** The decision threshold its precision, recall and FPR were measured at (null if not stored). */
+  threshold: number | null;
 }
 
 /** Backtests of a candidate version, newest first. */
@@ -250,7 +252,10 @@ export async function listBacktests(
     .orderBy("id", "desc")
     .execute();
   return rows.map((r) => {
-    const report = JSON.parse(r.report) as { comparison?: { rows?: StoredBacktest["rows"] } };
+    const report = JSON.parse(r.report) as {
+      comparison?: { rows?: StoredBacktest["rows"] };
+      threshold?: number;
+    };
     return {
       id: Number(r.id),
       timestamp: r.ts,
@@ -268,6 +273,7 @@ export async function listBacktests(
       compared: Number(r.compared) === 1,
       rows: report.comparison?.rows ?? [],
       biasFlags: candidateFlagsOf(report),
+      threshold: typeof report.threshold === "number" ? report.threshold : null,
     };
   });
 }
