@@ -37,4 +37,5 @@ export {
   type TokenRole,
 } from "./api-tokens.js";
 export { registryChangeCounter, readServingState } from "./serving-store.js";
+export { servedExperimentContext } from "./experiment-context.js";
 export { ChangeListener, type ChangeListenerOptions, type OnRegistryChange } from "./change-listener.js";
