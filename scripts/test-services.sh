@@ -19,6 +19,15 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get install -y -qq chromium >/dev/null
 fi
 
+# The /metrics test checks the exposition with Prometheus's own linter (`promtool check metrics`).
+# Installing the package does not start a Prometheus server.
+if [ ! -x /usr/bin/promtool ]; then
+  echo "test-services: installing prometheus (Debian, for promtool)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "test-services: starting PostgreSQL" >&2
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
