@@ -29,6 +29,15 @@ if [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/sbin/nginx ]; then
   apt-get install -y -qq redis-server nginx-light >/dev/null
 fi
 
+# The /metrics test checks the exposition with Prometheus's own linter (`promtool check metrics`).
+# Installing the package does not start a Prometheus server.
+if [ ! -x /usr/bin/promtool ]; then
+  echo "test-services: installing prometheus (Debian, for promtool)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "test-services: starting PostgreSQL" >&2
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start

@@ -1,9 +1,17 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { BadInputError } from "../errors/index.js";
-import { recordLabels, type OutcomeLabel } from "../monitoring/index.js";
+import { log } from "../log/index.js";
+import {
+  checkAutoPromotion,
+  recordLabels,
+  WebhookDispatcher,
+  type AutoPromotionOutcome,
+  type OutcomeLabel,
+} from "../monitoring/index.js";
 import { withLakay } from "../app/index.js";
-import { defaultActor } from "../registry/index.js";
+import { defaultActor, type Registry } from "../registry/index.js";
+import { loadServingConfig, servedExperimentContext } from "../serving/index.js";
 import { addRegistryOptions } from "./registry-options.js";
 import { emit } from "./output.js";
 import { action } from "./run-command.js";
@@ -15,6 +23,7 @@ interface FeedbackOptions {
   by?: string;
   source: string;
   model?: string;
+  config?: string;
 }
 
 /** Reads `transaction_id,isFraud` (other columns ignored); a bad row names its line and field. */
@@ -73,6 +82,10 @@ export function registerFeedbackCommands(program: Command): void {
       .option("--source <source>", "where the labels come from (kept with each label)", "import")
       .option("--model <name>", "model named in the audit entry")
       .option("--by <who>", "who imports (default LAKAY_ACTOR or the OS user)")
+      .option(
+        "--config <serving.yaml>",
+        "the server's configuration: with monitoring.auto_promotion.enabled, the running experiment's decision is re-checked",
+      )
       .option("--json", "print the import report as JSON"),
   )
     .addHelpText(
@@ -80,6 +93,8 @@ export function registerFeedbackCommands(program: Command): void {
       `
 A relabel (an id labeled before) adds a row: the latest label is in force, the earlier stays in
 history. Labels for ids the prediction log does not hold are kept and counted as "unknown".
+With --config and auto-promotion enabled there, the running experiment's always-valid test is
+re-checked exactly as the feedback endpoint does (docs/monitoring.md, "Auto-promotion").
 
 Example:
   lakay feedback import labels.csv --source investigation --json
@@ -88,14 +103,65 @@ Example:
     .action(
       action(async (file: string, opts: FeedbackOptions) => {
         const labels = await readLabelsCsv(file, opts.source);
-        const report = await withLakay(opts, (reg) =>
-          recordLabels(reg, labels, opts.by || defaultActor(), opts.model ?? null),
-        );
-        emit(opts, report, () =>
+        const config = opts.config ? loadServingConfig(opts.config) : null;
+        if (config && opts.model) config.model = opts.model;
+        const out = await withLakay(opts, async (reg) => {
+          const report = await recordLabels(reg, labels, opts.by || defaultActor(), opts.model ?? null);
+          const auto = config?.monitoring.auto_promotion.enabled
+            ? await autoPromotionAfterLabels(reg, config)
+            : null;
+          return auto ? { ...report, auto_promotion: auto } : report;
+        });
+        emit(opts, out, () => {
           process.stdout.write(
-            `Stored ${report.received} labels: ${report.known} joined to logged predictions, ${report.unknown} for unknown transaction ids (kept), ${report.relabeled} relabels\n`,
-          ),
-        );
+            `Stored ${out.received} labels: ${out.known} joined to logged predictions, ${out.unknown} for unknown transaction ids (kept), ${out.relabeled} relabels\n`,
+          );
+          if ("auto_promotion" in out) process.stdout.write(autoPromotionLine(out.auto_promotion) + "\n");
+        });
       }),
     );
+}
+
+/** The feedback endpoint's auto-promotion check, from the CLI: same function, same webhook. */
+async function autoPromotionAfterLabels(
+  registry: Registry,
+  config: ReturnType<typeof loadServingConfig>,
+): Promise<(AutoPromotionOutcome & { experiment_id: string }) | { experiment_id: null; reason: string }> {
+  const ctx = await servedExperimentContext(registry, config);
+  if (!ctx.experiment) return { experiment_id: null, reason: `no experiment is running for ${ctx.model}` };
+  const outcome = await checkAutoPromotion(registry, {
+    model: ctx.model,
+    experimentId: ctx.experiment.id,
+    challengerVersion: ctx.experiment.challengerVersion,
+    config: config.monitoring.auto_promotion,
+    threshold: ctx.operatingThreshold,
+    logger: log(),
+  });
+  if (outcome.request) {
+    // Delivered (with retries) before the command exits.
+    const webhooks = new WebhookDispatcher({ registry, logger: log() });
+    webhooks.emit("auto_promotion", { experiment_id: ctx.experiment.id, ...outcome });
+    await webhooks.idle();
+  }
+  return { experiment_id: ctx.experiment.id, ...outcome };
+}
+
+function autoPromotionLine(
+  a: (AutoPromotionOutcome & { experiment_id: string }) | { experiment_id: null; reason: string },
+): string {
+  if (!("decision" in a)) return `Auto-promotion: ${a.reason}`;
+  if (a.already_decided) return `Auto-promotion: experiment ${a.experiment_id} already decided earlier`;
+  if (!a.request) return `Auto-promotion: not yet (${a.decision.reason})`;
+  const r = a.request;
+  const bt = r.backtest
+    ? `backtest ${r.backtest.id} on ${r.backtest.rows} labeled predictions ${r.backtest.passed ? "passed" : "failed"}`
+    : `no backtest (${r.backtest_error})`;
+  return r.promoted
+    ? `Auto-promotion FIRED: ${bt}; version ${r.gate?.model_version} promoted through the gate`
+    : r.gate
+      ? `Auto-promotion FIRED: ${bt}; promotion requested, the gate still needs: ${r.gate.conditions
+          .filter((c) => c.status === "fail")
+          .map((c) => c.name)
+          .join(", ")}`
+      : `Auto-promotion FIRED: ${bt}; the promotion request failed: ${r.error}`;
 }

@@ -7,6 +7,7 @@ import { buildFeatures } from "../features/index.js";
 import { DEFAULT_PSI_THRESHOLDS, psiTable, worstStatus, type ReferenceBins } from "../monitoring/index.js";
 import { withLakay } from "../app/index.js";
 import { addRegistryOptions } from "./registry-options.js";
+import { registerMonitorPurgeCommand } from "./monitor-purge.js";
 import { driftReportHtml } from "../report/index.js";
 import { emit, table } from "./output.js";
 import { action } from "./run-command.js";
@@ -23,6 +24,7 @@ interface DriftOptions {
 /** `lakay monitor drift`: the same PSI table as the monitoring endpoint, for a PaySim file. */
 export function registerMonitorCommands(program: Command): void {
   const monitor = program.command("monitor").description("drift and health of a registered model");
+  registerMonitorPurgeCommand(monitor);
   addRegistryOptions(
     monitor
       .command("drift")

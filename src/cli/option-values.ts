@@ -113,3 +113,11 @@ export const keyValueList = (v: string, previous: string[] = []): string[] => {
   if (v.indexOf("=") <= 0) throw new Error("expected KEY=VALUE");
   return [...previous, v];
 };
+
+/** An age in days from `400d`, `52w` or `5y` (a year is 365 days): `--older-than`. */
+export const ageInDays = (v: string): number => {
+  const m = /^\s*(\d+)\s*([dwy])\s*$/.exec(v);
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isSafeInteger(n) || n <= 0) throw new Error("expected an age such as 400d, 60w or 5y");
+  return n * { d: 1, w: 7, y: 365 }[m[2] as "d" | "w" | "y"];
+};

@@ -5,7 +5,14 @@
  * recorded too.
  */
 export { validateModel, type ValidateModelOptions } from "./validate-model.js";
-export { runBacktest, type BacktestOptions, type BacktestReport } from "./run-backtest.js";
+export {
+  runBacktest,
+  runBacktestOnData,
+  type BacktestData,
+  type BacktestOptions,
+  type BacktestReport,
+} from "./run-backtest.js";
+export { promotionBaseline, type PromotionBaseline } from "./promotion-baseline.js";
 export { backtestBias, flagsSideBySide, type BacktestBias, type BiasFlagSummary } from "./backtest-bias.js";
 export {
   recordApproval,

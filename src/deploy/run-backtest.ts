@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readPaysim } from "../data/index.js";
+import { readPaysim, type Transactions } from "../data/index.js";
 import { BadInputError } from "../errors/index.js";
 import { buildFeatures, type FeatureMatrix } from "../features/index.js";
 import { sha256File, type ModelVersion, type Registry } from "../registry/index.js";
@@ -59,25 +59,62 @@ export interface BacktestReport {
  * acts on it (a candidate needs a passing backtest against the current Production version).
  */
 export async function runBacktest(registry: Registry, opts: BacktestOptions): Promise<BacktestReport> {
-  const threshold = opts.threshold ?? 0.5;
-  if (!(threshold > 0 && threshold < 1)) {
-    throw new BadInputError(`threshold must be between 0 and 1, got ${opts.threshold}`, {
-      field: "threshold",
-    });
-  }
-  const candidate = await registry.getVersion(opts.model, opts.candidate);
-  const current = await registry.getLatestVersion(opts.model, "Production");
-  // The gbdt engine loads only when a real model is scored.
-  const loader = opts.loader ?? (await import("./version-loader.js")).loadRegisteredVersion;
-
+  checkThreshold(opts.threshold);
+  await registry.getVersion(opts.model, opts.candidate); // NotFoundError before the file is read
   const read = await readPaysim(opts.dataset, { onBadRows: "fail", onProgress: opts.onProgress });
   const labels = read.tx.isFraud;
   if (!labels)
     throw new BadInputError("the backtest dataset has no isFraud column: it must be labeled", {
       file: opts.dataset,
     });
-  const features = buildFeatures(read.tx);
-  const datasetSha = await sha256File(opts.dataset);
+  return runBacktestOnData(registry, opts, {
+    tx: read.tx,
+    features: buildFeatures(read.tx),
+    labels,
+    source: path.resolve(opts.dataset),
+    sha256: await sha256File(opts.dataset),
+  });
+}
+
+/**
+ * Labeled rows to backtest on, whatever their origin: a PaySim file (`runBacktest`) or the
+ * prediction log's stored features joined to outcome labels (auto-promotion, src/monitoring).
+ */
+export interface BacktestData {
+  /** The transactions' own columns the bias audit segments by (type, amount, customer). */
+  tx: Transactions;
+  /** The 11 features, as served. */
+  features: FeatureMatrix;
+  labels: ArrayLike<number>;
+  /** Where the rows come from: a file path, or a description of the log query. */
+  source: string;
+  /** SHA-256 of the file, or of the rows as read. */
+  sha256: string;
+}
+
+function checkThreshold(t: number | undefined): number {
+  const threshold = t ?? 0.5;
+  if (!(threshold > 0 && threshold < 1)) {
+    throw new BadInputError(`threshold must be between 0 and 1, got ${t}`, {
+      field: "threshold",
+    });
+  }
+  return threshold;
+}
+
+/** The backtest itself on rows already read: scoring, tolerance table, bias, storage, audit. */
+export async function runBacktestOnData(
+  registry: Registry,
+  opts: Omit<BacktestOptions, "dataset" | "onProgress">,
+  data: BacktestData,
+): Promise<BacktestReport> {
+  const threshold = checkThreshold(opts.threshold);
+  const candidate = await registry.getVersion(opts.model, opts.candidate);
+  const current = await registry.getLatestVersion(opts.model, "Production");
+  // The gbdt engine loads only when a real model is scored.
+  const loader = opts.loader ?? (await import("./version-loader.js")).loadRegisteredVersion;
+  const { features, labels } = data;
+  const datasetSha = data.sha256;
 
   const candidateScored = await score(loader, registry, candidate, features, labels, threshold);
   const currentScored =
@@ -88,7 +125,7 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
   const currentMetrics = currentScored?.metrics ?? null;
   const comparison = compareBacktest(candidateMetrics, currentMetrics);
   const bias = backtestBias({
-    tx: read.tx,
+    tx: data.tx,
     labels,
     threshold,
     candidateScores: candidateScored.scores,
@@ -97,9 +134,9 @@ export async function runBacktest(registry: Registry, opts: BacktestOptions): Pr
   const currentVersion = currentMetrics ? current!.version : null;
   let frauds = 0;
   for (let i = 0; i < labels.length; i++) frauds += labels[i];
-  const window = stepWindow(read.tx.step);
+  const window = stepWindow(data.tx.step);
   const dataset = {
-    path: path.resolve(opts.dataset),
+    path: data.source,
     sha256: datasetSha,
     rows: features.rows,
     frauds,

@@ -17,6 +17,8 @@ export const autoPromotionConfigSchema = z
     confidence_level: z.number().gt(0.5).lt(1).default(0.95),
     /** Mixing standard deviation of the always-valid test (the difference it finds fastest). */
     tau: z.number().positive().max(1).default(0.05),
+    /** When it fires, the backtest uses the labeled predictions of this many past days. */
+    backtest_days: z.number().positive().default(30),
   })
   .strict();
 export type AutoPromotionConfig = z.infer<typeof autoPromotionConfigSchema>;

@@ -1,5 +1,5 @@
 import {
-  binOf,
+  BinLookup,
   DEFAULT_PSI_THRESHOLDS,
   driftStatusOf,
   psiOf,
@@ -39,7 +39,7 @@ export interface DriftReport {
  */
 export class DriftWindow {
   private readonly names: readonly string[];
-  private readonly edges: (Float64Array | null)[];
+  private readonly lookups: (BinLookup | null)[];
   private readonly refProps: (readonly number[] | null)[];
   private readonly counts: Float64Array[];
   private readonly ring: Uint8Array;
@@ -58,13 +58,13 @@ export class DriftWindow {
     this.every = opts.recomputeEvery ?? 500;
     this.minObs = opts.minObservations ?? 100;
     this.thresholds = opts.thresholds ?? DEFAULT_PSI_THRESHOLDS;
-    this.edges = this.names.map((n) => {
+    this.lookups = this.names.map((n) => {
       const r = opts.reference[n];
       if (r && r.edges.length > 254) throw new Error(`feature ${n}: more than 255 bins`);
-      return r ? Float64Array.from(r.edges) : null;
+      return r ? new BinLookup(r.edges) : null;
     });
     this.refProps = this.names.map((n) => opts.reference[n]?.proportions ?? null);
-    this.counts = this.edges.map((e) => new Float64Array(e ? e.length + 1 : 1));
+    this.counts = this.lookups.map((l) => new Float64Array(l ? l.bins : 1));
     this.ring = new Uint8Array(this.capacity * this.names.length);
   }
 
@@ -74,10 +74,10 @@ export class DriftWindow {
     const base = this.next * f;
     const evict = this.filled === this.capacity;
     for (let j = 0; j < f; j++) {
-      const e = this.edges[j];
-      if (!e) continue;
+      const lookup = this.lookups[j];
+      if (!lookup) continue;
       if (evict) this.counts[j][this.ring[base + j]]--;
-      const b = binOf(e, vector[j]);
+      const b = lookup.binOf(vector[j]);
       this.ring[base + j] = b;
       this.counts[j][b]++;
     }

@@ -1,14 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Logger } from "pino";
-import { checkPromotionGate, gateJson, promoteToProduction } from "../deploy/index.js";
 import type { Registry } from "../registry/index.js";
 import { abReport, addPrediction, emptyAggregate, type AbReport } from "./ab-statistics.js";
-import {
-  autoPromotionDecision,
-  metricCounts,
-  type AutoPromotionConfig,
-  type AutoPromotionDecision,
-} from "./auto-promotion.js";
 import type { MonitoringDatabase } from "./store/monitoring-tables.js";
 import { labeledPredictions } from "./store/prediction-log-store.js";
 
@@ -95,78 +87,4 @@ export async function experimentResults(registry: Registry, model: string) {
     config: JSON.parse(r.config) as unknown,
     results: JSON.parse(r.results) as unknown,
   }));
-}
-
-export interface AutoPromotionOutcome {
-  decision: AutoPromotionDecision;
-  /** Set when the decision fired: the gate's checklist and whether the promotion went through. */
-  request?: { gate: unknown; promoted: boolean; error: string | null };
-}
-
-/**
- * Checks auto-promotion for an experiment (seed §5.5). When the always-valid test fires, the decision
- * and its statistics are audited (`monitoring.auto_promotion`), and a promotion is requested through
- * the ordinary gate as actor `auto-promotion`: it goes through only if validation, backtest and
- * approvals are all there; otherwise the gate's missing items are recorded for the approvers.
- */
-export async function checkAutoPromotion(
-  registry: Registry,
-  args: {
-    model: string;
-    experimentId: string;
-    challengerVersion: number;
-    config: AutoPromotionConfig;
-    threshold: number;
-    logger: Logger;
-  },
-): Promise<AutoPromotionOutcome> {
-  const report = await experimentReport(
-    registry,
-    { model: args.model, experimentId: args.experimentId },
-    args.threshold,
-  );
-  const counts = (v: "champion" | "challenger") => {
-    const r = report[v];
-    const tp = r.precision.successes;
-    const fp = r.precision.trials - tp;
-    const fn = r.recall.trials - tp;
-    const tn = r.false_positive_rate.trials - fp;
-    return metricCounts(args.config.metric, { tp, fp, fn, tn });
-  };
-  const decision = autoPromotionDecision(args.config, counts("champion"), counts("challenger"));
-  if (!decision.promote) return { decision };
-  const gate = await checkPromotionGate(registry, {
-    model: args.model,
-    version: args.challengerVersion,
-    promoter: "auto-promotion",
-  });
-  let promoted = false;
-  let error: string | null = null;
-  if (gate.passed) {
-    try {
-      await promoteToProduction(registry, {
-        model: args.model,
-        version: args.challengerVersion,
-        by: "auto-promotion",
-        reason: `auto-promotion: experiment ${args.experimentId}`,
-      });
-      promoted = true;
-    } catch (err) {
-      error = (err as Error).message;
-    }
-  }
-  await registry.appendAudit({
-    actor: "auto-promotion",
-    action: "monitoring.auto_promotion",
-    model: args.model,
-    version: args.challengerVersion,
-    details: { experiment_id: args.experimentId, decision, gate: gateJson(gate), promoted, error },
-  });
-  args.logger.warn(
-    { version: args.challengerVersion, promoted },
-    promoted
-      ? "auto-promotion: challenger promoted"
-      : "auto-promotion fired: promotion awaits the gate (approvals)",
-  );
-  return { decision, request: { gate: gateJson(gate), promoted, error } };
 }

@@ -33,3 +33,8 @@ export {
 } from "./store/label-store.js";
 export * from "./live-monitor.js";
 export * from "./experiment-analysis.js";
+export * from "./auto-promotion-request.js";
+export * from "./fpr-increase.js";
+export * from "./prediction-log-purge.js";
+export { labeledBacktestData, backtestDataOf, LABELED_BACKTEST_ROW_CAP } from "./labeled-backtest-data.js";
+export { championFalsePositives, latestLabelId } from "./store/false-positive-store.js";

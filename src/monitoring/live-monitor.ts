@@ -7,6 +7,7 @@ import type { Registry } from "../registry/index.js";
 import { AlertBook, alertJson, type AlertCondition } from "./alert-book.js";
 import { AuditEventFollower } from "./audit-events.js";
 import { DriftWindow, type DriftReport } from "./drift-window.js";
+import { FprIncreaseWatch } from "./fpr-increase.js";
 import { LatencyWindow } from "./latency-window.js";
 import type { MonitoringConfig } from "./monitoring-config.js";
 import { PredictionLogWriter } from "./prediction-log-writer.js";
@@ -72,6 +73,8 @@ export class LiveMonitor {
   readonly writer: PredictionLogWriter | null;
   readonly alerts: AlertBook;
   readonly webhooks: WebhookDispatcher;
+  /** The `fpr_increase` alert: the champion's labeled false-positive rate against its backtest. */
+  readonly fpr: FprIncreaseWatch;
   private reference: VersionReference | null = null;
   private drift: DriftWindow | null = null;
   private readonly scores: Float64Array;
@@ -106,6 +109,7 @@ export class LiveMonitor {
       this.prom.alertsOpened.inc({ kind: a.kind, severity: a.severity });
       this.webhooks.emit("alert", alertJson(a));
     });
+    this.fpr = new FprIncreaseWatch(opts.registry, opts.model, c, this.alerts, opts.logger);
     this.scores = new Float64Array(c.drift.window);
     this.auditEvents = new AuditEventFollower(opts.registry, opts.model, (e, d) => this.webhooks.emit(e, d));
     const registers = [opts.prom];
@@ -394,6 +398,7 @@ export class LiveMonitor {
         score_shift: this.scoreShift(),
         latency_sla: this.latencySla(),
         alerts,
+        fpr_increase: this.fpr.current,
         prediction_log: this.writer
           ? { queue_depth: this.writer.queueDepth, spill_bytes: this.writer.spillBytes, ...this.writer.stats }
           : null,
@@ -447,6 +452,7 @@ export class LiveMonitor {
               : "ok",
       },
       alerts,
+      fpr_increase: this.fpr.current,
     };
   }
 
@@ -471,6 +477,7 @@ export class LiveMonitor {
         this.slaBreachSince = null;
         await this.alerts.resolveExcept("latency_sla");
       }
+      await this.fpr.check(this.reference?.version ?? null, now);
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message }, "monitoring check failed");
     }

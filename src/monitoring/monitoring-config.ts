@@ -45,6 +45,10 @@ export const monitoringConfigSchema = z
     operating_threshold: z.number().min(0).max(1).nullable().default(null),
     /** False-positive rate above the backtest baseline by more than this share: high alert. */
     fpr_increase: z.number().positive().default(0.2),
+    /** The champion's labeled predictions of this many past hours make the live false-positive rate. */
+    fpr_window_hours: z.number().positive().default(168),
+    /** Labeled legitimate transactions needed in the window before the rate is judged. */
+    fpr_min_negatives: z.number().int().min(1).default(1000),
     /** An SLA breach lasting this long: medium alert. */
     sla_breach_minutes: z.number().positive().default(5),
     /** How often alert conditions that need the log (FPR, SLA) are re-checked. */

@@ -1,3 +1,6 @@
+import { BinLookup } from "./bin-lookup.js";
+export { binOf, BinLookup } from "./bin-lookup.js";
+
 /**
  * Population Stability Index against a version's `reference.json` bins (src/training's
  * reference profile): bin 0 is `x < edges[0]`, bin i is `edges[i-1] <= x < edges[i]`, the last is
@@ -20,19 +23,6 @@ export const DEFAULT_PSI_THRESHOLDS: PsiThresholds = { warning: 0.1, critical: 0
 export interface ReferenceBins {
   edges: readonly number[];
   proportions: readonly number[];
-}
-
-/** The bin `x` falls in: the number of edges ≤ x (binary search). NaN goes to the last bin. */
-export function binOf(edges: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  if (Number.isNaN(x)) return hi;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (edges[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** PSI of live bin counts against reference proportions (same bins); null with no observations. */
@@ -83,9 +73,9 @@ export function psiTable(
     const ref = reference[feature];
     const col = columns[j];
     if (!ref) return { feature, psi: null, status: "stable" as const, count: col.length };
-    const counts = new Float64Array(ref.edges.length + 1);
-    const edges = Float64Array.from(ref.edges);
-    for (let i = 0; i < col.length; i++) counts[binOf(edges, col[i])]++;
+    const lookup = new BinLookup(ref.edges);
+    const counts = new Float64Array(lookup.bins);
+    lookup.countInto(col, counts);
     const psi = psiOf(ref.proportions, counts);
     return { feature, psi, status: driftStatusOf(psi, thresholds), count: col.length };
   });

@@ -45,6 +45,7 @@ export {
   type TokenRole,
 } from "./api-tokens.js";
 export { registryChangeCounter, readServingState, latestExperiment } from "./serving-store.js";
+export { servedExperimentContext } from "./experiment-context.js";
 export { ChangeListener, type ChangeListenerOptions, type OnRegistryChange } from "./change-listener.js";
 export { SERVING_MIGRATIONS } from "./migrations/index.js";
 export type { ServingDatabase } from "./serving-tables.js";

@@ -44,5 +44,10 @@ export class ServingPromMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "lakay_" });
+    // prom-client names three gauges `*_total`, which Prometheus reserves for counters: `promtool
+    // check metrics` refuses the page (test/monitoring/metrics-promtool.test.ts). The same figures
+    // stay available without the suffix in `lakay_nodejs_active_{handles,requests,resources}`.
+    for (const m of ["handles", "requests", "resources"])
+      this.registry.removeSingleMetric(`lakay_nodejs_active_${m}_total`);
   }
 }

@@ -70,10 +70,9 @@ export async function monitoringRoutes(
           threshold: service.operatingThreshold,
           logger: request.log as never,
         });
-        if (outcome.request) {
-          firedFor.add(experiment.id);
+        if (outcome.request || outcome.already_decided) firedFor.add(experiment.id);
+        if (outcome.request)
           service.monitor?.webhooks.emit("auto_promotion", { experiment_id: experiment.id, ...outcome });
-        }
         return { ...report, auto_promotion: outcome };
       }
       return report;

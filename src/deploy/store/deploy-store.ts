@@ -236,6 +236,8 @@ export interface StoredBacktest {
   }[];
   /** The candidate's bias flags on the backtest data; null for a backtest older than the bias audit. */
   biasFlags: BiasFlagSummary[] | null;
+  /** The decision threshold its precision, recall and FPR were measured at (null if not stored). */
+  threshold: number | null;
 }
 
 /** Backtests of a candidate version, newest first. */
@@ -252,7 +254,10 @@ export async function listBacktests(
     .orderBy("id", "desc")
     .execute();
   return rows.map((r) => {
-    const report = JSON.parse(r.report) as { comparison?: { rows?: StoredBacktest["rows"] } };
+    const report = JSON.parse(r.report) as {
+      comparison?: { rows?: StoredBacktest["rows"] };
+      threshold?: number;
+    };
     return {
       id: Number(r.id),
       timestamp: r.ts,
@@ -270,6 +275,7 @@ export async function listBacktests(
       compared: Number(r.compared) === 1,
       rows: report.comparison?.rows ?? [],
       biasFlags: candidateFlagsOf(report),
+      threshold: typeof report.threshold === "number" ? report.threshold : null,
     };
   });
 }
