@@ -15,6 +15,7 @@ import { DRIFT_STATUSES, psiTable, worstStatus, type ReferenceBins } from "./psi
 import { scoreShiftOf, type ScoreBaseline, type ScoreShift } from "./score-shift.js";
 import type { PredictionLogRow } from "./store/monitoring-tables.js";
 import { loggedPrediction } from "./store/prediction-lookup.js";
+import { fleetVariantFigures, type FleetVariantFigures } from "./store/fleet-figures.js";
 import { predictionsSince } from "./store/prediction-log-store.js";
 import { WebhookDispatcher } from "./webhooks.js";
 
@@ -34,6 +35,20 @@ export interface ObservedPrediction {
   latencyMs: number;
   /** The rules that fired, with their weights (kept so a past decision can be explained). */
   rulesTriggered?: readonly { id: string; weight: number }[];
+}
+
+/** The fleet's window and how long one reading of it is reused. */
+const FLEET_WINDOW_MS = 5 * 60_000;
+const FLEET_CACHE_MS = 5_000;
+
+/** The fleet's traffic over its last minutes, from the prediction log every replica writes. */
+export interface FleetFigures {
+  window_minutes: number;
+  since: string;
+  /** null when the prediction log could not be read (then `error` says why). */
+  predictions: number | null;
+  variants: FleetVariantFigures[];
+  error?: string;
 }
 
 /** What the monitor knows of a served version: reference bins and the score baseline. */
@@ -88,6 +103,7 @@ export class LiveMonitor {
   private readonly auditEvents: AuditEventFollower;
   private severeDriftHandledFor: number | null = null;
   private readonly prom;
+  private fleetCache: { at: number; figures: Promise<FleetFigures> } | null = null;
 
   constructor(private readonly opts: LiveMonitorOptions) {
     const c = opts.config;
@@ -276,6 +292,38 @@ export class LiveMonitor {
     this.prom.labels.inc({ known: "false" }, unknown);
   }
 
+  /**
+   * Every replica's last few minutes from the shared prediction log, beside this replica's own live
+   * figures. Cached briefly: each replica's dashboard polls every 2 s, and one aggregate per replica
+   * every few seconds is what the database should pay for it.
+   */
+  private fleetFigures(): Promise<FleetFigures> {
+    const now = Date.now();
+    if (this.fleetCache && now - this.fleetCache.at < FLEET_CACHE_MS) return this.fleetCache.figures;
+    const since = new Date(now - FLEET_WINDOW_MS).toISOString();
+    // The database may be away (the log spills meanwhile): say so and ask again next time.
+    const figures = fleetVariantFigures(this.opts.registry, this.opts.model, since).then(
+      (variants): FleetFigures => ({
+        window_minutes: FLEET_WINDOW_MS / 60_000,
+        since,
+        predictions: variants.reduce((n, v) => n + v.count, 0),
+        variants,
+      }),
+      (err: Error): FleetFigures => {
+        this.fleetCache = null;
+        return {
+          window_minutes: FLEET_WINDOW_MS / 60_000,
+          since,
+          predictions: null,
+          variants: [],
+          error: err.message,
+        };
+      },
+    );
+    this.fleetCache = { at: now, figures };
+    return figures;
+  }
+
   private shouldLog(p: ObservedPrediction): boolean {
     const rate = this.opts.config.prediction_log.sample_rate;
     if (p.experimentId !== null || rate >= 1) return true;
@@ -399,6 +447,7 @@ export class LiveMonitor {
         latency_sla: this.latencySla(),
         alerts,
         fpr_increase: this.fpr.current,
+        fleet: await this.fleetFigures(),
         prediction_log: this.writer
           ? { queue_depth: this.writer.queueDepth, spill_bytes: this.writer.spillBytes, ...this.writer.stats }
           : null,

@@ -288,6 +288,16 @@ describe("a fleet of three replicas behind nginx, sharing PostgreSQL, S3 and Red
     expect({ missing: missing.slice(0, 5), extra: extra.slice(0, 5) }).toEqual({ missing: [], extra: [] });
     expect(logged.size).toBe(answered.size);
 
+    // Each replica's monitoring shows the fleet's traffic (the shared log), not only its own.
+    await new Promise((r) => setTimeout(r, 5_500)); // past the fleet figures' 5 s cache
+    const fleet = await Promise.all(
+      replicas.map(async (r) => (await call(`${r.url}/api/v1/serving/monitoring`, "GET")).body.fleet),
+    );
+    for (const f of fleet) {
+      expect(f.predictions).toBe(logged.size);
+      expect(f.variants.reduce((n: number, v: { count: number }) => n + v.count, 0)).toBe(logged.size);
+    }
+
     // Redis commands per score, summed over the replicas (the killed one's counts died with it).
     const stores = await Promise.all(
       replicas.map(async (r) => (await call(`${r.url}/api/v1/serving/monitoring`, "GET")).body.feature_store),
