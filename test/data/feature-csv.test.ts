@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -95,5 +95,20 @@ describe("feature CSV", () => {
     expect(m.columns[1][59_998]).toBe(59_998 * 0.25);
     expect(m.columns[0][120_000]).toBe(119_999);
     expect(m.columns[1][120_000]).toBe(119_999 * 0.25);
+  });
+
+  it("writes a big matrix on two threads as the same bytes as String(x) row by row", async () => {
+    const rows = 250_000; // above the size where a worker formats the second half
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const cents = Float64Array.from({ length: rows }, () => Math.round(rnd() * 1e8) / 100);
+    const ratio = Float64Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? NaN : rnd() * 3 - 1));
+    const label = Uint8Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? 1 : 0));
+    const file = join(dir, "big.csv");
+    await writeFeatureCsv(file, ["cents", "ratio", "label"], [cents, ratio, label], rows);
+    const cell = (x: number) => (x !== x ? "" : String(x));
+    let want = "cents,ratio,label\n";
+    for (let r = 0; r < rows; r++) want += `${cell(cents[r])},${cell(ratio[r])},${label[r]}\n`;
+    expect(readFileSync(file, "latin1") === want).toBe(true);
   });
 });
