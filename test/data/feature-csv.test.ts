@@ -69,6 +69,11 @@ describe("feature CSV", () => {
     const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const values: number[] = [0, -0, 1e-6, 1e-7, 9.99e-7, 0.1 + 0.2, 1e15, 2 ** 46 / 1e8, 1e21, 5e-324];
     values.push(0.0000015, 123456789.12345678, -1.5, 9.995, 1.005, 100.01, 0.07, -518215.8599999994);
+    for (let d = 0; d <= 15; d++) {
+      const p = 10 ** d; // every digit count, the 2^31 switch of the whole-number path included
+      values.push(p - 1, p, p + 1, -p, p + 0.5, p - 0.25);
+    }
+    values.push(2147483647, 2147483648, -2147483648, 2 ** 53 - 1, 999999999.99);
     for (let i = 0; i < 200_000; i++) {
       const places = Math.floor(rnd() * 10);
       const scale = 10 ** Math.floor(rnd() * 20 - 9);
