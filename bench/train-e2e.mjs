@@ -6,13 +6,16 @@
 //        issue's YAML (bench/train-e2e.yaml: 200 trees, depth 8, eta 0.05, grid off). Wall time and
 //        peak RSS from /usr/bin/time -v; AUC-PR from each side's own output. Ours includes what the
 //        reference does not: registry run, reports, reference profile, version in Staging.
+//   node bench/train-e2e.mjs --pairs N FILE.csv  N alternating pairs (who goes first alternates too) on one
+//        file: every run's seconds, the medians, their ratio and the median of the pairs' own ratios,
+//        with the load average before and after each run (the machine is shared).
 //   node bench/train-e2e.mjs --grid FILE.csv    grid search (12 candidates x 3 folds, bench/train-grid.yaml)
 //        on one core, then on two cores used two ways (--cv-parallel engine: each training on 2 engine
 //        threads; candidates: two single-threaded trainings side by side): time and speed-ups.
 //
 // Prints a Markdown table for docs/BENCHMARKS.md and writes the raw results to bench/out/.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,7 +63,37 @@ const fmt = (x, d = 1) => x.toFixed(d);
 mkdirSync(OUT, { recursive: true });
 const args = process.argv.slice(2);
 
-if (args[0] === "--grid") {
+const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+if (args[0] === "--pairs") {
+  const pairs = Number(args[1]);
+  const file = args[2] ?? "/work/bench-data/paysim-1m.csv";
+  const config = path.join(ROOT, "bench/train-e2e.yaml");
+  const runs = [];
+  for (let i = 0; i < pairs; i++) {
+    const loadBefore = load();
+    const order = i % 2 === 0 ? ["ref", "lakay"] : ["lakay", "ref"];
+    const pair = { loadBefore };
+    for (const side of order) pair[side] = side === "ref" ? reference(file) : lakayTrain(file, config);
+    pair.loadAfter = load();
+    runs.push(pair);
+    console.error(
+      `pair ${i + 1} (${order.join(" first, ")}): lakay ${fmt(pair.lakay.seconds)} s / ref ${fmt(pair.ref.seconds)} s = ${fmt(pair.lakay.seconds / pair.ref.seconds, 2)}x, load ${loadBefore} -> ${pair.loadAfter}`,
+    );
+  }
+  const l = median(runs.map((r) => r.lakay.seconds));
+  const r = median(runs.map((r) => r.ref.seconds));
+  const pr = median(runs.map((x) => x.lakay.seconds / x.ref.seconds));
+  console.log(
+    `| input | pairs | lakay train s (median) | reference s (median) | ratio of medians | median pair ratio | AUC-PR lakay / ref | peak RSS lakay / ref MiB |`,
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  console.log(
+    `| ${path.basename(file)} | ${pairs} | ${fmt(l)} (${runs.map((x) => fmt(x.lakay.seconds)).join(", ")}) | ${fmt(r)} (${runs.map((x) => fmt(x.ref.seconds)).join(", ")}) | ${fmt(l / r, 2)}x | ${fmt(pr, 2)}x | ${fmt(runs[0].lakay.result.metrics.auc_pr, 4)} / ${fmt(runs[0].ref.result.auc_pr, 4)} | ${fmt(median(runs.map((x) => x.lakay.rssMiB)), 0)} / ${fmt(median(runs.map((x) => x.ref.rssMiB)), 0)} |`,
+  );
+  writeFileSync(path.join(OUT, "train-e2e-pairs.json"), JSON.stringify({ file, runs }, null, 2));
+} else if (args[0] === "--grid") {
   const file = args[1] ?? "/work/bench-data/paysim-1m.csv";
   const config = path.join(ROOT, "bench/train-grid.yaml");
   // One core; both cores inside each training (engine threads); both cores as two trainings side by side.

@@ -1,7 +1,5 @@
-import { Command } from "commander";
-import { lakayVersion } from "../version.js";
-import { setLogLevel } from "../log/index.js";
-import { cliState } from "./run-command.js";
+import type { Command } from "commander";
+import { rootProgram } from "./root-program.js";
 import { reportOptionValueErrors } from "./option-values.js";
 import { registerDataCommands } from "./data.js";
 import { registerGenerateCommands } from "./generate.js";
@@ -23,26 +21,11 @@ import { registerSimulateCommand } from "./simulate.js";
 
 /**
  * Builds the `lakay` program. Each command group lives in its own file and only parses, calls, prints;
- * a new group is one import and one register line here.
+ * a new group is one import and one register line here. (`main` starts the data commands with their
+ * own group alone: see fast-start.ts.)
  */
 export function buildProgram(): Command {
-  const program = new Command("lakay")
-    .description("Lakay: the fraud-model lifecycle — train, register, gate, promote, serve and monitor")
-    // Only `-V` here: commander lets the root claim its options anywhere on the line, and the
-    // deployment commands take `--version N` (`lakay promote --version 3`). A leading
-    // `lakay --version` is answered in main().
-    .version(lakayVersion(), "-V", "output the version number (also --version)")
-    .option("--verbose", "show debug logs and stack traces")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureHelp({ showGlobalOptions: true })
-    .hook("preAction", (cmd) => {
-      if (cmd.opts().verbose) {
-        cliState.verbose = true;
-        setLogLevel("debug");
-      }
-    })
-    .exitOverride();
-
+  const program = rootProgram();
   registerDataCommands(program);
   registerGenerateCommands(program);
   registerFeaturesCommands(program);

@@ -1,12 +1,30 @@
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { BadInputError } from "../errors/index.js";
+import { ProgramWorker, type WorkerProgram } from "../gbdt/function-worker.js";
 
-const FLUSH_BYTES = 1 << 20;
+/** Decimal places the fast path tries before handing a number to `String`. */
+const MAX_DECIMALS = 8;
+/**
+ * Scaled values up to here are exact and far apart: ulp(x) stays under a 64th of 10^-k, so no
+ * other decimal with at most k+1 places reads back as the same double (see `writeNumber`).
+ */
+const MAX_SCALED = 2 ** 46;
+
+/** Rows formatted into one buffer before it is written (a few MB at the widest rows). */
+const CHUNK_ROWS = 16_384;
+/** The longest cell `writeNumber` writes ("-1.7976931348623157e+308"), plus its comma. */
+const MAX_CELL = 25;
+/** From this many rows a worker thread formats the second half while this thread does the first. */
+const PARALLEL_ROWS = 100_000;
 
 /**
- * Writes a numeric matrix as CSV, streaming (about 1 MB buffered) so millions of rows never
- * become one string. Numbers are written in JavaScript's shortest round-trip form, so reading
- * the file back gives the same doubles bit for bit; NaN is an empty cell.
+ * Writes a numeric matrix as CSV, streaming (one chunk of rows formatted at a time) so millions of
+ * rows never become one string. Numbers are written in JavaScript's shortest round-trip form, so
+ * reading the file back gives the same doubles bit for bit; NaN is an empty cell.
+ *
+ * Formatting numbers is most of the cost, so from PARALLEL_ROWS rows a worker formats the second
+ * half of the rows into buffers it hands back, while this thread formats and writes the first half;
+ * the file is the same bytes either way (the same functions format every row).
  */
 export async function writeFeatureCsv(
   file: string,
@@ -19,7 +37,7 @@ export async function writeFeatureCsv(
   for (const n of names)
     if (/[,"\r\n]/.test(n) || n === "")
       throw new BadInputError(`column name "${n}" cannot be written to CSV`, { file });
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(file, "w");
   } catch (err) {
@@ -27,30 +45,115 @@ export async function writeFeatureCsv(
       file,
     });
   }
+  const half = rows >= PARALLEL_ROWS ? rows >> 1 : rows;
+  const helper = half < rows ? startHelper(columns, half, rows) : undefined;
   try {
-    const buf = Buffer.allocUnsafe(FLUSH_BYTES + 64 * 1024);
-    let pos = buf.write(names.join(",") + "\n", 0, "latin1");
-    const width = columns.length;
-    for (let r = 0; r < rows; r++) {
-      for (let k = 0; k < width; k++) {
-        if (k > 0) buf[pos++] = 44;
-        pos = writeNumber(buf, pos, columns[k][r]);
-      }
-      buf[pos++] = 10;
-      if (pos >= FLUSH_BYTES) {
-        await fh.write(buf, 0, pos);
-        pos = 0;
+    await fh.write(names.join(",") + "\n", null, "latin1");
+    // Two buffers: one is formatted while the other is being written.
+    const size = Math.min(CHUNK_ROWS, Math.max(half, 1)) * (columns.length * MAX_CELL + 1);
+    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    let writing: Promise<unknown> = Promise.resolve();
+    for (let r0 = 0, i = 0; r0 < half; r0 += CHUNK_ROWS, i ^= 1) {
+      const end = formatRows(bufs[i], columns, r0, Math.min(half, r0 + CHUNK_ROWS));
+      await writing;
+      writing = fh.write(bufs[i], 0, end);
+    }
+    await writing;
+    if (helper) {
+      for (;;) {
+        const chunk = await helper.next();
+        if (chunk === null) break;
+        await fh.write(chunk.bytes, 0, chunk.end);
       }
     }
-    if (pos > 0) await fh.write(buf, 0, pos);
   } finally {
+    await helper?.close();
     await fh.close();
   }
 }
 
 /**
- * Writes `x` at `pos` and returns the new end. Small integers (counts, codes, labels, most
- * amounts in cents) skip `String(x)`, which is the expensive part of writing a big matrix.
+ * Writes rows [r0, r1) of `columns` as CSV lines into `buf` from offset 0 (which must hold
+ * MAX_CELL bytes a cell); returns the end. Self-contained: it also runs in the helper worker.
+ */
+export function formatRows(buf: Buffer, columns: ArrayLike<number>[], r0: number, r1: number): number {
+  const width = columns.length;
+  let pos = 0;
+  for (let r = r0; r < r1; r++) {
+    for (let k = 0; k < width; k++) {
+      if (k > 0) buf[pos++] = 44;
+      pos = writeNumber(buf, pos, columns[k][r]);
+    }
+    buf[pos++] = 10;
+  }
+  return pos;
+}
+
+/** The helper's program: format its rows chunk by chunk, each buffer handed over as it is done. */
+export const CSV_FORMAT_WORKER: WorkerProgram = {
+  name: "CSV formatting",
+  constants: { CHUNK_ROWS, MAX_CELL, MAX_DECIMALS, MAX_SCALED },
+  functions: [writeDigits, writeNumber, formatRows],
+  main: `
+const { parentPort, workerData: d } = require("node:worker_threads");
+const { Buffer } = require("node:buffer");
+for (let r0 = 0; r0 < d.rows; r0 += CHUNK_ROWS) {
+  const r1 = Math.min(d.rows, r0 + CHUNK_ROWS);
+  const buf = Buffer.allocUnsafeSlow((r1 - r0) * (d.columns.length * MAX_CELL + 1));
+  const end = formatRows(buf, d.columns, r0, r1);
+  parentPort.postMessage({ bytes: buf.buffer, end }, [buf.buffer]);
+}
+parentPort.postMessage(null);
+// Stay up until the owner terminates it: an exit of its own would race the last messages.
+parentPort.on("message", () => {});`,
+};
+
+interface Helper {
+  /** The next formatted chunk in row order, or null when the helper's rows are done. */
+  next(): Promise<{ bytes: Buffer; end: number } | null>;
+  close(): Promise<void>;
+}
+
+/** Starts a worker on rows [from, to): it gets its own copy of them, transferred, not cloned twice. */
+function startHelper(columns: ArrayLike<number>[], from: number, to: number): Helper {
+  const part = columns.map((c) => {
+    const typed = ArrayBuffer.isView(c) ? (c as unknown as Float64Array) : Float64Array.from(c);
+    return typed.slice(from, to);
+  });
+  const worker = new ProgramWorker(CSV_FORMAT_WORKER, {
+    workerData: { columns: part, rows: to - from },
+    transferList: part.map((c) => c.buffer as ArrayBuffer),
+  });
+  // Every message is queued from the start, so none is missed between two `next` calls.
+  const queue: ({ bytes: ArrayBuffer; end: number } | null)[] = [];
+  let wake: (() => void) | undefined;
+  worker.worker.on("message", (m: { bytes: ArrayBuffer; end: number } | null) => {
+    queue.push(m);
+    wake?.();
+  });
+  return {
+    async next() {
+      while (queue.length === 0) await worker.run(new Promise<void>((resolve) => (wake = resolve)));
+      const m = queue.shift()!;
+      return m === null ? null : { bytes: Buffer.from(m.bytes), end: m.end };
+    },
+    close: () => worker.terminate(),
+  };
+}
+
+/**
+ * Writes `x` at `pos` and returns the new end: exactly the characters of `String(x)`, which is
+ * the expensive part of writing a big matrix, so the common shapes skip it.
+ *
+ * - Whole numbers (counts, codes, labels): their digits.
+ * - Few decimal places (amounts in cents, short ratios): the digits of m = round(x·10^k) for the
+ *   smallest k with m / 10^k === x. Both sides of that test are correctly rounded, so it holds
+ *   exactly when the decimal m·10^-k reads back as x. The smallest such k is JavaScript's
+ *   shortest round-trip form: a shorter form would have fewer places (it is within an ulp of x, so
+ *   its leading digit is at most one place higher) and would have matched at a smaller k, and with
+ *   m < 2^46 no two decimals of up to k+1 places fit within an ulp of x, so the form is unique.
+ *   Fixed notation is what `String` writes from 1e-6 up to 1e21, which bounds the range.
+ * - Anything else (17-digit sums, tiny or huge magnitudes, -0): `String(x)`.
  */
 export function writeNumber(buf: Buffer, pos: number, x: number): number {
   if (x !== x) return pos;
@@ -63,15 +166,43 @@ export function writeNumber(buf: Buffer, pos: number, x: number): number {
       buf[pos++] = 48 + x;
       return pos;
     }
-    let digits = 0;
-    for (let t = x; t >= 1; t = Math.floor(t / 10)) digits++;
-    let p = pos + digits - 1;
-    while (x >= 1) {
-      const q = Math.floor(x / 10);
-      buf[p--] = 48 + (x - q * 10);
-      x = q;
+    return writeDigits(buf, pos, x);
+  }
+  const ax = x < 0 ? -x : x;
+  if (ax >= 1e-6 && ax < 1e15) {
+    let scale = 1;
+    for (let k = 1; k <= MAX_DECIMALS; k++) {
+      scale *= 10; // exact: 10^k for k <= 22
+      const m = Math.round(ax * scale);
+      if (m >= MAX_SCALED) break;
+      if (m / scale === ax) {
+        if (x < 0) buf[pos++] = 45;
+        const whole = Math.floor(m / scale);
+        let frac = m - whole * scale;
+        pos = whole < 10 ? ((buf[pos] = 48 + whole), pos + 1) : writeDigits(buf, pos, whole);
+        buf[pos] = 46;
+        const end = pos + 1 + k;
+        for (let p = end - 1; p > pos; p--) {
+          const q = Math.floor(frac / 10);
+          buf[p] = 48 + (frac - q * 10);
+          frac = q;
+        }
+        return end;
+      }
     }
-    return pos + digits;
   }
   return pos + buf.write(String(x), pos, "latin1");
+}
+
+/** The decimal digits of a whole number `x` >= 1 (below 2^53) at `pos`; returns the new end. */
+function writeDigits(buf: Buffer, pos: number, x: number): number {
+  let digits = 0;
+  for (let t = x; t >= 1; t = Math.floor(t / 10)) digits++;
+  let p = pos + digits - 1;
+  while (x >= 1) {
+    const q = Math.floor(x / 10);
+    buf[p--] = 48 + (x - q * 10);
+    x = q;
+  }
+  return pos + digits;
 }

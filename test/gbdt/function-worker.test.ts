@@ -8,8 +8,16 @@ import { SCORING_WORKER } from "../../src/gbdt/parallel-batch.js";
 import { EXPLAIN_WORKER } from "../../src/gbdt/parallel-explain.js";
 import { HASH_WORKER } from "../../src/registry/artifacts/file-sha256.js";
 import { CV_WORKER } from "../../src/training/cv-workers.js";
+import { CSV_FORMAT_WORKER } from "../../src/data/feature-csv-writer.js";
 
-const PROGRAMS: WorkerProgram[] = [TRAINING_WORKER, SCORING_WORKER, EXPLAIN_WORKER, CV_WORKER, HASH_WORKER];
+const PROGRAMS: WorkerProgram[] = [
+  TRAINING_WORKER,
+  SCORING_WORKER,
+  EXPLAIN_WORKER,
+  CV_WORKER,
+  HASH_WORKER,
+  CSV_FORMAT_WORKER,
+];
 const linter = new Linter();
 
 /** The identifiers `source` uses without defining them, other than ECMAScript's and `allowed`. */
