@@ -58,6 +58,37 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("stores a large batch in one call outside the write lock: repeats and stored rows skipped, nulls kept", async () => {
+    const model = "bulk";
+    const rows = Array.from({ length: 2_500 }, (_, i) => ({
+      ...row(i),
+      model,
+      ml_score: i % 3 ? 0.1 : null,
+      experiment_id: i % 2 ? "e-1" : null,
+    }));
+    // 2,500 rows: three statements on PostgreSQL; a repeat inside the batch and one already stored.
+    await insertPredictions(registry, rows.slice(0, 10));
+    await insertPredictions(registry, [...rows, rows[7], rows[2_000]]);
+    expect(await countPredictions(registry, model)).toBe(2_500);
+    const stored = await registry.read((db) =>
+      db
+        .selectFrom("prediction_log")
+        .select(["transaction_id", "ml_score", "experiment_id", "amount"])
+        .where("model", "=", model)
+        .where("transaction_id", "in", ["t-3", "t-4", "t-2498"])
+        .orderBy("transaction_id")
+        .execute(),
+    );
+    expect(stored.map((r) => [r.transaction_id, r.ml_score, r.experiment_id, Number(r.amount)])).toEqual([
+      ["t-2498", 0.1, null, 2498],
+      ["t-3", null, "e-1", 3],
+      ["t-4", 0.1, null, 4],
+    ]);
+    await expect(registry.appendRows("prediction_log; DROP TABLE x", ["ts"], [{ ts: "" }])).rejects.toThrow(
+      /not a plain SQL identifier/,
+    );
+  });
+
   it("spills while the store fails, replays in order when it is back, never doubles a row, and close() writes the rest", async () => {
     let down = false;
     const spillFile = path.join(dir, "log.jsonl");
