@@ -94,13 +94,17 @@ export class FraudScoringService {
   private readonly rules: RulesEngine;
   /** Answers by transaction id, each with the feature vector it was computed from. */
   private readonly answers: IdempotencyCache<{ response: ScoreResponse; features: Float64Array }>;
-  /** One frozen list per combination of fired rules: answers kept for idempotency share them. */
-  private readonly firedLists = new Map<string, readonly FiredRule[]>();
-  /** Prometheus children per label set, bound once (label lookups cost more than the increment). */
-  private readonly promChildren = new Map<
-    string,
-    { predictions: { inc(): void }; scores: { observe(v: number): void } }
-  >();
+  /** One frozen list per fired-rule bitmask: answers kept for idempotency share them. */
+  private readonly firedLists = new Map<number, readonly FiredRule[]>();
+  /**
+   * Prometheus children per label set, bound once (label lookups cost more than the increment),
+   * indexed by variant (champion 0, challenger 2) + mode (hybrid 0, rules_only 1).
+   */
+  private readonly promChildren: (
+    { predictions: { inc(): void }; scores: { observe(v: number): void } } | undefined
+  )[] = [];
+  /** The response's `model` object, one per served model: answers share it instead of a copy each. */
+  private readonly modelRefs = new WeakMap<ServedModel, { name: string; version: number }>();
   private readonly epochMs: number;
   private scoring: {
     config: ScoringConfig;
@@ -327,7 +331,8 @@ export class FraudScoringService {
     fingerprint?: string,
   ): ScoreResponse {
     const features = this.features.featuresFor(tx);
-    const rules = this.rules.evaluate(ruleTransactionOf(tx), features);
+    const ruleMask = this.rules.evaluateMask(ruleTransactionOf(tx), features);
+    const rules = { score: this.rules.scoreOf(ruleMask) };
     const models = this.models.models;
     const challenger = this.liveChallenger(models.challenger);
     let variant: Variant = "champion";
@@ -351,9 +356,9 @@ export class FraudScoringService {
       recommendation: verdict.recommendation,
       ml_score: verdict.usedMl ? mlScore : null,
       rule_score: rules.score,
-      rules_triggered: this.sharedFiredList(rules.fired),
+      rules_triggered: this.sharedFiredList(ruleMask),
       variant,
-      model: verdict.usedMl && model ? { name: model.name, version: model.version } : null,
+      model: verdict.usedMl && model ? this.modelRef(model) : null,
       mode,
       latency_ms: round(latencyMs, 3),
     };
@@ -383,25 +388,33 @@ export class FraudScoringService {
     return response;
   }
 
-  private sharedFiredList(fired: FiredRule[]): FiredRule[] {
-    const key = fired.map((r) => r.id).join(",");
-    let list = this.firedLists.get(key);
+  private sharedFiredList(mask: number): FiredRule[] {
+    let list = this.firedLists.get(mask);
     if (!list) {
-      list = Object.freeze(fired.map((r) => Object.freeze(r)));
-      this.firedLists.set(key, list);
+      list = Object.freeze(this.rules.describe(mask).map((r) => Object.freeze(r)));
+      this.firedLists.set(mask, list);
     }
     return list as FiredRule[];
   }
 
-  private promChild(variant: Variant, mode: string) {
-    const key = `${variant}/${mode}`;
-    let c = this.promChildren.get(key);
+  private modelRef(model: ServedModel): { name: string; version: number } {
+    let ref = this.modelRefs.get(model);
+    if (!ref) {
+      ref = Object.freeze({ name: model.name, version: model.version });
+      this.modelRefs.set(model, ref);
+    }
+    return ref;
+  }
+
+  private promChild(variant: Variant, mode: "hybrid" | "rules_only") {
+    const i = (variant === "champion" ? 0 : 2) + (mode === "hybrid" ? 0 : 1);
+    let c = this.promChildren[i];
     if (!c) {
       c = {
         predictions: this.prom.predictions.labels({ variant, mode }),
         scores: this.prom.scores.labels({ variant }),
       };
-      this.promChildren.set(key, c);
+      this.promChildren[i] = c;
     }
     return c;
   }
