@@ -91,6 +91,8 @@ async function run(kind, monitoring) {
   if (opt("idempotency", null)) config.idempotency.max_entries = Number(opt("idempotency", null));
   const service = new FraudScoringService({ registry, config, logger: log() });
   await service.start();
+  // A registry whose artifacts moved would leave rules-only scoring: a benchmark of nothing.
+  if (service.mode !== "hybrid") throw new Error(`no model loaded from ${home}: scoring would be rules-only`);
   const chunk = 1000;
   // Requests built before the clock starts: the HTTP layer hands the service parsed bodies.
   const pool = Array.from({ length: 200 }, () => Array.from({ length: chunk }, transaction));
