@@ -1,13 +1,16 @@
 /* global URL, fetch, setTimeout */
 // Serving benchmark (not a test; `npm run build` first):
-//   node bench/serve-bench.mjs [--seconds 10] [--pairs 3] [--connections 32]
+//   node bench/serve-bench.mjs [--seconds 10] [--pairs 3] [--connections 32] [--reload 0]
 // Builds a small registry the quickstart's way in a temporary LAKAY_HOME (20,000 generated rows,
 // two 100-tree versions, version 1 promoted through the gate), then with wrk (Debian `wrk`):
 // 1. `POST /api/v1/fraud/score` (features + rules + ML + routing at 90/10, a new transaction id and
 //    customer every request) against a bare Fastify route parsing the same JSON body and answering
-//    a constant JSON body; alternating, PAIRS pairs, medians of requests/s and p99;
-// 2. reloads under load: 20 reloads and a promotion + reload during a run; non-2xx and socket errors;
-// 3. the batch endpoint (1,000 transactions per request), transactions/s.
+//    a constant JSON body, and against a second `lakay serve` with monitoring and the prediction
+//    log off; the three taking turns (who goes first rotates), PAIRS rounds, medians of requests/s
+//    and p99 and the medians of the rounds' own ratios;
+// 2. reloads under load: 20 reloads and a promotion + reload during a run; non-2xx and socket errors
+//    (`--reload 0` skips it);
+// 3. the batch endpoint (1,000 transactions per request), monitoring on and off in turn, transactions/s.
 // The machine may be shared: quote medians and say so.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,6 +26,7 @@ const opt = (name, d) => {
 const SECONDS = opt("seconds", 10);
 const PAIRS = opt("pairs", 3);
 const CONNECTIONS = opt("connections", 32);
+const RELOAD = opt("reload", 1);
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const home = mkdtempSync(path.join(os.tmpdir(), "lakay-serve-bench-"));
 // info: the "listening on" line is how the children say where they are.
@@ -136,6 +140,9 @@ async function main() {
   writeFileSync(bareFile, BARE);
   const bare = await startChild([bareFile], env);
   const serve = await startChild([CLI, "serve", "--port", "0"], env);
+  const offConfig = path.join(home, "monitoring-off.yaml");
+  writeFileSync(offConfig, "monitoring:\n  enabled: false\n");
+  const serveOff = await startChild([CLI, "serve", "--port", "0", "--config", offConfig], env);
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const routing = await fetch(`${serve.url}/api/v1/serving/routing`, {
     method: "POST",
@@ -144,31 +151,61 @@ async function main() {
   });
   if (!routing.ok) throw new Error(`routing: ${await routing.text()}`);
 
-  // Warm both up (JIT), then alternate.
-  wrk(`${bare.url}/bare`, SCORE_LUA, 3);
-  wrk(`${serve.url}/api/v1/fraud/score`, SCORE_LUA, 3);
+  // Warm all three up (JIT), then take turns.
+  const targets = {
+    bare: `${bare.url}/bare`,
+    score: `${serve.url}/api/v1/fraud/score`,
+    off: `${serveOff.url}/api/v1/fraud/score`,
+  };
+  for (const url of Object.values(targets)) wrk(url, SCORE_LUA, 3);
   const pairs = [];
+  const sides = Object.keys(targets);
   for (let p = 0; p < PAIRS; p++) {
-    const order = p % 2 === 0 ? ["bare", "score"] : ["score", "bare"];
+    const order = sides.map((_, i) => sides[(i + p) % sides.length]);
     const res = {};
-    for (const side of order)
-      res[side] =
-        side === "bare"
-          ? wrk(`${bare.url}/bare`, SCORE_LUA, SECONDS)
-          : wrk(`${serve.url}/api/v1/fraud/score`, SCORE_LUA, SECONDS);
+    for (const side of order) res[side] = wrk(targets[side], SCORE_LUA, SECONDS);
     pairs.push(res);
     console.log(
-      `pair ${p + 1}: bare ${res.bare.rps.toFixed(0)} req/s (p99 ${res.bare.p99.toFixed(2)} ms), ` +
+      `round ${p + 1} (${order.join(", ")}): bare ${res.bare.rps.toFixed(0)} req/s (p99 ${res.bare.p99.toFixed(2)} ms), ` +
         `score ${res.score.rps.toFixed(0)} req/s (p99 ${res.score.p99.toFixed(2)} ms, non-2xx ${res.score.non2xx}), ` +
-        `ratio ${(res.score.rps / res.bare.rps).toFixed(2)}`,
+        `monitoring off ${res.off.rps.toFixed(0)} req/s (p99 ${res.off.p99.toFixed(2)} ms); ` +
+        `score/bare ${(res.score.rps / res.bare.rps).toFixed(2)}, on/off ${(res.score.rps / res.off.rps).toFixed(2)}`,
     );
   }
+  const med = (f) => median(pairs.map(f));
   console.log(
-    `median: bare ${median(pairs.map((x) => x.bare.rps)).toFixed(0)} req/s, score ${median(pairs.map((x) => x.score.rps)).toFixed(0)} req/s, ` +
-      `ratio ${median(pairs.map((x) => x.score.rps / x.bare.rps)).toFixed(2)}, score p99 ${median(pairs.map((x) => x.score.p99)).toFixed(2)} ms`,
+    `median: bare ${med((x) => x.bare.rps).toFixed(0)} req/s (p99 ${med((x) => x.bare.p99).toFixed(2)} ms), ` +
+      `score ${med((x) => x.score.rps).toFixed(0)} req/s (p99 ${med((x) => x.score.p99).toFixed(2)} ms), ` +
+      `monitoring off ${med((x) => x.off.rps).toFixed(0)} req/s (p99 ${med((x) => x.off.p99).toFixed(2)} ms); ` +
+      `score/bare ${med((x) => x.score.rps / x.bare.rps).toFixed(2)}, on/off ${med((x) => x.score.rps / x.off.rps).toFixed(2)}`,
   );
 
   // Reloads under load: 20 reloads, then a promotion of version 2 (gate) and a reload.
+  if (RELOAD) await reloadUnderLoad(serve, token, data);
+
+  // Batch endpoint: 1,000 transactions per request, 2 connections (one server core at most),
+  // monitoring on and off in turn.
+  const batches = { on: [], off: [] };
+  for (let p = 0; p < PAIRS; p++)
+    for (const side of p % 2 === 0 ? ["on", "off"] : ["off", "on"]) {
+      const url = `${(side === "on" ? serve : serveOff).url}/api/v1/fraud/score/batch`;
+      const b = wrk(url, batchLua(1000), SECONDS, 2);
+      batches[side].push(b.rps * 1000);
+      console.log(
+        `batch, monitoring ${side}: ${(b.rps * 1000).toFixed(0)} transactions/s (${b.rps.toFixed(1)} requests/s of 1,000, non-2xx ${b.non2xx})`,
+      );
+    }
+  console.log(
+    `batch median: monitoring on ${median(batches.on).toFixed(0)} tx/s, off ${median(batches.off).toFixed(0)} tx/s`,
+  );
+
+  serve.child.kill("SIGTERM");
+  serveOff.child.kill("SIGTERM");
+  bare.child.kill("SIGTERM");
+  rmSync(home, { recursive: true, force: true });
+}
+
+async function reloadUnderLoad(serve, token, data) {
   const seconds = Math.max(SECONDS, 20);
   const loadRun = new Promise((resolve) => {
     const script = path.join(home, "reload.lua");
@@ -216,16 +253,6 @@ async function main() {
     `reload under load (${seconds}s, ${((Date.now() - t0) / 1000).toFixed(0)}s of reloading): ${reloads} reloads (${reloadFailures} failed), ` +
       `promotion to version ${served}; ${rps.toFixed(0)} req/s, non-2xx ${non2xx}, socket errors ${sock ? sock[0] : "none"}`,
   );
-
-  // Batch endpoint: 1,000 transactions per request, 2 connections (one server core at most).
-  const batch = wrk(`${serve.url}/api/v1/fraud/score/batch`, batchLua(1000), SECONDS, 2);
-  console.log(
-    `batch: ${(batch.rps * 1000).toFixed(0)} transactions/s (${batch.rps.toFixed(1)} requests/s of 1,000, non-2xx ${batch.non2xx})`,
-  );
-
-  serve.child.kill("SIGTERM");
-  bare.child.kill("SIGTERM");
-  rmSync(home, { recursive: true, force: true });
 }
 
 await main();

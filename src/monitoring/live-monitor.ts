@@ -544,10 +544,22 @@ function driftJson(r: DriftReport) {
   };
 }
 
+/** The ISO time of the current millisecond, formatted once per millisecond (rows come in bursts). */
+let isoMs = -1;
+let isoText = "";
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 function rowOf(model: string, p: ObservedPrediction): PredictionLogRow {
   const f = p.features;
   return {
-    ts: new Date().toISOString(),
+    ts: isoNow(),
     model,
     transaction_id: p.transactionId,
     user_id: p.userId,

@@ -203,6 +203,19 @@ export interface Registry {
    * `db` is the registry's own handle: do not call it from inside a `transaction` callback.
    */
   read<T, Tables extends object = object>(fn: (db: Kysely<Tables>) => Promise<T>): Promise<T>;
+  /**
+   * Appends rows to one of a layer's own high-volume tables (the prediction log) without the
+   * write lock and without an audit entry: such rows change no registry state, and taking the lock
+   * (or building each statement anew) for every batch made a busy server's log its main cost. A row
+   * whose `skipDuplicatesOf` columns match a stored row is skipped, so a replay never doubles one.
+   * On SQLite the rows commit together; on PostgreSQL in statements of up to 1,000 rows.
+   */
+  appendRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly object[],
+    opts?: { skipDuplicatesOf?: readonly string[] },
+  ): Promise<void>;
   /** Appends one audit entry in its own transaction. */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   listAudit(opts?: { since?: string | Date; model?: string; limit?: number }): Promise<AuditEntry[]>;

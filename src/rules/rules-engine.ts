@@ -73,6 +73,16 @@ export class RulesEngine {
 
   /** Evaluates one transaction. `features` is the feature vector in FEATURE_NAMES order. */
   evaluate(tx: RuleTransaction, features: ArrayLike<number>): RulesResult {
+    const mask = this.evaluateMask(tx, features);
+    const score = this.scoreOf(mask);
+    return { score, flagged: score >= this.config.flag_threshold, fired: this.describe(mask) };
+  }
+
+  /**
+   * The fired-rule bitmask of one transaction (bit k = RULE_DEFINITIONS[k]), allocating nothing:
+   * serving keeps one shared list of fired rules per mask instead of a new one per transaction.
+   */
+  evaluateMask(tx: RuleTransaction, features: ArrayLike<number>): number {
     if (features.length !== FEATURE_NAMES.length) {
       throw new BadInputError(
         `expected ${FEATURE_NAMES.length} features (${FEATURE_NAMES.join(", ")}), got ${features.length}`,
@@ -86,9 +96,12 @@ export class RulesEngine {
     cols.oldBalanceDest[0] = tx.oldBalanceDest;
     cols.newBalanceDest[0] = tx.newBalanceDest;
     for (let j = 0; j < features.length; j++) this.one.features[j][0] = features[j];
-    const mask = this.firedMask(this.one.batch, 0);
-    const score = this.scoreMask(mask);
-    return { score, flagged: score >= this.config.flag_threshold, fired: this.describe(mask) };
+    return this.firedMask(this.one.batch, 0);
+  }
+
+  /** The composite score of a fired-rule bitmask. */
+  scoreOf(mask: number): number {
+    return this.scoreMask(mask);
   }
 
   /**

@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import {
   approvalStatus,
@@ -9,20 +8,20 @@ import {
   type VersionLoader,
 } from "../deploy/index.js";
 import type { TransactionRecord } from "../data/index.js";
-import { BadInputError, ConflictError } from "../errors/index.js";
-import { FEATURE_NAMES, OnlineFeatureState } from "../features/index.js";
+import { ConflictError } from "../errors/index.js";
+import type { OnlineFeatureState } from "../features/index.js";
 import type { Registry } from "../registry/index.js";
-import { LatencyWindow, LiveMonitor, type ObservedPrediction } from "../monitoring/index.js";
-import { RulesEngine, type FiredRule } from "../rules/index.js";
+import { LiveMonitor, type ObservedPrediction } from "../monitoring/index.js";
+import type { FiredRule } from "../rules/index.js";
 import { ExplanationService } from "./explanation-service.js";
-import { hybridVerdict } from "./hybrid-scorer.js";
-import { IdempotencyCache } from "./idempotency-cache.js";
+import { ModelReloader } from "./model-reloader.js";
 import { ModelServer, type ReloadReport } from "./model-server.js";
 import { ServingPromMetrics } from "./prometheus-metrics.js";
+import { RoutingControl } from "./routing-control.js";
 import { ScoreGuard } from "./score-guard.js";
 import type { RedisFeatureStore } from "./redis-feature-store.js";
 import { SharedFeatureScoring } from "./shared-feature-scoring.js";
-import { guardActions, recordEndedExperiment } from "./serving-monitoring.js";
+import { guardActions } from "./serving-monitoring.js";
 import type { ServedModel } from "./served-model.js";
 import {
   parseScoringConfig,
@@ -33,18 +32,15 @@ import {
   type ServingConfig,
 } from "./serving-config.js";
 import {
-  readServingState,
   recordMlSwitch,
-  recordRoutingChange,
   recordScoringConfig,
-  registryChangeCounter,
   type ExperimentRecord,
   type MlSwitchSetting,
-  type RoutingSetting,
 } from "./serving-store.js";
-import { fingerprintOf, ruleTransactionOf, transactionOf, type ScoreRequest } from "./transaction-input.js";
-import { bucketOf, variantForBucket, type Variant } from "./variant-router.js";
-import { round, VariantStats } from "./variant-stats.js";
+import { TransactionScorer } from "./transaction-scorer.js";
+import type { ScoreRequest } from "./transaction-input.js";
+import type { Variant } from "./variant-router.js";
+import { round } from "./variant-stats.js";
 
 /** The answer for one transaction (issue #14, "Scoring"). */
 export interface ScoreResponse {
@@ -66,7 +62,7 @@ export interface ScoreResponse {
   features_degraded?: boolean;
 }
 
-/** One scored transaction before anything is recorded (see `scoreNew`; the shared store commits first). */
+/** One scored transaction before anything is recorded (see `decide`; the shared store commits first). */
 export interface ScoreDecision {
   response: ScoreResponse;
   features: Float64Array;
@@ -86,68 +82,38 @@ export interface FraudScoringServiceOptions {
   featureStore?: RedisFeatureStore;
 }
 
-const NO_ROUTING: RoutingSetting = {
-  championPct: 100,
-  challengerPct: 0,
-  shadow: false,
-  experimentId: null,
-  changedAt: "",
-  changedBy: "",
-  reason: null,
-};
+/** The scoring configuration in force, with its digest and who approved it into force. */
+export interface ScoringState {
+  config: ScoringConfig;
+  digest: string;
+  changedAt: string | null;
+  changedBy: string | null;
+}
 
 /**
  * The data plane of `lakay serve`: online features, rules, routing, the model server and the
  * hybrid scorer, plus the persisted serving state (split, ML switch, scoring config). No HTTP in
- * here; `src/api` validates requests and calls these methods. Scoring is synchronous, so the
- * check-then-record of idempotency cannot interleave with another request. With a shared feature
- * store (Redis) `shared` scores instead, asynchronously, committing atomically in Redis before it
- * records anything here (src/serving/shared-feature-scoring.ts).
+ * here; `src/api` validates requests and calls these methods. Each job has a module of its own:
+ * scoring (`transaction-scorer.ts`), routing and experiments (`routing-control.ts`), reloads and
+ * the registry poll (`model-reloader.ts`); this class holds the state they share, the ML switch,
+ * the scoring-config changes and the monitoring view. With a shared feature store (Redis) `shared`
+ * scores instead, asynchronously, committing atomically in Redis before it records anything here
+ * (src/serving/shared-feature-scoring.ts, through `decide` and `account`).
  */
 export class FraudScoringService {
   readonly models: ModelServer;
   readonly prom = new ServingPromMetrics();
   readonly startedAt = new Date().toISOString();
+  readonly log: Logger;
+  readonly routing: RoutingControl;
+  readonly reloader: ModelReloader;
+  private readonly scorer: TransactionScorer;
   private readonly registry: Registry;
-  private readonly log: Logger;
   private readonly policy: ApprovalPolicy;
-  /** In-process features: the only ones by default; with a shared store, the fallback (kept warm). */
-  readonly features: OnlineFeatureState;
-  private readonly rules: RulesEngine;
-  /** Answers by transaction id, each with the feature vector it was computed from. */
-  private readonly answers: IdempotencyCache<{ response: ScoreResponse; features: Float64Array }>;
-  /** One frozen list per combination of fired rules: answers kept for idempotency share them. */
-  private readonly firedLists = new Map<string, readonly FiredRule[]>();
-  /** Prometheus children per label set, bound once (label lookups cost more than the increment). */
-  private readonly promChildren = new Map<
-    string,
-    { predictions: { inc(): void }; scores: { observe(v: number): void } }
-  >();
-  private readonly epochMs: number;
-  private scoring: {
-    config: ScoringConfig;
-    digest: string;
-    changedAt: string | null;
-    changedBy: string | null;
-  };
-  private routing: RoutingSetting = NO_ROUTING;
-  private experiment: ExperimentRecord | null = null;
-  private ml: MlSwitchSetting;
-  /** Set while a routing change loads its challenger, so a concurrent poll does not unload it. */
-  private routingInProgress = 0;
-  private readonly sinceStart = {
-    champion: new VariantStats(),
-    challenger: new VariantStats(),
-    shadow: new VariantStats(),
-  };
-  private experimentStats = { champion: new VariantStats(), challenger: new VariantStats() };
-  private readonly latency = new LatencyWindow();
-  private readonly requests = { total: 0, errors: 0, replayed: 0 };
-  private lastCounter = -1;
-  private polling = false;
-  /** A change notification came while a poll ran (which may have read the counter before it). */
-  private pollAgain = false;
-  private pollTimer: NodeJS.Timeout | undefined;
+  /** The scoring config in force (serving.yaml, then what the registry holds approved). */
+  scoring: ScoringState;
+  /** The ML switch in force. */
+  ml: MlSwitchSetting;
   /** Set by `lakay serve` on PostgreSQL (src/serving/change-listener.ts); null: polling only. */
   changeFeed: { readonly connected: boolean } | null = null;
   /** Prediction log, drift, score shift, SLA, alerts, webhooks (issue #15); null when turned off. */
@@ -165,10 +131,9 @@ export class FraudScoringService {
     this.policy = opts.policy ?? loadApprovalPolicy();
     const c = opts.config;
     this.models = new ModelServer(opts.registry, c.model, opts.loader);
-    this.features = new OnlineFeatureState({ maxCustomers: c.features.max_customers });
-    this.rules = new RulesEngine(c.rules ?? {});
-    this.answers = new IdempotencyCache(c.idempotency.max_entries);
-    this.epochMs = Date.parse(c.features.timestamp_epoch);
+    this.scorer = new TransactionScorer(this, c);
+    this.routing = new RoutingControl(this, opts.registry);
+    this.reloader = new ModelReloader(this, opts.registry, opts.logger);
     this.scoring = {
       config: c.scoring,
       digest: scoringConfigDigest(c.scoring),
@@ -209,7 +174,7 @@ export class FraudScoringService {
 
   /** The experiment in force (null when the champion takes all traffic). */
   get currentExperiment(): ExperimentRecord | null {
-    return this.experiment;
+    return this.routing.experiment;
   }
 
   /** The score at or above which a transaction counts as flagged in A/B statistics. */
@@ -221,28 +186,28 @@ export class FraudScoringService {
     return this.opts.config;
   }
 
+  /** Shadow scores since start (the routing view shows them while shadow mode is on). */
+  get shadowStats() {
+    return this.scorer.sinceStart.shadow;
+  }
+
   /** Reads the persisted state and loads the models. A model that fails to load leaves rules-only scoring. */
   async start(): Promise<void> {
-    this.lastCounter = await registryChangeCounter(this.registry);
+    await this.reloader.readCounter();
     await this.monitor?.start();
     await this.shared?.start();
-    await this.applyPersistedState();
+    await this.reloader.applyPersistedState();
     try {
-      await this.reloadModels("start");
+      await this.reloader.reloadModels("start");
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "no model loaded at start: scoring rules-only");
     }
     this.prom.mlEnabled.set(this.ml.enabled ? 1 : 0);
-    const poll = this.config.reload.poll_seconds;
-    if (poll > 0) {
-      this.pollTimer = setInterval(() => void this.pollOnce(), poll * 1000);
-      this.pollTimer.unref();
-    }
+    this.reloader.startPolling(this.config.reload.poll_seconds);
   }
 
   stop(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = undefined;
+    this.reloader.stopPolling();
   }
 
   /** SIGTERM: writes every queued prediction record (spilling what the database refuses). */
@@ -254,20 +219,21 @@ export class FraudScoringService {
 
   /** True when scoring can answer: a model is loaded, or rules-only mode is in force (always). */
   get ready(): boolean {
-    return this.lastCounter >= 0;
+    return this.reloader.lastCounter >= 0;
   }
 
   get mode(): "hybrid" | "rules_only" {
     return this.ml.enabled && this.models.models.champion ? "hybrid" : "rules_only";
   }
 
-  // ── Scoring ─────────────────────────────────────────────────────────────────
+  // ── Scoring (transaction-scorer.ts) ─────────────────────────────────────────
 
-  /** Scores one transaction; `startedAt` is `performance.now()` when the request arrived. */
+  /**
+   * Scores one transaction; `startedAt` is `performance.now()` when the request arrived.
+   * `degraded` (shared feature store only): the answer says whether Redis was away.
+   */
   score(req: ScoreRequest, startedAt: number, degraded?: boolean): ScoreResponse {
-    const seen = this.replayOf(req, "");
-    if (seen) return seen;
-    return this.scoreNew(req, startedAt, undefined, undefined, degraded);
+    return this.scorer.score(req, startedAt, degraded);
   }
 
   /**
@@ -275,172 +241,47 @@ export class FraudScoringService {
    * transaction refuses the whole batch and records nothing.
    */
   scoreBatch(reqs: readonly ScoreRequest[], startedAt: number): ScoreResponse[] {
-    const max = this.config.batch.max_transactions;
-    if (reqs.length > max)
-      throw new BadInputError(`a batch holds at most ${max} transactions (got ${reqs.length})`, {
-        field: "transactions",
-      });
-    // One pass checks everything (and computes what scoring needs), so nothing is recorded for a
-    // batch that is refused; the second scores, each transaction looked up and fingerprinted once.
-    const txs = new Array<TransactionRecord>(reqs.length);
-    const fps = new Array<string>(reqs.length);
-    const replays = new Array<ScoreResponse | undefined>(reqs.length);
-    const firstById = new Map<string, number>();
-    reqs.forEach((r, i) => {
-      const at = `transactions[${i}].`;
-      txs[i] = transactionOf(r, this.epochMs, at);
-      const fp = (fps[i] = fingerprintOf(r));
-      const seen = this.answers.get(r.transaction_id);
-      if (seen && seen.fingerprint !== fp)
-        throw new ConflictError(
-          `${at}transaction_id ${r.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
-        );
-      replays[i] = seen?.value.response;
-      const prior = firstById.get(r.transaction_id);
-      if (prior !== undefined && fps[prior] !== fp)
-        throw new ConflictError(
-          `transactions[${i}]: transaction_id ${r.transaction_id} appears twice in the batch with different contents`,
-        );
-      if (prior === undefined) firstById.set(r.transaction_id, i);
-    });
-    const out = new Array<ScoreResponse>(reqs.length);
-    for (let i = 0; i < reqs.length; i++) {
-      const first = firstById.get(reqs[i].transaction_id)!;
-      const replay = replays[i] ?? (first !== i ? out[first] : undefined);
-      if (replay) {
-        this.requests.replayed++;
-        out[i] = replay;
-      } else out[i] = this.scoreNew(reqs[i], startedAt, txs[i], fps[i]);
-    }
-    return out;
+    return this.scorer.scoreBatch(reqs, startedAt);
   }
 
   /** The champion's raw score for a feature vector given by name (what validation feeds a model). */
   predict(features: Record<string, number>): { score: number; model: { name: string; version: number } } {
-    const champion = this.models.models.champion;
-    if (!champion)
-      throw new ConflictError(
-        `no Production version of ${this.models.modelName} is loaded: nothing to predict with`,
-      );
-    const missing = champion.featureNames.filter((f) => !(f in features));
-    if (missing.length)
-      throw new BadInputError(
-        `missing feature ${missing[0]} (the model needs ${champion.featureNames.join(", ")})`,
-        {
-          field: `features.${missing[0]}`,
-        },
-      );
-    const vector = Float64Array.from(FEATURE_NAMES, (f) => features[f] ?? NaN);
-    return { score: champion.score(vector), model: { name: champion.name, version: champion.version } };
+    return this.scorer.predict(features);
   }
 
   /** The features (FEATURE_NAMES order) an answer was computed from: an investigator's "why". */
   featuresOf(response: ScoreResponse): Record<string, number> | undefined {
-    const entry = this.answers.peek(response.transaction_id);
-    const f = entry?.value.response === response ? entry.value.features : undefined;
-    return f && Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, f[i]]));
+    return this.scorer.featuresOf(response);
   }
 
   /** Counts an HTTP request to the scoring API (the HTTP layer calls this once per response). */
   noteRequest(statusCode: number): void {
-    this.requests.total++;
-    if (statusCode >= 400) this.requests.errors++;
+    this.scorer.noteRequest(statusCode);
   }
 
-  /** @internal An answer given before (by this replica or, with a shared store, another), counted as a replay. */
-  replayOf(req: ScoreRequest, at: string): ScoreResponse | undefined {
-    const seen = this.answers.get(req.transaction_id);
-    if (!seen) return undefined;
-    if (seen.fingerprint !== fingerprintOf(req))
-      throw new ConflictError(
-        `${at}transaction_id ${req.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
-      );
-    this.requests.replayed++;
-    return seen.value.response;
-  }
-
-  private scoreNew(
-    req: ScoreRequest,
-    startedAt: number,
-    tx: TransactionRecord = transactionOf(req, this.epochMs),
-    fingerprint?: string,
-    degraded?: boolean,
-  ): ScoreResponse {
-    const d = this.decide(req, tx, this.features.featuresFor(tx), startedAt);
-    if (degraded !== undefined) d.response.features_degraded = degraded;
-    this.features.observe(tx);
-    this.account(req.transaction_id, fingerprint ?? fingerprintOf(req), d);
-    return d.response;
+  /** In-process features: the only ones by default; with a shared store, the fallback (kept warm). */
+  get features(): OnlineFeatureState {
+    return this.scorer.features;
   }
 
   /** @internal Milliseconds since the epoch that `timestamp` requests count steps from. */
   get timestampEpochMs(): number {
-    return this.epochMs;
+    return this.scorer.epochMs;
+  }
+
+  /** @internal An answer given before (by this replica or, with a shared store, another), counted as a replay. */
+  replayOf(req: ScoreRequest, at: string): ScoreResponse | undefined {
+    return this.scorer.replayOf(req, at);
   }
 
   /** @internal Rules, routing, model and hybrid verdict for `features`; records nothing. */
   decide(req: ScoreRequest, tx: TransactionRecord, features: Float64Array, startedAt: number): ScoreDecision {
-    const rules = this.rules.evaluate(ruleTransactionOf(tx), features);
-    const models = this.models.models;
-    const challenger = this.liveChallenger(models.challenger);
-    let variant: Variant = "champion";
-    if (challenger && this.experiment && this.routing.challengerPct > 0)
-      variant = variantForBucket(
-        bucketOf(this.experiment.salt, req.user_id ?? req.nameOrig),
-        this.routing.challengerPct,
-      );
-    const model = variant === "challenger" ? challenger : models.champion;
-    const useMl = this.ml.enabled && model !== null && !this.guard.isStopped(variant, model.version);
-    const mlScore = useMl ? model.score(features) : null;
-    if (mlScore !== null && !Number.isFinite(mlScore)) this.guard.trip(variant, model!.version, mlScore);
-    const verdict = hybridVerdict(this.scoring.config, rules.score, mlScore);
-    const mode = verdict.usedMl ? "hybrid" : "rules_only";
-    const latencyMs = performance.now() - startedAt;
-    const response: ScoreResponse = {
-      transaction_id: req.transaction_id,
-      score: verdict.score,
-      risk_tier: verdict.riskTier,
-      recommendation: verdict.recommendation,
-      ml_score: verdict.usedMl ? mlScore : null,
-      rule_score: rules.score,
-      rules_triggered: this.sharedFiredList(rules.fired),
-      variant,
-      model: verdict.usedMl && model ? { name: model.name, version: model.version } : null,
-      mode,
-      latency_ms: round(latencyMs, 3),
-    };
-    const observed: ObservedPrediction = {
-      transactionId: req.transaction_id,
-      userId: req.user_id ?? req.nameOrig,
-      variant,
-      modelVersion: model?.version ?? null,
-      experimentId: this.experiment?.id ?? null,
-      features,
-      mlScore,
-      ruleScore: rules.score,
-      score: verdict.score,
-      riskTier: verdict.riskTier,
-      latencyMs,
-      rulesTriggered: response.rules_triggered,
-    };
-    return { response, features, observed, challenger };
+    return this.scorer.decide(req, tx, features, startedAt);
   }
 
   /** @internal Records a decided answer: idempotency, statistics, metrics, prediction log, shadow. */
   account(transactionId: string, fingerprint: string, d: ScoreDecision): void {
-    const { response, features, observed, challenger } = d;
-    const { variant, latencyMs, score } = observed;
-    this.answers.set(transactionId, fingerprint, { response, features });
-    this.sinceStart[variant].add(score, latencyMs);
-    this.experimentStats[variant].add(score, latencyMs);
-    this.latency.add(latencyMs);
-    const prom = this.promChild(variant, response.mode);
-    prom.predictions.inc();
-    prom.scores.observe(score);
-    this.monitor?.observe(observed);
-    if (this.routing.shadow && challenger && this.ml.enabled && variant === "champion") {
-      setImmediate(() => this.shadowScore(challenger, features, observed.ruleScore));
-    }
+    this.scorer.account(transactionId, fingerprint, d);
   }
 
   /** @internal Keeps an answer another replica gave (shared store) for replays and `featuresOf`. */
@@ -450,246 +291,37 @@ export class FraudScoringService {
     response: ScoreResponse,
     features: Float64Array,
   ): void {
-    this.requests.replayed++;
-    this.answers.set(transactionId, fingerprint, { response, features });
+    this.scorer.rememberReplay(transactionId, fingerprint, response, features);
   }
 
-  private sharedFiredList(fired: FiredRule[]): FiredRule[] {
-    const key = fired.map((r) => r.id).join(",");
-    let list = this.firedLists.get(key);
-    if (!list) {
-      list = Object.freeze(fired.map((r) => Object.freeze(r)));
-      this.firedLists.set(key, list);
-    }
-    return list as FiredRule[];
-  }
-
-  private promChild(variant: Variant, mode: string) {
-    const key = `${variant}/${mode}`;
-    let c = this.promChildren.get(key);
-    if (!c) {
-      c = {
-        predictions: this.prom.predictions.labels({ variant, mode }),
-        scores: this.prom.scores.labels({ variant }),
-      };
-      this.promChildren.set(key, c);
-    }
-    return c;
-  }
-
-  /** Off the response path: the challenger's opinion, for monitoring only. */
-  private shadowScore(challenger: ServedModel, features: Float64Array, ruleScore: number): void {
-    const t0 = performance.now();
-    try {
-      const verdict = hybridVerdict(this.scoring.config, ruleScore, challenger.score(features));
-      this.sinceStart.shadow.add(verdict.score, performance.now() - t0);
-      this.prom.shadowScores.inc();
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, "shadow scoring failed");
-    }
-  }
-
-  /** The loaded challenger if it is the one the current experiment was set up with. */
-  private liveChallenger(challenger: ServedModel | null): ServedModel | null {
-    if (!challenger || !this.experiment) return null;
-    if (this.guard.isStopped("challenger", challenger.version)) return null;
-    return challenger.version === this.experiment.challengerVersion ? challenger : null;
-  }
-
-  // ── Reload ──────────────────────────────────────────────────────────────────
-
-  private wantsChallenger = () =>
-    this.routingInProgress > 0 || this.routing.challengerPct > 0 || this.routing.shadow;
+  // ── Reload (model-reloader.ts) ──────────────────────────────────────────────
 
   /** Reloads the models (seed §4.2 step 3); throws `ReloadFailedError` and keeps the old ones on failure. */
-  async reload(trigger: string, actor?: string, reason: string | null = null): Promise<ReloadReport> {
-    const report = await this.reloadModels(trigger, true);
-    if (actor)
-      await this.registry.appendAudit({
-        actor,
-        action: "serving.reload",
-        model: this.models.modelName,
-        version: report.champion?.version ?? null,
-        details: { trigger, reason, champion: report.champion, challenger: report.challenger },
-      });
-    return report;
+  reload(trigger: string, actor?: string, reason: string | null = null): Promise<ReloadReport> {
+    return this.reloader.reload(trigger, actor, reason);
   }
 
-  private async reloadModels(trigger: string, force = false): Promise<ReloadReport> {
-    try {
-      const report = await this.models.reload({ trigger, wantChallenger: this.wantsChallenger, force });
-      this.prom.reloads.inc({ result: "ok" });
-      const m = this.models.models;
-      this.prom.modelVersion.set({ variant: "champion" }, m.champion?.version ?? 0);
-      this.prom.modelVersion.set({ variant: "challenger" }, m.challenger?.version ?? 0);
-      await this.monitor?.setChampion(m.champion);
-      if (this.experiment && m.champion?.version === this.experiment.challengerVersion)
-        recordEndedExperiment(this, this.registry, this.experiment, "promotion");
-      this.log.info(
-        { trigger, champion: report.champion, challenger: report.challenger },
-        m.champion
-          ? `serving ${m.champion.name} version ${m.champion.version}`
-          : "no Production version: rules-only",
-      );
-      return report;
-    } catch (err) {
-      this.prom.reloads.inc({ result: "failed" });
-      this.log.error(
-        { trigger, err: (err as Error).message },
-        "reload failed; the previous models keep serving",
-      );
-      throw err;
-    }
+  /** One poll of the registry's change counter (also run on a PostgreSQL change notification). */
+  pollOnce(): Promise<void> {
+    return this.reloader.pollOnce();
   }
 
-  /**
-   * One poll of the registry's change counter: when it moved, re-read the persisted serving state
-   * (another replica may have changed it) and reload if the registry now names other versions.
-   * Also run at once on a PostgreSQL change notification (src/serving/change-listener.ts); one that
-   * arrives during a poll runs another after it.
-   */
-  async pollOnce(): Promise<void> {
-    if (this.polling) {
-      this.pollAgain = true;
-      return;
-    }
-    this.polling = true;
-    this.pollAgain = false;
-    try {
-      const counter = await registryChangeCounter(this.registry);
-      if (counter === this.lastCounter) return;
-      this.lastCounter = counter;
-      await this.applyPersistedState();
-      const resolved = await this.models.resolve();
-      if (this.models.differs(resolved, this.wantsChallenger())) await this.reloadModels("registry change");
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, "registry poll failed");
-    } finally {
-      this.polling = false;
-      if (this.pollAgain) await this.pollOnce();
-    }
-  }
-
-  private async applyPersistedState(): Promise<void> {
-    const state = await readServingState(this.registry, this.models.modelName);
-    if (state.routing) this.applyRouting(state.routing, state.experiment);
-    if (state.ml) this.ml = state.ml;
-    this.prom.mlEnabled.set(this.ml.enabled ? 1 : 0);
-    if (state.scoring) {
-      if (state.scoring.digest !== this.scoring.digest && this.scoring.changedAt === null)
-        this.log.warn(
-          { registry_sha256: state.scoring.digest, file_sha256: this.scoring.digest },
-          "the registry holds an approved scoring config that differs from serving.yaml's: serving the registry's",
-        );
-      this.scoring = {
-        config: parseScoringConfig(state.scoring.config, "registry serving_changes"),
-        digest: state.scoring.digest,
-        changedAt: state.scoring.changedAt,
-        changedBy: state.scoring.changedBy,
-      };
-    }
-  }
-
-  private applyRouting(routing: RoutingSetting, experiment: ExperimentRecord | null): void {
-    if (this.experiment && routing.experimentId !== this.experiment.id)
-      recordEndedExperiment(this, this.registry, this.experiment, routing.changedBy, routing.reason);
-    if (routing.experimentId !== this.experiment?.id)
-      this.experimentStats = { champion: new VariantStats(), challenger: new VariantStats() };
-    this.routing = routing;
-    this.experiment = experiment;
-  }
-
-  // ── Routing (seed §5) ───────────────────────────────────────────────────────
+  // ── Routing (routing-control.ts, seed §5) ───────────────────────────────────
 
   /** The seed's routing document (§5.2), plus the experiment and shadow flag. */
   routingView() {
-    const m = this.models.models;
-    const challenger = this.liveChallenger(m.challenger);
-    const champion = this.experimentStats.champion.summary();
-    const challengerStats = this.experimentStats.challenger.summary();
-    return {
-      enabled: this.routing.challengerPct > 0 || this.routing.shadow,
-      champion_pct: this.routing.championPct,
-      challenger_pct: this.routing.challengerPct,
-      champion_model: m.champion?.name ?? null,
-      champion_version: m.champion ? String(m.champion.version) : null,
-      challenger_model: challenger?.name ?? null,
-      challenger_version: challenger ? String(challenger.version) : null,
-      shadow: this.routing.shadow,
-      experiment: this.experiment && {
-        id: this.experiment.id,
-        started_at: this.experiment.startedAt,
-        started_by: this.experiment.startedBy,
-        reason: this.experiment.reason,
-        challenger_version: String(this.experiment.challengerVersion),
-      },
-      metrics_summary: {
-        total_observations: champion.count + challengerStats.count,
-        champion,
-        challenger: challengerStats,
-        shadow: this.routing.shadow ? this.sinceStart.shadow.summary() : undefined,
-      },
-    };
+    return this.routing.view();
   }
 
   /** Sets the split (seed §5.2); refuses a challenger share when no challenger can be loaded. */
-  async setRouting(change: {
+  setRouting(change: {
     championPct: number;
     challengerPct: number;
     shadow: boolean;
     actor: string;
     reason: string | null;
   }): Promise<ReturnType<FraudScoringService["routingView"]>> {
-    const { championPct, challengerPct, shadow } = change;
-    for (const [field, v] of [
-      ["champion_pct", championPct],
-      ["challenger_pct", challengerPct],
-    ] as const)
-      if (!(v >= 0 && v <= 100)) throw new BadInputError(`${field} must be between 0 and 100`, { field });
-    if (Math.abs(championPct + challengerPct - 100) > 1e-9)
-      throw new BadInputError(
-        `champion_pct + challenger_pct must be 100 (got ${championPct + challengerPct})`,
-        {
-          field: "challenger_pct",
-        },
-      );
-    const needChallenger = challengerPct > 0 || shadow;
-    this.routingInProgress++;
-    try {
-      let challengerVersion: number | null = null;
-      if (needChallenger) {
-        const resolved = await this.models.resolve();
-        if (!resolved.challenger)
-          throw new ConflictError(
-            `no challenger for ${this.models.modelName}: no version has alias "challenger" and none is in Staging`,
-          );
-        try {
-          await this.reloadModels("routing");
-        } catch (err) {
-          throw new ConflictError(`the challenger cannot be loaded: ${(err as Error).message}`, {
-            cause: err,
-          });
-        }
-        const loaded = this.models.models.challenger;
-        if (!loaded) throw new ConflictError("the challenger could not be loaded");
-        challengerVersion = loaded.version;
-      }
-      const recorded = await recordRoutingChange(this.registry, {
-        model: this.models.modelName,
-        championPct,
-        challengerPct,
-        shadow,
-        championVersion: this.models.models.champion?.version ?? null,
-        challengerVersion,
-        actor: change.actor,
-        reason: change.reason,
-      });
-      this.applyRouting(recorded.routing, recorded.experiment);
-    } finally {
-      this.routingInProgress--;
-    }
-    if (!needChallenger) await this.reloadModels("routing").catch(() => undefined);
-    return this.routingView();
+    return this.routing.set(change);
   }
 
   // ── ML switch and scoring config (seed §6.3) ────────────────────────────────
@@ -727,7 +359,7 @@ export class FraudScoringService {
       explain: c.explain,
       reload: c.reload,
       latency_sla_ms: c.latency_sla_ms,
-      rules: this.rules.config,
+      rules: this.scorer.rules.config,
     };
   }
 
@@ -845,25 +477,26 @@ export class FraudScoringService {
         loaded_at: s.loadedAt,
         artifact_digest: s.artifactDigest,
       };
-    const [p50, p95, p99] = this.latency.percentiles([50, 95, 99]);
+    const { sinceStart, latency, requests, features } = this.scorer;
+    const [p50, p95, p99] = latency.percentiles([50, 95, 99]);
     const sla = this.config.latency_sla_ms;
     const r = (x: number | null) => (x === null ? null : round(x, 3));
-    const predictions = this.sinceStart.champion.count + this.sinceStart.challenger.count;
+    const predictions = sinceStart.champion.count + sinceStart.challenger.count;
     return {
       model: describe(m.champion),
       challenger: describe(m.challenger),
       mode: this.mode,
       ml_enabled: this.ml.enabled,
       started_at: this.startedAt,
-      requests: { ...this.requests },
+      requests: { ...requests },
       predictions: {
         total: predictions,
-        champion: this.sinceStart.champion.count,
-        challenger: this.sinceStart.challenger.count,
-        shadow: this.sinceStart.shadow.count,
+        champion: sinceStart.champion.count,
+        challenger: sinceStart.challenger.count,
+        shadow: sinceStart.shadow.count,
       },
       latency_ms: {
-        window: this.latency.size,
+        window: latency.size,
         p50: r(p50),
         p95: r(p95),
         p99: r(p99),
@@ -871,17 +504,17 @@ export class FraudScoringService {
         within_sla: p95 === null || p99 === null ? null : p95 <= sla.p95 && p99 <= sla.p99,
       },
       score_distribution: {
-        champion: this.sinceStart.champion.distribution(),
-        challenger: this.sinceStart.challenger.distribution(),
-        shadow: this.sinceStart.shadow.distribution(),
+        champion: sinceStart.champion.distribution(),
+        challenger: sinceStart.challenger.distribution(),
+        shadow: sinceStart.shadow.distribution(),
       },
       routing: {
-        champion_pct: this.routing.championPct,
-        challenger_pct: this.routing.challengerPct,
-        shadow: this.routing.shadow,
-        experiment_id: this.experiment?.id ?? null,
+        champion_pct: this.routing.setting.championPct,
+        challenger_pct: this.routing.setting.challengerPct,
+        shadow: this.routing.setting.shadow,
+        experiment_id: this.routing.experiment?.id ?? null,
       },
-      online_features: { customers: this.features.size, max_customers: this.config.features.max_customers },
+      online_features: { customers: features.size, max_customers: this.config.features.max_customers },
       feature_store: this.shared?.view() ?? { kind: "in_process" as const },
       last_reload: this.models.lastReload,
       change_notify: this.changeFeed ? (this.changeFeed.connected ? "listening" : "reconnecting") : "off",

@@ -1,12 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Kysely } from "kysely";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   countPredictions,
   insertPredictions,
   PredictionLogWriter,
+  type MonitoringDatabase,
   type PredictionLogRow,
 } from "../../src/monitoring/index.js";
 import type { Registry } from "../../src/registry/index.js";
@@ -56,6 +58,41 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     await registry.close();
     await home.drop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("stores a large batch in one call outside the write lock: repeats and stored rows skipped, nulls kept", async () => {
+    const model = "bulk";
+    const rows = Array.from({ length: 2_500 }, (_, i) => ({
+      ...row(i),
+      model,
+      ml_score: i % 3 ? 0.1 : null,
+      experiment_id: i % 2 ? "e-1" : null,
+      // Some rows carry their rules; the others have no such key, as records spilled before step 7.
+      ...(i % 4 === 0 ? { rules_triggered: `[{"id":"r${i}","weight":0.3}]` } : {}),
+    }));
+    // 2,500 rows: three statements on PostgreSQL; a repeat inside the batch and one already stored.
+    await insertPredictions(registry, rows.slice(0, 10));
+    await insertPredictions(registry, [...rows, rows[7], rows[2_000]]);
+    expect(await countPredictions(registry, model)).toBe(2_500);
+    const stored = await registry.read((db: Kysely<MonitoringDatabase>) =>
+      db
+        .selectFrom("prediction_log")
+        .select(["transaction_id", "ml_score", "experiment_id", "amount", "rules_triggered"])
+        .where("model", "=", model)
+        .where("transaction_id", "in", ["t-3", "t-4", "t-2498"])
+        .orderBy("transaction_id")
+        .execute(),
+    );
+    expect(
+      stored.map((r) => [r.transaction_id, r.ml_score, r.experiment_id, Number(r.amount), r.rules_triggered]),
+    ).toEqual([
+      ["t-2498", 0.1, null, 2498, null],
+      ["t-3", null, "e-1", 3, null],
+      ["t-4", 0.1, null, 4, '[{"id":"r4","weight":0.3}]'],
+    ]);
+    await expect(registry.appendRows("prediction_log; DROP TABLE x", ["ts"], [{ ts: "" }])).rejects.toThrow(
+      /not a plain SQL identifier/,
+    );
   });
 
   it("spills while the store fails, replays in order when it is back, never doubles a row, and close() writes the rest", async () => {

@@ -4,27 +4,54 @@ import type { MonitoringDatabase, PredictionLogRow } from "./monitoring-tables.j
 
 type Db = Kysely<MonitoringDatabase>;
 
-/** Rows per INSERT statement: well under SQLite's 32,766 bound parameters (25 columns a row). */
-const ROWS_PER_STATEMENT = 500;
+/** Every column of a prediction_log row as written (the id is the database's). */
+const PREDICTION_LOG_COLUMNS = [
+  "ts",
+  "model",
+  "transaction_id",
+  "user_id",
+  "variant",
+  "model_version",
+  "experiment_id",
+  "amount",
+  "amount_zscore",
+  "hour_of_day",
+  "day_of_week",
+  "tx_type_encoded",
+  "balance_delta_sender",
+  "balance_delta_receiver",
+  "velocity_count_1h",
+  "velocity_count_24h",
+  "velocity_amount_1h",
+  "velocity_amount_24h",
+  "ml_score",
+  "rule_score",
+  "score",
+  "risk_tier",
+  "latency_ms",
+  "rules_triggered",
+] as const satisfies readonly (keyof PredictionLogRow)[];
+
+// A column added to PredictionLogRow but not to the list above fails to compile here.
+type Unlisted = Exclude<keyof PredictionLogRow, (typeof PREDICTION_LOG_COLUMNS)[number]>;
+const allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void allListed;
 
 /**
- * Writes a batch of prediction records in one transaction. A row already there (same model and
- * transaction id: a replayed spill, or a retry scored again after a restart) is skipped, so a
- * replay never doubles a row.
+ * Writes a batch of prediction records. A row already there (same model and transaction id: a
+ * replayed spill, or a retry scored again after a restart) is skipped, so a replay never doubles a
+ * row. Outside the registry's write lock: the log changes no registry state and has no audit entry.
  */
 export async function insertPredictions(
   registry: Registry,
   rows: readonly PredictionLogRow[],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  await registry.transaction(async (tx) => {
-    const db = tx.db as Db;
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
-      await db
-        .insertInto("prediction_log")
-        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
-        .onConflict((oc) => oc.columns(["model", "transaction_id"]).doNothing())
-        .execute();
+  // A record spilled before schema step 7 has no rules_triggered; SQLite's named parameters need it.
+  const complete = rows.some((r) => r.rules_triggered === undefined)
+    ? rows.map((r) => (r.rules_triggered === undefined ? { ...r, rules_triggered: null } : r))
+    : rows;
+  await registry.appendRows("prediction_log", PREDICTION_LOG_COLUMNS, complete, {
+    skipDuplicatesOf: ["model", "transaction_id"],
   });
 }
 

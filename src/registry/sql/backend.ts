@@ -17,6 +17,16 @@ export interface SqlBackend {
    * and the audit chain cannot fork.
    */
   writeTransaction<T>(fn: (trx: Kysely<RegistryDatabase>) => Promise<T>): Promise<T>;
+  /**
+   * Appends rows to a table outside the write lock, with no audit entry (see
+   * {@link Registry.appendRows}); rows are objects keyed by column name.
+   */
+  appendRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly object[],
+    skipDuplicatesOf: readonly string[],
+  ): Promise<void>;
   /** True when `err` is a unique / primary-key violation. */
   isUniqueViolation(err: unknown): boolean;
   close(): Promise<void>;

@@ -297,6 +297,19 @@ export class SqlRegistry extends TrackingStore implements Registry {
     return fn(this.db as unknown as Kysely<Tables>);
   }
 
+  async appendRows(
+    table: string,
+    columns: readonly string[],
+    rows: readonly object[],
+    opts: { skipDuplicatesOf?: readonly string[] } = {},
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    for (const name of [table, ...columns, ...(opts.skipDuplicatesOf ?? [])])
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw new BadInputError(`appendRows: ${JSON.stringify(name)} is not a plain SQL identifier`);
+    await this.backend.appendRows(table, columns, rows, opts.skipDuplicatesOf ?? []);
+  }
+
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry> {
     return this.transaction((tx) => tx.appendAudit(entry));
   }

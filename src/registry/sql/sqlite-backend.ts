@@ -3,6 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { ServiceUnavailableError } from "../../errors/index.js";
+import { appendRowsSql } from "./append-rows.js";
 import type { SqlBackend } from "./backend.js";
 import type { RegistryDatabase } from "./database.js";
 
@@ -30,6 +31,8 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
     });
   }
   const db = new Kysely<RegistryDatabase>({ dialect: new SqliteDialect({ database }) });
+  /** appendRows' statements, prepared once: preparing a many-row INSERT per batch cost more than the rows. */
+  const appenders = new Map<string, (rows: readonly object[]) => void>();
   return {
     dialect: "sqlite",
     db,
@@ -46,6 +49,23 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
           throw err;
         }
       });
+    },
+    async appendRows(table, columns, rows, skipDuplicatesOf) {
+      const key = `${table}\u0000${columns.join(",")}\u0000${skipDuplicatesOf.join(",")}`;
+      let append = appenders.get(key);
+      if (!append) {
+        const insert = database.prepare(
+          appendRowsSql(table, columns, 1, skipDuplicatesOf, (_, c) => `@${columns[c]}`),
+        );
+        append = database.transaction((rs: readonly object[]) => {
+          for (const r of rs) insert.run(r);
+        }).immediate;
+        appenders.set(key, append);
+      }
+      const run = append;
+      // Through Kysely's one connection, so the rows never land inside another caller's open
+      // transaction; the work itself is synchronous (better-sqlite3), one transaction for all rows.
+      await db.connection().execute(async () => run(rows));
     },
     isUniqueViolation(err) {
       const code = (err as { code?: string })?.code;
