@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Registry } from "../../registry/index.js";
+import { labelsInForce } from "./label-store.js";
 import type { MonitoringDatabase } from "./monitoring-tables.js";
 
 type Db = Kysely<MonitoringDatabase>;
@@ -21,11 +22,7 @@ export async function championFalsePositives(
   where: { model: string; version: number; since: string; threshold: number },
 ): Promise<FalsePositiveCounts> {
   return registry.read(async (db: Db) => {
-    const latest = db
-      .selectFrom("outcome_labels")
-      .select((eb) => ["transaction_id", eb.fn.max("id").as("id")])
-      .groupBy("transaction_id")
-      .as("latest");
+    const latest = labelsInForce(db);
     const r = await db
       .selectFrom("prediction_log as p")
       .innerJoin(latest, "latest.transaction_id", "p.transaction_id")

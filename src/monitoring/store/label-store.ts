@@ -125,3 +125,15 @@ export async function labelHistory(registry: Registry, transactionId: string) {
       .execute(),
   );
 }
+
+/**
+ * The label in force per transaction: the highest id (a relabel appends a row, the earlier one
+ * stays as history). Join `latest.transaction_id` to the log, then `outcome_labels` on `latest.id`.
+ */
+export function labelsInForce(db: Db) {
+  return db
+    .selectFrom("outcome_labels")
+    .select((eb) => ["transaction_id", eb.fn.max("id").as("id")])
+    .groupBy("transaction_id")
+    .as("latest");
+}

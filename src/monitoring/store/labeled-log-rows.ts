@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Registry } from "../../registry/index.js";
+import { labelsInForce } from "./label-store.js";
 import type { MonitoringDatabase, PredictionLogRow } from "./monitoring-tables.js";
 
 type Db = Kysely<MonitoringDatabase>;
@@ -16,11 +17,7 @@ export async function labeledLogRows(
   where: { model: string; since: string; limit: number },
 ): Promise<LabeledLogRow[]> {
   return registry.read(async (db: Db) => {
-    const latest = db
-      .selectFrom("outcome_labels")
-      .select((eb) => ["transaction_id", eb.fn.max("id").as("id")])
-      .groupBy("transaction_id")
-      .as("latest");
+    const latest = labelsInForce(db);
     const rows = await db
       .selectFrom("prediction_log as p")
       .innerJoin(latest, "latest.transaction_id", "p.transaction_id")

@@ -1,5 +1,7 @@
 import type { Kysely } from "kysely";
+import { FEATURE_NAMES } from "../../features/index.js";
 import type { Registry } from "../../registry/index.js";
+import { labelsInForce } from "./label-store.js";
 import type { MonitoringDatabase, PredictionLogRow } from "./monitoring-tables.js";
 
 type Db = Kysely<MonitoringDatabase>;
@@ -13,17 +15,7 @@ const PREDICTION_LOG_COLUMNS = [
   "variant",
   "model_version",
   "experiment_id",
-  "amount",
-  "amount_zscore",
-  "hour_of_day",
-  "day_of_week",
-  "tx_type_encoded",
-  "balance_delta_sender",
-  "balance_delta_receiver",
-  "velocity_count_1h",
-  "velocity_count_24h",
-  "velocity_amount_1h",
-  "velocity_amount_24h",
+  ...FEATURE_NAMES,
   "ml_score",
   "rule_score",
   "score",
@@ -83,11 +75,7 @@ export async function labeledPredictions(
   where: { model: string; since?: string; experimentId?: string },
 ): Promise<LabeledPrediction[]> {
   return registry.read(async (db: Db) => {
-    const latest = db
-      .selectFrom("outcome_labels")
-      .select((eb) => ["transaction_id", eb.fn.max("id").as("id")])
-      .groupBy("transaction_id")
-      .as("latest");
+    const latest = labelsInForce(db);
     let q = db
       .selectFrom("prediction_log as p")
       .leftJoin(latest, "latest.transaction_id", "p.transaction_id")
