@@ -55,7 +55,7 @@ export interface TrainPipelineOptions {
   registryUri?: string;
   artifactRoot?: string;
   /** The other layers' schema steps, needed to open the registry (the composition root's `LAKAY_MIGRATIONS`). */
-  migrations?: readonly Migration[];
+  migrations: readonly Migration[];
   /** false: record the run, but register no version and move nothing to Staging. */
   register?: boolean;
   /** Also write the artifact folder (with a manifest) here. */

@@ -10,7 +10,7 @@ export async function connectRegistry(opts: {
   artifactRoot?: string;
   env?: NodeJS.ProcessEnv;
   /** The other layers' schema steps (the composition root's `LAKAY_MIGRATIONS`). */
-  migrations?: readonly Migration[];
+  migrations: readonly Migration[];
 }): Promise<Registry> {
   const registryUri = opts.registryUri;
   let registry: Registry;
@@ -19,7 +19,7 @@ export async function connectRegistry(opts: {
       registryUri,
       artifactRoot: opts.artifactRoot,
       env: opts.env,
-      migrations: opts.migrations ?? [],
+      migrations: opts.migrations,
     });
   } catch (err) {
     if (err instanceof LakayError) throw err;

@@ -56,7 +56,15 @@ describe("openRegistry", () => {
 });
 
 /** The schema steps in the order they shipped; a database records each by version and name. */
-const SHIPPED = ["initial", "deployment", "gate", "serving", "monitoring", "change-notify"];
+const SHIPPED = [
+  "initial",
+  "deployment",
+  "gate",
+  "serving",
+  "monitoring",
+  "change-notify",
+  "prediction-rules",
+];
 
 describe("schema steps from several layers", () => {
   const part = (version: number, name: string): Migration => ({ version, name, up: async () => {} });

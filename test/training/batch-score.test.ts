@@ -6,7 +6,7 @@ import { readPaysim } from "../../src/data/index.js";
 import { sqliteUri } from "../../src/config/index.js";
 import { buildFeatures } from "../../src/features/index.js";
 import { Booster } from "../../src/gbdt/index.js";
-import { openLakay } from "../../src/app/index.js";
+import { LAKAY_MIGRATIONS, openLakay } from "../../src/app/index.js";
 import { parseTrainingConfig, runTrainingPipeline, scoreDataset } from "../../src/training/index.js";
 import { PAYSIM_SAMPLE } from "../helpers/cli.js";
 
@@ -24,6 +24,7 @@ describe("scoreDataset (lakay predict --model models:/NAME/Production --dataset)
       config,
       registryUri,
       env,
+      migrations: LAKAY_MIGRATIONS,
       outDir: path.join(home, "out"),
     });
     const reg = await openLakay({ registryUri, env });
@@ -42,6 +43,7 @@ describe("scoreDataset (lakay predict --model models:/NAME/Production --dataset)
       out,
       registryUri,
       env,
+      migrations: LAKAY_MIGRATIONS,
     });
     expect(summary).toMatchObject({ model_name: "scorer", version: 1, rows: 19_999, trees: 15 });
 
@@ -71,6 +73,7 @@ describe("scoreDataset (lakay predict --model models:/NAME/Production --dataset)
         out: path.join(home, "s.csv"),
         registryUri: sqliteUri(path.join(home, "lakay.db")),
         env: { LAKAY_HOME: home },
+        migrations: LAKAY_MIGRATIONS,
       }),
     ).rejects.toThrow(/missing/);
   });

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LAKAY_MIGRATIONS } from "../../src/app/index.js";
 import { ValidationFailedError } from "../../src/errors/index.js";
 import { FEATURE_NAMES, FEATURE_SET_VERSION } from "../../src/features/index.js";
 import { trainBooster } from "../../src/gbdt/index.js";
@@ -98,6 +99,7 @@ describe.each(BACKENDS)("loading a registered version (%s)", (backend) => {
         registryUri: home.uri,
         artifactRoot: home.artifactRoot,
         env: { LAKAY_HOME: path.join(home.dir, "home") },
+        migrations: LAKAY_MIGRATIONS,
       });
       expect(byUri.featureNames).toEqual(names);
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { LAKAY_MIGRATIONS } from "../../src/app/index.js";
 import { sqliteUri } from "../../src/config/index.js";
 import { readPaysim } from "../../src/data/index.js";
 import { buildFeatures } from "../../src/features/index.js";
@@ -31,6 +32,7 @@ describe("lakay train writes bias_audit.json on its test split", () => {
       config,
       registryUri: sqliteUri(path.join(home, "lakay.db")),
       artifactRoot: path.join(home, "artifacts"),
+      migrations: LAKAY_MIGRATIONS,
       outDir: out,
       threads: 1,
       env: { ...process.env, LAKAY_HOME: home },
