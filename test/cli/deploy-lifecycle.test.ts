@@ -1,47 +1,34 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, PAYSIM_SAMPLE, REFERENCE_PIPELINE, runCli, spawnChildSync } from "../helpers/cli.js";
+import { CLI, runCli, trainReferenceXgboost, writePaysimSampleHead } from "../helpers/cli.js";
 import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
 
 /**
  * The main lifecycle trains with `lakay train`; the other models are trained by the reference XGBoost
  * pipeline (bench/reference_pipeline.py) and registered as bring-your-own models.
  */
-const PYTHON = "/usr/bin/python3";
 /** Promotes with a pause injected inside the transaction (the crash test kills it there). */
 const PAUSED_PROMOTION = fileURLToPath(new URL("../deploy/fixtures/promote-paused.mjs", import.meta.url));
 
 let work: string;
 let dataset: string;
 
-/** Trains a small real XGBoost model on the dataset and saves it in XGBoost's JSON format. */
+/** A real XGBoost model trained on the test's dataset (the reference pipeline). */
 function trainXgboost(out: string, trees: number, depth: number): void {
-  const r = spawnChildSync(PYTHON, [
-    REFERENCE_PIPELINE,
-    dataset,
-    "--trees",
-    String(trees),
-    "--depth",
-    String(depth),
-    "--threads",
-    "1",
-    "--save-model",
-    out,
-  ]);
-  if (r.status !== 0) throw new Error(`XGBoost training failed: ${r.stderr}`);
+  trainReferenceXgboost(dataset, out, { trees, depth });
 }
 
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), "lakay-cli-deploy-"));
   dataset = path.join(work, "labeled.csv");
   // 5,000 rows of the real PaySim sample, 40 of them fraud: enough for a meaningful backtest.
-  writeFileSync(dataset, readFileSync(PAYSIM_SAMPLE, "utf8").split("\n").slice(0, 5001).join("\n") + "\n");
+  writePaysimSampleHead(dataset, 5000);
   writeFileSync(path.join(work, "train-v1.yaml"), "hyperparams:\n  n_estimators: 10\n  max_depth: 3\n");
   writeFileSync(path.join(work, "train-v2.yaml"), "hyperparams:\n  n_estimators: 30\n  max_depth: 4\n");
   trainXgboost(path.join(work, "v1.json"), 10, 3);
@@ -111,6 +98,26 @@ for (const backend of BACKENDS) {
         "--note",
         "reviewed",
       );
+    };
+    /** The two approvals an override needs (team lead and BSA officer) for a waived check. */
+    const approveOverride = (model: string, v: number) => {
+      for (const [role, by] of [
+        ["team_lead", "bob"],
+        ["bsa_officer", "gina"],
+      ])
+        json(
+          "approve",
+          "--model",
+          model,
+          "--version",
+          String(v),
+          "--role",
+          role,
+          "--by",
+          by,
+          "--change",
+          "override",
+        );
     };
 
     beforeAll(async () => {
@@ -224,23 +231,7 @@ for (const backend of BACKENDS) {
       expect(first.status).toBe(report.passed ? 0 : 1);
       if (!report.passed) {
         expect(first.stderr).toContain("cannot promote model fraud version 2: backtest:");
-        for (const [role, by] of [
-          ["team_lead", "bob"],
-          ["bsa_officer", "gina"],
-        ])
-          json(
-            "approve",
-            "--model",
-            "fraud",
-            "--version",
-            "2",
-            "--role",
-            role,
-            "--by",
-            by,
-            "--change",
-            "override",
-          );
+        approveOverride("fraud", 2);
         expect(
           lakay(
             "promote",
@@ -438,23 +429,7 @@ for (const backend of BACKENDS) {
       toStaging("fraud", 3);
       approve("fraud", 3);
       // v3 may or may not beat v1: the crash is the point here, so its backtest is waived as an override.
-      for (const [role, by] of [
-        ["team_lead", "bob"],
-        ["bsa_officer", "gina"],
-      ])
-        json(
-          "approve",
-          "--model",
-          "fraud",
-          "--version",
-          "3",
-          "--role",
-          role,
-          "--by",
-          by,
-          "--change",
-          "override",
-        );
+      approveOverride("fraud", 3);
       const before = json("history", "--model", "fraud").length;
       // The pause is injected by the test script (promoteToProduction's onSwapped), not read from the
       // environment by the product.

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAYSIM_SAMPLE, REFERENCE_PIPELINE, runCli, spawnChildSync } from "../helpers/cli.js";
+import { runCli, trainReferenceXgboost, writePaysimSampleHead } from "../helpers/cli.js";
 import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../deploy/helpers.js";
 
 /**
@@ -14,33 +14,15 @@ import { BACKENDS, createTestRegistryHome, type TestRegistryHome } from "../depl
  */
 let work: string;
 
+/** A real XGBoost model trained on labeled.csv (the reference pipeline), written into the work folder. */
 function trainXgboost(out: string, trees: number, depth: number): void {
-  const r = spawnChildSync(
-    "/usr/bin/python3",
-    [
-      REFERENCE_PIPELINE,
-      "labeled.csv",
-      "--trees",
-      String(trees),
-      "--depth",
-      String(depth),
-      "--threads",
-      "1",
-      "--save-model",
-      out,
-    ],
-    { cwd: work },
-  );
-  if (r.status !== 0) throw new Error(`XGBoost training failed: ${r.stderr}`);
+  trainReferenceXgboost("labeled.csv", out, { trees, depth, cwd: work });
 }
 
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), "lakay-cli-gate-"));
   // 5,000 rows of the real PaySim sample, 40 of them fraud.
-  writeFileSync(
-    path.join(work, "labeled.csv"),
-    readFileSync(PAYSIM_SAMPLE, "utf8").split("\n").slice(0, 5001).join("\n") + "\n",
-  );
+  writePaysimSampleHead(path.join(work, "labeled.csv"), 5000);
   trainXgboost("good.json", 30, 4);
   trainXgboost("weak.json", 1, 1);
   writeFileSync(

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
@@ -28,7 +28,7 @@ import {
   validateModel,
   type VersionLoader,
 } from "../../src/deploy/index.js";
-import { PAYSIM_SAMPLE } from "../helpers/cli.js";
+import { writePaysimSampleHead } from "../helpers/cli.js";
 import {
   BACKENDS,
   createTestRegistryHome,
@@ -55,7 +55,7 @@ let dataset: string;
 beforeAll(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "lakay-deploy-data-"));
   dataset = path.join(dataDir, "labeled.csv");
-  writeFileSync(dataset, readFileSync(PAYSIM_SAMPLE, "utf8").split("\n").slice(0, 2001).join("\n") + "\n");
+  writePaysimSampleHead(dataset, 2000);
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** The built CLI. `npm test` builds first, so tests run exactly what users run. */
@@ -58,4 +59,32 @@ export function runCli(
 /** `lakay gbdt train` on a feature CSV with the `isFraud` label, writing `out`; extra flags after. */
 export function gbdtTrainCli(features: string, out: string, ...flags: string[]): CliResult {
   return runCli(["gbdt", "train", "--features", features, "--label", "isFraud", "--out", out, ...flags]);
+}
+
+/** Writes the header and the first `rows` rows of the real PaySim sample to `out` (a small labeled dataset). */
+export function writePaysimSampleHead(out: string, rows: number): void {
+  const lines = readFileSync(PAYSIM_SAMPLE, "utf8").split("\n");
+  writeFileSync(out, lines.slice(0, rows + 1).join("\n") + "\n");
+}
+
+/**
+ * Trains a small real XGBoost model on a raw PaySim CSV with the reference pipeline (Debian's python3-xgboost,
+ * one thread) and saves it in XGBoost's JSON format, to register as a bring-your-own model.
+ */
+export function trainReferenceXgboost(
+  dataset: string,
+  out: string,
+  opts: { trees: number; depth: number; cwd?: string },
+): void {
+  const r = spawnChildSync(
+    "/usr/bin/python3",
+    [
+      REFERENCE_PIPELINE,
+      dataset,
+      ...["--trees", String(opts.trees), "--depth", String(opts.depth), "--threads", "1"],
+      ...["--save-model", out],
+    ],
+    { cwd: opts.cwd },
+  );
+  if (r.status !== 0) throw new Error(`XGBoost training failed: ${r.stderr}`);
 }

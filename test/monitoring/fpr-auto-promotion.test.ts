@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -31,7 +31,7 @@ import {
 } from "../../src/monitoring/index.js";
 import type { Registry } from "../../src/registry/index.js";
 import { recordRoutingChange } from "../../src/serving/serving-store.js";
-import { CLI, PAYSIM_SAMPLE } from "../helpers/cli.js";
+import { CLI, writePaysimSampleHead } from "../helpers/cli.js";
 import {
   BACKENDS,
   createTestRegistryHome,
@@ -54,7 +54,7 @@ let dataset: string;
 beforeAll(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "lakay-fpr-"));
   dataset = path.join(dataDir, "labeled.csv");
-  writeFileSync(dataset, readFileSync(PAYSIM_SAMPLE, "utf8").split("\n").slice(0, 3001).join("\n") + "\n");
+  writePaysimSampleHead(dataset, 3000);
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
