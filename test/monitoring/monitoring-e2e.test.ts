@@ -7,7 +7,6 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPaysim, transactionAt } from "../../src/data/index.js";
 import { countPredictions, experimentResults, labelHistory, listAlerts } from "../../src/monitoring/index.js";
 import {
   BACKENDS,
@@ -19,6 +18,7 @@ import {
   buildServingRegistry,
   call,
   createToken,
+  generateTraffic,
   lakay,
   mapConcurrent,
   registryEnv,
@@ -42,16 +42,7 @@ beforeAll(async () => {
   lakay({}, "generate", "paysim", "--rows", "20000", "--seed", "42", "--out", dataset);
   // Traffic in time order, as it would arrive: 20,000 rows spread over PaySim's month like the
   // training data (any 5,000 in a row cover about a week), then 12,000 more for the rest.
-  const read = async (rows: string, seed: string) => {
-    const file = path.join(work, `live-${seed}.csv`);
-    lakay({}, "generate", "paysim", "--rows", rows, "--seed", seed, "--out", file);
-    const r = await readPaysim(file, { onBadRows: "fail" });
-    return Array.from({ length: r.tx.rows }, (_, i) => {
-      const { isFraud, isFlaggedFraud: _g, ...tx } = transactionAt(r.tx, i);
-      return { tx: tx as unknown as Record<string, unknown>, isFraud: isFraud ?? 0 };
-    });
-  };
-  live = [...(await read("20000", "7")), ...(await read("12000", "8"))];
+  live = [...(await generateTraffic(work, 20000, 7)), ...(await generateTraffic(work, 12000, 8))];
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

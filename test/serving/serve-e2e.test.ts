@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPaysim, transactionAt } from "../../src/data/index.js";
 import { readServingState } from "../../src/serving/index.js";
 import { bucketOf, variantForBucket } from "../../src/serving/index.js";
 import {
@@ -15,6 +14,7 @@ import {
   buildServingRegistry,
   call,
   createToken,
+  generateTraffic,
   lakay,
   mapConcurrent,
   promoteThroughGate,
@@ -37,13 +37,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), "lakay-serve-e2e-"));
   dataset = path.join(work, "paysim.csv");
   lakay({}, "generate", "paysim", "--rows", "20000", "--seed", "42", "--out", dataset);
-  const live = path.join(work, "live.csv");
-  lakay({}, "generate", "paysim", "--rows", "12000", "--seed", "7", "--out", live);
-  const read = await readPaysim(live, { onBadRows: "fail" });
-  transactions = Array.from({ length: read.tx.rows }, (_, i) => {
-    const { isFraud: _f, isFlaggedFraud: _g, ...tx } = transactionAt(read.tx, i);
-    return tx as unknown as Record<string, unknown>;
-  });
+  transactions = (await generateTraffic(work, 12000, 7)).map((t) => t.tx);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { readPaysim, transactionAt } from "../../src/data/index.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import type { TestRegistryHome } from "../deploy/helpers.js";
 
@@ -20,6 +21,24 @@ export function lakay(env: NodeJS.ProcessEnv, ...args: string[]): string {
   const r = runCli(args, { env });
   if (r.status !== 0) throw new Error(`lakay ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * Live traffic for a test: `lakay generate paysim --rows ROWS --seed SEED` into `work`, read back as
+ * score-request bodies in file order, each with its label kept aside (never sent).
+ */
+export async function generateTraffic(
+  work: string,
+  rows: number,
+  seed: number,
+): Promise<{ tx: Record<string, unknown>; isFraud: number }[]> {
+  const file = path.join(work, `live-${seed}.csv`);
+  lakay({}, "generate", "paysim", "--rows", String(rows), "--seed", String(seed), "--out", file);
+  const read = await readPaysim(file, { onBadRows: "fail" });
+  return Array.from({ length: read.tx.rows }, (_, i) => {
+    const { isFraud, isFlaggedFraud: _g, ...tx } = transactionAt(read.tx, i);
+    return { tx: tx as unknown as Record<string, unknown>, isFraud: isFraud ?? 0 };
+  });
 }
 
 /**
