@@ -31,6 +31,11 @@ export class IdempotencyCache<V> {
 
   set(id: string, value: V): void {
     this.entries.delete(id);
+    this.add(id, value);
+  }
+
+  /** `set` for an id the caller has just seen missing (the batch path checks every id first). */
+  add(id: string, value: V): void {
     this.entries.set(id, value);
     // One long-lived iterator, not `keys().next()` per eviction: a Map leaves a hole per deleted
     // entry until it compacts, and a new iterator skips every hole from the start, so evicting

@@ -40,7 +40,7 @@ export class TransactionScorer {
    * indexed by variant (champion 0, challenger 2) + mode (hybrid 0, rules_only 1).
    */
   private readonly promChildren: (
-    { predictions: { inc(): void }; scores: { observe(v: number): void } } | undefined
+    { predictions: { inc(n?: number): void }; scores: { observe(v: number): void } } | undefined
   )[] = [];
   /** The response's `model` object, one per served model: answers share it instead of a copy each. */
   private readonly modelRefs = new WeakMap<ServedModel, { name: string; version: number }>();
@@ -234,6 +234,8 @@ export class TransactionScorer {
     const experimentId = routing.experiment?.id ?? null;
     const shadow = routing.setting.shadow && challenger !== null && ml.enabled;
     const shadowRows: number[] = [];
+    /** New predictions per Prometheus child (`promChild`'s index), added once per batch. */
+    const counted = [0, 0, 0, 0];
     for (let k = 0; k < m; k++) {
       const i = rows[k];
       const r = reqs[i];
@@ -267,8 +269,9 @@ export class TransactionScorer {
         latency,
       );
       out[i] = response;
-      this.answers.set(r.transaction_id, new AnsweredTransaction(r, response, matrix, k));
-      this.count(variant, response.mode, score, latencyMs);
+      this.answers.add(r.transaction_id, new AnsweredTransaction(r, response, matrix, k));
+      this.count(variant, response.mode, score, latencyMs, false);
+      counted[(v ? 2 : 0) + (usedMl ? 0 : 1)]++;
       if (monitor)
         monitor.observe({
           transactionId: r.transaction_id,
@@ -286,6 +289,10 @@ export class TransactionScorer {
         });
       if (shadow && !v) shadowRows.push(k);
     }
+    counted.forEach((c, j) => {
+      if (c > 0)
+        this.promChild(j < 2 ? "champion" : "challenger", j % 2 ? "rules_only" : "hybrid").predictions.inc(c);
+    });
     if (shadowRows.length > 0)
       setImmediate(() => this.shadowScoreRows(challenger!, columns, shadowRows, ruleScores));
   }
@@ -431,13 +438,22 @@ export class TransactionScorer {
     }
   }
 
-  /** The per-variant statistics, latency and Prometheus figures of one new answer. */
-  private count(variant: Variant, mode: "hybrid" | "rules_only", score: number, latencyMs: number): void {
+  /**
+   * The per-variant statistics, latency and Prometheus figures of one new answer. `predictions`
+   * false: the caller adds to the prediction counter itself (the batch path, once per batch).
+   */
+  private count(
+    variant: Variant,
+    mode: "hybrid" | "rules_only",
+    score: number,
+    latencyMs: number,
+    predictions = true,
+  ): void {
     this.sinceStart[variant].add(score, latencyMs);
     this.service.routing.stats[variant].add(score, latencyMs);
     this.latency.add(latencyMs);
     const prom = this.promChild(variant, mode);
-    prom.predictions.inc();
+    if (predictions) prom.predictions.inc();
     prom.scores.observe(score);
   }
 

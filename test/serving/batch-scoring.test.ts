@@ -92,7 +92,7 @@ const comparable = (r: ScoreResponse) => JSON.stringify({ ...r, latency_ms: 0 })
 const record = (p: ObservedPrediction) => JSON.stringify({ ...p, latencyMs: 0 });
 
 describe("the columnar batch path", () => {
-  it("answers, remembers and records what scoring one at a time does", () => {
+  it("answers, remembers and records what scoring one at a time does", async () => {
     const batches: ScoreRequest[][] = [];
     for (let b = 0; b < 6; b++) {
       const batch = generate(400, 7 + b, b * 400);
@@ -121,6 +121,11 @@ describe("the columnar batch path", () => {
     };
     expect(counts(batched)).toEqual(counts(single));
     expect(counts(batched).replayed).toBe(6 * 2 + 5 * 2);
+    const prom = (s: FraudScoringService) =>
+      Promise.all(
+        ["lakay_predictions_total", "lakay_score"].map((m) => s.prom.registry.getSingleMetricAsString(m)),
+      );
+    expect(await prom(batched)).toEqual(await prom(single));
   });
 
   it("refuses a batch reusing an id with different contents, recording nothing", () => {
