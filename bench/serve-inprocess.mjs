@@ -60,7 +60,7 @@ if (!existsSync(path.join(home, ".bench-ready"))) buildRegistry();
 process.env.LAKAY_HOME = home;
 process.env.LAKAY_LOG_LEVEL = "warn";
 const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
-const { openRegistry } = await dist("registry/index.js");
+const { openLakay } = await dist("app/index.js");
 const { FraudScoringService, loadServingConfig } = await dist("serving/index.js");
 const { log } = await dist("log/index.js");
 
@@ -83,7 +83,7 @@ function transaction() {
 }
 
 async function run(kind, monitoring) {
-  const registry = await openRegistry({});
+  const registry = await openLakay({});
   const config = loadServingConfig();
   config.monitoring.enabled = monitoring;
   config.monitoring.prediction_log.spill_dir = path.join(home, "spill");

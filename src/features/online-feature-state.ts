@@ -25,6 +25,8 @@ export class OnlineFeatureState {
   private readonly customers = new Map<string, CustomerHistory>();
   private readonly maxCustomers: number;
   private readonly empty = new CustomerHistory();
+  /** See `forgetOldest`. */
+  private oldest: Iterator<string> | undefined;
 
   constructor(opts: OnlineFeatureOptions = {}) {
     this.maxCustomers = opts.maxCustomers ?? 1_000_000;
@@ -49,10 +51,18 @@ export class OnlineFeatureState {
     else history = new CustomerHistory();
     this.customers.set(tx.nameOrig, history);
     recordTransaction(history, tx);
-    if (this.customers.size > this.maxCustomers) {
-      const oldest = this.customers.keys().next().value as string;
-      this.customers.delete(oldest);
-    }
+    if (this.customers.size > this.maxCustomers) this.forgetOldest();
+  }
+
+  /**
+   * Forgets the least recently seen customer. One long-lived iterator walks the customers oldest
+   * first: a Map leaves a hole per deleted entry until it compacts, and a new `keys()` iterator per
+   * eviction skipped every hole from the start (quadratic once the cap is reached). Everything
+   * before the iterator has been forgotten; customers seen since are re-inserted after it.
+   */
+  private forgetOldest(): void {
+    this.oldest ??= this.customers.keys();
+    this.customers.delete(this.oldest.next().value as string);
   }
 
   /** `featuresFor(tx)` then `observe(tx)`. */
@@ -60,6 +70,42 @@ export class OnlineFeatureState {
     const f = this.featuresFor(tx);
     this.observe(tx);
     return f;
+  }
+
+  /**
+   * `next` for a transaction given by its fields, writing the features into `out` (FEATURE_NAMES
+   * order) and allocating nothing for a known customer: the batch scoring path calls it once per
+   * transaction, in input order, so transactions of one customer in one batch see each other.
+   * `typeCode` is `txTypeCode(type)`, checked by the caller.
+   */
+  nextInto(
+    nameOrig: string,
+    step: number,
+    typeCode: number,
+    amount: number,
+    oldbalanceOrg: number,
+    newbalanceOrig: number,
+    oldbalanceDest: number,
+    newbalanceDest: number,
+    out: Float64Array,
+  ): void {
+    let history = this.customers.get(nameOrig);
+    if (history) this.customers.delete(nameOrig);
+    else history = new CustomerHistory();
+    featuresInto(
+      history,
+      step,
+      typeCode,
+      amount,
+      oldbalanceOrg,
+      newbalanceOrig,
+      oldbalanceDest,
+      newbalanceDest,
+      out,
+    );
+    this.customers.set(nameOrig, history);
+    history.observe(step, amount, LONG_WINDOW);
+    if (this.customers.size > this.maxCustomers) this.forgetOldest();
   }
 }
 
@@ -69,7 +115,8 @@ export class OnlineFeatureState {
  */
 export function transactionFeatures(history: CustomerHistory, tx: TransactionRecord): Float64Array {
   const out = new Float64Array(FEATURE_NAMES.length);
-  rowFeatures(
+  featuresInto(
+    history,
     tx.step,
     typeCodeOf(tx.type),
     tx.amount,
@@ -79,8 +126,23 @@ export function transactionFeatures(history: CustomerHistory, tx: TransactionRec
     tx.newbalanceDest,
     out,
   );
-  historyFeatures(history, tx.step, tx.amount, out);
   return out;
+}
+
+/** `transactionFeatures` by fields, into `out`: the batch builder's two functions, in its order. */
+function featuresInto(
+  history: CustomerHistory,
+  step: number,
+  typeCode: number,
+  amount: number,
+  oldbalanceOrg: number,
+  newbalanceOrig: number,
+  oldbalanceDest: number,
+  newbalanceDest: number,
+  out: Float64Array,
+): void {
+  rowFeatures(step, typeCode, amount, oldbalanceOrg, newbalanceOrig, oldbalanceDest, newbalanceDest, out);
+  historyFeatures(history, step, amount, out);
 }
 
 /** Adds `tx` to its customer's history (what the batch builder does after each row). */

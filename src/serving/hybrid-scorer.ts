@@ -19,21 +19,32 @@ export function hybridVerdict(
   ruleScore: number,
   mlScore: number | null,
 ): HybridVerdict {
-  const h = config.hybrid;
-  let score: number;
-  let usedMl = mlScore !== null && h.strategy !== "rules_only";
-  if (mlScore === null || h.strategy === "rules_only") score = ruleScore;
-  else if (h.strategy === "weighted_average") score = h.rule_weight * ruleScore + h.ml_weight * mlScore;
-  else if (h.strategy === "max") score = Math.max(ruleScore, mlScore);
-  else score = mlScore;
-  if (!Number.isFinite(score)) {
-    // A model answering NaN (seed §6.1: "Critical") must not let a transaction through silently.
-    score = ruleScore;
-    usedMl = false;
-  }
-  score = Math.min(1, Math.max(0, score));
+  const blended = mlBlend(config.hybrid, ruleScore, mlScore);
+  // NaN: ML took no part
+  const usedMl = blended === blended;
+  const score = clampScore(usedMl ? blended : ruleScore);
   const riskTier = tierOf(config, score);
   return { score, riskTier, recommendation: config.recommendations[riskTier], usedMl };
+}
+
+/**
+ * The strategy's combination of the two scores, or NaN when the ML score takes no part: ML off
+ * (`mlScore` null), the `rules_only` strategy, or a non-finite combination (a model answering NaN,
+ * seed §6.1 "Critical", must not let a transaction through silently). Then the rule score stands.
+ * Allocates nothing: the batch path calls it once per transaction.
+ */
+export function mlBlend(h: ScoringConfig["hybrid"], ruleScore: number, mlScore: number | null): number {
+  if (mlScore === null || h.strategy === "rules_only") return NaN;
+  let score: number;
+  if (h.strategy === "weighted_average") score = h.rule_weight * ruleScore + h.ml_weight * mlScore;
+  else if (h.strategy === "max") score = Math.max(ruleScore, mlScore);
+  else score = mlScore;
+  return Number.isFinite(score) ? score : NaN;
+}
+
+/** A score clamped into [0, 1]. */
+export function clampScore(score: number): number {
+  return Math.min(1, Math.max(0, score));
 }
 
 /** The highest tier whose threshold `score` reaches. */

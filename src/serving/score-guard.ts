@@ -19,7 +19,8 @@ export interface GuardActions {
  * persisted changes (split, ML switch, optional rollback) and the alert follow off the request path.
  */
 export class ScoreGuard {
-  private readonly stopped = new Set<string>();
+  /** Stopped versions per variant (no key string built per transaction: this is asked for every one). */
+  private readonly stopped = { champion: new Set<number>(), challenger: new Set<number>() };
 
   constructor(
     private readonly actions: GuardActions,
@@ -28,14 +29,13 @@ export class ScoreGuard {
   ) {}
 
   isStopped(variant: Variant, version: number): boolean {
-    return this.stopped.has(`${variant}:${version}`);
+    return this.stopped[variant].has(version);
   }
 
   /** Call with a non-finite score: stops the variant at once; true the first time for that version. */
   trip(variant: Variant, version: number, score: number): boolean {
-    const key = `${variant}:${version}`;
-    if (this.stopped.has(key)) return false;
-    this.stopped.add(key);
+    if (this.stopped[variant].has(version)) return false;
+    this.stopped[variant].add(version);
     const reason = `guard: version ${version} (${variant}) produced a ${String(score)} score`;
     this.logger.error({ variant, version, score: String(score) }, `${reason}: stopped at once`);
     const steps = async () => {

@@ -280,18 +280,13 @@ export class FraudScoringService {
   }
 
   /** @internal Records a decided answer: idempotency, statistics, metrics, prediction log, shadow. */
-  account(transactionId: string, fingerprint: string, d: ScoreDecision): void {
-    this.scorer.account(transactionId, fingerprint, d);
+  account(req: ScoreRequest, d: ScoreDecision): void {
+    this.scorer.account(req, d);
   }
 
   /** @internal Keeps an answer another replica gave (shared store) for replays and `featuresOf`. */
-  rememberReplay(
-    transactionId: string,
-    fingerprint: string,
-    response: ScoreResponse,
-    features: Float64Array,
-  ): void {
-    this.scorer.rememberReplay(transactionId, fingerprint, response, features);
+  rememberReplay(req: ScoreRequest, response: ScoreResponse, features: Float64Array): void {
+    this.scorer.rememberReplay(req, response, features);
   }
 
   // ── Reload (model-reloader.ts) ──────────────────────────────────────────────

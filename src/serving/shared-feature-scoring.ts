@@ -104,7 +104,7 @@ export class SharedFeatureScoring {
         if (r.status === "answered") return this.replay(req, fingerprint, r.answer);
         if (r.status === "conflict") continue;
         this.svc.features.observe(tx); // the fallback's history stays as close as this replica can keep it
-        this.svc.account(id, fingerprint, d);
+        this.svc.account(req, d);
         this.counts.scored++;
         return d.response;
       }
@@ -153,12 +153,7 @@ export class SharedFeatureScoring {
         `transaction_id ${req.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
       );
     this.counts.replayedShared++;
-    this.svc.rememberReplay(
-      req.transaction_id,
-      fingerprint,
-      answer.response,
-      Float64Array.from(answer.features),
-    );
+    this.svc.rememberReplay(req, answer.response, Float64Array.from(answer.features));
     return answer.response;
   }
 

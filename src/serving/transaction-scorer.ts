@@ -1,15 +1,22 @@
 import { performance } from "node:perf_hooks";
-import type { TransactionRecord } from "../data/index.js";
 import { BadInputError, ConflictError } from "../errors/index.js";
+import { txTypeCode, type TransactionRecord } from "../data/index.js";
 import { FEATURE_NAMES, OnlineFeatureState } from "../features/index.js";
 import { LatencyWindow, type ObservedPrediction } from "../monitoring/index.js";
 import { RulesEngine, type FiredRule } from "../rules/index.js";
-import { hybridVerdict } from "./hybrid-scorer.js";
+import { AnsweredTransaction } from "./answered-transaction.js";
+import { clampScore, hybridVerdict, mlBlend, tierOf } from "./hybrid-scorer.js";
 import { IdempotencyCache } from "./idempotency-cache.js";
 import type { FraudScoringService, ScoreDecision, ScoreResponse } from "./scoring-service.js";
 import type { ServedModel } from "./served-model.js";
-import type { ServingConfig } from "./serving-config.js";
-import { fingerprintOf, ruleTransactionOf, transactionOf, type ScoreRequest } from "./transaction-input.js";
+import type { Recommendation, RiskTier, ServingConfig } from "./serving-config.js";
+import {
+  ruleTransactionOf,
+  sameContents,
+  stepOf,
+  transactionOf,
+  type ScoreRequest,
+} from "./transaction-input.js";
 import { bucketOf, variantForBucket, type Variant } from "./variant-router.js";
 import { round, VariantStats } from "./variant-stats.js";
 
@@ -24,8 +31,8 @@ import { round, VariantStats } from "./variant-stats.js";
 export class TransactionScorer {
   readonly features: OnlineFeatureState;
   readonly rules: RulesEngine;
-  /** Answers by transaction id, each with the feature vector it was computed from. */
-  private readonly answers: IdempotencyCache<{ response: ScoreResponse; features: Float64Array }>;
+  /** Answers by transaction id, each with its request's contents and the features it was computed from. */
+  private readonly answers: IdempotencyCache<AnsweredTransaction>;
   /** One frozen list per fired-rule bitmask: answers kept for idempotency share them. */
   private readonly firedLists = new Map<number, readonly FiredRule[]>();
   /**
@@ -33,12 +40,14 @@ export class TransactionScorer {
    * indexed by variant (champion 0, challenger 2) + mode (hybrid 0, rules_only 1).
    */
   private readonly promChildren: (
-    { predictions: { inc(): void }; scores: { observe(v: number): void } } | undefined
+    { predictions: { inc(n?: number): void }; scores: { observe(v: number): void } } | undefined
   )[] = [];
   /** The response's `model` object, one per served model: answers share it instead of a copy each. */
   private readonly modelRefs = new WeakMap<ServedModel, { name: string; version: number }>();
   /** Milliseconds since the epoch that `timestamp` requests count steps from. */
   readonly epochMs: number;
+  /** One transaction's features, reused by the batch path before they are copied into its matrix. */
+  private readonly scratch = new Float64Array(FEATURE_NAMES.length);
   readonly sinceStart = {
     champion: new VariantStats(),
     challenger: new VariantStats(),
@@ -64,52 +73,228 @@ export class TransactionScorer {
   score(req: ScoreRequest, startedAt: number, degraded?: boolean): ScoreResponse {
     const seen = this.replayOf(req, "");
     if (seen) return seen;
-    return this.scoreNew(req, startedAt, undefined, undefined, degraded);
+    return this.scoreNew(req, startedAt, degraded);
   }
 
   /**
    * Scores transactions in input order. Every one is checked before any is scored, so a bad
    * transaction refuses the whole batch and records nothing.
+   *
+   * Columnar: the batch's new transactions get their features (in input order, through the
+   * online state, so a customer's transactions in one batch see each other) into one matrix, the
+   * rules run over its columns, each served model scores its rows in one batch call, and the
+   * answers are built from those arrays. Scores, decisions, routing, idempotency and what is
+   * recorded are those of scoring the transactions one at a time (test/serving/batch-scoring.test.ts);
+   * only `latency_ms` differs: every answer of a batch is ready at the same instant.
    */
   scoreBatch(reqs: readonly ScoreRequest[], startedAt: number): ScoreResponse[] {
     const max = this.service.config.batch.max_transactions;
-    if (reqs.length > max)
-      throw new BadInputError(`a batch holds at most ${max} transactions (got ${reqs.length})`, {
+    const n = reqs.length;
+    if (n > max)
+      throw new BadInputError(`a batch holds at most ${max} transactions (got ${n})`, {
         field: "transactions",
       });
     // One pass checks everything (and computes what scoring needs), so nothing is recorded for a
-    // batch that is refused; the second scores, each transaction looked up and fingerprinted once.
-    const txs = new Array<TransactionRecord>(reqs.length);
-    const fps = new Array<string>(reqs.length);
-    const replays = new Array<ScoreResponse | undefined>(reqs.length);
+    // batch that is refused. `source[i]`: the earlier row whose answer row i repeats (-1: none).
+    const steps = new Float64Array(n);
+    const types = new Int32Array(n);
+    const replays = new Array<ScoreResponse | undefined>(n);
+    const source = new Int32Array(n).fill(-1);
     const firstById = new Map<string, number>();
-    reqs.forEach((r, i) => {
-      const at = `transactions[${i}].`;
-      txs[i] = transactionOf(r, this.epochMs, at);
-      const fp = (fps[i] = fingerprintOf(r));
+    for (let i = 0; i < n; i++) {
+      const r = reqs[i];
+      steps[i] = stepOf(r, this.epochMs, i);
+      const code = txTypeCode(r.type);
+      if (code < 0)
+        throw new BadInputError(`unknown transaction type "${r.type}"`, { field: `transactions[${i}].type` });
+      types[i] = code;
       const seen = this.answers.get(r.transaction_id);
-      if (seen && seen.fingerprint !== fp)
+      if (seen && !seen.sameAs(r))
         throw new ConflictError(
-          `${at}transaction_id ${r.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
+          `transactions[${i}].transaction_id ${r.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
         );
-      replays[i] = seen?.value.response;
+      replays[i] = seen?.response;
       const prior = firstById.get(r.transaction_id);
-      if (prior !== undefined && fps[prior] !== fp)
+      if (prior === undefined) firstById.set(r.transaction_id, i);
+      else if (!sameContents(reqs[prior], r))
         throw new ConflictError(
           `transactions[${i}]: transaction_id ${r.transaction_id} appears twice in the batch with different contents`,
         );
-      if (prior === undefined) firstById.set(r.transaction_id, i);
-    });
-    const out = new Array<ScoreResponse>(reqs.length);
-    for (let i = 0; i < reqs.length; i++) {
-      const first = firstById.get(reqs[i].transaction_id)!;
-      const replay = replays[i] ?? (first !== i ? out[first] : undefined);
-      if (replay) {
-        this.requests.replayed++;
-        out[i] = replay;
-      } else out[i] = this.scoreNew(reqs[i], startedAt, txs[i], fps[i]);
+      else source[i] = prior;
+    }
+    const fresh = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) if (replays[i] === undefined && source[i] < 0) fresh[m++] = i;
+    const out = new Array<ScoreResponse>(n);
+    if (m > 0) this.scoreFresh(reqs, fresh.subarray(0, m), steps, types, startedAt, out);
+    for (let i = 0; i < n; i++) {
+      if (replays[i] !== undefined) out[i] = replays[i]!;
+      else if (source[i] >= 0) out[i] = replays[source[i]] ?? out[source[i]];
+      else continue;
+      this.requests.replayed++;
     }
     return out;
+  }
+
+  /** The columnar part of `scoreBatch`: scores and records rows `rows` (new, distinct, in input order). */
+  private scoreFresh(
+    reqs: readonly ScoreRequest[],
+    rows: Int32Array,
+    steps: Float64Array,
+    types: Int32Array,
+    startedAt: number,
+    out: ScoreResponse[],
+  ): void {
+    const m = rows.length;
+    const nf = FEATURE_NAMES.length;
+    // Features: row-major (kept by the answers for `featuresOf`), and as columns for rules and models.
+    const matrix = new Float64Array(m * nf);
+    const columns = FEATURE_NAMES.map(() => new Float64Array(m));
+    const amount = new Float64Array(m);
+    const oldBalanceOrig = new Float64Array(m);
+    const newBalanceOrig = new Float64Array(m);
+    const oldBalanceDest = new Float64Array(m);
+    const newBalanceDest = new Float64Array(m);
+    const typeCode = new Int32Array(m);
+    const f = this.scratch;
+    for (let k = 0; k < m; k++) {
+      const i = rows[k];
+      const r = reqs[i];
+      amount[k] = r.amount;
+      oldBalanceOrig[k] = r.oldbalanceOrg;
+      newBalanceOrig[k] = r.newbalanceOrig;
+      oldBalanceDest[k] = r.oldbalanceDest;
+      newBalanceDest[k] = r.newbalanceDest;
+      typeCode[k] = types[i];
+      this.features.nextInto(
+        r.nameOrig,
+        steps[i],
+        types[i],
+        r.amount,
+        r.oldbalanceOrg,
+        r.newbalanceOrig,
+        r.oldbalanceDest,
+        r.newbalanceDest,
+        f,
+      );
+      for (let j = 0; j < nf; j++) {
+        matrix[k * nf + j] = f[j];
+        columns[j][k] = f[j];
+      }
+    }
+    const ruleScores = new Float64Array(m);
+    const masks = new Uint32Array(m);
+    this.rules.scoreBatch(
+      {
+        rows: m,
+        typeCode,
+        amount,
+        oldBalanceOrig,
+        newBalanceOrig,
+        oldBalanceDest,
+        newBalanceDest,
+        features: columns,
+      },
+      ruleScores,
+      masks,
+    );
+
+    // Routing, as `decide` does it for each transaction.
+    const { routing, guard, ml, monitor } = this.service;
+    const models = this.service.models.models;
+    const challenger = routing.liveChallenger(models.challenger);
+    const toChallenger = new Uint8Array(m);
+    let challengers = 0;
+    if (challenger && routing.experiment && routing.setting.challengerPct > 0) {
+      const { salt } = routing.experiment;
+      const pct = routing.setting.challengerPct;
+      for (let k = 0; k < m; k++) {
+        const r = reqs[rows[k]];
+        if (variantForBucket(bucketOf(salt, r.user_id ?? r.nameOrig), pct) === "challenger") {
+          toChallenger[k] = 1;
+          challengers++;
+        }
+      }
+    }
+    // Each served model scores its own rows in one call. A NaN trips the guard below, in input
+    // order, and the rows after it fall back to rules as they would one at a time.
+    const champion = models.champion;
+    const usable = (variant: Variant, model: ServedModel | null): model is ServedModel =>
+      ml.enabled && model !== null && !guard.isStopped(variant, model.version);
+    const mlScores = new Float64Array(m);
+    const championOn = usable("champion", champion) && challengers < m;
+    const challengerOn = usable("challenger", challenger) && challengers > 0;
+    if (championOn) scoreRowsOf(champion!, columns, m, toChallenger, 0, challengers === 0, mlScores);
+    if (challengerOn) scoreRowsOf(challenger!, columns, m, toChallenger, 1, challengers === m, mlScores);
+    const stopped = [!championOn, !challengerOn];
+
+    const latencyMs = performance.now() - startedAt;
+    const latency = round(latencyMs, 3);
+    const config = this.service.scoring.config;
+    const experimentId = routing.experiment?.id ?? null;
+    const shadow = routing.setting.shadow && challenger !== null && ml.enabled;
+    const shadowRows: number[] = [];
+    /** New predictions per Prometheus child (`promChild`'s index), added once per batch. */
+    const counted = [0, 0, 0, 0];
+    for (let k = 0; k < m; k++) {
+      const i = rows[k];
+      const r = reqs[i];
+      const v = toChallenger[k];
+      const variant: Variant = v ? "challenger" : "champion";
+      const model = v ? challenger : champion;
+      let mlScore: number | null = null;
+      if (!stopped[v]) {
+        mlScore = mlScores[k];
+        if (!Number.isFinite(mlScore)) {
+          guard.trip(variant, model!.version, mlScore);
+          stopped[v] = true;
+        }
+      }
+      const ruleScore = ruleScores[k];
+      const blended = mlBlend(config.hybrid, ruleScore, mlScore);
+      // NaN: ML took no part
+      const usedMl = blended === blended;
+      const score = clampScore(usedMl ? blended : ruleScore);
+      const riskTier = tierOf(config, score);
+      const response = this.response(
+        r.transaction_id,
+        score,
+        riskTier,
+        config.recommendations[riskTier],
+        usedMl ? mlScore : null,
+        ruleScore,
+        masks[k],
+        variant,
+        usedMl && model ? model : null,
+        latency,
+      );
+      out[i] = response;
+      this.answers.add(r.transaction_id, new AnsweredTransaction(r, response, matrix, k));
+      this.count(variant, response.mode, score, latencyMs, false);
+      counted[(v ? 2 : 0) + (usedMl ? 0 : 1)]++;
+      if (monitor)
+        monitor.observe({
+          transactionId: r.transaction_id,
+          userId: r.user_id ?? r.nameOrig,
+          variant,
+          modelVersion: model?.version ?? null,
+          experimentId,
+          features: matrix.subarray(k * nf, (k + 1) * nf),
+          mlScore,
+          ruleScore,
+          score,
+          riskTier,
+          latencyMs,
+          rulesTriggered: response.rules_triggered,
+        });
+      if (shadow && !v) shadowRows.push(k);
+    }
+    counted.forEach((c, j) => {
+      if (c > 0)
+        this.promChild(j < 2 ? "champion" : "challenger", j % 2 ? "rules_only" : "hybrid").predictions.inc(c);
+    });
+    if (shadowRows.length > 0)
+      setImmediate(() => this.shadowScoreRows(challenger!, columns, shadowRows, ruleScores));
   }
 
   /** The champion's raw score for a feature vector given by name (what validation feeds a model). */
@@ -134,8 +319,7 @@ export class TransactionScorer {
   /** The features (FEATURE_NAMES order) an answer was computed from: an investigator's "why". */
   featuresOf(response: ScoreResponse): Record<string, number> | undefined {
     const entry = this.answers.peek(response.transaction_id);
-    const f = entry?.value.response === response ? entry.value.features : undefined;
-    return f && Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, f[i]]));
+    return entry?.response === response ? entry.features() : undefined;
   }
 
   /** Counts an HTTP request to the scoring API (the HTTP layer calls this once per response). */
@@ -148,25 +332,20 @@ export class TransactionScorer {
   replayOf(req: ScoreRequest, at: string): ScoreResponse | undefined {
     const seen = this.answers.get(req.transaction_id);
     if (!seen) return undefined;
-    if (seen.fingerprint !== fingerprintOf(req))
+    if (!seen.sameAs(req))
       throw new ConflictError(
         `${at}transaction_id ${req.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
       );
     this.requests.replayed++;
-    return seen.value.response;
+    return seen.response;
   }
 
-  private scoreNew(
-    req: ScoreRequest,
-    startedAt: number,
-    tx: TransactionRecord = transactionOf(req, this.epochMs),
-    fingerprint?: string,
-    degraded?: boolean,
-  ): ScoreResponse {
+  private scoreNew(req: ScoreRequest, startedAt: number, degraded?: boolean): ScoreResponse {
+    const tx = transactionOf(req, this.epochMs);
     const d = this.decide(req, tx, this.features.featuresFor(tx), startedAt);
     if (degraded !== undefined) d.response.features_degraded = degraded;
     this.features.observe(tx);
-    this.account(req.transaction_id, fingerprint ?? fingerprintOf(req), d);
+    this.account(req, d);
     return d.response;
   }
 
@@ -188,21 +367,19 @@ export class TransactionScorer {
     const mlScore = useMl ? model.score(features) : null;
     if (mlScore !== null && !Number.isFinite(mlScore)) guard.trip(variant, model!.version, mlScore);
     const verdict = hybridVerdict(this.service.scoring.config, ruleScore, mlScore);
-    const mode = verdict.usedMl ? "hybrid" : "rules_only";
     const latencyMs = performance.now() - startedAt;
-    const response: ScoreResponse = {
-      transaction_id: req.transaction_id,
-      score: verdict.score,
-      risk_tier: verdict.riskTier,
-      recommendation: verdict.recommendation,
-      ml_score: verdict.usedMl ? mlScore : null,
-      rule_score: ruleScore,
-      rules_triggered: this.sharedFiredList(ruleMask),
+    const response = this.response(
+      req.transaction_id,
+      verdict.score,
+      verdict.riskTier,
+      verdict.recommendation,
+      verdict.usedMl ? mlScore : null,
+      ruleScore,
+      ruleMask,
       variant,
-      model: verdict.usedMl && model ? this.modelRef(model) : null,
-      mode,
-      latency_ms: round(latencyMs, 3),
-    };
+      verdict.usedMl && model ? model : null,
+      round(latencyMs, 3),
+    );
     const observed: ObservedPrediction = {
       transactionId: req.transaction_id,
       userId: req.user_id ?? req.nameOrig,
@@ -220,33 +397,70 @@ export class TransactionScorer {
     return { response, features, observed, challenger };
   }
 
+  /** The answer's shape, in one place (both paths build it here). */
+  private response(
+    transactionId: string,
+    score: number,
+    riskTier: RiskTier,
+    recommendation: Recommendation,
+    mlScore: number | null,
+    ruleScore: number,
+    ruleMask: number,
+    variant: Variant,
+    model: ServedModel | null,
+    latencyMs: number,
+  ): ScoreResponse {
+    return {
+      transaction_id: transactionId,
+      score,
+      risk_tier: riskTier,
+      recommendation,
+      ml_score: mlScore,
+      rule_score: ruleScore,
+      rules_triggered: this.sharedFiredList(ruleMask),
+      variant,
+      model: model ? this.modelRef(model) : null,
+      mode: model ? "hybrid" : "rules_only",
+      latency_ms: latencyMs,
+    };
+  }
+
   /** Records a decided answer: idempotency, statistics, metrics, prediction log, shadow. */
-  account(transactionId: string, fingerprint: string, d: ScoreDecision): void {
+  account(req: ScoreRequest, d: ScoreDecision): void {
     const { response, features, observed, challenger } = d;
     const { variant, latencyMs, score } = observed;
     const { routing, ml, monitor } = this.service;
-    this.answers.set(transactionId, fingerprint, { response, features });
-    this.sinceStart[variant].add(score, latencyMs);
-    routing.stats[variant].add(score, latencyMs);
-    this.latency.add(latencyMs);
-    const prom = this.promChild(variant, response.mode);
-    prom.predictions.inc();
-    prom.scores.observe(score);
+    this.answers.set(req.transaction_id, new AnsweredTransaction(req, response, features, 0));
+    this.count(variant, response.mode, score, latencyMs);
     monitor?.observe(observed);
     if (routing.setting.shadow && challenger && ml.enabled && variant === "champion") {
       setImmediate(() => this.shadowScore(challenger, features, observed.ruleScore));
     }
   }
 
-  /** Keeps an answer another replica gave (shared store) for replays and `featuresOf`. */
-  rememberReplay(
-    transactionId: string,
-    fingerprint: string,
-    response: ScoreResponse,
-    features: Float64Array,
+  /**
+   * The per-variant statistics, latency and Prometheus figures of one new answer. `predictions`
+   * false: the caller adds to the prediction counter itself (the batch path, once per batch).
+   */
+  private count(
+    variant: Variant,
+    mode: "hybrid" | "rules_only",
+    score: number,
+    latencyMs: number,
+    predictions = true,
   ): void {
+    this.sinceStart[variant].add(score, latencyMs);
+    this.service.routing.stats[variant].add(score, latencyMs);
+    this.latency.add(latencyMs);
+    const prom = this.promChild(variant, mode);
+    if (predictions) prom.predictions.inc();
+    prom.scores.observe(score);
+  }
+
+  /** Keeps an answer another replica gave (shared store) for replays and `featuresOf`. */
+  rememberReplay(req: ScoreRequest, response: ScoreResponse, features: Float64Array): void {
     this.requests.replayed++;
-    this.answers.set(transactionId, fingerprint, { response, features });
+    this.answers.set(req.transaction_id, new AnsweredTransaction(req, response, features, 0));
   }
 
   private sharedFiredList(mask: number): FiredRule[] {
@@ -280,6 +494,27 @@ export class TransactionScorer {
     return c;
   }
 
+  /** `shadowScore` for rows `rows` of a batch's feature columns, in one batch call of the challenger. */
+  private shadowScoreRows(
+    challenger: ServedModel,
+    columns: readonly Float64Array[],
+    rows: readonly number[],
+    ruleScores: Float64Array,
+  ): void {
+    const t0 = performance.now();
+    try {
+      const mine = columns.map((c) => Float64Array.from(rows, (k) => c[k]));
+      const scores = challenger.scoreBatch(mine, rows.length);
+      const config = this.service.scoring.config;
+      const perRow = (performance.now() - t0) / rows.length;
+      for (let k = 0; k < rows.length; k++)
+        this.sinceStart.shadow.add(hybridVerdict(config, ruleScores[rows[k]], scores[k]).score, perRow);
+      this.service.prom.shadowScores.inc(rows.length);
+    } catch (err) {
+      this.service.log.warn({ err: (err as Error).message }, "shadow scoring failed");
+    }
+  }
+
   /** Off the response path: the challenger's opinion, for monitoring only. */
   private shadowScore(challenger: ServedModel, features: Float64Array, ruleScore: number): void {
     const t0 = performance.now();
@@ -291,4 +526,28 @@ export class TransactionScorer {
       this.service.log.warn({ err: (err as Error).message }, "shadow scoring failed");
     }
   }
+}
+
+/**
+ * Scores, with `model`, the rows of `columns` routed to it (`toChallenger[k] === which`) into
+ * `out[k]`: the columns as they are when every row goes to it, else its rows gathered first.
+ */
+function scoreRowsOf(
+  model: ServedModel,
+  columns: readonly Float64Array[],
+  m: number,
+  toChallenger: Uint8Array,
+  which: 0 | 1,
+  all: boolean,
+  out: Float64Array,
+): void {
+  if (all) {
+    out.set(model.scoreBatch(columns, m));
+    return;
+  }
+  const picked: number[] = [];
+  for (let k = 0; k < m; k++) if (toChallenger[k] === which) picked.push(k);
+  const gathered = columns.map((c) => Float64Array.from(picked, (k) => c[k]));
+  const scores = model.scoreBatch(gathered, picked.length);
+  for (let p = 0; p < picked.length; p++) out[picked[p]] = scores[p];
 }
