@@ -21,9 +21,9 @@ export interface TreeShapKernel {
  * Exact path-dependent TreeSHAP (Lundberg et al.'s algorithm, as XGBoost's `pred_contribs`
  * computes it) over a program whose row-independent part is precomputed (`tree-shap-program.ts`).
  *
- * Per tree, one pass over the nodes in preorder (no recursion): each split's direction for this
- * row, and each node's **pattern**, the bits of the path slots whose splits the row has followed
- * so far (a child the row does not take clears its split's slot). At a leaf with pattern B, every
+ * Per tree, one pass over the nodes in preorder (no recursion) gives each node its **pattern**:
+ * the bits of the path slots whose splits the row has followed so far (a root has every bit set;
+ * each split passes its pattern to the child the row takes, and clears its slot's bit for the other). At a leaf with pattern B, every
  * slot the row does not follow gets −A(B) and every slot f it follows (1 − z_f)/z_f · A(B \ f):
  * d look-ups into the leaf's table. A leaf without a table takes the same values from the
  * integral A(B) = v · ∫₀¹ Π_k φ_k(t) dt/(1−t), φ_k = z_k + (1−z_k)t when followed and z_k(1−t)
@@ -39,8 +39,7 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
     feature,
     threshold,
     defaultRight,
-    parent,
-    isRight,
+    rightOffset,
     coldMask,
     leafOf,
     treeStart,
@@ -61,8 +60,7 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
   const nTrees = p.nTrees;
   const bias = p.bias;
   const Q = p.maxPoints;
-  // Per node of the current tree (offset from its root): 1 when the row goes right, and its pattern.
-  const goesRight = new Uint8Array(Math.max(1, p.maxTreeNodes));
+  // Each node's pattern, by offset from its tree's root.
   const pattern = new Int32Array(Math.max(1, p.maxTreeNodes));
   // The quadrature products P_j of a leaf without a table.
   const prod = new Float64Array(Q);
@@ -119,23 +117,23 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
     for (let t = 0; t < nTrees; t++) {
       const root = treeStart[t];
       const end = treeStart[t + 1];
+      pattern[0] = -1;
       for (let g = root; g < end; g++) {
         const i = g - root;
-        // A root's pattern has every bit set; a child keeps its parent's, minus the parent's slot
-        // when the row does not go its way.
-        const up = parent[g];
-        let b = -1;
-        if (up >= 0) b = pattern[up] & (goesRight[up] === isRight[g] ? -1 : coldMask[root + up]);
+        const b = pattern[i];
         const f = feature[g];
-        if (f >= 0) {
-          pattern[i] = b;
-          const val = x[f];
-          goesRight[i] = val !== val ? defaultRight[g] : val < threshold[g] ? 0 : 1;
-        } else {
+        if (f < 0) {
           const l = leafOf[g];
           if (leafTable[l] >= 0) tabulated(l, b);
           else integrated(l, b);
+          continue;
         }
+        // The child the row takes keeps the pattern; the other loses this split's slot.
+        const val = x[f];
+        const right = val !== val ? defaultRight[g] === 1 : !(val < threshold[g]);
+        const cold = b & coldMask[g];
+        pattern[i + 1] = right ? cold : b;
+        pattern[i + rightOffset[g]] = right ? b : cold;
       }
       // XGBoost adds each tree's float32 contributions into a float32 row: so do we.
       for (let i = treeFeatureStart[t]; i < treeFeatureStart[t + 1]; i++) {

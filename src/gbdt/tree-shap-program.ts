@@ -9,7 +9,8 @@ import type { RegressionTree } from "./tree.js";
  * "v2" idea, Yang 2021; see docs/explain.md). Every array is in shared memory so worker threads
  * read the same program without a copy.
  *
- * Nodes of all trees are numbered depth-first (preorder), so a node's parent comes before it.
+ * Nodes of all trees are numbered depth-first (preorder): a node's parent comes before it, and a
+ * split's left child is the next node.
  * A leaf's path holds d distinct features, its **slots** (a feature split on twice on one path
  * shares one slot), each with a zero fraction z (the share of training cover that follows the
  * path's splits on it: XGBoost's `sum_hess` ratios multiplied). A row gives each slot a one
@@ -34,10 +35,8 @@ export interface TreeShapProgram {
   readonly threshold: Float32Array;
   /** 1 when a missing value goes right. */
   readonly defaultRight: Uint8Array;
-  /** Each node's parent, as an offset from its tree's root (-1 for a root). */
-  readonly parent: Int32Array;
-  /** 1 when the node is its parent's right child. */
-  readonly isRight: Uint8Array;
+  /** How many nodes after a split its right child comes (its left child is the next node). */
+  readonly rightOffset: Int32Array;
   /** A split's pattern mask for its cold child: every bit set but its feature's slot. */
   readonly coldMask: Int32Array;
   /** Leaf number of each leaf node (-1 for splits); leaves are numbered in node order. */
@@ -109,8 +108,7 @@ export function buildTreeShapProgram(
   const feature = shared.i32(nNodes);
   const threshold = shared.f32(nNodes);
   const defaultRight = shared.u8(nNodes);
-  const parent = shared.i32(nNodes);
-  const isRight = shared.u8(nNodes);
+  const rightOffset = shared.i32(nNodes);
   const coldMask = shared.i32(nNodes);
   const leafOf = shared.i32(nNodes);
   const treeStart = shared.i32(trees.length + 1);
@@ -137,10 +135,8 @@ export function buildTreeShapProgram(
     // The path's distinct features (index = slot) and their zero fractions, carried down.
     const pathFeatures: number[] = [];
     const pathZeros: number[] = [];
-    const visit = (i: number, up: number, right: number): void => {
+    const visit = (i: number): void => {
       const g = next++;
-      parent[g] = up;
-      isRight[g] = right;
       if (tree.leftChildren[i] === -1) {
         feature[g] = -1;
         leafOf[g] = leaf;
@@ -182,16 +178,17 @@ export function buildTreeShapProgram(
       const l = tree.leftChildren[i];
       const r = tree.rightChildren[i];
       pathZeros[k] = above * (tree.sumHessian[l] / cover);
-      visit(l, g - root, 0);
+      visit(l);
+      rightOffset[g] = next - g;
       pathZeros[k] = above * (tree.sumHessian[r] / cover);
-      visit(r, g - root, 1);
+      visit(r);
       pathZeros[k] = above;
       if (added) {
         pathFeatures.pop();
         pathZeros.pop();
       }
     };
-    visit(0, -1, 0);
+    visit(0);
     maxTreeNodes = Math.max(maxTreeNodes, next - root);
     treeFeatureStart[t] = featureLists.length;
     featureLists.push(...[...used].sort((a, b) => a - b));
@@ -239,8 +236,7 @@ export function buildTreeShapProgram(
     feature,
     threshold,
     defaultRight,
-    parent,
-    isRight,
+    rightOffset,
     coldMask,
     leafOf,
     treeStart,
