@@ -74,10 +74,12 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
     const base = leafTable[l];
     const bits = b & ((1 << d) - 1);
     const cold = table[base + bits];
+    // Branch-free (whether the row follows a slot is a coin toss to the branch predictor): a
+    // slot not followed reads an unused value and multiplies it by 0.
     for (let k = 0; k < d; k++) {
-      const bit = 1 << k;
-      if ((bits & bit) === 0) phi[slotFeature[s0 + k]] -= cold;
-      else phi[slotFeature[s0 + k]] += slotRatio[s0 + k] * table[base + (bits ^ bit)];
+      const on = (bits >> k) & 1;
+      const followed = slotRatio[s0 + k] * table[base + (bits ^ (1 << k))];
+      phi[slotFeature[s0 + k]] += on * followed - (1 - on) * cold;
     }
   }
 
@@ -130,10 +132,11 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
         }
         // The child the row takes keeps the pattern; the other loses this split's slot.
         const val = x[f];
-        const right = val !== val ? defaultRight[g] === 1 : !(val < threshold[g]);
+        // Branch-free too: `right` is all ones when the row goes right, else 0.
+        const right = -(val !== val ? defaultRight[g] : +!(val < threshold[g]));
         const cold = b & coldMask[g];
-        pattern[i + 1] = right ? cold : b;
-        pattern[i + rightOffset[g]] = right ? b : cold;
+        pattern[i + 1] = (cold & right) | (b & ~right);
+        pattern[i + rightOffset[g]] = (b & right) | (cold & ~right);
       }
       // XGBoost adds each tree's float32 contributions into a float32 row: so do we.
       for (let i = treeFeatureStart[t]; i < treeFeatureStart[t + 1]; i++) {
