@@ -75,12 +75,12 @@ export interface TreeShapProgram {
 /** How many slots a leaf may have and still get a table (2^10 values, 8 KiB). */
 export const TABLE_SLOTS = 10;
 /**
- * Table values one model may hold (64 MiB). A 200-tree depth-8 model needs at most 51,200 × 256
- * (100 MiB) when every path splits on 8 different features, typically far less (the 13,610-leaf
- * PaySim model: 1.7 MiB); leaves past the budget are evaluated from their slots, as is a leaf
- * with too many slots.
+ * Table values one model may hold (32 MiB). A 200-tree depth-8 model would need 51,200 × 256
+ * (100 MiB) if every path split on 8 different features; real ones need far less (the 13,610-leaf
+ * PaySim model: 212,656 values, 1.7 MB). Leaves past the budget are evaluated from their slots,
+ * as is a leaf with too many slots.
  */
-export const TABLE_BUDGET = 8 * 1024 * 1024;
+export const TABLE_BUDGET = 4 * 1024 * 1024;
 /** A zero fraction below this is not divided by (its leaf is evaluated from its slots). */
 const MIN_TABLE_ZERO = 1e-100;
 /** Pattern bits are a 32-bit integer's. */
