@@ -141,15 +141,16 @@ export function buildTreeShapProgram(
         feature[g] = -1;
         leafOf[g] = leaf;
         leafValue[leaf] = tree.splitConditions[i];
-        slotFeatures.push(...pathFeatures);
-        slotZeros.push(...pathZeros);
+        let tiny = false;
+        for (let k = 0; k < pathFeatures.length; k++) {
+          slotFeatures.push(pathFeatures[k]);
+          slotZeros.push(pathZeros[k]);
+          tiny ||= pathZeros[k] < MIN_TABLE_ZERO;
+        }
         leafSlotStart[leaf + 1] = slotFeatures.length;
         const d = pathFeatures.length;
         maxSlots = Math.max(maxSlots, d);
-        const tabulate =
-          d <= TABLE_SLOTS &&
-          tableSize + (1 << d) <= tableBudget &&
-          pathZeros.every((z) => z >= MIN_TABLE_ZERO);
+        const tabulate = d <= TABLE_SLOTS && tableSize + (1 << d) <= tableBudget && !tiny;
         leafTable[leaf] = tabulate ? tableSize : -1;
         if (tabulate) tableSize += 1 << d;
         leaf++;
@@ -208,13 +209,8 @@ export function buildTreeShapProgram(
   const scratch = new Float64Array((1 << Math.min(maxSlots, TABLE_SLOTS)) * Math.ceil(TABLE_SLOTS / 2));
   for (let l = 0; l < nLeaves; l++)
     if (leafTable[l] >= 0) {
-      const zeros = slotZero.subarray(leafSlotStart[l], leafSlotStart[l + 1]);
-      patternTable(
-        leafValue[l],
-        zeros,
-        table.subarray(leafTable[l], leafTable[l] + (1 << zeros.length)),
-        scratch,
-      );
+      const s0 = leafSlotStart[l];
+      patternTable(leafValue[l], slotZero, s0, leafSlotStart[l + 1] - s0, table, leafTable[l], scratch);
     }
 
   const maxPoints = Math.max(1, Math.ceil(maxSlots / 2));
@@ -263,31 +259,40 @@ const quadratures: Quadrature[] = [];
 const quadrature = (n: number): Quadrature => (quadratures[n] ??= gaussLegendre01(n));
 
 /**
- * Writes A(B) for every pattern B of a leaf with value `v` and slots' zero fractions `z` into
- * `out`: v · Σ_j w_j/(1−t_j) · P_B(t_j), P_B(t) = Π_{k∈B}(z_k + (1−z_k)t) · Π_{k∉B} z_k(1−t),
- * built slot by slot in `prod` (each pattern's products times the slot's "follows" factor for the
- * pattern with its bit set, its "does not" factor for the one without).
+ * Writes A(B) for every pattern B of a leaf with value `v` and d slots whose zero fractions are
+ * `zero[z0 .. z0 + d)` into `out[o .. o + 2^d)`: v · Σ_j w_j/(1−t_j) · P_B(t_j), with
+ * P_B(t) = Π_{k∈B}(z_k + (1−z_k)t) · Π_{k∉B} z_k(1−t) built slot by slot in `prod` (each
+ * pattern's products times the slot's "follows" factor for the pattern with its bit set, its
+ * "does not" factor for the one without). Offsets rather than subarrays: a view per leaf costs
+ * more than the arithmetic.
  */
-function patternTable(v: number, z: Float64Array, out: Float64Array, prod: Float64Array): void {
-  const d = z.length;
+function patternTable(
+  v: number,
+  zero: Float64Array,
+  z0: number,
+  d: number,
+  out: Float64Array,
+  o: number,
+  prod: Float64Array,
+): void {
   const n = Math.max(1, Math.ceil(d / 2));
   const { nodes, weights } = quadrature(n);
   for (let j = 0; j < n; j++) prod[j] = 1;
   for (let k = 0; k < d; k++) {
     const bit = 1 << k;
-    const zk = z[k];
+    const z = zero[z0 + k];
     for (let b = 0; b < bit; b++)
       for (let j = 0; j < n; j++) {
         const t = nodes[j];
         const p = prod[b * n + j];
-        prod[(b | bit) * n + j] = p * (zk + (1 - zk) * t);
-        prod[b * n + j] = p * zk * (1 - t);
+        prod[(b | bit) * n + j] = p * (z + (1 - z) * t);
+        prod[b * n + j] = p * z * (1 - t);
       }
   }
   for (let b = 0; b < 1 << d; b++) {
     let s = 0;
     for (let j = 0; j < n; j++) s += (prod[b * n + j] * weights[j]) / (1 - nodes[j]);
-    out[b] = v * s;
+    out[o + b] = v * s;
   }
 }
 
