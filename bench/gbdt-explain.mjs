@@ -154,6 +154,7 @@ console.log(
       threads,
       pairs: Number(a.pairs),
       program_build_ms: Number(buildMs.toFixed(1)),
+      table_values: explainer.program.table.length,
       lakay: {
         batch_rows_per_s_median: Math.round(median(oursRate)),
         batch_rows_per_s: oursRate.map(Math.round),
@@ -222,6 +223,7 @@ function singleOnly() {
     features: booster.featureNames.length,
     rows: single,
     program_build_ms: Number(buildMs.toFixed(1)),
+    table_values: explainer.program.table.length,
     explain_row: summary(sides.explain_row),
     served_explanation: summary(sides.served_explanation),
     load_avg_1m: load.map((l) => Number(l.toFixed(2))),
