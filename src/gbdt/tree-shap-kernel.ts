@@ -23,9 +23,9 @@ export interface TreeShapKernel {
  *
  * Per tree, one pass over the nodes in preorder (no recursion) gives each node its **pattern**:
  * the bits of the path slots whose splits the row has followed so far (a root has every bit set;
- * each split passes its pattern to the child the row takes, and clears its slot's bit for the other). At a leaf with pattern B, every
- * slot the row does not follow gets −A(B) and every slot f it follows (1 − z_f)/z_f · A(B \ f):
- * d look-ups into the leaf's table. A leaf without a table takes the same values from the
+ * each split passes its pattern to the child the row takes, and clears its slot's bit for the
+ * other). At a leaf with pattern B, every slot the row does not follow gets −A(B) and every slot
+ * f it follows (1 − z_f)/z_f · A(B \ f): d look-ups into the leaf's table. A leaf without a table takes the same values from the
  * integral A(B) = v · ∫₀¹ Π_k φ_k(t) dt/(1−t), φ_k = z_k + (1−z_k)t when followed and z_k(1−t)
  * when not, by Gauss–Legendre quadrature (ceil(d/2) points, exact); the followed slot f's share
  * is then v · (1 − z_f) · Σ_j w_j P_j / φ_f(t_j).
