@@ -19,24 +19,16 @@ export interface TreeShapKernel {
 
 /**
  * Exact path-dependent TreeSHAP (Lundberg et al.'s algorithm, as XGBoost's `pred_contribs`
- * computes it), evaluated in a form that needs no per-leaf path unwinding.
+ * computes it) over a program whose row-independent part is precomputed (`tree-shap-program.ts`).
  *
- * For a leaf with value v whose path holds distinct features g (slots), each with a zero
- * fraction z_g (the share of training cover that follows the path's splits on g) and a one
- * fraction o_g (1 when this row follows all of them, else 0), the Shapley value of feature f is
- *
- *     v · (o_f − z_f) · Σ_k k!(d−1−k)!/d! · e_k(f)  =  v · (o_f − z_f) · ∫₀¹ Π_{g≠f} (z_g(1−t) + o_g·t) dt
- *
- * (e_k is the k-th coefficient of Π_{g≠f}(z_g + o_g·x); the Beta integral turns the Shapley
- * weights into one integral of a degree d−1 polynomial). Gauss–Legendre with ceil(d/2) points
- * integrates it exactly, so with P_j = Π_g (z_g(1−t_j) + o_g·t_j) at each point:
- *   - a feature the row does not follow (o_f = 0) gets −v · Σ_j w_j P_j / (1 − t_j), the same
- *     for every such feature of the leaf;
- *   - a feature it follows gets v · (1 − z_f) · Σ_j w_j P_j / (z_f(1−t_j) + t_j).
- * P_j is carried down the tree one factor per node (a feature split on again has its old factor
- * divided out), and each "on" feature's weights w_j (1 − z_f) / factor are computed once at the
- * node that sets them, so a leaf costs O(d · points) multiply-adds instead of the O(d²)
- * unwinding (with divisions) of the original algorithm.
+ * Per tree, one pass over the nodes in preorder (no recursion) gives each node its **pattern**:
+ * the bits of the path slots whose splits the row has followed so far (a root has every bit set;
+ * each split passes its pattern to the child the row takes, and clears its slot's bit for the
+ * other). At a leaf with pattern B, every slot the row does not follow gets −A(B) and every slot
+ * f it follows (1 − z_f)/z_f · A(B \ f): d look-ups into the leaf's table. A leaf without a table takes the same values from the
+ * integral A(B) = v · ∫₀¹ Π_k φ_k(t) dt/(1−t), φ_k = z_k + (1−z_k)t when followed and z_k(1−t)
+ * when not, by Gauss–Legendre quadrature (ceil(d/2) points, exact); the followed slot f's share
+ * is then v · (1 − z_f) · Σ_j w_j P_j / φ_f(t_j).
  *
  * Self-contained (it reads only its argument), because worker threads run it from its source;
  * use `compileTreeShapKernel`, which does the same on this thread. All buffers are allocated here
@@ -47,184 +39,105 @@ export function makeTreeShapKernel(p: TreeShapProgram): TreeShapKernel {
     feature,
     threshold,
     defaultRight,
-    rightChild,
-    slot,
-    leftShare,
-    rightShare,
-    value,
+    rightOffset,
+    coldMask,
+    leafOf,
     treeStart,
-    treePoints,
     treeFeatures,
     treeFeatureStart,
+    leafValue,
+    leafSlotStart,
+    leafTable,
+    slotFeature,
+    slotZero,
+    slotRatio,
+    table,
     quadNodes,
     quadWeights,
     quadColdWeights,
   } = p;
   const nf = p.nFeatures;
-  const Q = p.maxPoints;
   const nTrees = p.nTrees;
   const bias = p.bias;
-  const slots = p.maxSlots + 1;
-  // Per slot on the current path: its feature, zero fraction, one fraction, its factor
-  // z(1 - t_j) + o·t_j at each point, and (when o = 1) the hot weights w_j (1 - z) / factor.
-  const slotFeature = new Int32Array(slots);
-  const slotZero = new Float64Array(slots);
-  const slotOne = new Uint8Array(slots);
-  const slotFactor = new Float64Array(slots * Q);
-  const slotHot = new Float64Array(slots * Q);
-  // P_j per recursion level (stride Q); level 0 is all ones.
-  const prod = new Float64Array((p.maxDepth + 2) * Q);
-  // What a split overwrites in its slot, saved per recursion level to put back on the way up.
-  const savedFactor = new Float64Array((p.maxDepth + 2) * Q);
-  const savedHot = new Float64Array((p.maxDepth + 2) * Q);
+  const Q = p.maxPoints;
+  // Each node's pattern, by offset from its tree's root.
+  const pattern = new Int32Array(Math.max(1, p.maxTreeNodes));
+  // The quadrature products P_j of a leaf without a table.
+  const prod = new Float64Array(Q);
   const phi = new Float64Array(nf);
   const row = new Float32Array(nf);
-  // The current tree's quadrature (set per tree).
-  let n = 1;
-  let qo = Q;
-  let x: Float32Array = row;
-  // Models whose paths hold 7 or 8 distinct features (depth-8 trees) take 4 points in every tree,
-  // on unrolled code: the common case, and the one the latency budget is for.
-  const four = Q === 4;
-  const [T0, T1, T2, T3] = four ? quadNodes.subarray(16, 20) : [0, 0, 0, 0];
-  const [W0, W1, W2, W3] = four ? quadWeights.subarray(16, 20) : [0, 0, 0, 0];
-  const [C0, C1, C2, C3] = four ? quadColdWeights.subarray(16, 20) : [0, 0, 0, 0];
 
-  function leaf(v: number, d: number, po: number): void {
-    if (four) {
-      const p0 = prod[po];
-      const p1 = prod[po + 1];
-      const p2 = prod[po + 2];
-      const p3 = prod[po + 3];
-      const cold4 = -v * (p0 * C0 + p1 * C1 + p2 * C2 + p3 * C3);
-      for (let k = 0; k < d; k++) {
-        if (slotOne[k] === 0) {
-          phi[slotFeature[k]] += cold4;
-          continue;
-        }
-        const b = k * 4;
-        phi[slotFeature[k]] +=
-          v * (p0 * slotHot[b] + p1 * slotHot[b + 1] + p2 * slotHot[b + 2] + p3 * slotHot[b + 3]);
-      }
-      return;
-    }
-    let cold = 0;
-    for (let j = 0; j < n; j++) cold += prod[po + j] * quadColdWeights[qo + j];
-    cold *= -v;
+  /** Adds a leaf's shares to `phi` from its table. */
+  function tabulated(l: number, b: number): void {
+    const s0 = leafSlotStart[l];
+    const d = leafSlotStart[l + 1] - s0;
+    const base = leafTable[l];
+    const bits = b & ((1 << d) - 1);
+    const cold = table[base + bits];
+    // Branch-free (whether the row follows a slot is a coin toss to the branch predictor): a
+    // slot not followed reads an unused value and multiplies it by 0.
     for (let k = 0; k < d; k++) {
-      if (slotOne[k] === 0) {
-        phi[slotFeature[k]] += cold;
-        continue;
-      }
-      const b = k * Q;
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += prod[po + j] * slotHot[b + j];
-      phi[slotFeature[k]] += v * acc;
+      const on = (bits >> k) & 1;
+      const followed = slotRatio[s0 + k] * table[base + (bits ^ (1 << k))];
+      phi[slotFeature[s0 + k]] += on * followed - (1 - on) * cold;
     }
   }
 
-  /**
-   * Sets slot k to (z, one) and writes the next level's products: this level's with the slot's
-   * old factor divided out (when the feature is already on the path) and the new one in.
-   * Returns false when the new factor is zero everywhere (no cover down this branch and the row
-   * does not take it): nothing below can contribute, so the branch is skipped; hence an old
-   * factor is never zero.
-   */
-  function setSlot(k: number, z: number, one: number, po: number, repeated: boolean): boolean {
-    if (z === 0 && one === 0) return false;
-    slotZero[k] = z;
-    slotOne[k] = one;
-    const b = k * Q;
-    const next = po + Q;
-    if (four) {
-      let q0 = prod[po];
-      let q1 = prod[po + 1];
-      let q2 = prod[po + 2];
-      let q3 = prod[po + 3];
-      if (repeated) {
-        q0 /= savedFactor[po];
-        q1 /= savedFactor[po + 1];
-        q2 /= savedFactor[po + 2];
-        q3 /= savedFactor[po + 3];
-      }
-      const f0 = z * (1 - T0) + one * T0;
-      const f1 = z * (1 - T1) + one * T1;
-      const f2 = z * (1 - T2) + one * T2;
-      const f3 = z * (1 - T3) + one * T3;
-      prod[next] = q0 * f0;
-      prod[next + 1] = q1 * f1;
-      prod[next + 2] = q2 * f2;
-      prod[next + 3] = q3 * f3;
-      slotFactor[b] = f0;
-      slotFactor[b + 1] = f1;
-      slotFactor[b + 2] = f2;
-      slotFactor[b + 3] = f3;
-      const u = one === 0 ? 0 : 1 - z;
-      slotHot[b] = one === 0 ? 0 : (u * W0) / f0;
-      slotHot[b + 1] = one === 0 ? 0 : (u * W1) / f1;
-      slotHot[b + 2] = one === 0 ? 0 : (u * W2) / f2;
-      slotHot[b + 3] = one === 0 ? 0 : (u * W3) / f3;
-      return true;
-    }
+  /** Adds a leaf's shares to `phi` from the integral (a leaf with no table: rare). */
+  function integrated(l: number, b: number): void {
+    const s0 = leafSlotStart[l];
+    const d = leafSlotStart[l + 1] - s0;
+    const v = leafValue[l];
+    const n = Math.max(1, Math.ceil(d / 2));
+    const qo = n * Q;
     for (let j = 0; j < n; j++) {
       const t = quadNodes[qo + j];
-      const factor = z * (1 - t) + one * t;
-      const base = repeated ? prod[po + j] / savedFactor[po + j] : prod[po + j];
-      prod[next + j] = base * factor;
-      slotFactor[b + j] = factor;
-      slotHot[b + j] = one === 0 ? 0 : ((1 - z) * quadWeights[qo + j]) / factor;
-    }
-    return true;
-  }
-
-  function visit(node: number, d: number, po: number): void {
-    const f = feature[node];
-    if (f < 0) {
-      leaf(value[node], d, po);
-      return;
-    }
-    const k = slot[node];
-    const repeated = k !== d;
-    const val = x[f];
-    const goRight = val !== val ? defaultRight[node] === 1 : !(val < threshold[node]);
-    const hot = goRight ? rightChild[node] : node + 1;
-    const cold = goRight ? node + 1 : rightChild[node];
-    const hotShare = goRight ? rightShare[node] : leftShare[node];
-    const coldShare = goRight ? leftShare[node] : rightShare[node];
-    const prevZero = repeated ? slotZero[k] : 1;
-    const prevOne = repeated ? slotOne[k] : 1;
-    const b = k * Q;
-    if (repeated)
-      for (let j = 0; j < n; j++) {
-        savedFactor[po + j] = slotFactor[b + j];
-        savedHot[po + j] = slotHot[b + j];
+      let pj = 1;
+      for (let k = 0; k < d; k++) {
+        const z = slotZero[s0 + k];
+        pj *= (b >> k) & 1 ? z + (1 - z) * t : z * (1 - t);
       }
-    const dd = repeated ? d : d + 1;
-    slotFeature[k] = f;
-
-    // The branch this row takes: the feature stays "on" (if it was).
-    if (setSlot(k, hotShare * prevZero, prevOne, po, repeated)) visit(hot, dd, po + Q);
-    // The other branch: the feature is "off" there.
-    if (setSlot(k, coldShare * prevZero, 0, po, repeated)) visit(cold, dd, po + Q);
-
-    if (repeated) {
-      slotZero[k] = prevZero;
-      slotOne[k] = prevOne;
-      for (let j = 0; j < n; j++) {
-        slotFactor[b + j] = savedFactor[po + j];
-        slotHot[b + j] = savedHot[po + j];
+      prod[j] = pj;
+    }
+    let cold = 0;
+    for (let j = 0; j < n; j++) cold += prod[j] * quadColdWeights[qo + j];
+    cold *= v;
+    for (let k = 0; k < d; k++) {
+      if (((b >> k) & 1) === 0) {
+        phi[slotFeature[s0 + k]] -= cold;
+        continue;
       }
+      const z = slotZero[s0 + k];
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += (prod[j] * quadWeights[qo + j]) / (z + (1 - z) * quadNodes[qo + j]);
+      phi[slotFeature[s0 + k]] += v * (1 - z) * acc;
     }
   }
 
-  function explainRow(values: Float32Array, out: Float64Array, o: number): void {
-    x = values;
+  function explainRow(x: Float32Array, out: Float64Array, o: number): void {
     for (let f = 0; f < nf; f++) out[o + f] = 0;
-    for (let j = 0; j < Q; j++) prod[j] = 1;
     for (let t = 0; t < nTrees; t++) {
-      n = four ? 4 : treePoints[t];
-      qo = n * Q;
-      visit(treeStart[t], 0, 0);
+      const root = treeStart[t];
+      const end = treeStart[t + 1];
+      pattern[0] = -1;
+      for (let g = root; g < end; g++) {
+        const i = g - root;
+        const b = pattern[i];
+        const f = feature[g];
+        if (f < 0) {
+          const l = leafOf[g];
+          if (leafTable[l] >= 0) tabulated(l, b);
+          else integrated(l, b);
+          continue;
+        }
+        // The child the row takes keeps the pattern; the other loses this split's slot.
+        const val = x[f];
+        // Branch-free too: `right` is all ones when the row goes right, else 0.
+        const right = -(val !== val ? defaultRight[g] : +!(val < threshold[g]));
+        const cold = b & coldMask[g];
+        pattern[i + 1] = (cold & right) | (b & ~right);
+        pattern[i + rightOffset[g]] = (b & right) | (cold & ~right);
+      }
       // XGBoost adds each tree's float32 contributions into a float32 row: so do we.
       for (let i = treeFeatureStart[t]; i < treeFeatureStart[t + 1]; i++) {
         const f = treeFeatures[i];

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFeatureCsv, writeFeatureCsv } from "../../src/data/index.js";
 import { Booster, trainBooster } from "../../src/gbdt/index.js";
+import type { RegressionTree } from "../../src/gbdt/tree.js";
+import { compileTreeShapKernel } from "../../src/gbdt/tree-shap-kernel.js";
+import { buildTreeShapProgram } from "../../src/gbdt/tree-shap-program.js";
 import { syntheticData } from "./synthetic.js";
 import { worstDiff, xgbHelper, xgboostContribs, xgboostMargins } from "./xgboost-interop.js";
 
@@ -38,6 +41,15 @@ describe("TreeSHAP equals XGBoost's pred_contribs (generated data)", () => {
     const explainer = booster.explainer();
     const ours = explainer.explainBatch(columns, rows);
     expect(worstDiff(ours, theirs)).toBeLessThan(1e-5);
+
+    // Leaves past the table budget take the integral at run time: with half the budget, both
+    // kinds of leaf in one model, and the same numbers.
+    const nTable = explainer.program.table.length;
+    const half = buildTreeShapProgram(booster.trees, featureNames.length, booster.baseScore, nTable >> 1);
+    expect(half.leafTable.some((t) => t < 0) && half.leafTable.some((t) => t >= 0)).toBe(true);
+    const mixed = new Float64Array(ours.length);
+    compileTreeShapKernel(half).explainRows(columns, 0, rows, mixed, 0);
+    expect(worstDiff(mixed, theirs)).toBeLessThan(1e-5);
 
     // Contributions plus bias sum to the margin XGBoost predicts.
     const margins = xgboostMargins(model, csv, join(dir, "margins.f32"));
@@ -79,7 +91,7 @@ describe("TreeSHAP equals XGBoost's pred_contribs (generated data)", () => {
     await check(Booster.fromXgboostJson(readFileSync(model, "utf8"), model), model);
   });
 
-  it("for deep trees with 7-8 distinct features on a path (the unrolled 4-point kernel)", async () => {
+  it("for deep trees with 7-8 distinct features on a path (tables of 128-256 patterns)", async () => {
     // Ten features that all matter a little, so depth-8 paths split on many different ones.
     let seed = 99;
     const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
@@ -109,9 +121,80 @@ describe("TreeSHAP equals XGBoost's pred_contribs (generated data)", () => {
     ]);
     const booster = Booster.fromXgboostJson(readFileSync(model, "utf8"), model);
     const explainer = booster.explainer();
-    expect(explainer.program.maxPoints).toBe(4);
+    expect(explainer.program.maxSlots).toBeGreaterThanOrEqual(7);
     const ours = explainer.explainBatch(wideCols, n);
     const theirs = xgboostContribs(model, wide, join(dir, "wide.f32"));
     expect(worstDiff(ours, theirs)).toBeLessThan(1e-5);
+  });
+});
+
+/**
+ * Path-dependent Shapley values by their definition: every subset S of features, the tree's
+ * expected value given S (a split on a feature in S follows the row, any other split averages its
+ * children by cover), weighted |S|!(M−|S|−1)!/M!. Exponential in M: for tiny hand-made trees.
+ */
+function bruteForceShap(tree: RegressionTree, nFeatures: number, x: number[]): number[] {
+  const expected = (i: number, known: number): number => {
+    const l = tree.leftChildren[i];
+    if (l === -1) return tree.splitConditions[i];
+    const r = tree.rightChildren[i];
+    const f = tree.splitIndices[i];
+    if (known & (1 << f)) return expected(x[f] < tree.splitConditions[i] ? l : r, known);
+    const c = tree.sumHessian;
+    return (c[l] * expected(l, known) + c[r] * expected(r, known)) / c[i];
+  };
+  const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
+  const phi = new Array<number>(nFeatures).fill(0);
+  for (let f = 0; f < nFeatures; f++)
+    for (let known = 0; known < 1 << nFeatures; known++) {
+      if (known & (1 << f)) continue;
+      let size = 0;
+      for (let g = 0; g < nFeatures; g++) size += (known >> g) & 1;
+      const w = (fact(size) * fact(nFeatures - size - 1)) / fact(nFeatures);
+      phi[f] += w * (expected(0, known | (1 << f)) - expected(0, known));
+    }
+  return phi;
+}
+
+describe("TreeSHAP on a branch no training row took (zero cover)", () => {
+  // Root splits feature 0 at 1; its left child splits feature 1 at 2 into a leaf with cover 0
+  // (z = 0: no table, the integral) and one with all of it; the right child splits feature 0
+  // again (a repeated slot) and then feature 2.
+  //        0:f0<1
+  //    1:f1<2      4:f0<3
+  //   2     3     5   6:f2<0
+  //                  7     8
+  const tree: RegressionTree = {
+    leftChildren: Int32Array.from([1, 2, -1, -1, 5, -1, 7, -1, -1]),
+    rightChildren: Int32Array.from([4, 3, -1, -1, 6, -1, 8, -1, -1]),
+    parents: Int32Array.from([2147483647, 0, 1, 1, 0, 4, 4, 6, 6]),
+    splitIndices: Int32Array.from([0, 1, 0, 0, 0, 0, 2, 0, 0]),
+    splitConditions: Float32Array.from([1, 2, 0.5, -0.25, 3, 0.75, 0, -1, 0.125]),
+    defaultLeft: Uint8Array.from([1, 1, 0, 0, 0, 0, 1, 0, 0]),
+    baseWeights: new Float32Array(9),
+    lossChanges: new Float32Array(9),
+    sumHessian: Float32Array.from([10, 4, 0, 4, 6, 2, 4, 1, 3]),
+  };
+  const booster = new Booster(["a", "b", "c"], [tree], 0.5);
+
+  it("equals the Shapley values by definition, with and without tables", () => {
+    const explainer = booster.explainer();
+    const noTables = compileTreeShapKernel(buildTreeShapProgram([tree], 3, 0.5, 0));
+    const out = new Float64Array(4);
+    for (const x of [
+      [0, 1, 0],
+      [0, 3, 0],
+      [2, 1, -1],
+      [2, 1, 1],
+      [5, 5, 5],
+    ]) {
+      const want = bruteForceShap(tree, 3, x);
+      const ours = explainer.explainRow(x).contributions;
+      noTables.explainRow(Float32Array.from(x), out, 0);
+      for (let f = 0; f < 3; f++) {
+        expect(ours[f]).toBeCloseTo(want[f], 6);
+        expect(out[f]).toBeCloseTo(want[f], 6);
+      }
+    }
   });
 });
