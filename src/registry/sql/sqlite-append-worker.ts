@@ -132,7 +132,12 @@ export class SqliteAppendWorker {
     const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     // Held while a call waits (the process does not exit with rows in flight); let go when idle.
     if (this.pending.size === 1) w.worker.ref();
-    w.worker.postMessage({ id, sql, rows } satisfies AppendMessage);
+    try {
+      w.worker.postMessage({ id, sql, rows } satisfies AppendMessage);
+    } catch (err) {
+      // A value structured clone refuses (a function): no SQL value either.
+      this.settle({ id, error: { message: (err as Error).message, code: "SQLITE_MISMATCH" } });
+    }
     return done;
   }
 
