@@ -83,7 +83,7 @@ function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 local n = 0
 request = function()
   n = n + 1
-  local c = tid * 10000000 + n
+  local c = RUN_ID * 100000000 + tid * 10000000 + n
   local body = string.format('{"transaction_id":"b%d","step":%d,"type":"TRANSFER","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
   return wrk.format("POST", nil, {["Content-Type"]="application/json"}, body)
 end
@@ -98,7 +98,7 @@ request = function()
   local parts = {}
   for k = 1, ${size} do
     n = n + 1
-    local c = tid * 100000000 + n
+    local c = RUN_ID * 1000000000 + tid * 100000000 + n
     parts[k] = string.format('{"transaction_id":"b%d","step":%d,"type":"CASH_OUT","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
   end
   return wrk.format("POST", nil, {["Content-Type"]="application/json"}, '{"transactions":[' .. table.concat(parts, ",") .. ']}')
@@ -106,10 +106,17 @@ end
 `;
 }
 
+/**
+ * A Lua script with its own RUN_ID: every wrk run sends transaction ids no run sent before (a
+ * repeated id is an idempotent replay, which is neither scored nor logged again).
+ */
+let runs = 0;
+const withRunId = (lua) => lua.replaceAll("RUN_ID", String(++runs));
+
 /** Runs wrk; returns requests/s, p99 ms, non-2xx count and socket errors. */
 function wrk(url, lua, seconds, connections = CONNECTIONS) {
   const script = path.join(home, `wrk-${Math.random().toString(36).slice(2)}.lua`);
-  writeFileSync(script, lua);
+  writeFileSync(script, withRunId(lua));
   const r = spawnSync("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
     encoding: "utf8",
   });
@@ -236,7 +243,7 @@ async function reloadUnderLoad(serve, token, data) {
   const seconds = Math.max(SECONDS, 20);
   const loadRun = new Promise((resolve) => {
     const script = path.join(home, "reload.lua");
-    writeFileSync(script, SCORE_LUA);
+    writeFileSync(script, withRunId(SCORE_LUA));
     const child = spawn("wrk", [
       "-t2",
       `-c${CONNECTIONS}`,
