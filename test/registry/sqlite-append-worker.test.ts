@@ -57,7 +57,9 @@ describe("SQLite appendRows in a worker thread", () => {
       insertPredictions(registry, rows("a", 300)),
       insertPredictions(registry, rows("b", 200)),
     ]);
-    expect([await countPredictions(registry, "a"), await countPredictions(registry, "b")]).toEqual([300, 200]);
+    expect([await countPredictions(registry, "a"), await countPredictions(registry, "b")]).toEqual([
+      300, 200,
+    ]);
   });
 
   it("rejects with the SQLite error the insert met, and the next call works", async () => {
@@ -117,7 +119,11 @@ describe("SqliteAppendWorker", () => {
   };
 
   it("rejects when the database cannot be opened", async () => {
-    const w = new SqliteAppendWorker({ file: path.join(dir, "missing.db"), busyTimeoutMs: 100, chunkRows: 128 });
+    const w = new SqliteAppendWorker({
+      file: path.join(dir, "missing.db"),
+      busyTimeoutMs: 100,
+      chunkRows: 128,
+    });
     await expect(w.append("t", ["x"], [{ x: 1 }], [])).rejects.toMatchObject({ code: "SQLITE_CANTOPEN" });
     await w.close();
   });
@@ -127,7 +133,9 @@ describe("SqliteAppendWorker", () => {
     const before = count();
     const call = w.append("t", ["x"], [{ x: 1 }], []);
     // The worker thread itself, stopped while the call waits for it (as a crash would).
-    await (w as unknown as { worker: { worker: { terminate(): Promise<number> } } }).worker.worker.terminate();
+    await (
+      w as unknown as { worker: { worker: { terminate(): Promise<number> } } }
+    ).worker.worker.terminate();
     await expect(call).rejects.toThrow(/sqlite append worker stopped unexpectedly/);
     await w.append("t", ["x"], [{ x: 2 }, { x: 3 }], []);
     expect(count()).toBe(before + 2);

@@ -40,7 +40,11 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
   const appendWorker =
     file === ":memory:"
       ? null
-      : new SqliteAppendWorker({ file: path.resolve(file), busyTimeoutMs: BUSY_TIMEOUT_MS, chunkRows: APPEND_CHUNK_ROWS });
+      : new SqliteAppendWorker({
+          file: path.resolve(file),
+          busyTimeoutMs: BUSY_TIMEOUT_MS,
+          chunkRows: APPEND_CHUNK_ROWS,
+        });
   /** appendRows' statements, prepared once: preparing a many-row INSERT per batch cost more than the rows. */
   const appenders = new Map<string, (rows: readonly object[]) => void>();
   return {
