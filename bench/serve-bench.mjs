@@ -13,7 +13,7 @@
 // 3. the batch endpoint (1,000 transactions per request), monitoring on and off in turn, transactions/s.
 // The machine may be shared: quote medians and say so.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +50,19 @@ function gate(version) {
   lakay("promote", "--model", "fraud-detector", "--version", String(version), "--by", "carol");
 }
 
+/**
+ * CPU seconds a process has used, its main thread and all threads (Linux /proc, ticks of 10 ms):
+ * per request, steadier than requests/s on a shared machine.
+ */
+function cpuSeconds(pid) {
+  const ticks = (file) => {
+    const stat = readFileSync(file, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime
+  };
+  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) };
+}
+
 /** Starts a child that logs `listening on http://...`; resolves with its URL and the child. */
 function startChild(argv, childEnv) {
   const child = spawn(process.execPath, argv, { env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
@@ -70,7 +83,7 @@ function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 local n = 0
 request = function()
   n = n + 1
-  local c = tid * 10000000 + n
+  local c = RUN_ID * 100000000 + tid * 10000000 + n
   local body = string.format('{"transaction_id":"b%d","step":%d,"type":"TRANSFER","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
   return wrk.format("POST", nil, {["Content-Type"]="application/json"}, body)
 end
@@ -85,7 +98,7 @@ request = function()
   local parts = {}
   for k = 1, ${size} do
     n = n + 1
-    local c = tid * 100000000 + n
+    local c = RUN_ID * 1000000000 + tid * 100000000 + n
     parts[k] = string.format('{"transaction_id":"b%d","step":%d,"type":"CASH_OUT","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
   end
   return wrk.format("POST", nil, {["Content-Type"]="application/json"}, '{"transactions":[' .. table.concat(parts, ",") .. ']}')
@@ -93,22 +106,30 @@ end
 `;
 }
 
+/**
+ * A Lua script with its own RUN_ID: every wrk run sends transaction ids no run sent before (a
+ * repeated id is an idempotent replay, which is neither scored nor logged again).
+ */
+let runs = 0;
+const withRunId = (lua) => lua.replaceAll("RUN_ID", String(++runs));
+
 /** Runs wrk; returns requests/s, p99 ms, non-2xx count and socket errors. */
 function wrk(url, lua, seconds, connections = CONNECTIONS) {
   const script = path.join(home, `wrk-${Math.random().toString(36).slice(2)}.lua`);
-  writeFileSync(script, lua);
+  writeFileSync(script, withRunId(lua));
   const r = spawnSync("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
   const out = r.stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)[1]);
   const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const p99 = Number(p99m[1]) * { us: 0.001, ms: 1, s: 1000 }[p99m[2]];
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = sock ? sock.slice(1).reduce((s, x) => s + Number(x), 0) : 0;
-  return { rps, p99, non2xx, socketErrors, raw: out };
+  return { rps, requests, p99, non2xx, socketErrors, raw: out };
 }
 
 const BARE = `
@@ -163,13 +184,23 @@ async function main() {
   for (let p = 0; p < PAIRS; p++) {
     const order = sides.map((_, i) => sides[(i + p) % sides.length]);
     const res = {};
-    for (const side of order) res[side] = wrk(targets[side], SCORE_LUA, SECONDS);
+    for (const side of order) {
+      const pid = { bare: bare.child.pid, score: serve.child.pid, off: serveOff.child.pid }[side];
+      const cpu0 = cpuSeconds(pid);
+      res[side] = wrk(targets[side], SCORE_LUA, SECONDS);
+      const cpu1 = cpuSeconds(pid);
+      const us = (s) => ((cpu1[s] - cpu0[s]) * 1e6) / res[side].requests;
+      res[side].cpuMain = us("main");
+      res[side].cpuAll = us("all");
+    }
     pairs.push(res);
     console.log(
       `round ${p + 1} (${order.join(", ")}): bare ${res.bare.rps.toFixed(0)} req/s (p99 ${res.bare.p99.toFixed(2)} ms), ` +
         `score ${res.score.rps.toFixed(0)} req/s (p99 ${res.score.p99.toFixed(2)} ms, non-2xx ${res.score.non2xx}), ` +
         `monitoring off ${res.off.rps.toFixed(0)} req/s (p99 ${res.off.p99.toFixed(2)} ms); ` +
-        `score/bare ${(res.score.rps / res.bare.rps).toFixed(2)}, on/off ${(res.score.rps / res.off.rps).toFixed(2)}`,
+        `score/bare ${(res.score.rps / res.bare.rps).toFixed(2)}, on/off ${(res.score.rps / res.off.rps).toFixed(2)}; ` +
+        `CPU µs/request main thread (all threads): on ${res.score.cpuMain.toFixed(0)} (${res.score.cpuAll.toFixed(0)}), ` +
+        `off ${res.off.cpuMain.toFixed(0)} (${res.off.cpuAll.toFixed(0)})`,
     );
   }
   const med = (f) => median(pairs.map(f));
@@ -177,7 +208,10 @@ async function main() {
     `median: bare ${med((x) => x.bare.rps).toFixed(0)} req/s (p99 ${med((x) => x.bare.p99).toFixed(2)} ms), ` +
       `score ${med((x) => x.score.rps).toFixed(0)} req/s (p99 ${med((x) => x.score.p99).toFixed(2)} ms), ` +
       `monitoring off ${med((x) => x.off.rps).toFixed(0)} req/s (p99 ${med((x) => x.off.p99).toFixed(2)} ms); ` +
-      `score/bare ${med((x) => x.score.rps / x.bare.rps).toFixed(2)}, on/off ${med((x) => x.score.rps / x.off.rps).toFixed(2)}`,
+      `score/bare ${med((x) => x.score.rps / x.bare.rps).toFixed(2)}, on/off ${med((x) => x.score.rps / x.off.rps).toFixed(2)}; ` +
+      `CPU µs/request main thread (all threads): on ${med((x) => x.score.cpuMain).toFixed(0)} (${med((x) => x.score.cpuAll).toFixed(0)}), ` +
+      `off ${med((x) => x.off.cpuMain).toFixed(0)} (${med((x) => x.off.cpuAll).toFixed(0)}), ` +
+      `on/off main ${med((x) => x.score.cpuMain / x.off.cpuMain).toFixed(2)}`,
   );
 
   // Reloads under load: 20 reloads, then a promotion of version 2 (gate) and a reload.
@@ -209,7 +243,7 @@ async function reloadUnderLoad(serve, token, data) {
   const seconds = Math.max(SECONDS, 20);
   const loadRun = new Promise((resolve) => {
     const script = path.join(home, "reload.lua");
-    writeFileSync(script, SCORE_LUA);
+    writeFileSync(script, withRunId(SCORE_LUA));
     const child = spawn("wrk", [
       "-t2",
       `-c${CONNECTIONS}`,

@@ -37,6 +37,14 @@ export interface ObservedPrediction {
   rulesTriggered?: readonly { id: string; weight: number }[];
 }
 
+/**
+ * How often drift alerts already in force are raised again (their `last_seen` and value): a drift
+ * report comes every `recompute_every` predictions, many times a second on a busy server, and each
+ * raise is a write transaction on the serving thread. A change of the alerts' state is acted on at
+ * the report that shows it.
+ */
+const DRIFT_ALERT_REFRESH_MS = 1_000;
+
 /** The fleet's window and how long one reading of it is reused. */
 const FLEET_WINDOW_MS = 5 * 60_000;
 const FLEET_CACHE_MS = 5_000;
@@ -104,6 +112,8 @@ export class LiveMonitor {
   private severeDriftHandledFor: number | null = null;
   private readonly prom;
   private fleetCache: { at: number; figures: Promise<FleetFigures> } | null = null;
+  /** The drift alerts' state last evaluated (critical features, score shift status) and when. */
+  private driftAlertsSeen: { state: string; at: number } | null = null;
 
   constructor(private readonly opts: LiveMonitorOptions) {
     const c = opts.config;
@@ -343,6 +353,11 @@ export class LiveMonitor {
     }
     const shift = this.scoreShift();
     if (shift.shift_sigma !== null) this.prom.scoreShift.set(shift.shift_sigma);
+    const state = `${report.critical_features.join(",")}|${shift.status}|${this.reference?.version}`;
+    const now = Date.now();
+    const seen = this.driftAlertsSeen;
+    if (seen && seen.state === state && now - seen.at < DRIFT_ALERT_REFRESH_MS) return;
+    this.driftAlertsSeen = { state, at: now };
     try {
       await this.evaluateDriftAlerts(report, shift);
     } catch (err) {

@@ -154,4 +154,25 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     expect(await countPredictions(registry, "m")).toBe(145);
     await next.close();
   });
+
+  it("writes a full batch as soon as it is full, without waiting for the timer", async () => {
+    const writer = new PredictionLogWriter({
+      registry,
+      logger: pino({ level: "silent" }),
+      queueCapacity: 100,
+      batchSize: 10,
+      flushMs: 3_600_000, // the timer never ticks during the test
+      spillFile: path.join(dir, "full-batch.jsonl"),
+    });
+    writer.start();
+    const rows = Array.from({ length: 10 }, (_, i) => ({ ...row(i), model: "full-batch" }));
+    for (const r of rows.slice(0, 9)) writer.append(r);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.queueDepth).toBe(9); // not full: waits for the timer
+    const stored = new Promise<void>((resolve) => (writer.onStored = () => resolve()));
+    writer.append(rows[9]);
+    await stored;
+    expect(await countPredictions(registry, "full-batch")).toBe(10);
+    await writer.close();
+  });
 });

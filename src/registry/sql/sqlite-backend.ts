@@ -6,6 +6,7 @@ import { ServiceUnavailableError } from "../../errors/index.js";
 import { appendRowsSql } from "./append-rows.js";
 import type { SqlBackend } from "./backend.js";
 import type { RegistryDatabase } from "./database.js";
+import { SqliteAppendWorker } from "./sqlite-append-worker.js";
 
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 30_000;
@@ -34,6 +35,16 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
     });
   }
   const db = new Kysely<RegistryDatabase>({ dialect: new SqliteDialect({ database }) });
+  // A file's appendRows run in a worker thread with its own connection, off the serving thread;
+  // an in-memory database cannot be shared with a second connection and keeps the in-thread path.
+  const appendWorker =
+    file === ":memory:"
+      ? null
+      : new SqliteAppendWorker({
+          file: path.resolve(file),
+          busyTimeoutMs: BUSY_TIMEOUT_MS,
+          chunkRows: APPEND_CHUNK_ROWS,
+        });
   /** appendRows' statements, prepared once: preparing a many-row INSERT per batch cost more than the rows. */
   const appenders = new Map<string, (rows: readonly object[]) => void>();
   return {
@@ -54,6 +65,7 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
       });
     },
     async appendRows(table, columns, rows, skipDuplicatesOf) {
+      if (appendWorker) return appendWorker.append(table, columns, rows, skipDuplicatesOf);
       const key = `${table}\u0000${columns.join(",")}\u0000${skipDuplicatesOf.join(",")}`;
       let append = appenders.get(key);
       if (!append) {
@@ -81,6 +93,7 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
       return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
     },
     async close() {
+      await appendWorker?.close();
       await db.destroy();
     },
   };

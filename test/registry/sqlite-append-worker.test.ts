@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countPredictions, insertPredictions, type PredictionLogRow } from "../../src/monitoring/index.js";
+import type { Registry } from "../../src/registry/index.js";
+import { SqliteAppendWorker } from "../../src/registry/sql/sqlite-append-worker.js";
+import { createTestRegistryHome, openTestRegistry, type TestRegistryHome } from "../deploy/helpers.js";
+import { spawnChildSync } from "../helpers/cli.js";
+
+const row = (model: string, i: number): PredictionLogRow => ({
+  ts: new Date().toISOString(),
+  model,
+  transaction_id: `t-${i}`,
+  user_id: `u-${i % 7}`,
+  variant: "champion",
+  model_version: 1,
+  experiment_id: null,
+  amount: i,
+  amount_zscore: 0,
+  hour_of_day: i % 24,
+  day_of_week: i % 7,
+  tx_type_encoded: 1,
+  balance_delta_sender: 0,
+  balance_delta_receiver: 0,
+  velocity_count_1h: 0,
+  velocity_count_24h: 0,
+  velocity_amount_1h: 0,
+  velocity_amount_24h: 0,
+  ml_score: 0.1,
+  rule_score: 0.2,
+  score: 0.15,
+  risk_tier: "low",
+  latency_ms: 0.3,
+  rules_triggered: null,
+});
+const rows = (model: string, n: number) => Array.from({ length: n }, (_, i) => row(model, i));
+
+describe("SQLite appendRows in a worker thread", () => {
+  let home: TestRegistryHome;
+  let registry: Registry;
+  beforeAll(async () => {
+    home = await createTestRegistryHome("sqlite");
+    registry = await openTestRegistry(home);
+  });
+  afterAll(async () => {
+    await registry.close();
+    await home.drop();
+  });
+
+  it("commits before it resolves: the main connection reads the rows right after", async () => {
+    await insertPredictions(registry, rows("read-after", 1_000));
+    expect(await countPredictions(registry, "read-after")).toBe(1_000);
+    // Concurrent calls each resolve after their own rows.
+    await Promise.all([
+      insertPredictions(registry, rows("a", 300)),
+      insertPredictions(registry, rows("b", 200)),
+    ]);
+    expect([await countPredictions(registry, "a"), await countPredictions(registry, "b")]).toEqual([
+      300, 200,
+    ]);
+  });
+
+  it("rejects with the SQLite error the insert met, and the next call works", async () => {
+    const first = row("dup", 1);
+    const columns = Object.keys(first);
+    await registry.appendRows("prediction_log", columns, [first]);
+    // Without skipDuplicatesOf, the same (model, transaction_id) breaks the unique constraint.
+    await expect(registry.appendRows("prediction_log", columns, [first])).rejects.toMatchObject({
+      code: "SQLITE_CONSTRAINT_UNIQUE",
+    });
+    // A NOT NULL column left null.
+    await expect(
+      registry.appendRows("prediction_log", columns, [{ ...first, model: null, transaction_id: "t-2" }]),
+    ).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_NOTNULL" });
+    await expect(registry.appendRows("no_such_table", ["x"], [{ x: 1 }])).rejects.toThrow(/no such table/);
+    await insertPredictions(registry, rows("after-errors", 10));
+    expect(await countPredictions(registry, "after-errors")).toBe(10);
+  });
+
+  it("close() commits the calls still under way", async () => {
+    const h = await createTestRegistryHome("sqlite");
+    try {
+      const r = await openTestRegistry(h);
+      await insertPredictions(r, rows("warm", 1)); // the worker is up
+      const pending = [insertPredictions(r, rows("late", 1_000)), insertPredictions(r, rows("later", 500))];
+      await r.close();
+      await Promise.all(pending);
+      await expect(insertPredictions(r, rows("closed", 1))).rejects.toThrow(/closed/);
+      const again = await openTestRegistry(h);
+      expect([await countPredictions(again, "late"), await countPredictions(again, "later")]).toEqual([
+        1_000, 500,
+      ]);
+      await again.close();
+    } finally {
+      await h.drop();
+    }
+  });
+});
+
+describe("SqliteAppendWorker", () => {
+  let dir: string;
+  let file: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "lakay-append-"));
+    file = path.join(dir, "t.db");
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.exec("CREATE TABLE t (x INTEGER NOT NULL)");
+    db.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const count = () => {
+    const db = new Database(file, { readonly: true });
+    const n = (db.prepare("SELECT count(*) AS n FROM t").get() as { n: number }).n;
+    db.close();
+    return n;
+  };
+
+  it("rejects when the database cannot be opened", async () => {
+    const w = new SqliteAppendWorker({
+      file: path.join(dir, "missing.db"),
+      busyTimeoutMs: 100,
+      chunkRows: 128,
+    });
+    await expect(w.append("t", ["x"], [{ x: 1 }], [])).rejects.toMatchObject({ code: "SQLITE_CANTOPEN" });
+    await w.close();
+  });
+
+  it("fails the calls a dead worker held instead of hanging, and starts a new worker for the next", async () => {
+    const w = new SqliteAppendWorker({ file, busyTimeoutMs: 100, chunkRows: 128 });
+    const before = count();
+    const call = w.append("t", ["x"], [{ x: 1 }], []);
+    // The worker thread itself, stopped while the call waits for it (as a crash would).
+    await (
+      w as unknown as { worker: { worker: { terminate(): Promise<number> } } }
+    ).worker.worker.terminate();
+    await expect(call).rejects.toThrow(/sqlite append worker stopped unexpectedly/);
+    await w.append("t", ["x"], [{ x: 2 }, { x: 3 }], []);
+    expect(count()).toBe(before + 2);
+    await w.close();
+  });
+
+  it("rejects rows that cannot be sent (a function is no SQL value)", async () => {
+    const w = new SqliteAppendWorker({ file, busyTimeoutMs: 100, chunkRows: 128 });
+    await expect(w.append("t", ["x"], [{ x: () => 1 }], [])).rejects.toThrow();
+    await w.append("t", ["x"], [{ x: 4 }], []);
+    await w.close();
+  });
+
+  it("does not keep the process alive when idle", () => {
+    // A child appends and never closes: it must exit by itself, with its rows committed.
+    const before = count();
+    const moduleUrl = new URL("../../dist/registry/sql/sqlite-append-worker.js", import.meta.url).href;
+    const script = `
+      const { SqliteAppendWorker } = await import(${JSON.stringify(moduleUrl)});
+      const w = new SqliteAppendWorker({ file: ${JSON.stringify(file)}, busyTimeoutMs: 1000, chunkRows: 2 });
+      await w.append("t", ["x"], [{ x: 5 }, { x: 6 }, { x: 7 }], []);
+      w.append("t", ["x"], [{ x: 8 }], []); // not awaited: the worker holds the process until it commits
+    `;
+    const scriptFile = path.join(dir, "append-and-leave.mjs");
+    writeFileSync(scriptFile, script);
+    const r = spawnChildSync(process.execPath, [scriptFile]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(count()).toBe(before + 4);
+  });
+});
