@@ -330,16 +330,18 @@ function scanName(s: FastScan, buf: Uint8Array, end: number): number {
 
 /**
  * What a second thread made of the file's second half: the rows the fast path took, from the
- * half's first line on, and where it stopped. Names are packed keys (see `FastScan`), interned
- * by the reading thread after its own half's, so ids stay in order of first appearance.
+ * half's first line on, and where it stopped. Its names are numbered locally and given their real
+ * ids by the reading thread after its own half's, so ids stay in order of first appearance.
  */
 export interface ScannedRange {
   rows: number;
   /** File offset of the first line the fast path did not take; the range's end if it took all. */
   stop: number;
+  /** The rows' fields; `nameOrig` and `nameDest` hold ids local to the range (see `localNames`). */
   cols: PaysimColumns;
-  origKeys: Float64Array;
-  destKeys: Float64Array;
+  /** The packed names of the local ids, in order of first appearance in the range. */
+  origNames: Float64Array;
+  destNames: Float64Array;
 }
 
 /**
@@ -440,7 +442,51 @@ export function scanRange(
   } finally {
     fs.closeSync(fd);
   }
-  return { rows, stop, cols, origKeys: scan.origKeys, destKeys: scan.destKeys };
+  cols.nameOrig = new Int32Array(rows);
+  cols.nameDest = new Int32Array(rows);
+  const origNames = localNames(scan.origKeys, rows, cols.nameOrig);
+  const destNames = localNames(scan.destKeys, rows, cols.nameDest);
+  return { rows, stop, cols, origNames, destNames };
+}
+
+/**
+ * Numbers the `n` packed names of `keys` in order of first appearance (ids into `ids`) and returns
+ * the distinct ones in that order. A worker does this for its range so the reading thread interns
+ * each distinct name once (a file has ~4 rows per customer), not once a row: interning those in
+ * order gives every name the id a one-thread read would have given it.
+ */
+export function localNames(keys: Float64Array, n: number, ids: Int32Array): Float64Array {
+  let size = 1024;
+  while (size < 2 * n) size *= 2;
+  const mask = size - 1;
+  const slots = new Float64Array(size); // 0 = empty: no packed name is 0
+  const slotIds = new Int32Array(size);
+  const distinct = new Float64Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const key = keys[i];
+    // NameTable's hash of a packed name.
+    let h = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) & mask;
+    for (;;) {
+      const k = slots[h];
+      if (k === key) {
+        ids[i] = slotIds[h];
+        break;
+      }
+      if (k === 0) {
+        slots[h] = key;
+        slotIds[h] = count;
+        distinct[count] = key;
+        ids[i] = count++;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+  return distinct.slice(0, count);
 }
 
 /**
@@ -455,6 +501,7 @@ export const FAST_ROW_FUNCTIONS = [
   scanName,
   growScanKeys,
   scanLine,
+  localNames,
   scanRange,
 ];
 
@@ -470,6 +517,23 @@ export function internKeys(
   base: number,
 ): void {
   for (let i = 0; i < n; i++) out[base + i] = table.internPacked(keys[i]);
+}
+
+/**
+ * Gives the local ids of a range's rows (see `localNames`) their ids in `table`, interning the
+ * range's distinct names in their order: `out[at + i]` for the range's row i.
+ */
+export function internLocalNames(
+  table: NameTable,
+  distinct: Float64Array,
+  localIds: Int32Array,
+  n: number,
+  out: Int32Array,
+  at: number,
+): void {
+  const ids = new Int32Array(distinct.length);
+  for (let u = 0; u < distinct.length; u++) ids[u] = table.internPacked(distinct[u]);
+  for (let i = 0; i < n; i++) out[at + i] = ids[localIds[i]];
 }
 
 /** The fast path on the reading thread: `scanLine`, and `flush` to intern its rows' names. */

@@ -7,7 +7,7 @@ import { mapPaysimColumns, type ColumnIndex } from "./paysim-columns.js";
 import {
   FastRowParser,
   fieldRoles,
-  internKeys,
+  internLocalNames,
   type PaysimColumns,
   type ScannedRange,
 } from "./paysim-fast-row.js";
@@ -140,8 +140,8 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
           growColumns(cols, cap, col!);
         }
         appendColumns(cols, piece, rows);
-        internKeys(origNames, piece.origKeys, n, cols.nameOrig, rows);
-        internKeys(destNames, piece.destKeys, n, cols.nameDest, rows);
+        internLocalNames(origNames, piece.origNames, piece.cols.nameOrig, n, cols.nameOrig, rows);
+        internLocalNames(destNames, piece.destNames, piece.cols.nameDest, n, cols.nameDest, rows);
         rows += n;
         opts.onProgress?.(piece.stop, totalBytes);
         continue;

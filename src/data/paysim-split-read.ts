@@ -35,7 +35,7 @@ export const PAYSIM_SCAN_WORKER: WorkerProgram = {
 const { parentPort, workerData: d } = require("node:worker_threads");
 const r = scanRange(require("node:fs"), d.file, d.from, d.to, d.roles, d.cap);
 const c = r.cols;
-const arrays = [c.step, c.type, c.amount, c.oldOrg, c.newOrig, c.oldDest, c.newDest, c.isFraud, c.isFlagged, r.origKeys, r.destKeys];
+const arrays = [c.step, c.type, c.amount, c.oldOrg, c.newOrig, c.oldDest, c.newDest, c.nameOrig, c.nameDest, c.isFraud, c.isFlagged, r.origNames, r.destNames];
 parentPort.postMessage(r, arrays.map((a) => a.buffer));
 // Stay up until the owner terminates it: an exit of its own would race the message.
 parentPort.on("message", () => {});`,
