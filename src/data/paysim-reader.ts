@@ -27,7 +27,7 @@ export interface ReadPaysimOptions {
   /** Called after each chunk with bytes read so far (compressed bytes for .gz) and the file size. */
   onProgress?: (bytes: number, totalBytes: number) => void;
   /**
-   * Where a second thread starts reading: at the first line after this byte. By default half of a
+   * Where a second thread starts reading: at the first line after this byte. By default 42% into a
    * plain file from SPLIT_MIN_BYTES up; `false` reads on one thread. Any split gives the same result.
    */
   splitAt?: number | false;
@@ -120,9 +120,11 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
   let rows = 0;
   let done = false;
 
-  // Two threads for a big plain file: a worker scans the second half while this thread parses the
-  // first, then its rows are appended (see `halves`). A head sample reads on one thread.
-  const at = opts.splitAt ?? (totalBytes >= SPLIT_MIN_BYTES ? totalBytes >> 1 : false);
+  // Two threads for a big plain file: a worker scans the second part while this thread parses the
+  // first, then its rows are appended (see `halves`). A head sample reads on one thread. The worker
+  // takes the larger part (58%): this thread also appends its rows and interns its names, and it
+  // was the one waited for at an even split (1M rows: this thread's CPU 260 ms at 50%, 220 at 42%).
+  const at = opts.splitAt ?? (totalBytes >= SPLIT_MIN_BYTES ? Math.floor(totalBytes * SPLIT_SHARE) : false);
   const split =
     at !== false && !file.endsWith(".gz") && opts.sampleSize === undefined
       ? await findSplit(file, totalBytes, at)
@@ -283,6 +285,9 @@ async function* halves(
   if (scanned.stop < size)
     yield* readLineChunks(file, { from: scanned.stop, to: size, firstLine: nextLine + scanned.rows });
 }
+
+/** The reading thread's share of a file read on two threads. */
+const SPLIT_SHARE = 0.42;
 
 function appendColumns(cols: PaysimColumns, part: ScannedRange, at: number): void {
   const n = part.rows;
