@@ -359,6 +359,8 @@ export function scanRange(
   cap: number,
 ): ScannedRange {
   const scan = newFastScan(roles);
+  scan.origKeys = new Float64Array(cap); // sized like the columns: no doubling on the way
+  scan.destKeys = new Float64Array(cap);
   let labeled = false;
   let flagged = false;
   for (let k = 0; k < roles.length; k++) {
