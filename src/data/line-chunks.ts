@@ -35,27 +35,16 @@ export async function checkInputFile(file: string): Promise<number> {
 }
 
 /**
- * Part of a plain file: bytes [from, to), from and to at line starts (or the file's end), the line
- * at `from` being number `firstLine`. For two threads reading the halves of one file.
- */
-export interface ByteRange {
-  from: number;
-  to: number;
-  firstLine: number;
-}
-
-/**
  * Streams a `.csv` or `.csv.gz` file as chunks of whole lines, so a parser can scan bytes in
  * place without ever holding the file in memory. Strips a UTF-8 byte-order mark; the last line
  * needs no trailing newline. Memory stays at about two chunks whatever the file size.
- *
- * With `range` (plain files only), only those bytes; returns the number of the line after them.
  */
-export async function* readLineChunks(file: string, range?: ByteRange): AsyncGenerator<LineChunk, number> {
+export async function* readLineChunks(file: string): AsyncGenerator<LineChunk> {
   await checkInputFile(file);
-  if (!file.endsWith(".gz"))
-    return yield* plainLineChunks(file, range ?? { from: 0, to: Infinity, firstLine: 1 });
-  if (range) throw new Error("a byte range of a gzip file cannot be read on its own");
+  if (!file.endsWith(".gz")) {
+    yield* plainLineChunks(file);
+    return;
+  }
   const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
   const gz = file.endsWith(".gz");
   const source: AsyncIterable<Buffer> = gz ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
@@ -99,9 +88,7 @@ export async function* readLineChunks(file: string, range?: ByteRange): AsyncGen
     let start = 0;
     if (first && carry.length >= 3 && carry[0] === 0xef && carry[1] === 0xbb && carry[2] === 0xbf) start = 3;
     yield { buf: carry, start, end: carry.length, firstLine: line, bytesRead: raw.bytesRead };
-    line += countNewlines(carry, start, carry.length);
   }
-  return line;
 }
 
 /**
@@ -110,7 +97,7 @@ export async function* readLineChunks(file: string, range?: ByteRange): AsyncGen
  * carried line would need a concat (a copy of every byte): at 1M rows those fresh pages and copies
  * cost a second of a 1.5-second read. So a chunk's `buf` is only valid until the next one is asked for.
  */
-async function* plainLineChunks(file: string, range: ByteRange): AsyncGenerator<LineChunk, number> {
+async function* plainLineChunks(file: string): AsyncGenerator<LineChunk> {
   let fh;
   try {
     fh = await open(file, "r");
@@ -121,9 +108,9 @@ async function* plainLineChunks(file: string, range: ByteRange): AsyncGenerator<
   try {
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let filled = 0; // bytes of an unfinished line carried to the front
-    let bytesRead = range.from;
-    let line = range.firstLine;
-    let first = range.from === 0;
+    let bytesRead = 0;
+    let line = 1;
+    let first = true;
     for (;;) {
       if (filled === buf.length) {
         // One line longer than the buffer: make room for the rest of it.
@@ -131,10 +118,9 @@ async function* plainLineChunks(file: string, range: ByteRange): AsyncGenerator<
         buf.copy(bigger, 0, 0, filled);
         buf = bigger;
       }
-      let n = 0;
+      let n: number;
       try {
-        const want = Math.min(buf.length - filled, range.to - bytesRead);
-        if (want > 0) n = (await fh.read(buf, filled, want, bytesRead)).bytesRead;
+        n = (await fh.read(buf, filled, buf.length - filled, null)).bytesRead;
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         throw new BadInputError(`cannot read file (${e.code ?? e.message})`, { file });
@@ -147,11 +133,8 @@ async function* plainLineChunks(file: string, range: ByteRange): AsyncGenerator<
         if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
       }
       if (n === 0) {
-        if (len > start) {
-          yield { buf, start, end: len, firstLine: line, bytesRead };
-          line += countNewlines(buf, start, len);
-        }
-        return line;
+        if (len > start) yield { buf, start, end: len, firstLine: line, bytesRead };
+        return;
       }
       const lastNl = buf.lastIndexOf(NEWLINE, len - 1);
       if (lastNl < start) {

@@ -1,17 +1,10 @@
 import { BadInputError } from "../errors/index.js";
 import { fieldText, parseCsvHeader } from "./csv-header.js";
 import { grow, trim } from "./growable.js";
-import { checkInputFile, readLineChunks, type LineChunk } from "./line-chunks.js";
+import { checkInputFile, readLineChunks } from "./line-chunks.js";
 import { NameTable } from "./name-table.js";
 import { mapPaysimColumns, type ColumnIndex } from "./paysim-columns.js";
-import {
-  FastRowParser,
-  fieldRoles,
-  internLocalNames,
-  type PaysimColumns,
-  type ScannedRange,
-} from "./paysim-fast-row.js";
-import { findSplit, SPLIT_MIN_BYTES, startRangeScan, type RangeScanner } from "./paysim-split-read.js";
+import { FastRowParser, fieldRoles, type PaysimColumns } from "./paysim-fast-row.js";
 import { TX_TYPES, txTypeCode, type Transactions } from "./paysim-schema.js";
 import { parseDecimal, parseUnsignedInt } from "./parse-number.js";
 
@@ -26,11 +19,6 @@ export interface ReadPaysimOptions {
   sampleSize?: number;
   /** Called after each chunk with bytes read so far (compressed bytes for .gz) and the file size. */
   onProgress?: (bytes: number, totalBytes: number) => void;
-  /**
-   * Where a second thread starts reading: at the first line after this byte. By default 42% into a
-   * plain file from SPLIT_MIN_BYTES up; `false` reads on one thread. Any split gives the same result.
-   */
-  splitAt?: number | false;
 }
 
 export interface PaysimReadResult {
@@ -120,130 +108,98 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
   let rows = 0;
   let done = false;
 
-  // Two threads for a big plain file: a worker scans the second part while this thread parses the
-  // first, then its rows are appended (see `halves`). A head sample reads on one thread. The worker
-  // takes the larger part (58%): this thread also appends its rows and interns its names, and it
-  // was the one waited for at an even split (1M rows: this thread's CPU 260 ms at 50%, 220 at 42%).
-  const at = opts.splitAt ?? (totalBytes >= SPLIT_MIN_BYTES ? Math.floor(totalBytes * SPLIT_SHARE) : false);
-  const split =
-    at !== false && !file.endsWith(".gz") && opts.sampleSize === undefined
-      ? await findSplit(file, totalBytes, at)
-      : -1;
-  let scanner: RangeScanner | undefined;
-  const pieces = split > 0 ? halves(file, split, totalBytes, () => scanner) : readLineChunks(file);
-
-  try {
-    for await (const piece of pieces) {
-      if (!("buf" in piece)) {
-        // The worker's rows follow this thread's: append them, and intern their names after ours.
-        const n = piece.rows;
-        if (rows + n > cap) {
-          cap = rows + n + Math.max(1024, Math.ceil((totalBytes - piece.stop) / 64));
-          growColumns(cols, cap, col!);
+  for await (const chunk of readLineChunks(file)) {
+    const { buf, end } = chunk;
+    let pos = chunk.start;
+    let line = chunk.firstLine;
+    if (!col) {
+      const header = parseCsvHeader(file, chunk);
+      columns = header.names;
+      col = mapPaysimColumns(file, header.names);
+      width = header.names.length;
+      starts = new Int32Array(width + 1);
+      ends = new Int32Array(width + 1);
+      if (col.isFraud >= 0) cols.isFraud = new Uint8Array(cap);
+      if (col.isFlaggedFraud >= 0) cols.isFlagged = new Uint8Array(cap);
+      fast = new FastRowParser(fieldRoles(col, width), origNames, destNames);
+      pos = header.dataStart;
+      line++;
+    }
+    const c = col;
+    const fastRow = fast!;
+    while (pos < end) {
+      if (rows === cap) {
+        cap = Math.min(limit, Math.ceil(cap * 1.5) + 1024);
+        growColumns(cols, cap, c);
+      }
+      const after = fastRow.parseLine(buf, pos, end, cols, rows);
+      if (after > 0) {
+        pos = after;
+        line++;
+        if (++rows >= limit) {
+          done = true;
+          break;
         }
-        appendColumns(cols, piece, rows);
-        internLocalNames(origNames, piece.origNames, piece.cols.nameOrig, n, cols.nameOrig, rows);
-        internLocalNames(destNames, piece.destNames, piece.cols.nameDest, n, cols.nameDest, rows);
-        rows += n;
-        opts.onProgress?.(piece.stop, totalBytes);
         continue;
       }
-      const chunk = piece;
-      const { buf, end } = chunk;
-      let pos = chunk.start;
-      let line = chunk.firstLine;
-      if (!col) {
-        const header = parseCsvHeader(file, chunk);
-        columns = header.names;
-        col = mapPaysimColumns(file, header.names);
-        width = header.names.length;
-        starts = new Int32Array(width + 1);
-        ends = new Int32Array(width + 1);
-        if (col.isFraud >= 0) cols.isFraud = new Uint8Array(cap);
-        if (col.isFlaggedFraud >= 0) cols.isFlagged = new Uint8Array(cap);
-        fast = new FastRowParser(fieldRoles(col, width), origNames, destNames);
-        if (split > 0) scanner = startRangeScan(file, split, totalBytes, fieldRoles(col, width));
-        pos = header.dataStart;
-        line++;
+      fastRow.flush(cols, rows);
+      // General path: unusual but valid shapes (quotes, negative balances, other names), blank lines, errors.
+      // Split the line into fields: one pass over its bytes, recording comma positions.
+      let nFields = 0;
+      starts[0] = pos;
+      let i = pos;
+      let b: number;
+      while (i < end && (b = buf[i]) !== NEWLINE) {
+        if (b === COMMA) {
+          if (nFields < width) {
+            ends[nFields] = i;
+            starts[nFields + 1] = i + 1;
+          }
+          nFields++;
+        }
+        i++;
       }
-      const c = col;
-      const fastRow = fast!;
-      while (pos < end) {
-        if (rows === cap) {
-          cap = Math.min(limit, Math.ceil(cap * 1.5) + 1024);
-          growColumns(cols, cap, c);
-        }
-        const after = fastRow.parseLine(buf, pos, end, cols, rows);
-        if (after > 0) {
-          pos = after;
-          line++;
-          if (++rows >= limit) {
-            done = true;
-            break;
-          }
-          continue;
-        }
-        fastRow.flush(cols, rows);
-        // General path: unusual but valid shapes (quotes, negative balances, other names), blank lines, errors.
-        // Split the line into fields: one pass over its bytes, recording comma positions.
-        let nFields = 0;
-        starts[0] = pos;
-        let i = pos;
-        let b: number;
-        while (i < end && (b = buf[i]) !== NEWLINE) {
-          if (b === COMMA) {
-            if (nFields < width) {
-              ends[nFields] = i;
-              starts[nFields + 1] = i + 1;
-            }
-            nFields++;
-          }
-          i++;
-        }
-        const next = i + 1;
-        let lineEnd = i;
-        if (lineEnd > pos && buf[lineEnd - 1] === CR) lineEnd--;
-        if (lineEnd === pos) {
-          pos = next;
-          line++;
-          continue; // blank line (e.g. a trailing one)
-        }
-        if (nFields < width) ends[nFields] = lineEnd;
-        nFields++;
-
-        const err =
-          nFields !== width
-            ? new RowError("wrong_field_count", undefined, `expected ${width} fields, found ${nFields}`)
-            : parseRow(buf, starts, ends, c, rows, cols);
-        if (err === null) {
-          cols.nameOrig[rows] = internName(origNames, buf, starts[c.nameOrig], ends[c.nameOrig]);
-          cols.nameDest[rows] = internName(destNames, buf, starts[c.nameDest], ends[c.nameDest]);
-          if (cols.nameOrig[rows] < 0 || cols.nameDest[rows] < 0) {
-            const which = cols.nameOrig[rows] < 0 ? "nameOrig" : "nameDest";
-            const e = new RowError(
-              "empty_name",
-              which,
-              "empty account name (expected a name like C1231006815)",
-            );
-            if (!skip) throw new BadInputError(e.message, { file, line, column: which });
-            count(rejected, rejectedExamples, e, file, line);
-          } else if (++rows >= limit) {
-            done = true;
-            break;
-          }
-        } else {
-          if (!skip) throw new BadInputError(err.message, { file, line, column: err.column });
-          count(rejected, rejectedExamples, err, file, line);
-        }
+      const next = i + 1;
+      let lineEnd = i;
+      if (lineEnd > pos && buf[lineEnd - 1] === CR) lineEnd--;
+      if (lineEnd === pos) {
         pos = next;
         line++;
+        continue; // blank line (e.g. a trailing one)
       }
-      fastRow.flush(cols, rows);
-      opts.onProgress?.(chunk.bytesRead, totalBytes);
-      if (done) break;
+      if (nFields < width) ends[nFields] = lineEnd;
+      nFields++;
+
+      const err =
+        nFields !== width
+          ? new RowError("wrong_field_count", undefined, `expected ${width} fields, found ${nFields}`)
+          : parseRow(buf, starts, ends, c, rows, cols);
+      if (err === null) {
+        cols.nameOrig[rows] = internName(origNames, buf, starts[c.nameOrig], ends[c.nameOrig]);
+        cols.nameDest[rows] = internName(destNames, buf, starts[c.nameDest], ends[c.nameDest]);
+        if (cols.nameOrig[rows] < 0 || cols.nameDest[rows] < 0) {
+          const which = cols.nameOrig[rows] < 0 ? "nameOrig" : "nameDest";
+          const e = new RowError(
+            "empty_name",
+            which,
+            "empty account name (expected a name like C1231006815)",
+          );
+          if (!skip) throw new BadInputError(e.message, { file, line, column: which });
+          count(rejected, rejectedExamples, e, file, line);
+        } else if (++rows >= limit) {
+          done = true;
+          break;
+        }
+      } else {
+        if (!skip) throw new BadInputError(err.message, { file, line, column: err.column });
+        count(rejected, rejectedExamples, err, file, line);
+      }
+      pos = next;
+      line++;
     }
-  } finally {
-    await scanner?.close();
+    fastRow.flush(cols, rows);
+    opts.onProgress?.(chunk.bytesRead, totalBytes);
+    if (done) break;
   }
   if (!col) throw new BadInputError("file is empty (expected a header row and data rows)", { file });
 
@@ -264,43 +220,6 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
   if (col.isFraud >= 0) tx.isFraud = trim(cols.isFraud, rows);
   if (col.isFlaggedFraud >= 0) tx.isFlaggedFraud = trim(cols.isFlagged, rows);
   return { file, tx, rejected, rejectedExamples, labeled: col.isFraud >= 0, columns };
-}
-
-/**
- * The file in the order the reader takes it when two threads read: this thread's chunks of the
- * first half, then the worker's rows of the second, then (only if the worker's fast path stopped
- * at a line it does not take) chunks of the rest, from that line on, with its true line number.
- */
-async function* halves(
-  file: string,
-  split: number,
-  size: number,
-  scanner: () => RangeScanner | undefined,
-): AsyncGenerator<LineChunk | ScannedRange> {
-  const nextLine = yield* readLineChunks(file, { from: 0, to: split, firstLine: 1 });
-  const worker = scanner();
-  if (!worker) return; // no header line in the first half: the reader has failed already
-  const scanned = await worker.result();
-  yield scanned;
-  if (scanned.stop < size)
-    yield* readLineChunks(file, { from: scanned.stop, to: size, firstLine: nextLine + scanned.rows });
-}
-
-/** The reading thread's share of a file read on two threads. */
-const SPLIT_SHARE = 0.42;
-
-function appendColumns(cols: PaysimColumns, part: ScannedRange, at: number): void {
-  const n = part.rows;
-  const p = part.cols;
-  cols.step.set(p.step.subarray(0, n), at);
-  cols.type.set(p.type.subarray(0, n), at);
-  cols.amount.set(p.amount.subarray(0, n), at);
-  cols.oldOrg.set(p.oldOrg.subarray(0, n), at);
-  cols.newOrig.set(p.newOrig.subarray(0, n), at);
-  cols.oldDest.set(p.oldDest.subarray(0, n), at);
-  cols.newDest.set(p.newDest.subarray(0, n), at);
-  if (p.isFraud.length > 0) cols.isFraud.set(p.isFraud.subarray(0, n), at);
-  if (p.isFlagged.length > 0) cols.isFlagged.set(p.isFlagged.subarray(0, n), at);
 }
 
 function growColumns(cols: PaysimColumns, cap: number, c: ColumnIndex): void {

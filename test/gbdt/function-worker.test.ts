@@ -9,7 +9,6 @@ import { EXPLAIN_WORKER } from "../../src/gbdt/parallel-explain.js";
 import { HASH_WORKER } from "../../src/registry/artifacts/file-sha256.js";
 import { CV_WORKER } from "../../src/training/cv-workers.js";
 import { CSV_FORMAT_WORKER } from "../../src/data/feature-csv-writer.js";
-import { PAYSIM_SCAN_WORKER } from "../../src/data/paysim-split-read.js";
 
 const PROGRAMS: WorkerProgram[] = [
   TRAINING_WORKER,
@@ -18,7 +17,6 @@ const PROGRAMS: WorkerProgram[] = [
   CV_WORKER,
   HASH_WORKER,
   CSV_FORMAT_WORKER,
-  PAYSIM_SCAN_WORKER,
 ];
 const linter = new Linter();
 
