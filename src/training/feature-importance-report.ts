@@ -1,6 +1,4 @@
-import { meanAbsContribution, ProgramWorker, splitImportance, type Booster } from "../gbdt/index.js";
-import { EXPLAIN_WORKER, explainTasks } from "../gbdt/parallel-explain.js";
-import { compileTreeShapKernel } from "../gbdt/tree-shap-kernel.js";
+import { meanAbsContribution, ParallelExplainer, splitImportance, type Booster } from "../gbdt/index.js";
 
 /**
  * Test rows explained for the global importance; beyond this, evenly spaced rows stand for the
@@ -42,89 +40,30 @@ export async function featureImportanceReport(
   threads: number,
   maxRows = IMPORTANCE_MAX_ROWS,
 ): Promise<ImportanceReport> {
-  const job = startFeatureImportance(booster, testColumns, testRows, threads, maxRows);
-  try {
-    return await job.finish();
-  } finally {
-    await job.close();
-  }
-}
-
-/** An importance report under way: a worker explains rows until `finish` (see `startFeatureImportance`). */
-export interface ImportanceJob {
-  /** Whether a worker explains rows in the background (it holds one core until `finish`). */
-  readonly background: boolean;
-  /** This thread explains the rows no worker has taken, then the report is built. */
-  finish(): Promise<ImportanceReport>;
-  /** Stops the worker (after `finish`, or when the caller fails before it). */
-  close(): Promise<void>;
-}
-
-/**
- * Starts the importance report with threads to spare: one worker starts explaining the sampled
- * test rows at once, so the caller's thread can score the test split and write the other reports
- * meanwhile, then join in (`finish`). Rows are handed out through one shared counter, so whoever
- * explains a row, its contributions are the same bytes (every thread runs the same kernel on the
- * same float32 values, as `ParallelExplainer` does). With one thread (or few rows) it all happens
- * in `finish`, on this thread.
- */
-export function startFeatureImportance(
-  booster: Booster,
-  testColumns: readonly Float64Array[],
-  testRows: number,
-  threads: number,
-  maxRows = IMPORTANCE_MAX_ROWS,
-): ImportanceJob {
   const n = Math.min(testRows, maxRows);
+  const columns =
+    n === testRows
+      ? testColumns
+      : testColumns.map((c) => Float64Array.from({ length: n }, (_, i) => c[Math.floor((i * testRows) / n)]));
   const explainer = booster.explainer();
-  const report = (contribs: Float64Array): ImportanceReport => {
-    const names = booster.featureNames;
-    const meanAbs = meanAbsContribution(contribs, n, names.length);
-    const splits = splitImportance(booster.trees, names.length);
-    const features = names
-      .map((feature, f) => ({ feature, mean_abs_contribution: meanAbs[f], ...splits[f] }))
-      .sort((a, b) => b.mean_abs_contribution - a.mean_abs_contribution);
-    return { rows_explained: n, features };
-  };
-  // Evenly spaced test rows stand for the split beyond maxRows.
-  const rowAt = (i: number) => (n === testRows ? i : Math.floor((i * testRows) / n));
-  if (threads < 2 || n < 2_000) {
-    const columns = testColumns.map((c) => Float64Array.from({ length: n }, (_, i) => c[rowAt(i)]));
-    return {
-      background: false,
-      finish: async () => report(explainer.explainBatch(columns, n)),
-      close: async () => {},
-    };
+  let contribs: Float64Array;
+  if (threads < 2 || n < 2_000) contribs = explainer.explainBatch(columns, n);
+  else {
+    const pool = new ParallelExplainer(explainer, threads);
+    try {
+      contribs = await pool.explainBatch(columns, n);
+    } finally {
+      await pool.close();
+    }
   }
-  const nf = explainer.featureNames.length;
-  const shared = {
-    program: explainer.program,
-    columns: testColumns.map((c) => {
-      const col = new Float32Array(new SharedArrayBuffer(n * 4));
-      for (let i = 0; i < n; i++) col[i] = c[rowAt(i)];
-      return col;
-    }),
-    out: new Float64Array(new SharedArrayBuffer(n * (nf + 1) * 8)),
-    counter: new Int32Array(new SharedArrayBuffer(4)),
-  };
-  const worker = new ProgramWorker(EXPLAIN_WORKER, { workerData: shared });
-  const workerDone = worker.nextMessage();
-  workerDone.catch(() => undefined); // awaited in finish; a failure before then is not unhandled
-  worker.worker.postMessage({ rows: n });
-  return {
-    background: true,
-    async finish() {
-      const kernel = compileTreeShapKernel(shared.program);
-      explainTasks(kernel, shared.columns, n, shared.out, shared.counter, EXPLAIN_TASK_ROWS);
-      await workerDone;
-      return report(shared.out);
-    },
-    close: () => worker.terminate(),
-  };
+  const names = booster.featureNames;
+  const meanAbs = meanAbsContribution(contribs, n, names.length);
+  const splits = splitImportance(booster.trees, names.length);
+  const features = names
+    .map((feature, f) => ({ feature, mean_abs_contribution: meanAbs[f], ...splits[f] }))
+    .sort((a, b) => b.mean_abs_contribution - a.mean_abs_contribution);
+  return { rows_explained: n, features };
 }
-
-/** The worker's rows per task: this thread must take tasks of the same size from the counter. */
-const EXPLAIN_TASK_ROWS = Number(EXPLAIN_WORKER.constants?.TASK_ROWS);
 
 /** The importance table appended to classification_report.txt. */
 export function importanceTable(r: ImportanceReport): string {

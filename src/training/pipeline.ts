@@ -20,7 +20,7 @@ import {
 } from "./run-record.js";
 import { boosterParams, classRatio } from "./booster-params.js";
 import { evaluateOnTest, type TestEvaluation } from "./evaluate-model.js";
-import { importanceTable, startFeatureImportance } from "./feature-importance-report.js";
+import { featureImportanceReport, importanceTable } from "./feature-importance-report.js";
 import { gather, gatherColumns } from "./gather-rows.js";
 import { gridSearchCv, type CvParallelMode, type GridSearchResult } from "./grid-search.js";
 import { loadTrainingData } from "./load-training-data.js";
@@ -171,29 +171,36 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
     progress({ phase: "evaluate" });
     const testColumns = gatherColumns(features.columns, split.test);
     const testLabels = gather(labels, split.test, new Uint8Array(split.test.length));
-    // The importance report (TreeSHAP, the largest of the reports) starts on a worker; this thread
-    // scores the test split and writes the other reports meanwhile, then helps it finish.
-    const importanceJob = startFeatureImportance(booster, testColumns, split.test.length, threads);
-    let artifacts: ArtifactContents;
-    let evaluation: TestEvaluation;
-    let metrics: TrainMetrics;
-    let hyperparams: Hyperparams & { scale_pos_weight: number };
-    try {
-      const scoringThreads = importanceJob.background ? Math.max(1, threads - 1) : threads;
-      const scores = await predictParallel(booster, testColumns, split.test.length, scoringThreads);
-      evaluation = evaluateOnTest({
-        tx,
-        testRows: split.test,
-        testColumns,
-        testLabels,
-        scores,
-        threshold,
-        rules,
-      });
-      metrics = toMetrics(evaluation, threshold);
-      hyperparams = { ...chosen, scale_pos_weight: scalePosWeight };
-      const modelJson = booster.toXgboostJson();
-      const reference = json(
+    const scores = await predictParallel(booster, testColumns, split.test.length, threads);
+    const evaluation = evaluateOnTest({
+      tx,
+      testRows: split.test,
+      testColumns,
+      testLabels,
+      scores,
+      threshold,
+      rules,
+    });
+    const metrics = toMetrics(evaluation, threshold);
+    const importance = await featureImportanceReport(booster, testColumns, split.test.length, threads);
+    const hyperparams = { ...chosen, scale_pos_weight: scalePosWeight };
+
+    progress({ phase: "record" });
+    const trainedAt = new Date().toISOString();
+    const artifacts: ArtifactContents = {
+      "model.json": booster.toXgboostJson(),
+      "features.json": json({
+        feature_set_version: FEATURE_SET_VERSION,
+        features: features.names.map((name) => ({ name, type: "float" })),
+        label: "isFraud",
+        point_in_time: {
+          key: "nameOrig",
+          order: ["step", "file order"],
+          short_window_steps: SHORT_WINDOW,
+          long_window_steps: LONG_WINDOW,
+        },
+      }),
+      "reference.json": json(
         buildReferenceProfile({
           names: features.names,
           columns: features.columns,
@@ -201,46 +208,24 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
           testScores: scores,
           featureSetVersion: FEATURE_SET_VERSION,
         }),
-      );
-      const biasAudit = json(
+      ),
+      "metrics.json": json({
+        model_name: modelName,
+        dataset_sha256: data.sha256,
+        train_rows: split.train.length,
+        test_rows: split.test.length,
+        fraud_rows: { train: sumAt(labels, split.train), test: sumAt(labels, split.test) },
+        hyperparams,
+        test: metrics,
+        feature_importance: importance,
+        grid_search: grid ? gridSummary(grid, { timing: false }) : null,
+      }),
+      "classification_report.txt": `${evaluation.report}\n${importanceTable(importance)}`,
+      "ml_vs_rules_comparison.json": json(evaluation.comparison),
+      "bias_audit.json": json(
         testSplitBiasReport({ data, testRows: split.test, scores, testLabels, threshold, modelName, config }),
-      );
-      const importance = await importanceJob.finish();
-      artifacts = {
-        "model.json": modelJson,
-        "features.json": json({
-          feature_set_version: FEATURE_SET_VERSION,
-          features: features.names.map((name) => ({ name, type: "float" })),
-          label: "isFraud",
-          point_in_time: {
-            key: "nameOrig",
-            order: ["step", "file order"],
-            short_window_steps: SHORT_WINDOW,
-            long_window_steps: LONG_WINDOW,
-          },
-        }),
-        "reference.json": reference,
-        "metrics.json": json({
-          model_name: modelName,
-          dataset_sha256: data.sha256,
-          train_rows: split.train.length,
-          test_rows: split.test.length,
-          fraud_rows: { train: sumAt(labels, split.train), test: sumAt(labels, split.test) },
-          hyperparams,
-          test: metrics,
-          feature_importance: importance,
-          grid_search: grid ? gridSummary(grid, { timing: false }) : null,
-        }),
-        "classification_report.txt": `${evaluation.report}\n${importanceTable(importance)}`,
-        "ml_vs_rules_comparison.json": json(evaluation.comparison),
-        "bias_audit.json": biasAudit,
-      };
-    } finally {
-      await importanceJob.close();
-    }
-
-    progress({ phase: "record" });
-    const trainedAt = new Date().toISOString();
+      ),
+    };
     const staging = mkdtempSync(path.join(tmpdir(), "lakay-train-"));
     try {
       writeArtifactFolder(staging, artifacts);

@@ -4,10 +4,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFeatureCsv } from "../../src/data/index.js";
 import { Booster } from "../../src/gbdt/index.js";
-import {
-  featureImportanceReport,
-  startFeatureImportance,
-} from "../../src/training/feature-importance-report.js";
+import { featureImportanceReport } from "../../src/training/feature-importance-report.js";
 import { PAYSIM_SAMPLE, runCli } from "../helpers/cli.js";
 import { xgbHelper, xgboostContribs } from "../gbdt/xgboost-interop.js";
 
@@ -90,21 +87,5 @@ describe("feature importance in the training report", () => {
       const mine = report.features.find((x) => x.feature === name)!;
       expect(Math.abs(mine.mean_abs_contribution - sum / csv.rows)).toBeLessThan(1e-5);
     });
-  });
-
-  it("gives the same bytes whether a worker explains rows alongside this thread or not", async () => {
-    const booster = Booster.fromXgboostJson(readFileSync(path.join(out, "model.json"), "utf8"));
-    const csv = await readFeatureCsv(features);
-    const columns = booster.featureNames.map((n) => Float64Array.from(csv.columns[csv.names.indexOf(n)]));
-    expect(csv.rows).toBeGreaterThan(2_000); // evenly spaced rows stand for the file
-    const alone = await featureImportanceReport(booster, columns, csv.rows, 1, 2_000);
-    const job = startFeatureImportance(booster, columns, csv.rows, 2, 2_000);
-    expect(job.background).toBe(true);
-    try {
-      expect(await job.finish()).toEqual(alone);
-    } finally {
-      await job.close();
-    }
-    expect(alone.rows_explained).toBe(2_000);
   });
 });
