@@ -39,6 +39,7 @@ import {
   registerPlaceholderVersion,
   type TestRegistryHome,
 } from "../deploy/helpers.js";
+import { logRow } from "./log-row.js";
 
 /** Every version scores by amount alone: flagged (≥ 0.5) above 200,000. */
 const loader: VersionLoader = async () => ({
@@ -64,30 +65,16 @@ function row(
   o: Partial<PredictionLogRow> & Pick<PredictionLogRow, "variant" | "model_version">,
 ): PredictionLogRow {
   const i = seq++;
-  return {
-    ts: new Date().toISOString(),
+  return logRow(i, {
     model: "fraud-detector",
-    transaction_id: `t-${i}`,
     user_id: `u-${i % 50}`,
-    experiment_id: null,
     amount: 1000,
-    amount_zscore: 0,
-    hour_of_day: i % 24,
-    day_of_week: i % 7,
     tx_type_encoded: i % 5,
-    balance_delta_sender: 0,
-    balance_delta_receiver: 0,
-    velocity_count_1h: 0,
-    velocity_count_24h: 0,
-    velocity_amount_1h: 0,
-    velocity_amount_24h: 0,
     ml_score: 0.1,
     rule_score: 0.1,
     score: 0.1,
-    risk_tier: "low",
-    latency_ms: 1,
     ...o,
-  };
+  });
 }
 
 async function log(registry: Registry, rows: PredictionLogRow[], isFraud: (r: PredictionLogRow) => boolean) {

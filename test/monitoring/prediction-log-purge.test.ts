@@ -19,37 +19,21 @@ import {
   registerPlaceholderVersion,
   type TestRegistryHome,
 } from "../deploy/helpers.js";
+import { logRow } from "./log-row.js";
 
 const TWO_YEARS_AGO = new Date(Date.now() - 730 * 86_400_000).toISOString();
 let seq = 0;
 const row = (o: Partial<PredictionLogRow>): PredictionLogRow => {
   const i = seq++;
-  return {
+  const score = i % 2 ? 0.9 : 0.2;
+  return logRow(i, {
     ts: TWO_YEARS_AGO,
     model: "fraud-detector",
     transaction_id: `p-${i}`,
     user_id: `u-${i % 9}`,
-    variant: "champion",
-    model_version: 1,
-    experiment_id: null,
-    amount: 100,
-    amount_zscore: 0,
-    hour_of_day: 1,
-    day_of_week: 1,
-    tx_type_encoded: 1,
-    balance_delta_sender: 0,
-    balance_delta_receiver: 0,
-    velocity_count_1h: 0,
-    velocity_count_24h: 0,
-    velocity_amount_1h: 0,
-    velocity_amount_24h: 0,
-    ml_score: 0.2,
-    rule_score: 0.2,
-    score: i % 2 ? 0.9 : 0.2,
-    risk_tier: "low",
-    latency_ms: 1,
+    score,
     ...o,
-  };
+  });
 };
 
 describe.each(BACKENDS)("prediction-log retention purge on %s", (backend) => {

@@ -9,7 +9,6 @@ import {
   insertPredictions,
   PredictionLogWriter,
   type MonitoringDatabase,
-  type PredictionLogRow,
 } from "../../src/monitoring/index.js";
 import type { Registry } from "../../src/registry/index.js";
 import {
@@ -18,32 +17,9 @@ import {
   openTestRegistry,
   type TestRegistryHome,
 } from "../deploy/helpers.js";
+import { logRow } from "./log-row.js";
 
-const row = (i: number): PredictionLogRow => ({
-  ts: new Date().toISOString(),
-  model: "m",
-  transaction_id: `t-${i}`,
-  user_id: `u-${i % 7}`,
-  variant: i % 2 ? "challenger" : "champion",
-  model_version: 1,
-  experiment_id: null,
-  amount: i,
-  amount_zscore: 0,
-  hour_of_day: i % 24,
-  day_of_week: i % 7,
-  tx_type_encoded: 1,
-  balance_delta_sender: 0,
-  balance_delta_receiver: 0,
-  velocity_count_1h: 0,
-  velocity_count_24h: 0,
-  velocity_amount_1h: 0,
-  velocity_amount_24h: 0,
-  ml_score: 0.1,
-  rule_score: 0.2,
-  score: 0.15,
-  risk_tier: "low",
-  latency_ms: 0.3,
-});
+const row = (i: number) => logRow(i, { variant: i % 2 ? "challenger" : "champion" });
 
 describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
   let home: TestRegistryHome;

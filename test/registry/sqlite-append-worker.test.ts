@@ -3,38 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countPredictions, insertPredictions, type PredictionLogRow } from "../../src/monitoring/index.js";
+import { countPredictions, insertPredictions } from "../../src/monitoring/index.js";
 import type { Registry } from "../../src/registry/index.js";
 import { SqliteAppendWorker } from "../../src/registry/sql/sqlite-append-worker.js";
 import { createTestRegistryHome, openTestRegistry, type TestRegistryHome } from "../deploy/helpers.js";
 import { spawnChildSync } from "../helpers/cli.js";
+import { logRow } from "../monitoring/log-row.js";
 
-const row = (model: string, i: number): PredictionLogRow => ({
-  ts: new Date().toISOString(),
-  model,
-  transaction_id: `t-${i}`,
-  user_id: `u-${i % 7}`,
-  variant: "champion",
-  model_version: 1,
-  experiment_id: null,
-  amount: i,
-  amount_zscore: 0,
-  hour_of_day: i % 24,
-  day_of_week: i % 7,
-  tx_type_encoded: 1,
-  balance_delta_sender: 0,
-  balance_delta_receiver: 0,
-  velocity_count_1h: 0,
-  velocity_count_24h: 0,
-  velocity_amount_1h: 0,
-  velocity_amount_24h: 0,
-  ml_score: 0.1,
-  rule_score: 0.2,
-  score: 0.15,
-  risk_tier: "low",
-  latency_ms: 0.3,
-  rules_triggered: null,
-});
+const row = (model: string, i: number) => logRow(i, { model, rules_triggered: null });
 const rows = (model: string, n: number) => Array.from({ length: n }, (_, i) => row(model, i));
 
 describe("SQLite appendRows in a worker thread", () => {
