@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFeatureCsv, readPaysim, writeFeatureCsv } from "../../src/data/index.js";
 import { buildFeatures } from "../../src/features/index.js";
 import { Booster, ParallelExplainer, splitImportance, trainBooster } from "../../src/gbdt/index.js";
@@ -15,6 +15,7 @@ import { worstDiff, xgbHelper, xgboostContribs } from "./xgboost-interop.js";
  * split importances equal XGBoost's `get_score`.
  */
 const dir = mkdtempSync(join(tmpdir(), "lakay-tree-shap-paysim-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const csv = join(dir, "features.csv");
 let names: string[];
 let columns: Float64Array[];

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFeatureCsv, writeFeatureCsv } from "../../src/data/index.js";
 import { Booster, trainBooster } from "../../src/gbdt/index.js";
 import type { RegressionTree } from "../../src/gbdt/tree.js";
@@ -17,6 +17,7 @@ import { worstDiff, xgbHelper, xgboostContribs, xgboostMargins } from "./xgboost
  * on one path (the repeated-feature case of the algorithm).
  */
 const dir = mkdtempSync(join(tmpdir(), "lakay-tree-shap-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function writeCsv(file: string, names: string[], columns: Float64Array[], labels?: Float64Array) {
   const cols = labels ? [...columns, labels] : columns;

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFeatureCsv } from "../../src/data/index.js";
 import { Booster } from "../../src/gbdt/index.js";
 import { featureImportanceReport } from "../../src/training/feature-importance-report.js";
@@ -15,6 +15,7 @@ import { xgbHelper, xgboostContribs } from "../gbdt/xgboost-interop.js";
  * report carries the table.
  */
 const home = mkdtempSync(path.join(tmpdir(), "lakay-importance-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 const out = path.join(home, "artifacts");
 const features = path.join(home, "features.csv");
 
