@@ -10,5 +10,7 @@ export default defineConfig({
     // The default report, and the names of files still running after five minutes (see the file).
     reporters: ["default", "./test/reporters/long-running-files.ts"],
     maxWorkers: 2,
+    // One temporary folder for the whole run, removed at its end (see the file).
+    globalSetup: ["./test/setup/temp-root.ts"],
   },
 });
