@@ -13,10 +13,19 @@
 // 3. the batch endpoint (1,000 transactions per request), monitoring on and off in turn, transactions/s.
 // The machine may be shared: quote medians and say so.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  batchLua,
+  cpuSeconds,
+  scoreLua,
+  startChild,
+  wrk,
+  wrkScript,
+  writeBareServer,
+} from "./serve-harness.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, d) => {
@@ -50,97 +59,6 @@ function gate(version) {
   lakay("promote", "--model", "fraud-detector", "--version", String(version), "--by", "carol");
 }
 
-/**
- * CPU seconds a process has used, its main thread and all threads (Linux /proc, ticks of 10 ms):
- * per request, steadier than requests/s on a shared machine.
- */
-function cpuSeconds(pid) {
-  const ticks = (file) => {
-    const stat = readFileSync(file, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime
-  };
-  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) };
-}
-
-/** Starts a child that logs `listening on http://...`; resolves with its URL and the child. */
-function startChild(argv, childEnv) {
-  const child = spawn(process.execPath, argv, { env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  return new Promise((resolve, reject) => {
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /listening on (http:\/\/[^"\s]+)/.exec(err);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
-  });
-}
-
-const SCORE_LUA = `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-local n = 0
-request = function()
-  n = n + 1
-  local c = RUN_ID * 100000000 + tid * 10000000 + n
-  local body = string.format('{"transaction_id":"b%d","step":%d,"type":"TRANSFER","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
-  return wrk.format("POST", nil, {["Content-Type"]="application/json"}, body)
-end
-`;
-
-function batchLua(size) {
-  return `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-local n = 0
-request = function()
-  local parts = {}
-  for k = 1, ${size} do
-    n = n + 1
-    local c = RUN_ID * 1000000000 + tid * 100000000 + n
-    parts[k] = string.format('{"transaction_id":"b%d","step":%d,"type":"CASH_OUT","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}', c, n % 700, n % 90000 + 10, c % 200000)
-  end
-  return wrk.format("POST", nil, {["Content-Type"]="application/json"}, '{"transactions":[' .. table.concat(parts, ",") .. ']}')
-end
-`;
-}
-
-/**
- * A Lua script with its own RUN_ID: every wrk run sends transaction ids no run sent before (a
- * repeated id is an idempotent replay, which is neither scored nor logged again).
- */
-let runs = 0;
-const withRunId = (lua) => lua.replaceAll("RUN_ID", String(++runs));
-
-/** Runs wrk; returns requests/s, p99 ms, non-2xx count and socket errors. */
-function wrk(url, lua, seconds, connections = CONNECTIONS) {
-  const script = path.join(home, `wrk-${Math.random().toString(36).slice(2)}.lua`);
-  writeFileSync(script, withRunId(lua));
-  const r = spawnSync("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const out = r.stdout;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
-  const requests = Number(/(\d+) requests in/.exec(out)[1]);
-  const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const p99 = Number(p99m[1]) * { us: 0.001, ms: 1, s: 1000 }[p99m[2]];
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const socketErrors = sock ? sock.slice(1).reduce((s, x) => s + Number(x), 0) : 0;
-  return { rps, requests, p99, non2xx, socketErrors, raw: out };
-}
-
-const BARE = `
-import Fastify from ${JSON.stringify(fileURLToPath(new URL("../node_modules/fastify/fastify.js", import.meta.url)))};
-const app = Fastify();
-const body = { score: 0.42, risk_tier: "medium", recommendation: "review" };
-app.post("/bare", async () => body);
-const url = await app.listen({ host: "127.0.0.1", port: 0 });
-process.stderr.write("listening on " + url + "\\n");
-`;
-
 async function main() {
   console.log(
     `# lakay serve benchmark: ${os.cpus().length} cores (shared), wrk -t2 -c${CONNECTIONS}, ${SECONDS}s runs`,
@@ -157,9 +75,7 @@ async function main() {
     lakay("tokens", "create", "--name", "bench", "--role", "ml_engineer", "--json"),
   ).token;
 
-  const bareFile = path.join(home, "bare.mjs");
-  writeFileSync(bareFile, BARE);
-  const bare = await startChild([bareFile], env);
+  const bare = await startChild([writeBareServer(home)], env);
   const serve = await startChild([CLI, "serve", "--port", "0"], env);
   const offConfig = path.join(home, "monitoring-off.yaml");
   writeFileSync(offConfig, "monitoring:\n  enabled: false\n");
@@ -178,7 +94,8 @@ async function main() {
     score: `${serve.url}/api/v1/fraud/score`,
     off: `${serveOff.url}/api/v1/fraud/score`,
   };
-  for (const url of Object.values(targets)) wrk(url, SCORE_LUA, 3);
+  for (const url of Object.values(targets))
+    wrk(url, scoreLua(), { seconds: 3, connections: CONNECTIONS, dir: home });
   const pairs = [];
   const sides = Object.keys(targets);
   for (let p = 0; p < PAIRS; p++) {
@@ -187,7 +104,7 @@ async function main() {
     for (const side of order) {
       const pid = { bare: bare.child.pid, score: serve.child.pid, off: serveOff.child.pid }[side];
       const cpu0 = cpuSeconds(pid);
-      res[side] = wrk(targets[side], SCORE_LUA, SECONDS);
+      res[side] = wrk(targets[side], scoreLua(), { seconds: SECONDS, connections: CONNECTIONS, dir: home });
       const cpu1 = cpuSeconds(pid);
       const us = (s) => ((cpu1[s] - cpu0[s]) * 1e6) / res[side].requests;
       res[side].cpuMain = us("main");
@@ -223,7 +140,7 @@ async function main() {
   for (let p = 0; p < PAIRS; p++)
     for (const side of p % 2 === 0 ? ["on", "off"] : ["off", "on"]) {
       const url = `${(side === "on" ? serve : serveOff).url}/api/v1/fraud/score/batch`;
-      const b = wrk(url, batchLua(1000), SECONDS, 2);
+      const b = wrk(url, batchLua(1000), { seconds: SECONDS, connections: 2, dir: home });
       batches[side].push(b.rps * 1000);
       console.log(
         `batch, monitoring ${side}: ${(b.rps * 1000).toFixed(0)} transactions/s (${b.rps.toFixed(1)} requests/s of 1,000, non-2xx ${b.non2xx})`,
@@ -242,8 +159,7 @@ async function main() {
 async function reloadUnderLoad(serve, token, data) {
   const seconds = Math.max(SECONDS, 20);
   const loadRun = new Promise((resolve) => {
-    const script = path.join(home, "reload.lua");
-    writeFileSync(script, withRunId(SCORE_LUA));
+    const script = wrkScript(scoreLua(), home);
     const child = spawn("wrk", [
       "-t2",
       `-c${CONNECTIONS}`,

@@ -14,11 +14,11 @@
 //     parsing the same body and answering a constant JSON object (serve-bench.mjs's anchor).
 // A new transaction id and customer (of 200,000) every time; the idempotency memory (200,000
 // answers) fills after 200,000 transactions, so longer runs show the steady state.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { batchLua, cpuSeconds, scoreLua, startChild, wrk, writeBareServer } from "./serve-harness.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, d) => {
@@ -42,90 +42,28 @@ const load = () =>
 
 const offConfig = path.join(tmp, "monitoring-off.yaml");
 writeFileSync(offConfig, "monitoring:\n  enabled: false\n");
-const bareFile = path.join(tmp, "bare.mjs");
-writeFileSync(
-  bareFile,
-  `import Fastify from ${JSON.stringify(path.join(here, "node_modules/fastify/fastify.js"))};
-const app = Fastify();
-const body = { score: 0.42, risk_tier: "medium", recommendation: "review" };
-app.post("/bare", async () => body);
-const url = await app.listen({ host: "127.0.0.1", port: 0 });
-process.stderr.write("listening on " + url + "\\n");
-`,
-);
+const bareFile = writeBareServer(tmp);
+// The score requests are CASH_OUTs here (serve-bench.mjs sends TRANSFERs), as this bench always did.
+const LUA = { score: scoreLua("CASH_OUT"), batch: batchLua(1000) };
+const WRK_LOAD = { score: { threads: 2, connections: 32 }, batch: { threads: 1, connections: 2 } };
 
-const TX = `'{"transaction_id":"b%d","step":%d,"type":"CASH_OUT","amount":%d.5,"nameOrig":"C%d","oldbalanceOrg":50000,"newbalanceOrig":40000,"nameDest":"C1","oldbalanceDest":0,"newbalanceDest":0}'`;
-const LUA = {
-  score: `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-local n = 0
-request = function()
-  n = n + 1
-  local c = tid * 10000000 + n
-  return wrk.format("POST", nil, {["Content-Type"]="application/json"}, string.format(${TX}, c, n % 700, n % 90000 + 10, c % 200000))
-end`,
-  batch: `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-local n = 0
-request = function()
-  local parts = {}
-  for k = 1, 1000 do
-    n = n + 1
-    local c = tid * 100000000 + n
-    parts[k] = string.format(${TX}, c, n % 700, n % 90000 + 10, c % 200000)
-  end
-  return wrk.format("POST", nil, {["Content-Type"]="application/json"}, '{"transactions":[' .. table.concat(parts, ",") .. ']}')
-end`,
-};
-
-/** Starts a server; resolves with its URL and child once it logs `listening on`. */
+/** Starts a server (a checkout's `lakay serve` with monitoring off, or the bare route). */
 function start(side) {
   const argv =
     side.checkout === null
       ? [bareFile]
       : [path.join(side.checkout, "dist/cli/main.js"), "serve", "--port", "0", "--config", offConfig];
-  const env = { ...process.env, LAKAY_HOME: HOME, LAKAY_LOG_LEVEL: "info" };
-  const child = spawn(process.execPath, argv, { env, stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  return new Promise((resolve, reject) => {
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /listening on (http:\/\/[^"\s]+)/.exec(err);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.on("exit", (code) => reject(new Error(`${side.name} exited ${code}: ${err}`)));
-  });
-}
-
-/** User + system CPU seconds of a process, all its threads. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks
-}
-
-function wrk(url, kind, seconds) {
-  const script = path.join(tmp, `${kind}.lua`);
-  writeFileSync(script, LUA[kind]);
-  const conn = kind === "batch" ? ["-t1", "-c2"] : ["-t2", "-c32"];
-  const r = spawnSync("wrk", [...conn, `-d${seconds}s`, "--latency", "-s", script, url], {
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const requests = Number(/(\d+) requests in/.exec(r.stdout)[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-  const p99m = /\s99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
-  return { requests, non2xx, p99: Number(p99m[1]) * { us: 0.001, ms: 1, s: 1000 }[p99m[2]] };
+  return startChild(argv, { ...process.env, LAKAY_HOME: HOME, LAKAY_LOG_LEVEL: "info" });
 }
 
 async function measure(side, kind) {
   const { url, child } = await start(side);
   const target = `${url}${side.checkout === null ? "/bare" : kind === "batch" ? "/api/v1/fraud/score/batch" : "/api/v1/fraud/score"}`;
-  wrk(target, kind, 2); // warm-up (JIT)
-  const cpu0 = cpuSeconds(child.pid);
-  const w = wrk(target, kind, SECONDS);
-  const cpu = cpuSeconds(child.pid) - cpu0;
+  const run = (seconds) => wrk(target, LUA[kind], { seconds, ...WRK_LOAD[kind], dir: tmp });
+  run(2); // warm-up (JIT)
+  const cpu0 = cpuSeconds(child.pid).all;
+  const w = run(SECONDS);
+  const cpu = cpuSeconds(child.pid).all - cpu0;
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
   const per = kind === "batch" ? 1000 : 1;
