@@ -26,7 +26,19 @@ export interface PredictionLogWriterOptions {
   spillFile: string;
   /** Storing a batch; tests substitute a failing one. Default: `insertPredictions`. */
   store?: (rows: readonly PredictionLogRow[]) => Promise<void>;
+  /**
+   * How long `close()` keeps trying when the database refuses its last writes, every
+   * `CLOSE_RETRY_INTERVAL_MS`, before leaving the rows in the spill file. Default 5,000.
+   */
+  closeRetryMs?: number;
 }
+
+/**
+ * `close()`'s retry interval. A server stopped right after a database outage used to get one try,
+ * and the first writes after an outage can still fail (once in CI on PostgreSQL: all 5,000 rows of
+ * the outage were left in the spill file, to be replayed only at the next start).
+ */
+const CLOSE_RETRY_INTERVAL_MS = 250;
 
 /**
  * The prediction log's writer: `append` is synchronous and cheap (the request path only pushes to a
@@ -34,7 +46,8 @@ export interface PredictionLogWriterOptions {
  * down), it is appended to a local spill file (JSON lines, written synchronously) and the writer
  * keeps going; each tick then tries to replay the spill first, and new batches go to the spill
  * behind it so order is kept. The store skips rows it already holds, so a replay that half-succeeded
- * may be replayed again. `close()` (SIGTERM) writes everything, spilling what the database refuses.
+ * may be replayed again. `close()` (SIGTERM) writes everything, retrying a database that refuses for
+ * a few seconds, then leaving what it still refuses in the spill file (replayed at the next start).
  */
 export class PredictionLogWriter {
   private queue: PredictionLogRow[] = [];
@@ -186,6 +199,11 @@ export class PredictionLogWriter {
     if (this.timer) clearInterval(this.timer);
     if (this.fullBatch) clearImmediate(this.fullBatch);
     await this.flush();
+    const deadline = Date.now() + (this.opts.closeRetryMs ?? 5_000);
+    while (this.spillBytes > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_RETRY_INTERVAL_MS));
+      await this.flush();
+    }
     if (this.queue.length) this.spill(this.queue.splice(0));
   }
 }

@@ -90,6 +90,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
         if (down) throw new Error("connection refused");
         await insertPredictions(registry, rows);
       },
+      closeRetryMs: 600,
     });
     for (let i = 0; i < 30; i++) writer.append(row(i));
     await writer.flush();
@@ -129,6 +130,32 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     await next.flush(); // a new process replays what the last one spilled
     expect(await countPredictions(registry, "m")).toBe(145);
     await next.close();
+  });
+
+  it("close() retries a database whose first writes after an outage still fail, and stores everything", async () => {
+    const spillFile = path.join(dir, "close-retry.jsonl");
+    let refusals = 3; // the flush in close() and two retries
+    const writer = new PredictionLogWriter({
+      registry,
+      logger: pino({ level: "silent" }),
+      queueCapacity: 50,
+      batchSize: 20,
+      flushMs: 60_000,
+      spillFile,
+      store: async (rows) => {
+        if (refusals > 0) {
+          refusals--;
+          throw new Error("Connection terminated unexpectedly");
+        }
+        await insertPredictions(registry, rows);
+      },
+    });
+    const before = await countPredictions(registry, "m");
+    for (let i = 0; i < 30; i++) writer.append({ ...row(i), transaction_id: `close-${i}` });
+    await writer.close();
+    expect(refusals).toBe(0);
+    expect(await countPredictions(registry, "m")).toBe(before + 30);
+    expect(existsSync(spillFile) || existsSync(`${spillFile}.replaying`)).toBe(false);
   });
 
   it("writes a full batch as soon as it is full, without waiting for the timer", async () => {
