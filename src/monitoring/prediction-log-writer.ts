@@ -55,6 +55,9 @@ export class PredictionLogWriter {
   private readonly replayFile: string;
   private timer: NodeJS.Timeout | undefined;
   private fullBatch: NodeJS.Immediate | undefined;
+  /** Records that found the queue full, spilled together after the current request (`spillOverflow`). */
+  private overflow: PredictionLogRow[] = [];
+  private overflowSpill: NodeJS.Immediate | undefined;
   /** Records wait in the spill file: the timer's ticks replay them, full batches do not hurry. */
   private spilling = false;
   private running: Promise<void> | null = null;
@@ -78,8 +81,12 @@ export class PredictionLogWriter {
   /** Queues one record (never throws, never waits). */
   append(row: PredictionLogRow): void {
     if (this.queue.length >= this.opts.queueCapacity) {
-      this.spill([row]);
+      // One spill-file write per request, not one per record: a server producing records faster
+      // than the database takes them (a batch endpoint at full speed) wrote each overflowing
+      // record with its own appendFileSync, which cost more than scoring it.
+      this.overflow.push(row);
       this.stats.overflowed++;
+      this.overflowSpill ??= setImmediate(() => this.spillOverflow());
       return;
     }
     this.queue.push(row);
@@ -118,6 +125,7 @@ export class PredictionLogWriter {
   }
 
   private async flushOnce(): Promise<void> {
+    this.spillOverflow();
     const replayed = await this.replaySpill();
     this.spilling = !replayed;
     while (this.queue.length) {
@@ -174,6 +182,13 @@ export class PredictionLogWriter {
     return this.replaySpill(); // batches spilled while this one was replayed
   }
 
+  /** Writes the records that overflowed the queue to the spill file (behind what is spilled already). */
+  private spillOverflow(): void {
+    if (this.overflowSpill) clearImmediate(this.overflowSpill);
+    this.overflowSpill = undefined;
+    this.spill(this.overflow.splice(0));
+  }
+
   private spill(rows: readonly PredictionLogRow[]): void {
     if (!rows.length) return;
     this.spilling = true;
@@ -204,6 +219,7 @@ export class PredictionLogWriter {
       await new Promise((resolve) => setTimeout(resolve, CLOSE_RETRY_INTERVAL_MS));
       await this.flush();
     }
+    this.spillOverflow();
     if (this.queue.length) this.spill(this.queue.splice(0));
   }
 }

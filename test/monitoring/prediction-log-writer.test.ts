@@ -97,8 +97,11 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     expect(await countPredictions(registry, "m")).toBe(30);
 
     down = true;
-    for (let i = 30; i < 130; i++) writer.append(row(i)); // 50 queued, 50 overflow straight to the spill
+    for (let i = 30; i < 130; i++) writer.append(row(i)); // 50 queued, 50 overflow to the spill
     expect(writer.stats.overflowed).toBe(50);
+    expect(spilled()).toBe(0); // the overflow is written once, after the current turn of the event loop
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(spilled()).toBe(50);
     await writer.flush();
     expect(writer.queueDepth).toBe(0);
     expect(spilled()).toBe(100);
