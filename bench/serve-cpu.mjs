@@ -1,12 +1,15 @@
-/* global URL */
+/* global URL, fetch */
 // Server CPU per scored transaction over HTTP (not a test; `npm run build` first; Debian's wrk; Linux):
 //   node bench/serve-cpu.mjs --home DIR [--anchor CHECKOUT] [--seconds 8] [--pairs 3] [--only batch,score]
+//                            [--monitoring off|on]
 // DIR: a registry built by `node bench/serve-inprocess.mjs --home DIR` (it builds one when missing).
 // On a shared machine wall-clock rates say more about the neighbours than about the server, so this
 // reads the server process's own CPU time (/proc/PID/stat, user + system, every thread) around each
-// wrk run and prints transactions (batch) or requests (score) per server CPU-second beside the wall
-// rate. Sides, taking turns (who goes first rotates), each a fresh `lakay serve --port 0` with
-// monitoring off (the prediction log's own cost is measured by serve-bench.mjs):
+// wrk run and prints transactions (batch) or requests (score) per server CPU-second (every thread,
+// and the main thread alone: the serving core) beside the wall rate. Sides, taking turns (who goes
+// first rotates), each a fresh `lakay serve --port 0` with monitoring off, or with `--monitoring on`
+// the default monitoring and prediction log (then the log's written and overflowed records are
+// printed too: a log that falls behind spills to disk, which costs the serving thread):
 //   - batch: `POST /api/v1/fraud/score/batch`, 1,000 new transactions a request, wrk -t1 -c2
 //     (one server core at most), this checkout and, with --anchor, the checkout at CHECKOUT (its
 //     own dist/, e.g. a build of the commit before a change);
@@ -30,6 +33,8 @@ const PAIRS = Number(opt("pairs", 3));
 const HOME = opt("home", null);
 const ANCHOR = opt("anchor", null);
 const ONLY = opt("only", "batch,score").split(",");
+const MONITORING = opt("monitoring", "off");
+if (!["on", "off"].includes(MONITORING)) throw new Error("--monitoring on|off");
 if (!HOME) throw new Error("--home DIR: a registry built by bench/serve-inprocess.mjs --home DIR");
 const here = fileURLToPath(new URL("..", import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-serve-cpu-"));
@@ -47,12 +52,13 @@ const bareFile = writeBareServer(tmp);
 const LUA = { score: scoreLua("CASH_OUT"), batch: batchLua(1000) };
 const WRK_LOAD = { score: { threads: 2, connections: 32 }, batch: { threads: 1, connections: 2 } };
 
-/** Starts a server (a checkout's `lakay serve` with monitoring off, or the bare route). */
+/** Starts a server (a checkout's `lakay serve`, monitoring as `--monitoring` says, or the bare route). */
 function start(side) {
+  const config = MONITORING === "off" ? ["--config", offConfig] : [];
   const argv =
     side.checkout === null
       ? [bareFile]
-      : [path.join(side.checkout, "dist/cli/main.js"), "serve", "--port", "0", "--config", offConfig];
+      : [path.join(side.checkout, "dist/cli/main.js"), "serve", "--port", "0", ...config];
   return startChild(argv, { ...process.env, LAKAY_HOME: HOME, LAKAY_LOG_LEVEL: "info" });
 }
 
@@ -61,17 +67,29 @@ async function measure(side, kind) {
   const target = `${url}${side.checkout === null ? "/bare" : kind === "batch" ? "/api/v1/fraud/score/batch" : "/api/v1/fraud/score"}`;
   const run = (seconds) => wrk(target, LUA[kind], { seconds, ...WRK_LOAD[kind], dir: tmp });
   run(2); // warm-up (JIT)
-  const cpu0 = cpuSeconds(child.pid).all;
+  const cpu0 = cpuSeconds(child.pid);
   const w = run(SECONDS);
-  const cpu = cpuSeconds(child.pid).all - cpu0;
+  const cpu1 = cpuSeconds(child.pid);
+  let log = "";
+  if (MONITORING === "on" && side.checkout !== null) {
+    const l = (await (await fetch(`${url}/api/v1/serving/monitoring`)).json()).prediction_log;
+    if (l) log = `, log written ${l.written} overflowed ${l.overflowed}`;
+  }
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
-  const per = kind === "batch" ? 1000 : 1;
-  return { wall: (w.requests * per) / SECONDS, cpu: (w.requests * per) / cpu, p99: w.p99, non2xx: w.non2xx };
+  const n = w.requests * (kind === "batch" ? 1000 : 1);
+  return {
+    wall: n / SECONDS,
+    cpu: n / (cpu1.all - cpu0.all),
+    main: n / (cpu1.main - cpu0.main),
+    p99: w.p99,
+    non2xx: w.non2xx,
+    log,
+  };
 }
 
 console.log(
-  `# server CPU per transaction: ${os.cpus().length} cores (shared), load ${load()}, ${SECONDS}s runs`,
+  `# server CPU per transaction: ${os.cpus().length} cores (shared), load ${load()}, ${SECONDS}s runs, monitoring ${MONITORING}`,
 );
 for (const kind of ONLY) {
   const sides = [{ name: "this checkout", checkout: here }];
@@ -84,14 +102,15 @@ for (const kind of ONLY) {
       const r = await measure(side, kind);
       results[side.name].push(r);
       console.log(
-        `${kind} pair ${p + 1} ${side.name}: ${r.wall.toFixed(0)} ${unit}/s wall, ${r.cpu.toFixed(0)} ${unit} per server CPU-second, ` +
-          `p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx} (load ${load()})`,
+        `${kind} pair ${p + 1} ${side.name}: ${r.wall.toFixed(0)} ${unit}/s wall, ${r.cpu.toFixed(0)} ${unit} per server CPU-second ` +
+          `(main thread ${r.main.toFixed(0)}), p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx}${r.log} (load ${load()})`,
       );
     }
   for (const [name, xs] of Object.entries(results))
     console.log(
       `${kind} median ${name}: ${median(xs.map((x) => x.wall)).toFixed(0)} ${unit}/s wall, ` +
-        `${median(xs.map((x) => x.cpu)).toFixed(0)} ${unit} per server CPU-second (${xs.map((x) => x.cpu.toFixed(0)).join(", ")})`,
+        `${median(xs.map((x) => x.cpu)).toFixed(0)} ${unit} per server CPU-second (${xs.map((x) => x.cpu.toFixed(0)).join(", ")}), ` +
+        `main thread ${median(xs.map((x) => x.main)).toFixed(0)} (${xs.map((x) => x.main.toFixed(0)).join(", ")})`,
     );
 }
 rmSync(tmp, { recursive: true, force: true });
