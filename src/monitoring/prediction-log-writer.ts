@@ -1,8 +1,10 @@
 import {
   appendFileSync,
+  closeSync,
   existsSync,
   mkdirSync,
-  readFileSync,
+  openSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -32,6 +34,9 @@ export interface PredictionLogWriterOptions {
    */
   closeRetryMs?: number;
 }
+
+/** Bytes of the spill file read at a time when it is replayed. */
+const SPILL_READ_BYTES = 1 << 20;
 
 /**
  * `close()`'s retry interval. A server stopped right after a database outage used to get one try,
@@ -153,32 +158,21 @@ export class PredictionLogWriter {
       if (!existsSync(this.opts.spillFile)) return true;
       renameSync(this.opts.spillFile, this.replayFile);
     }
-    const lines = readFileSync(this.replayFile, "utf8").split("\n").filter(Boolean);
-    const rows: PredictionLogRow[] = [];
-    for (const line of lines) {
-      try {
-        rows.push(JSON.parse(line) as PredictionLogRow);
-      } catch {
-        // A line cut short by kill -9 mid-write: the rest of the file is still good.
-        this.opts.logger.warn("prediction-log spill: skipped a truncated line");
-      }
-    }
+    let replayed = 0;
     try {
-      for (let i = 0; i < rows.length; i += this.opts.batchSize) {
-        const batch = rows.slice(i, i + this.opts.batchSize);
+      const skipped = () => this.opts.logger.warn("prediction-log spill: skipped a truncated line");
+      for (const batch of spilledBatches(this.replayFile, this.opts.batchSize, skipped)) {
         await this.store(batch);
         this.onStored?.(batch);
+        replayed += batch.length;
       }
     } catch (err) {
       this.noteFailure(err);
       return false;
     }
     unlinkSync(this.replayFile);
-    this.stats.replayed += rows.length;
-    this.opts.logger.info(
-      { rows: rows.length },
-      "prediction log: spilled records replayed into the database",
-    );
+    this.stats.replayed += replayed;
+    this.opts.logger.info({ rows: replayed }, "prediction log: spilled records replayed into the database");
     return this.replaySpill(); // batches spilled while this one was replayed
   }
 
@@ -221,5 +215,50 @@ export class PredictionLogWriter {
     }
     this.spillOverflow();
     if (this.queue.length) this.spill(this.queue.splice(0));
+  }
+}
+
+/**
+ * The records of a spill file, `size` at a time, read a piece at a time: the file was read whole
+ * before, and a spill outgrows what one string can hold (V8: about 512 MB; a batch endpoint
+ * overflowing the log spilled 400 MB in half a minute), which made the replay throw, and with it
+ * the next start. Lines end with "\n", a byte no other UTF-8 character contains, so lines are cut
+ * from the bytes. A line that does not parse (cut short by kill -9) is skipped with `onBadLine`.
+ */
+function* spilledBatches(file: string, size: number, onBadLine: () => void): Generator<PredictionLogRow[]> {
+  const fd = openSync(file, "r");
+  try {
+    const piece = Buffer.allocUnsafe(SPILL_READ_BYTES);
+    let carry = Buffer.alloc(0);
+    let rows: PredictionLogRow[] = [];
+    const parse = (data: Buffer, from: number, to: number) => {
+      if (to <= from) return;
+      try {
+        rows.push(JSON.parse(data.toString("utf8", from, to)) as PredictionLogRow);
+      } catch {
+        onBadLine();
+      }
+    };
+    for (;;) {
+      const n = readSync(fd, piece, 0, piece.length, null);
+      const data = carry.length ? Buffer.concat([carry, piece.subarray(0, n)]) : piece.subarray(0, n);
+      let start = 0;
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
+        parse(data, start, nl);
+        start = nl + 1;
+        if (rows.length === size) {
+          yield rows;
+          rows = [];
+        }
+      }
+      if (n === 0) {
+        parse(data, start, data.length); // a last line without its newline
+        break;
+      }
+      carry = Buffer.from(data.subarray(start)); // a copy: the next read overwrites `piece`
+    }
+    if (rows.length) yield rows;
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Kysely } from "kysely";
@@ -133,6 +133,44 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     await next.flush(); // a new process replays what the last one spilled
     expect(await countPredictions(registry, "m")).toBe(145);
     await next.close();
+  });
+
+  it("replays a spill file of several read pieces, lines cut across pieces and non-ASCII text kept", async () => {
+    const spillFile = path.join(dir, "pieces.jsonl");
+    const model = "spill-pieces";
+    // ~3 MB: three 1 MiB pieces; "ë" is two bytes, so piece boundaries fall inside lines and characters.
+    const rows = Array.from({ length: 6_000 }, (_, i) => ({
+      ...row(i),
+      model,
+      user_id: `Zoë-${"ë".repeat(i % 97)}`,
+    }));
+    writeFileSync(spillFile, rows.map((r) => JSON.stringify(r)).join("\n") + '\n{"ts":"cut short by kill -9');
+    const writer = new PredictionLogWriter({
+      registry,
+      logger: pino({ level: "silent" }),
+      queueCapacity: 50,
+      batchSize: 500,
+      flushMs: 60_000,
+      spillFile,
+    });
+    await writer.flush(); // a new process replays what the last one spilled
+    expect(writer.stats.replayed).toBe(6_000);
+    expect(await countPredictions(registry, model)).toBe(6_000);
+    expect(existsSync(spillFile) || existsSync(`${spillFile}.replaying`)).toBe(false);
+    const stored = await registry.read((db: Kysely<MonitoringDatabase>) =>
+      db
+        .selectFrom("prediction_log")
+        .select(["transaction_id", "user_id"])
+        .where("model", "=", model)
+        .where("transaction_id", "in", ["t-96", "t-5999"])
+        .orderBy("transaction_id")
+        .execute(),
+    );
+    expect(stored).toEqual([
+      { transaction_id: "t-5999", user_id: rows[5999].user_id },
+      { transaction_id: "t-96", user_id: rows[96].user_id },
+    ]);
+    await writer.close();
   });
 
   it("close() retries a database whose first writes after an outage still fail, and stores everything", async () => {
