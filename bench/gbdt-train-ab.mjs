@@ -4,7 +4,8 @@
 // there with node_modules linked), on the same rows, and prints wall time per run, the time of
 // each block-task phase (timed around `BlockExecutor.run`) and whether the model text is the
 // same as the first run's. On a shared machine this is how to compare two builds: both see
-// the same load, and the phase times show where a change moved the time.
+// the same load, and the phase times show where a change moved the time. CPU time is the whole
+// process's (workers included; a worker spinning between phases counts).
 //
 // usage: node bench/gbdt-train-ab.mjs --base /tmp/base [--threads 1] [--trees 50] [--reps 2]
 //        [--train /tmp/gbdt-bench-perf/features-1m.train.csv] [--label isFraud]
@@ -77,16 +78,30 @@ for (let r = 0; r < Number(a.reps); r++) {
   for (const b of builds) {
     b.phases.clear();
     const t = performance.now();
+    const cpu0 = process.cpuUsage(); // the whole process: the workers' threads too
     const booster = await b.gbdt.trainBooster(data, params, { nThreads: Number(a.threads) });
     const wall = (performance.now() - t) / 1000;
+    const used = process.cpuUsage(cpu0);
+    const cpu = (used.user + used.system) / 1e6;
     const text = booster.toXgboostJson();
     first ??= text;
     const ph = [...b.phases]
       .sort((x, y) => x[0] - y[0])
       .map(([k, v]) => `${PHASES[k]}=${(v / 1000).toFixed(2)}s`)
       .join(" ");
+    (b.runs ??= []).push({ wall, cpu });
     console.log(
-      `${b.name} load=${loadavg()[0].toFixed(1)} train=${wall.toFixed(2)}s ${ph} sameModel=${text === first}`,
+      `${b.name} load=${loadavg()[0].toFixed(1)} train=${wall.toFixed(2)}s cpu=${cpu.toFixed(2)}s ${ph} sameModel=${text === first}`,
     );
   }
 }
+
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+for (const b of builds) {
+  const w = median(b.runs.map((r) => r.wall));
+  const c = median(b.runs.map((r) => r.cpu));
+  console.log(`${b.name} median train=${w.toFixed(2)}s cpu=${c.toFixed(2)}s`);
+}
+const [base, mine] = builds.map((b) => b.runs);
+const ratio = (k) => median(mine.map((r, i) => r[k] / base[i][k])).toFixed(3);
+console.log(`this/base median of pairs: train ${ratio("wall")}x cpu ${ratio("cpu")}x`);
