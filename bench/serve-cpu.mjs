@@ -1,12 +1,14 @@
 /* global URL */
 // Server CPU per scored transaction over HTTP (not a test; `npm run build` first; Debian's wrk; Linux):
 //   node bench/serve-cpu.mjs --home DIR [--anchor CHECKOUT] [--seconds 8] [--pairs 3] [--only batch,score]
+//                            [--monitoring on]
 // DIR: a registry built by `node bench/serve-inprocess.mjs --home DIR` (it builds one when missing).
 // On a shared machine wall-clock rates say more about the neighbours than about the server, so this
 // reads the server process's own CPU time (/proc/PID/stat, user + system, every thread) around each
 // wrk run and prints transactions (batch) or requests (score) per server CPU-second beside the wall
 // rate. Sides, taking turns (who goes first rotates), each a fresh `lakay serve --port 0` with
-// monitoring off (the prediction log's own cost is measured by serve-bench.mjs):
+// monitoring off (the prediction log's own cost is measured by serve-bench.mjs; `--monitoring on`
+// keeps the serving.yaml default, monitoring and prediction log on, as issue #14's target has it):
 //   - batch: `POST /api/v1/fraud/score/batch`, 1,000 new transactions a request, wrk -t1 -c2
 //     (one server core at most), this checkout and, with --anchor, the checkout at CHECKOUT (its
 //     own dist/, e.g. a build of the commit before a change);
@@ -30,6 +32,7 @@ const PAIRS = Number(opt("pairs", 3));
 const HOME = opt("home", null);
 const ANCHOR = opt("anchor", null);
 const ONLY = opt("only", "batch,score").split(",");
+const MONITORING = opt("monitoring", "off") === "on";
 if (!HOME) throw new Error("--home DIR: a registry built by bench/serve-inprocess.mjs --home DIR");
 const here = fileURLToPath(new URL("..", import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "lakay-serve-cpu-"));
@@ -52,7 +55,13 @@ function start(side) {
   const argv =
     side.checkout === null
       ? [bareFile]
-      : [path.join(side.checkout, "dist/cli/main.js"), "serve", "--port", "0", "--config", offConfig];
+      : [
+          path.join(side.checkout, "dist/cli/main.js"),
+          "serve",
+          "--port",
+          "0",
+          ...(MONITORING ? [] : ["--config", offConfig]),
+        ];
   return startChild(argv, { ...process.env, LAKAY_HOME: HOME, LAKAY_LOG_LEVEL: "info" });
 }
 
@@ -61,17 +70,25 @@ async function measure(side, kind) {
   const target = `${url}${side.checkout === null ? "/bare" : kind === "batch" ? "/api/v1/fraud/score/batch" : "/api/v1/fraud/score"}`;
   const run = (seconds) => wrk(target, LUA[kind], { seconds, ...WRK_LOAD[kind], dir: tmp });
   run(2); // warm-up (JIT)
-  const cpu0 = cpuSeconds(child.pid).all;
+  const cpu0 = cpuSeconds(child.pid);
   const w = run(SECONDS);
-  const cpu = cpuSeconds(child.pid).all - cpu0;
+  const cpu1 = cpuSeconds(child.pid);
+  const cpu = cpu1.all - cpu0.all;
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
   const per = kind === "batch" ? 1000 : 1;
-  return { wall: (w.requests * per) / SECONDS, cpu: (w.requests * per) / cpu, p99: w.p99, non2xx: w.non2xx };
+  return {
+    wall: (w.requests * per) / SECONDS,
+    cpu: (w.requests * per) / cpu,
+    mainUs: ((cpu1.main - cpu0.main) * 1e6) / (w.requests * per),
+    p99: w.p99,
+    non2xx: w.non2xx,
+  };
 }
 
 console.log(
-  `# server CPU per transaction: ${os.cpus().length} cores (shared), load ${load()}, ${SECONDS}s runs`,
+  `# server CPU per transaction: ${os.cpus().length} cores (shared), load ${load()}, ${SECONDS}s runs, ` +
+    `monitoring ${MONITORING ? "on" : "off"}`,
 );
 for (const kind of ONLY) {
   const sides = [{ name: "this checkout", checkout: here }];
@@ -85,13 +102,14 @@ for (const kind of ONLY) {
       results[side.name].push(r);
       console.log(
         `${kind} pair ${p + 1} ${side.name}: ${r.wall.toFixed(0)} ${unit}/s wall, ${r.cpu.toFixed(0)} ${unit} per server CPU-second, ` +
-          `p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx} (load ${load()})`,
+          `main thread ${r.mainUs.toFixed(1)} µs/${unit}, p99 ${r.p99.toFixed(2)} ms, non-2xx ${r.non2xx} (load ${load()})`,
       );
     }
   for (const [name, xs] of Object.entries(results))
     console.log(
       `${kind} median ${name}: ${median(xs.map((x) => x.wall)).toFixed(0)} ${unit}/s wall, ` +
-        `${median(xs.map((x) => x.cpu)).toFixed(0)} ${unit} per server CPU-second (${xs.map((x) => x.cpu.toFixed(0)).join(", ")})`,
+        `${median(xs.map((x) => x.cpu)).toFixed(0)} ${unit} per server CPU-second (${xs.map((x) => x.cpu.toFixed(0)).join(", ")}), ` +
+        `main thread ${median(xs.map((x) => x.mainUs)).toFixed(1)} µs/${unit}`,
     );
 }
 rmSync(tmp, { recursive: true, force: true });
