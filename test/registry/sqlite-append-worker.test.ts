@@ -28,6 +28,9 @@ describe("SQLite appendRows in a worker thread", () => {
   it("commits before it resolves: the main connection reads the rows right after", async () => {
     await insertPredictions(registry, rows("read-after", 1_000));
     expect(await countPredictions(registry, "read-after")).toBe(1_000);
+    // Again, with 300 new ones: full chunks skip the rows already there, as row by row did.
+    await insertPredictions(registry, rows("read-after", 1_300));
+    expect(await countPredictions(registry, "read-after")).toBe(1_300);
     // Concurrent calls each resolve after their own rows.
     await Promise.all([
       insertPredictions(registry, rows("a", 300)),
@@ -125,6 +128,19 @@ describe("SqliteAppendWorker", () => {
     db.close();
     expect(stored("v")).toHaveLength(4);
     expect(stored("v")).toEqual(stored("v_by_name"));
+  });
+
+  it("writes a full chunk in one statement, all or nothing, skipping duplicates as row by row", async () => {
+    const w = new SqliteAppendWorker({ file, busyTimeoutMs: 100, chunkRows: 2 });
+    const before = count();
+    // The second chunk breaks NOT NULL: its transaction is rolled back, the first chunk stays.
+    await expect(
+      w.append("t", ["x"], [{ x: 10 }, { x: 11 }, { x: 12 }, { x: null }], []),
+    ).rejects.toMatchObject({
+      code: "SQLITE_CONSTRAINT_NOTNULL",
+    });
+    expect(count()).toBe(before + 2);
+    await w.close();
   });
 
   it("sends a chunk holding another kind of value as objects, bound by name as before", async () => {

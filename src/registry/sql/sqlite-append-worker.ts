@@ -18,8 +18,8 @@ import { appendRowsSql } from "./append-rows.js";
  * strings in one array, a type tag per value. Structured clone of row objects cost ~1.3-2.3 µs a
  * prediction-log row on the serving thread (every key and value written one by one) and as much
  * again to rebuild the objects in the worker, which then bound them by name; packed, 0.8 µs a row
- * on the serving thread, and the worker binds by position (the server's CPU per scored request:
- * docs/BENCHMARKS.md). A chunk holding any other value (undefined, a boolean, a Buffer, a bigint)
+ * on the serving thread, and the worker binds by position, a full chunk in one statement
+ * (bench/append-worker-cpu.mjs; docs/BENCHMARKS.md). A chunk holding any other value (undefined, a boolean, a Buffer, a bigint)
  * goes as objects, bound by name, as before: the same values reach SQLite either way.
  */
 export interface SqliteAppendWorkerOptions {
@@ -37,11 +37,15 @@ interface RowsMessage {
   rows: readonly object[];
 }
 
-/** A chunk packed by `packRows`, bound by position (`?`). */
+/**
+ * A chunk packed by `packRows`, bound by position (`?`): by `sql` (one row) row after row, or, for
+ * a full chunk, in one statement of `head`, `rowCount` times `row` and `tail`.
+ */
 interface PackedMessage {
   id: number;
   sql: string;
   packed: PackedRows;
+  oneStatement: { head: string; row: string; tail: string } | null;
 }
 
 /** Rows by position: `tags[k]` says where value k (row-major, `width` a row) is. */
@@ -126,6 +130,26 @@ function insertPacked(statement, p) {
     statement.run(params);
   }
 }
+function packedParams(p) {
+  const { tags, numbers, strings } = p;
+  const params = new Array(tags.length);
+  let s = 0;
+  for (let k = 0; k < tags.length; k++) {
+    const t = tags[k];
+    params[k] = t === ${NUMBER_TAG} ? numbers[k] : t === ${STRING_TAG} ? strings[s++] : null;
+  }
+  return params;
+}
+function prepareInsert(m) {
+  const o = m.packed && m.oneStatement;
+  if (o) {
+    const n = m.packed.tags.length / m.packed.width;
+    const statement = db.prepare(o.head + new Array(n).fill(o.row).join(", ") + o.tail);
+    return db.transaction((p) => statement.run(packedParams(p))).immediate;
+  }
+  const statement = db.prepare(m.sql);
+  return db.transaction(m.packed ? (p) => insertPacked(statement, p) : (rows) => { for (const r of rows) statement.run(r); }).immediate;
+}
 parentPort.on("message", (m) => {
   if (m.type === "close") {
     if (db) db.close();
@@ -135,11 +159,11 @@ parentPort.on("message", (m) => {
   }
   try {
     if (!db) db = open();
-    let insert = inserts.get(m.sql);
+    const key = m.packed && m.oneStatement ? m.sql + "\u0000" + m.packed.tags.length : m.sql;
+    let insert = inserts.get(key);
     if (!insert) {
-      const statement = db.prepare(m.sql);
-      insert = db.transaction(m.packed ? (p) => insertPacked(statement, p) : (rows) => { for (const r of rows) statement.run(r); }).immediate;
-      inserts.set(m.sql, insert);
+      insert = prepareInsert(m);
+      inserts.set(key, insert);
     }
     insert(m.packed || m.rows);
     parentPort.postMessage({ id: m.id });
@@ -185,18 +209,38 @@ export class SqliteAppendWorker {
   ): Promise<void> {
     const byName = appendRowsSql(table, columns, 1, skipDuplicatesOf, (_, c) => `@${columns[c]}`);
     const byPosition = appendRowsSql(table, columns, 1, skipDuplicatesOf, () => "?");
+    const oneStatement = this.oneStatementParts(byPosition, columns.length);
     // One chunk after another, as the in-thread path did: a failure leaves the later chunks unsent.
     for (let i = 0; i < rows.length; i += this.opts.chunkRows) {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
       const chunk = rows.slice(i, i + this.opts.chunkRows);
       const packed = packRows(chunk, columns);
       await (packed
-        ? this.send({ id: this.nextId++, sql: byPosition, packed }, [
-            packed.tags.buffer as ArrayBuffer,
-            packed.numbers.buffer as ArrayBuffer,
-          ])
+        ? this.send(
+            {
+              id: this.nextId++,
+              sql: byPosition,
+              packed,
+              oneStatement: chunk.length === this.opts.chunkRows ? oneStatement : null,
+            },
+            [packed.tags.buffer as ArrayBuffer, packed.numbers.buffer as ArrayBuffer],
+          )
         : this.send({ id: this.nextId++, sql: byName, rows: chunk }));
     }
+  }
+
+  /**
+   * The one-row positional INSERT cut around its row, so a full chunk goes in one statement: one
+   * `run` instead of one per row (each run crossed into SQLite and built a result object; the
+   * worker's CPU a row, bench/append-worker-cpu.mjs). Only full chunks: one more prepared
+   * statement per table, not one per chunk size. Null when a full chunk would pass SQLite's
+   * limit of 32,766 parameters a statement.
+   */
+  private oneStatementParts(sql: string, width: number): PackedMessage["oneStatement"] {
+    if (width * this.opts.chunkRows > 32_766) return null;
+    const row = `(${new Array(width).fill("?").join(", ")})`;
+    const at = sql.lastIndexOf(row);
+    return { head: sql.slice(0, at), row, tail: sql.slice(at + row.length) };
   }
 
   private send(message: RowsMessage | PackedMessage, transfer: ArrayBuffer[] = []): Promise<void> {
