@@ -4,9 +4,8 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { Histogram } from "prom-client";
 import type { Registry } from "../registry/index.js";
-import type { FraudScoringService } from "../serving/index.js";
+import { ArrayHistogram, type FraudScoringService, type HistogramChild } from "../serving/index.js";
 import { lakayVersion } from "../version.js";
 import { BearerAuth } from "./bearer-auth.js";
 import { installErrorHandlers } from "./error-reply.js";
@@ -65,7 +64,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.decorateRequest("actorRole", "");
   app.addSchema(errorSchema);
 
-  const httpDuration = new Histogram({
+  const httpDuration = new ArrayHistogram({
     name: "lakay_http_request_duration_seconds",
     help: "HTTP requests by route, method and status",
     labelNames: ["route", "method", "status"] as const,
@@ -76,13 +75,22 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     request.startedAt = performance.now();
     reply.header("x-request-id", request.id);
   });
+  // Children by route, method and status: three lookups on strings and a number the request
+  // already holds, instead of a label set built and hashed per response.
+  const httpChildren = new Map<string, Map<string, Map<number, HistogramChild>>>();
+  const httpChild = (route: string, method: string, status: number): HistogramChild => {
+    let byMethod = httpChildren.get(route);
+    if (!byMethod) httpChildren.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let child = byStatus.get(status);
+    if (!child) byStatus.set(status, (child = httpDuration.child(route, method, String(status))));
+    return child;
+  };
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     const status = reply.statusCode;
-    httpDuration.observe(
-      { route, method: request.method, status: String(status) },
-      (performance.now() - request.startedAt) / 1000,
-    );
+    httpChild(route, request.method, status).observe((performance.now() - request.startedAt) / 1000);
     if (route.startsWith("/api/")) service.noteRequest(status);
     if (status >= 400) request.log.debug({ route, status }, "request refused");
   });

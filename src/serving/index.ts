@@ -55,3 +55,4 @@ export {
   type SharedAnswer,
 } from "./redis-feature-store.js";
 export { SharedFeatureScoring } from "./shared-feature-scoring.js";
+export { ArrayHistogram, HistogramChild } from "./array-histogram.js";

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry as PromRegistry, collectDefaultMetrics } from "prom-client";
+import { ArrayHistogram } from "./array-histogram.js";
 
 /**
  * The serving process's Prometheus metrics, on a registry of its own (no globals: two servers in
@@ -12,7 +13,8 @@ export class ServingPromMetrics {
     labelNames: ["variant", "mode"] as const,
     registers: [this.registry],
   });
-  readonly scores = new Histogram({
+  /** Observed once per scored transaction: counted in arrays, read at scrape time. */
+  readonly scores = new ArrayHistogram({
     name: "lakay_score",
     help: "Final hybrid score per transaction, by variant",
     labelNames: ["variant"] as const,

@@ -487,7 +487,7 @@ export class TransactionScorer {
     if (!c) {
       c = {
         predictions: this.service.prom.predictions.labels({ variant, mode }),
-        scores: this.service.prom.scores.labels({ variant }),
+        scores: this.service.prom.scores.child(variant),
       };
       this.promChildren[i] = c;
     }

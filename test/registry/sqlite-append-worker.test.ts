@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countPredictions, insertPredictions } from "../../src/monitoring/index.js";
 import type { Registry } from "../../src/registry/index.js";
-import { SqliteAppendWorker } from "../../src/registry/sql/sqlite-append-worker.js";
+import { packRows, SqliteAppendWorker } from "../../src/registry/sql/sqlite-append-worker.js";
 import { createTestRegistryHome, openTestRegistry, type TestRegistryHome } from "../deploy/helpers.js";
 import { spawnChildSync } from "../helpers/cli.js";
 import { logRow } from "../monitoring/log-row.js";
@@ -28,6 +28,9 @@ describe("SQLite appendRows in a worker thread", () => {
   it("commits before it resolves: the main connection reads the rows right after", async () => {
     await insertPredictions(registry, rows("read-after", 1_000));
     expect(await countPredictions(registry, "read-after")).toBe(1_000);
+    // Again, with 300 new ones: full chunks skip the rows already there, as row by row did.
+    await insertPredictions(registry, rows("read-after", 1_300));
+    expect(await countPredictions(registry, "read-after")).toBe(1_300);
     // Concurrent calls each resolve after their own rows.
     await Promise.all([
       insertPredictions(registry, rows("a", 300)),
@@ -84,6 +87,9 @@ describe("SqliteAppendWorker", () => {
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
     db.exec("CREATE TABLE t (x INTEGER NOT NULL)");
+    // No column affinity: SQLite keeps each value as it was bound.
+    db.exec("CREATE TABLE v (a, b, c)");
+    db.exec("CREATE TABLE v_by_name (a, b, c)");
     db.close();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,6 +99,61 @@ describe("SqliteAppendWorker", () => {
     db.close();
     return n;
   };
+
+  const stored = (table: string) => {
+    const db = new Database(file, { readonly: true });
+    const rows = db
+      .prepare(
+        `SELECT a, b, c, typeof(a) AS ta, typeof(b) AS tb, typeof(c) AS tc FROM ${table} ORDER BY rowid`,
+      )
+      .all();
+    db.close();
+    return rows;
+  };
+
+  it("stores packed rows as the same rows bound by name would be", async () => {
+    const rows = [
+      { a: 1.5, b: "héllo ✓ \u0000 x", c: null },
+      { a: -0, b: "", c: 2 ** 53 },
+      { a: 3, b: "0", c: 1e-300 },
+      { a: Number.MAX_VALUE, b: "🙂", c: -7 },
+    ];
+    expect(packRows(rows, ["a", "b", "c"])).not.toBeNull();
+    const w = new SqliteAppendWorker({ file, busyTimeoutMs: 100, chunkRows: 3 });
+    await w.append("v", ["a", "b", "c"], rows, []);
+    await w.close();
+    const db = new Database(file);
+    const insert = db.prepare("INSERT INTO v_by_name (a, b, c) VALUES (@a, @b, @c)");
+    for (const r of rows) insert.run(r);
+    db.close();
+    expect(stored("v")).toHaveLength(4);
+    expect(stored("v")).toEqual(stored("v_by_name"));
+  });
+
+  it("writes a full chunk in one statement, all or nothing, skipping duplicates as row by row", async () => {
+    const w = new SqliteAppendWorker({ file, busyTimeoutMs: 100, chunkRows: 2 });
+    const before = count();
+    // The second chunk breaks NOT NULL: its transaction is rolled back, the first chunk stays.
+    await expect(
+      w.append("t", ["x"], [{ x: 10 }, { x: 11 }, { x: 12 }, { x: null }], []),
+    ).rejects.toMatchObject({
+      code: "SQLITE_CONSTRAINT_NOTNULL",
+    });
+    expect(count()).toBe(before + 2);
+    await w.close();
+  });
+
+  it("sends a chunk holding another kind of value as objects, bound by name as before", async () => {
+    expect(packRows([{ a: 1 }, { a: Buffer.from("x") }], ["a"])).toBeNull();
+    expect(packRows([{ a: 1 }, { a: undefined }], ["a"])).toBeNull();
+    expect(packRows([{ a: true }], ["a"])).toBeNull();
+    const w = new SqliteAppendWorker({ file, busyTimeoutMs: 100, chunkRows: 128 });
+    await w.append("v", ["a", "b", "c"], [{ a: Buffer.from("blob"), b: "s", c: 1 }], []);
+    // A missing value is still refused by name, as before.
+    await expect(w.append("v", ["a", "b", "c"], [{ a: 1, b: "s" }], [])).rejects.toThrow(/named parameter/);
+    await w.close();
+    expect(stored("v").at(-1)).toMatchObject({ b: "s", c: 1, ta: "blob" });
+  });
 
   it("rejects when the database cannot be opened", async () => {
     const w = new SqliteAppendWorker({

@@ -13,11 +13,14 @@ import { appendRowsSql } from "./append-rows.js";
  * appended is readable from the main connection right after; it rejects with the `SqliteError`
  * (same message and code) that the in-thread insert would have thrown.
  *
- * Rows go to the worker as objects (structured clone), one message per transaction of
- * `chunkRows`, so each synchronous slice of the serving thread stays short. Measured for 128
- * prediction-log rows on the shared 2-core machine: cloning the objects 170 µs; packing them into
- * columns first (Float64Arrays transferred, the rest as arrays) 250 µs, the packing alone costing
- * more than the clone; one JSON string cost more still (and as much again to parse in the worker).
+ * Rows go to the worker packed (`packRows`), one message per transaction of `chunkRows`, so each
+ * synchronous slice of the serving thread stays short: numbers in one transferred Float64Array,
+ * strings in one array, a type tag per value. Structured clone of row objects cost ~1.3-2.3 µs a
+ * prediction-log row on the serving thread (every key and value written one by one) and as much
+ * again to rebuild the objects in the worker, which then bound them by name; packed, 0.8 µs a row
+ * on the serving thread, and the worker binds by position, a full chunk in one statement
+ * (bench/append-worker-cpu.mjs; docs/BENCHMARKS.md). A chunk holding any other value (undefined, a boolean, a Buffer, a bigint)
+ * goes as objects, bound by name, as before: the same values reach SQLite either way.
  */
 export interface SqliteAppendWorkerOptions {
   /** The database file (not `:memory:`, which a second connection cannot share). */
@@ -27,10 +30,63 @@ export interface SqliteAppendWorkerOptions {
   chunkRows: number;
 }
 
-interface AppendMessage {
+/** A chunk as row objects, bound by name (`@column`). */
+interface RowsMessage {
   id: number;
   sql: string;
   rows: readonly object[];
+}
+
+/**
+ * A chunk packed by `packRows`, bound by position (`?`): by `sql` (one row) row after row, or, for
+ * a full chunk, in one statement of `head`, `rowCount` times `row` and `tail`.
+ */
+interface PackedMessage {
+  id: number;
+  sql: string;
+  packed: PackedRows;
+  oneStatement: { head: string; row: string; tail: string } | null;
+}
+
+/** Rows by position: `tags[k]` says where value k (row-major, `width` a row) is. */
+export interface PackedRows {
+  width: number;
+  /** NULL_TAG, NUMBER_TAG (in `numbers[k]`) or STRING_TAG (the next of `strings`). */
+  tags: Uint8Array;
+  numbers: Float64Array;
+  strings: string[];
+}
+
+const NULL_TAG = 0;
+const NUMBER_TAG = 1;
+const STRING_TAG = 2;
+
+/**
+ * Packs `rows` by `columns` for the worker; null when a value is neither a number, a string nor
+ * null (such rows go as objects). Numbers and strings bind as they did from the objects: better-sqlite3
+ * binds any number as a double and any string as text, by name or by position.
+ */
+export function packRows(rows: readonly object[], columns: readonly string[]): PackedRows | null {
+  const width = columns.length;
+  const tags = new Uint8Array(rows.length * width);
+  const numbers = new Float64Array(rows.length * width);
+  const strings: string[] = [];
+  let k = 0;
+  for (const row of rows) {
+    const r = row as Record<string, unknown>;
+    for (let c = 0; c < width; c++, k++) {
+      const v = r[columns[c]];
+      if (typeof v === "number") {
+        tags[k] = NUMBER_TAG;
+        numbers[k] = v;
+      } else if (typeof v === "string") {
+        tags[k] = STRING_TAG;
+        strings.push(v);
+      } else if (v === null) tags[k] = NULL_TAG;
+      else return null;
+    }
+  }
+  return { width, tags, numbers, strings };
 }
 
 type Reply = { id: number; error?: undefined } | { id: number; error: { message: string; code?: string } };
@@ -61,6 +117,39 @@ function open() {
   }
   return d;
 }
+// One parameter array reused for every row: run() binds it before it returns.
+function insertPacked(statement, p) {
+  const { width, tags, numbers, strings } = p;
+  const params = new Array(width);
+  let s = 0;
+  for (let k = 0; k < tags.length; ) {
+    for (let c = 0; c < width; c++, k++) {
+      const t = tags[k];
+      params[c] = t === ${NUMBER_TAG} ? numbers[k] : t === ${STRING_TAG} ? strings[s++] : null;
+    }
+    statement.run(params);
+  }
+}
+function packedParams(p) {
+  const { tags, numbers, strings } = p;
+  const params = new Array(tags.length);
+  let s = 0;
+  for (let k = 0; k < tags.length; k++) {
+    const t = tags[k];
+    params[k] = t === ${NUMBER_TAG} ? numbers[k] : t === ${STRING_TAG} ? strings[s++] : null;
+  }
+  return params;
+}
+function prepareInsert(m) {
+  const o = m.packed && m.oneStatement;
+  if (o) {
+    const n = m.packed.tags.length / m.packed.width;
+    const statement = db.prepare(o.head + new Array(n).fill(o.row).join(", ") + o.tail);
+    return db.transaction((p) => statement.run(packedParams(p))).immediate;
+  }
+  const statement = db.prepare(m.sql);
+  return db.transaction(m.packed ? (p) => insertPacked(statement, p) : (rows) => { for (const r of rows) statement.run(r); }).immediate;
+}
 parentPort.on("message", (m) => {
   if (m.type === "close") {
     if (db) db.close();
@@ -70,13 +159,13 @@ parentPort.on("message", (m) => {
   }
   try {
     if (!db) db = open();
-    let insert = inserts.get(m.sql);
+    const key = m.packed && m.oneStatement ? m.sql + "\u0000" + m.packed.tags.length : m.sql;
+    let insert = inserts.get(key);
     if (!insert) {
-      const statement = db.prepare(m.sql);
-      insert = db.transaction((rows) => { for (const r of rows) statement.run(r); }).immediate;
-      inserts.set(m.sql, insert);
+      insert = prepareInsert(m);
+      inserts.set(key, insert);
     }
-    insert(m.rows);
+    insert(m.packed || m.rows);
     parentPort.postMessage({ id: m.id });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: { message: String((err && err.message) || err), code: err && err.code } });
@@ -118,22 +207,50 @@ export class SqliteAppendWorker {
     rows: readonly object[],
     skipDuplicatesOf: readonly string[],
   ): Promise<void> {
-    const sql = appendRowsSql(table, columns, 1, skipDuplicatesOf, (_, c) => `@${columns[c]}`);
+    const byName = appendRowsSql(table, columns, 1, skipDuplicatesOf, (_, c) => `@${columns[c]}`);
+    const byPosition = appendRowsSql(table, columns, 1, skipDuplicatesOf, () => "?");
+    const oneStatement = this.oneStatementParts(byPosition, columns.length);
     // One chunk after another, as the in-thread path did: a failure leaves the later chunks unsent.
     for (let i = 0; i < rows.length; i += this.opts.chunkRows) {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      await this.send(sql, rows.slice(i, i + this.opts.chunkRows));
+      const chunk = rows.slice(i, i + this.opts.chunkRows);
+      const packed = packRows(chunk, columns);
+      await (packed
+        ? this.send(
+            {
+              id: this.nextId++,
+              sql: byPosition,
+              packed,
+              oneStatement: chunk.length === this.opts.chunkRows ? oneStatement : null,
+            },
+            [packed.tags.buffer as ArrayBuffer, packed.numbers.buffer as ArrayBuffer],
+          )
+        : this.send({ id: this.nextId++, sql: byName, rows: chunk }));
     }
   }
 
-  private send(sql: string, rows: readonly object[]): Promise<void> {
+  /**
+   * The one-row positional INSERT cut around its row, so a full chunk goes in one statement: one
+   * `run` instead of one per row (each run crossed into SQLite and built a result object; the
+   * worker's CPU a row, bench/append-worker-cpu.mjs). Only full chunks: one more prepared
+   * statement per table, not one per chunk size. Null when a full chunk would pass SQLite's
+   * limit of 32,766 parameters a statement.
+   */
+  private oneStatementParts(sql: string, width: number): PackedMessage["oneStatement"] {
+    if (width * this.opts.chunkRows > 32_766) return null;
+    const row = `(${new Array(width).fill("?").join(", ")})`;
+    const at = sql.lastIndexOf(row);
+    return { head: sql.slice(0, at), row, tail: sql.slice(at + row.length) };
+  }
+
+  private send(message: RowsMessage | PackedMessage, transfer: ArrayBuffer[] = []): Promise<void> {
     const w = this.started();
-    const id = this.nextId++;
+    const { id } = message;
     const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     // Held while a call waits (the process does not exit with rows in flight); let go when idle.
     if (this.pending.size === 1) w.worker.ref();
     try {
-      w.worker.postMessage({ id, sql, rows } satisfies AppendMessage);
+      w.worker.postMessage(message, transfer);
     } catch (err) {
       // A value structured clone refuses (a function): no SQL value either.
       this.settle({ id, error: { message: (err as Error).message, code: "SQLITE_MISMATCH" } });
