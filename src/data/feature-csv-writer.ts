@@ -9,6 +9,8 @@ const MAX_DECIMALS = 8;
  * other decimal with at most k+1 places reads back as the same double (see `writeNumber`).
  */
 const MAX_SCALED = 2 ** 46;
+/** 10^MAX_DECIMALS, exact. */
+const TOP_SCALE = 10 ** MAX_DECIMALS;
 
 /** Rows formatted into one buffer before it is written (a few MB at the widest rows). */
 const CHUNK_ROWS = 16_384;
@@ -92,7 +94,7 @@ export function formatRows(buf: Buffer, columns: ArrayLike<number>[], r0: number
 /** The helper's program: format its rows chunk by chunk, each buffer handed over as it is done. */
 export const CSV_FORMAT_WORKER: WorkerProgram = {
   name: "CSV formatting",
-  constants: { CHUNK_ROWS, MAX_CELL, MAX_DECIMALS, MAX_SCALED },
+  constants: { CHUNK_ROWS, MAX_CELL, MAX_DECIMALS, MAX_SCALED, TOP_SCALE },
   functions: [writeDigits, writeNumber, formatRows],
   main: `
 const { parentPort, workerData: d } = require("node:worker_threads");
@@ -153,6 +155,10 @@ function startHelper(columns: ArrayLike<number>[], from: number, to: number): He
  *   its leading digit is at most one place higher) and would have matched at a smaller k, and with
  *   m < 2^46 no two decimals of up to k+1 places fit within an ulp of x, so the form is unique.
  *   Fixed notation is what `String` writes from 1e-6 up to 1e21, which bounds the range.
+ *   The loop is tried only if m = round(x·10^8) passes the same test (or is past the bound): when
+ *   some k <= 8 matches and m < 2^46, x·10^8 is within 0.02 of the integer m_k·10^(8-k) (x is
+ *   within half an ulp, under 2^-34, of m_k·10^-k; the product rounds by under 2^-7), so m is that
+ *   integer and m / 10^8 is the double nearest m_k·10^-k, which is x.
  * - Anything else (17-digit sums, tiny or huge magnitudes, -0): `String(x)`.
  */
 export function writeNumber(buf: Buffer, pos: number, x: number): number {
@@ -169,7 +175,10 @@ export function writeNumber(buf: Buffer, pos: number, x: number): number {
     return writeDigits(buf, pos, x);
   }
   const ax = x < 0 ? -x : x;
-  if (ax >= 1e-6 && ax < 1e15) {
+  // One test at MAX_DECIMALS places answers for all of them (see the doc comment): a 17-digit
+  // value (balance deltas, z-scores: 1.7 million of the 12 million cells at 1M rows) skips the loop.
+  const top = Math.round(ax * TOP_SCALE);
+  if (ax >= 1e-6 && ax < 1e15 && (top >= MAX_SCALED || top / TOP_SCALE === ax)) {
     let scale = 1;
     for (let k = 1; k <= MAX_DECIMALS; k++) {
       scale *= 10; // exact: 10^k for k <= 22
@@ -191,7 +200,10 @@ export function writeNumber(buf: Buffer, pos: number, x: number): number {
       }
     }
   }
-  return pos + buf.write(String(x), pos, "latin1");
+  // Copied by hand: `buf.write` is a native call per cell, ~30 % of this path's cost.
+  const s = String(x);
+  for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+  return pos;
 }
 
 /** The decimal digits of a whole number `x` >= 1 (below 2^53) at `pos`; returns the new end. */
