@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { setLogLevel } from "../log/index.js";
 import { lakayVersion } from "../version.js";
 import { cliState } from "./run-command.js";
 
@@ -15,10 +14,11 @@ export function rootProgram(): Command {
       .option("--verbose", "show debug logs and stack traces")
       .showHelpAfterError("(run with --help for usage)")
       .configureHelp({ showGlobalOptions: true })
-      .hook("preAction", (cmd) => {
+      .hook("preAction", async (cmd) => {
         if (cmd.opts().verbose) {
           cliState.verbose = true;
-          setLogLevel("debug");
+          // Loaded only here: the logger (pino) is ~30 ms of start-up that the data commands never log to.
+          (await import("../log/index.js")).setLogLevel("debug");
         }
       })
       .exitOverride()

@@ -74,27 +74,50 @@ export class ParallelExplainer {
   }
 
   /** Row-major contributions (features then bias per row) for `nRows` rows given column-wise. */
-  async explainBatch(columns: readonly ArrayLike<number>[], nRows: number): Promise<Float64Array> {
+  explainBatch(columns: readonly ArrayLike<number>[], nRows: number): Promise<Float64Array> {
+    return this.start(columns, nRows).finish();
+  }
+
+  /**
+   * Hands the first chunk of rows to the workers at once and returns; `finish` has this thread
+   * join in (it takes whatever rows are still unexplained from the same counter, then the other
+   * chunks) and gives `explainBatch`'s result. Between the two the caller's thread is free for
+   * other work, e.g. `lakay train`'s other reports while the workers explain the importance rows.
+   */
+  start(columns: readonly ArrayLike<number>[], nRows: number): { finish(): Promise<Float64Array> } {
     if (columns.length !== this.nf)
       throw new RangeError(`expected ${this.nf} feature columns, got ${columns.length}`);
     const width = this.nf + 1;
     const result = new Float64Array(nRows * width);
-    for (let c0 = 0; c0 < nRows; c0 += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, nRows - c0);
-      columns.forEach((col, f) => {
-        const dst = this.columns[f];
-        if (col instanceof Float64Array || col instanceof Float32Array) dst.set(col.subarray(c0, c0 + rows));
-        else for (let r = 0; r < rows; r++) dst[r] = col[c0 + r];
-      });
-      Atomics.store(this.counter, 0, 0);
-      // A worker that dies fails the batch instead of leaving it waiting for its reply.
-      const done = this.workers.map((w) => w.nextMessage());
-      for (const w of this.workers) w.worker.postMessage({ rows });
-      explainTasks(this.kernel, this.columns, rows, this.out, this.counter, TASK_ROWS);
-      await Promise.all(done);
-      result.set(this.out.subarray(0, rows * width), c0 * width);
-    }
-    return result;
+    let pending = nRows > 0 ? this.handOut(columns, 0, Math.min(CHUNK_ROWS, nRows)) : undefined;
+    return {
+      finish: async () => {
+        for (let c0 = 0; c0 < nRows; c0 += CHUNK_ROWS) {
+          const rows = Math.min(CHUNK_ROWS, nRows - c0);
+          const done = pending ?? this.handOut(columns, c0, rows);
+          pending = undefined;
+          explainTasks(this.kernel, this.columns, rows, this.out, this.counter, TASK_ROWS);
+          await done;
+          result.set(this.out.subarray(0, rows * width), c0 * width);
+        }
+        return result;
+      },
+    };
+  }
+
+  /** Copies rows [c0, c0 + rows) into shared memory and sets the workers on them; resolves when they are done. */
+  private handOut(columns: readonly ArrayLike<number>[], c0: number, rows: number): Promise<unknown> {
+    columns.forEach((col, f) => {
+      const dst = this.columns[f];
+      if (col instanceof Float64Array || col instanceof Float32Array) dst.set(col.subarray(c0, c0 + rows));
+      else for (let r = 0; r < rows; r++) dst[r] = col[c0 + r];
+    });
+    Atomics.store(this.counter, 0, 0);
+    // A worker that dies fails the batch instead of leaving it waiting for its reply.
+    const done = Promise.all(this.workers.map((w) => w.nextMessage()));
+    done.catch(() => undefined); // a loss before `finish` awaits it is reported there, not as unhandled
+    for (const w of this.workers) w.worker.postMessage({ rows });
+    return done;
   }
 
   async close(): Promise<void> {

@@ -40,29 +40,55 @@ export async function featureImportanceReport(
   threads: number,
   maxRows = IMPORTANCE_MAX_ROWS,
 ): Promise<ImportanceReport> {
+  const job = startFeatureImportance(booster, testColumns, testRows, threads, maxRows);
+  try {
+    return await job.finish();
+  } finally {
+    await job.close();
+  }
+}
+
+/** A `featureImportanceReport` under way: its workers explain while the caller does other work. */
+export interface ImportanceJob {
+  /** This thread joins the explaining (whatever rows are left) and builds the report. */
+  finish(): Promise<ImportanceReport>;
+  /** Stops the workers; call it whether or not `finish` was (a failed run must not leave them up). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `featureImportanceReport`: with two threads or more its worker starts explaining the rows
+ * at once, so `lakay train` writes its other reports meanwhile instead of after it (the worker's
+ * start-up and ~0.4 s of TreeSHAP at 2,000 rows then cost no wall time; same report either way).
+ */
+export function startFeatureImportance(
+  booster: Booster,
+  testColumns: readonly Float64Array[],
+  testRows: number,
+  threads: number,
+  maxRows = IMPORTANCE_MAX_ROWS,
+): ImportanceJob {
   const n = Math.min(testRows, maxRows);
   const columns =
     n === testRows
       ? testColumns
       : testColumns.map((c) => Float64Array.from({ length: n }, (_, i) => c[Math.floor((i * testRows) / n)]));
   const explainer = booster.explainer();
-  let contribs: Float64Array;
-  if (threads < 2 || n < 2_000) contribs = explainer.explainBatch(columns, n);
-  else {
-    const pool = new ParallelExplainer(explainer, threads);
-    try {
-      contribs = await pool.explainBatch(columns, n);
-    } finally {
-      await pool.close();
-    }
-  }
-  const names = booster.featureNames;
-  const meanAbs = meanAbsContribution(contribs, n, names.length);
-  const splits = splitImportance(booster.trees, names.length);
-  const features = names
-    .map((feature, f) => ({ feature, mean_abs_contribution: meanAbs[f], ...splits[f] }))
-    .sort((a, b) => b.mean_abs_contribution - a.mean_abs_contribution);
-  return { rows_explained: n, features };
+  const pool = threads < 2 || n < 2_000 ? undefined : new ParallelExplainer(explainer, threads);
+  const explaining = pool?.start(columns, n);
+  return {
+    async finish() {
+      const contribs = explaining ? await explaining.finish() : explainer.explainBatch(columns, n);
+      const names = booster.featureNames;
+      const meanAbs = meanAbsContribution(contribs, n, names.length);
+      const splits = splitImportance(booster.trees, names.length);
+      const features = names
+        .map((feature, f) => ({ feature, mean_abs_contribution: meanAbs[f], ...splits[f] }))
+        .sort((a, b) => b.mean_abs_contribution - a.mean_abs_contribution);
+      return { rows_explained: n, features };
+    },
+    close: async () => pool?.close(),
+  };
 }
 
 /** The importance table appended to classification_report.txt. */

@@ -20,7 +20,11 @@ import {
 } from "./run-record.js";
 import { boosterParams, classRatio } from "./booster-params.js";
 import { evaluateOnTest, type TestEvaluation } from "./evaluate-model.js";
-import { featureImportanceReport, importanceTable } from "./feature-importance-report.js";
+import {
+  importanceTable,
+  startFeatureImportance,
+  type ImportanceReport,
+} from "./feature-importance-report.js";
 import { gather, gatherColumns } from "./gather-rows.js";
 import { gridSearchCv, type CvParallelMode, type GridSearchResult } from "./grid-search.js";
 import { loadTrainingData } from "./load-training-data.js";
@@ -172,23 +176,47 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
     const testColumns = gatherColumns(features.columns, split.test);
     const testLabels = gather(labels, split.test, new Uint8Array(split.test.length));
     const scores = await predictParallel(booster, testColumns, split.test.length, threads);
-    const evaluation = evaluateOnTest({
-      tx,
-      testRows: split.test,
-      testColumns,
-      testLabels,
-      scores,
-      threshold,
-      rules,
-    });
+    // The importance's worker explains while this thread writes the other reports (none needs it).
+    const importanceJob = startFeatureImportance(booster, testColumns, split.test.length, threads);
+    let evaluation: TestEvaluation;
+    let importance: ImportanceReport;
+    let modelJson: string;
+    let referenceJson: string;
+    let biasJson: string;
+    try {
+      evaluation = evaluateOnTest({
+        tx,
+        testRows: split.test,
+        testColumns,
+        testLabels,
+        scores,
+        threshold,
+        rules,
+      });
+      modelJson = booster.toXgboostJson();
+      referenceJson = json(
+        buildReferenceProfile({
+          names: features.names,
+          columns: features.columns,
+          trainRows: split.train,
+          testScores: scores,
+          featureSetVersion: FEATURE_SET_VERSION,
+        }),
+      );
+      biasJson = json(
+        testSplitBiasReport({ data, testRows: split.test, scores, testLabels, threshold, modelName, config }),
+      );
+      importance = await importanceJob.finish();
+    } finally {
+      await importanceJob.close();
+    }
     const metrics = toMetrics(evaluation, threshold);
-    const importance = await featureImportanceReport(booster, testColumns, split.test.length, threads);
     const hyperparams = { ...chosen, scale_pos_weight: scalePosWeight };
 
     progress({ phase: "record" });
     const trainedAt = new Date().toISOString();
     const artifacts: ArtifactContents = {
-      "model.json": booster.toXgboostJson(),
+      "model.json": modelJson,
       "features.json": json({
         feature_set_version: FEATURE_SET_VERSION,
         features: features.names.map((name) => ({ name, type: "float" })),
@@ -200,15 +228,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
           long_window_steps: LONG_WINDOW,
         },
       }),
-      "reference.json": json(
-        buildReferenceProfile({
-          names: features.names,
-          columns: features.columns,
-          trainRows: split.train,
-          testScores: scores,
-          featureSetVersion: FEATURE_SET_VERSION,
-        }),
-      ),
+      "reference.json": referenceJson,
       "metrics.json": json({
         model_name: modelName,
         dataset_sha256: data.sha256,
@@ -222,9 +242,7 @@ export async function runTrainingPipeline(opts: TrainPipelineOptions): Promise<T
       }),
       "classification_report.txt": `${evaluation.report}\n${importanceTable(importance)}`,
       "ml_vs_rules_comparison.json": json(evaluation.comparison),
-      "bias_audit.json": json(
-        testSplitBiasReport({ data, testRows: split.test, scores, testLabels, threshold, modelName, config }),
-      ),
+      "bias_audit.json": biasJson,
     };
     const staging = mkdtempSync(path.join(tmpdir(), "lakay-train-"));
     try {

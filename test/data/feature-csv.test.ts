@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readFeatureCsv, writeFeatureCsv } from "../../src/data/index.js";
-import { writeNumber } from "../../src/data/feature-csv-writer.js";
+import { claimChunk, writeNumber } from "../../src/data/feature-csv-writer.js";
 import { BadInputError } from "../../src/errors/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lakay-fcsv-"));
@@ -80,6 +80,14 @@ describe("feature CSV", () => {
       const v = Math.round(rnd() * scale * 10 ** places) / 10 ** places;
       values.push(v, -v, v / 3, v + 0.1, rnd() * scale);
     }
+    // The balance-delta shape (a difference of two amounts in cents: 17 digits or few places) and
+    // few-decimal values around 2^46 / 10^8, where the one test at 8 places stops answering for the loop.
+    for (let i = 0; i < 100_000; i++) {
+      const a = Math.round(rnd() * 10 ** Math.floor(rnd() * 10)) / 100;
+      const b = Math.round(rnd() * 10 ** Math.floor(rnd() * 10)) / 100;
+      const near = Math.round((2 ** 46 / 1e8) * (0.9 + 0.2 * rnd()) * 10 ** (i % 9)) / 10 ** (i % 9);
+      values.push(a - b, b - a, near, -near);
+    }
     const buf = Buffer.alloc(64);
     const wrong = values.filter((x) => buf.toString("latin1", 0, writeNumber(buf, 0, x)) !== String(x));
     expect(wrong).toEqual([]);
@@ -100,6 +108,18 @@ describe("feature CSV", () => {
     expect(m.columns[1][59_998]).toBe(59_998 * 0.25);
     expect(m.columns[0][120_000]).toBe(119_999);
     expect(m.columns[1][120_000]).toBe(119_999 * 0.25);
+  });
+
+  it("hands every chunk of the worker's rows out once, from the front or from the back", () => {
+    const claims = new Uint32Array(new SharedArrayBuffer(4));
+    claims[0] = 7 << 16; // chunks 0..6
+    const got = [claimChunk(claims, false), claimChunk(claims, true), claimChunk(claims, true)];
+    got.push(claimChunk(claims, false), claimChunk(claims, true), claimChunk(claims, false));
+    got.push(claimChunk(claims, true), claimChunk(claims, false), claimChunk(claims, true));
+    expect(got).toEqual([0, 6, 5, 1, 4, 2, 3, -1, -1]);
+    claims[0] = 0xffff << 16; // the most chunks the claim word holds
+    expect(claimChunk(claims, true)).toBe(0xfffe);
+    expect(claimChunk(claims, false)).toBe(0);
   });
 
   it("writes a big matrix on two threads as the same bytes as String(x) row by row", async () => {
