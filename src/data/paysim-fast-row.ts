@@ -80,7 +80,8 @@ export class FastRowParser {
   constructor(
     private readonly roles: Uint8Array,
     private readonly origNames: NameTable,
-    private readonly destNames: NameTable,
+    /** Undefined: destination names are checked but not interned (their column stays 0). */
+    private readonly destNames: NameTable | undefined,
   ) {}
 
   parseLine(buf: Uint8Array, pos: number, end: number, cols: PaysimColumns, r: number): number {
@@ -186,7 +187,7 @@ export class FastRowParser {
     const nameOrig = cols.nameOrig;
     const nameDest = cols.nameDest;
     for (let i = 0; i < n; i++) nameOrig[base + i] = orig.internPacked(ok[i]);
-    for (let i = 0; i < n; i++) nameDest[base + i] = dest.internPacked(dk[i]);
+    if (dest) for (let i = 0; i < n; i++) nameDest[base + i] = dest.internPacked(dk[i]);
     this.pending = 0;
   }
 
