@@ -53,7 +53,7 @@ Each row sees only the same customer's earlier transactions; docs/features.md de
           onProgress: (b) => progress.update(b),
         });
         progress.done();
-        const m = buildFeatures(read.tx);
+        const m = buildFeatures(read.tx, { shared: true }); // the writer's worker reads them in place
         const names = [...m.names];
         const columns: ArrayLike<number>[] = [...m.columns];
         if (read.tx.isFraud) {
