@@ -155,11 +155,15 @@ export function claimChunk(claims: Uint32Array, fromBack: boolean): number {
   }
 }
 
-/** Starts a worker on rows [from, to): it gets its own copy of them, transferred, not cloned twice. */
+/**
+ * Starts a worker on rows [from, to). A column in shared memory is handed over as a view of those
+ * rows; any other gets a copy of them, transferred, not cloned twice (at 1M rows, copying the 11
+ * feature columns' half was ~40 ms and 44 MB of fresh pages).
+ */
 function startHelper(columns: ArrayLike<number>[], from: number, to: number): Helper {
   const part = columns.map((c) => {
     const typed = ArrayBuffer.isView(c) ? (c as unknown as Float64Array) : Float64Array.from(c);
-    return typed.slice(from, to);
+    return typed.buffer instanceof SharedArrayBuffer ? typed.subarray(from, to) : typed.slice(from, to);
   });
   const chunks = Math.ceil((to - from) / CHUNK_ROWS);
   // Past 65,535 chunks (a billion rows) the ends do not fit the claim word: the helper takes all.
@@ -167,7 +171,7 @@ function startHelper(columns: ArrayLike<number>[], from: number, to: number): He
   claims[0] = chunks <= 0xffff ? chunks << 16 : 0;
   const worker = new ProgramWorker(CSV_FORMAT_WORKER, {
     workerData: { columns: part, rows: to - from, claims: chunks <= 0xffff ? claims : null },
-    transferList: part.map((c) => c.buffer as ArrayBuffer),
+    transferList: part.flatMap((c) => (c.buffer instanceof SharedArrayBuffer ? [] : [c.buffer])),
   });
   // Every message is queued from the start, so none is missed between two `next` calls.
   const queue: ({ bytes: ArrayBuffer; end: number } | null)[] = [];

@@ -127,7 +127,9 @@ describe("feature CSV", () => {
     let seed = 11;
     const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const cents = Float64Array.from({ length: rows }, () => Math.round(rnd() * 1e8) / 100);
-    const ratio = Float64Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? NaN : rnd() * 3 - 1));
+    // In shared memory, as `features build` hands its columns over: the worker reads it in place.
+    const ratio = new Float64Array(new SharedArrayBuffer(rows * 8));
+    for (let i = 0; i < rows; i++) ratio[i] = i % 5 === 0 ? NaN : rnd() * 3 - 1;
     const label = Uint8Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? 1 : 0));
     const file = join(dir, "big.csv");
     await writeFeatureCsv(file, ["cents", "ratio", "label"], [cents, ratio, label], rows);

@@ -146,6 +146,24 @@ describe("readPaysim input forms", () => {
     expect(tx.nameOrig[0]).toBe(tx.nameOrig[1]);
   });
 
+  it("without destination names: every other column the same, empty ones still rejected", async () => {
+    const full = await readPaysim(PAYSIM_SAMPLE);
+    const r = await readPaysim(PAYSIM_SAMPLE, { destinationNames: false });
+    for (const k of ["step", "type", "amount", "oldbalanceDest", "nameOrig", "isFraud"] as const)
+      expect(r.tx[k]).toEqual(full.tx[k]);
+    expect(r.tx.nameDest.every((id) => id === 0)).toBe(true);
+    expect(() => r.tx.destNames.get(0)).toThrow(/destination names were not read/);
+    // Quoted names go through the general path: the same checks without the name table.
+    const file = write(
+      "no-dest.csv",
+      `${HEADER}\n1,PAYMENT,1,"C7",0,0,"M1",0,0,0,0\n1,PAYMENT,1,C7,0,0,"",0,0,0,0\n1,PAYMENT,1,C7,0,0,,0,0,0,0\n`,
+    );
+    const skipped = await readPaysim(file, { destinationNames: false, onBadRows: "skip" });
+    expect(skipped.tx.rows).toBe(1);
+    expect(skipped.rejected).toEqual({ empty_name: 2 });
+    expect(skipped.tx.origNames.get(skipped.tx.nameOrig[0])).toBe("C7");
+  });
+
   it("maps type names to codes", () => {
     expect(TX_TYPES.map(txTypeCode)).toEqual([0, 1, 2, 3, 4]);
     expect(txTypeCode("CASH-OUT")).toBe(1);

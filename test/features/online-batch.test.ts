@@ -33,6 +33,18 @@ describe("online features equal batch features", () => {
     expectOnlineEqualsBatch(tx);
   });
 
+  it("in shared memory, the same values", async () => {
+    const { tx } = await readPaysim(PAYSIM_SAMPLE);
+    const plain = buildFeatures(tx);
+    const shared = buildFeatures(tx, { shared: true });
+    for (let k = 0; k < FEATURE_NAMES.length; k++) {
+      expect(shared.columns[k].buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(
+        Buffer.compare(Buffer.from(shared.columns[k].buffer), Buffer.from(plain.columns[k].buffer)),
+      ).toBe(0);
+    }
+  });
+
   it("featuresFor does not record; observe does", () => {
     const s = new OnlineFeatureState();
     const tx = {
