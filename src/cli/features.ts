@@ -1,10 +1,6 @@
 import { Command, Option } from "commander";
-// The modules themselves, not the packages' index files: those also load the generator, the
-// profile and summary code and the online feature state, ~7 ms of start-up CPU this command never uses.
-import { writeFeatureCsv } from "../data/feature-csv-writer.js";
-import { readPaysim } from "../data/paysim-reader.js";
-import { buildFeatures } from "../features/batch-features.js";
-import { FEATURE_SET_VERSION } from "../features/names.js";
+import { readPaysim, writeFeatureCsv } from "../data/index.js";
+import { buildFeatures, FEATURE_SET_VERSION } from "../features/index.js";
 import { wholeNumber } from "./option-values.js";
 import { emit } from "./output.js";
 import { Progress } from "./progress.js";
