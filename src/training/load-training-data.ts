@@ -31,7 +31,12 @@ export async function loadTrainingData(
   // Hash on another thread while reading; the reader's errors (missing file, bad row) come first.
   const hashing = sha256File(file, { offMainThread: true });
   hashing.catch(() => {});
-  const read = await readPaysim(file, { sampleSize: opts.sampleSize, onProgress: opts.onProgress });
+  // Destination names stay un-interned: no feature, rule or report of a training reads them.
+  const read = await readPaysim(file, {
+    sampleSize: opts.sampleSize,
+    onProgress: opts.onProgress,
+    destinationNames: false,
+  });
   const sha256 = await hashing;
   const { tx } = read;
   if (!read.labeled || !tx.isFraud) {
