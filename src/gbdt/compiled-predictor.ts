@@ -454,8 +454,6 @@ export class CompiledPredictor implements Predictor {
   readonly program: PackedProgram | undefined;
   private readonly fallback: InterpretedPredictor;
   private readonly rowCodes: Int32Array;
-  /** Deepest tree of each group of TREES_PER_GROUP trees (the single-row walk's step count). */
-  private readonly groupDepths: Int32Array;
   private readonly scratch: BlockScratch | undefined;
 
   constructor(
@@ -466,7 +464,6 @@ export class CompiledPredictor implements Predictor {
     this.program = packProgram(trees, baseScore);
     this.fallback = new InterpretedPredictor(featureNames, trees, baseScore);
     this.rowCodes = new Int32Array(this.program?.stride ?? 0);
-    this.groupDepths = groupDepths(this.program?.depths ?? new Int32Array(0));
     this.scratch = this.program && newBlockScratch(this.program);
   }
 
@@ -474,7 +471,7 @@ export class CompiledPredictor implements Predictor {
     const p = this.program;
     if (!p) return this.fallback.predictMargin(values);
     codeRow(p, values, this.rowCodes);
-    return sumTreesForRow(p, this.groupDepths, this.rowCodes);
+    return sumTreesForRow(p, this.rowCodes);
   }
 
   predictRow(values: ArrayLike<number>): number {
@@ -518,20 +515,29 @@ const rowBits = new Int32Array(rowValue.buffer);
 
 /**
  * The margin of one coded row. Trees are independent, so eight are walked side by side (their
- * dependency chains overlap), each group for its deepest tree's depth; leaves are still added
- * in tree order, so the float32 sum equals the batch path's bit for bit.
+ * dependency chains overlap), each group until all eight stand on a leaf: a row stops where its
+ * path ends, not at the group's deepest level. On fraud models most rows reach a leaf after a
+ * step or two (one split sets most legitimate traffic apart), and walking all of them to depth 8
+ * was most of a call (p50 3.0 -> 2.2 µs on the shallow model of bench/gbdt-predict.mjs, 1.9 ->
+ * 1.4-1.6 on the served 100-tree model; a 200-tree depth-8 PaySim model about even, p99 +0.8 µs: its
+ * deep rows pay the test). One branch a group, taken when all are done, not one a tree: a plain
+ * walk per tree with its own exit measured p99 4.7 -> 8.7 µs (docs/BENCHMARKS.md). Leaves are
+ * still added in tree order, so the float32 sum equals the batch path's bit for bit.
  */
-function sumTreesForRow(p: PackedProgram, groupDepths: Int32Array, codes: Int32Array): number {
+function sumTreesForRow(p: PackedProgram, codes: Int32Array): number {
   const { nodes, leaves, roots, depths } = p;
   const nt = roots.length;
   let acc = p.margin0;
   let t = 0;
-  for (let g = 0; t + TREES_PER_GROUP <= nt; t += TREES_PER_GROUP, g++) {
+  for (; t + TREES_PER_GROUP <= nt; t += TREES_PER_GROUP) {
     // prettier-ignore
     let o0 = roots[t], o1 = roots[t + 1], o2 = roots[t + 2], o3 = roots[t + 3],
       o4 = roots[t + 4], o5 = roots[t + 5], o6 = roots[t + 6], o7 = roots[t + 7];
-    const depth = groupDepths[g];
-    for (let d = 0; d < depth; d++) {
+    // Until all eight stand on a leaf (a leaf's word is negative, and steps to itself).
+    while (
+      (nodes[o0] & nodes[o1] & nodes[o2] & nodes[o3] & nodes[o4] & nodes[o5] & nodes[o6] & nodes[o7]) >=
+      0
+    ) {
       o0 = step(nodes, codes, 0, o0);
       o1 = step(nodes, codes, 0, o1);
       o2 = step(nodes, codes, 0, o2);
@@ -556,13 +562,4 @@ function sumTreesForRow(p: PackedProgram, groupDepths: Int32Array, codes: Int32A
     acc = Math.fround(acc + leaves[o >> 1]);
   }
   return acc;
-}
-
-function groupDepths(depths: Int32Array): Int32Array {
-  const out = new Int32Array(Math.ceil(depths.length / TREES_PER_GROUP));
-  depths.forEach((d, t) => {
-    const g = Math.floor(t / TREES_PER_GROUP);
-    out[g] = Math.max(out[g], d);
-  });
-  return out;
 }
