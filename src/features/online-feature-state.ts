@@ -46,12 +46,20 @@ export class OnlineFeatureState {
 
   /** Records `tx` in its customer's history (the customer becomes the most recently seen). */
   observe(tx: TransactionRecord): void {
-    let history = this.customers.get(tx.nameOrig);
-    if (history) this.customers.delete(tx.nameOrig);
+    recordTransaction(this.touch(tx.nameOrig), tx);
+  }
+
+  /**
+   * The customer's history (a new one for a customer not seen), made the most recently seen; the
+   * least recently seen customer is forgotten past the cap.
+   */
+  private touch(nameOrig: string): CustomerHistory {
+    let history = this.customers.get(nameOrig);
+    if (history) this.customers.delete(nameOrig);
     else history = new CustomerHistory();
-    this.customers.set(tx.nameOrig, history);
-    recordTransaction(history, tx);
+    this.customers.set(nameOrig, history);
     if (this.customers.size > this.maxCustomers) this.forgetOldest();
+    return history;
   }
 
   /**
@@ -89,9 +97,7 @@ export class OnlineFeatureState {
     newbalanceDest: number,
     out: Float64Array,
   ): void {
-    let history = this.customers.get(nameOrig);
-    if (history) this.customers.delete(nameOrig);
-    else history = new CustomerHistory();
+    const history = this.touch(nameOrig);
     featuresInto(
       history,
       step,
@@ -103,9 +109,7 @@ export class OnlineFeatureState {
       newbalanceDest,
       out,
     );
-    this.customers.set(nameOrig, history);
     history.observe(step, amount, LONG_WINDOW);
-    if (this.customers.size > this.maxCustomers) this.forgetOldest();
   }
 }
 
