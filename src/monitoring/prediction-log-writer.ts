@@ -1,15 +1,14 @@
 import {
   appendFileSync,
-  closeSync,
+  createReadStream,
   existsSync,
   mkdirSync,
-  openSync,
-  readSync,
   renameSync,
   statSync,
   unlinkSync,
 } from "node:fs";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import type { Logger } from "pino";
 import type { Registry } from "../registry/index.js";
 import { insertPredictions } from "./store/prediction-log-store.js";
@@ -34,9 +33,6 @@ export interface PredictionLogWriterOptions {
    */
   closeRetryMs?: number;
 }
-
-/** Bytes of the spill file read at a time when it is replayed. */
-const SPILL_READ_BYTES = 1 << 20;
 
 /**
  * `close()`'s retry interval. A server stopped right after a database outage used to get one try,
@@ -161,7 +157,7 @@ export class PredictionLogWriter {
     let replayed = 0;
     try {
       const skipped = () => this.opts.logger.warn("prediction-log spill: skipped a truncated line");
-      for (const batch of spilledBatches(this.replayFile, this.opts.batchSize, skipped)) {
+      for await (const batch of spilledBatches(this.replayFile, this.opts.batchSize, skipped)) {
         await this.store(batch);
         this.onStored?.(batch);
         replayed += batch.length;
@@ -219,46 +215,34 @@ export class PredictionLogWriter {
 }
 
 /**
- * The records of a spill file, `size` at a time, read a piece at a time: the file was read whole
+ * The records of a spill file, `size` at a time, read as a stream of lines: the file was read whole
  * before, and a spill outgrows what one string can hold (V8: about 512 MB; a batch endpoint
  * overflowing the log spilled 400 MB in half a minute), which made the replay throw, and with it
- * the next start. Lines end with "\n", a byte no other UTF-8 character contains, so lines are cut
- * from the bytes. A line that does not parse (cut short by kill -9) is skipped with `onBadLine`.
+ * the next start. A line that does not parse (cut short by kill -9) is skipped with `onBadLine`.
  */
-function* spilledBatches(file: string, size: number, onBadLine: () => void): Generator<PredictionLogRow[]> {
-  const fd = openSync(file, "r");
+async function* spilledBatches(
+  file: string,
+  size: number,
+  onBadLine: () => void,
+): AsyncGenerator<PredictionLogRow[]> {
+  const input = createReadStream(file);
   try {
-    const piece = Buffer.allocUnsafe(SPILL_READ_BYTES);
-    let carry = Buffer.alloc(0);
     let rows: PredictionLogRow[] = [];
-    const parse = (data: Buffer, from: number, to: number) => {
-      if (to <= from) return;
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      if (!line) continue;
       try {
-        rows.push(JSON.parse(data.toString("utf8", from, to)) as PredictionLogRow);
+        rows.push(JSON.parse(line) as PredictionLogRow);
       } catch {
         onBadLine();
+        continue;
       }
-    };
-    for (;;) {
-      const n = readSync(fd, piece, 0, piece.length, null);
-      const data = carry.length ? Buffer.concat([carry, piece.subarray(0, n)]) : piece.subarray(0, n);
-      let start = 0;
-      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
-        parse(data, start, nl);
-        start = nl + 1;
-        if (rows.length === size) {
-          yield rows;
-          rows = [];
-        }
+      if (rows.length === size) {
+        yield rows;
+        rows = [];
       }
-      if (n === 0) {
-        parse(data, start, data.length); // a last line without its newline
-        break;
-      }
-      carry = Buffer.from(data.subarray(start)); // a copy: the next read overwrites `piece`
     }
     if (rows.length) yield rows;
   } finally {
-    closeSync(fd);
+    input.destroy(); // also when the caller stops early (a batch the database refused)
   }
 }

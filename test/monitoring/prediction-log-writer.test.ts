@@ -138,7 +138,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
   it("replays a spill file of several read pieces, lines cut across pieces and non-ASCII text kept", async () => {
     const spillFile = path.join(dir, "pieces.jsonl");
     const model = "spill-pieces";
-    // ~3 MB: three 1 MiB pieces; "ë" is two bytes, so piece boundaries fall inside lines and characters.
+    // ~3 MB: dozens of stream chunks; "ë" is two bytes, so chunk boundaries fall inside lines and characters.
     const rows = Array.from({ length: 6_000 }, (_, i) => ({
       ...row(i),
       model,
