@@ -486,7 +486,7 @@ export class TransactionScorer {
     let c = this.promChildren[i];
     if (!c) {
       c = {
-        predictions: this.service.prom.predictions.labels({ variant, mode }),
+        predictions: this.service.prom.predictionTally(variant, mode),
         scores: this.service.prom.scores.child(variant),
       };
       this.promChildren[i] = c;

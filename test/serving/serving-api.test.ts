@@ -158,9 +158,29 @@ describe.each(BACKENDS)("serving API on %s", (backend) => {
       ready: true,
       model: { name: "fraud-detector" },
     });
+    // Request ids: the caller's when it is a sane token, else one made here (never repeated).
+    const scoreWith = (id: string, headers: Record<string, string>) =>
+      fetch(`${url}/api/v1/fraud/score`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ ...TX, transaction_id: id }),
+      });
+    expect((await scoreWith("rid-1", { "x-request-id": "trace.42" })).headers.get("x-request-id")).toBe(
+      "trace.42",
+    );
+    const made = await Promise.all(
+      ["rid-2", "rid-3"].map(async (id) =>
+        (await scoreWith(id, { "x-request-id": "no spaces" })).headers.get("x-request-id"),
+      ),
+    );
+    expect(made[0]).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+    expect(made[1]).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
+    expect(made[0]).not.toBe(made[1]);
+    await scoreWith("rid-1", {}); // a replay: not a new prediction
     const metrics = (await call(`${url}/metrics`, "GET")).body as string;
     expect(metrics).toMatch(/lakay_model_version\{variant="champion"\} \d/);
     expect(metrics).toMatch(/lakay_ml_enabled 1/);
+    expect(metrics).toMatch(/lakay_predictions_total\{variant="champion",mode="hybrid"\} 3\n/);
     await stop();
   });
 
