@@ -24,26 +24,46 @@ export class BatchAnswerWriter {
   private readonly modelJson = new WeakMap<object, Uint8Array>();
   /** Bytes the last answer took per transaction: the next Buffer's first size. */
   private bytesPerAnswer = 512;
-  private buf: Buffer = Buffer.alloc(0);
+  /** The answer being written; EMPTY between calls (the caller owns what `finish` returned). */
+  private buf: Buffer = EMPTY;
   private pos = 0;
 
   /** `{"results":[...]}` for `results`, or null when one of them is not a plain answer (see above). */
   write(results: readonly ScoreResponse[]): Buffer | null {
-    this.buf = Buffer.allocUnsafe(results.length * this.bytesPerAnswer + 64);
-    this.pos = 0;
+    this.start(results.length * this.bytesPerAnswer + 64);
     this.put(RESULTS_OPEN);
     for (let i = 0; i < results.length; i++) {
       if (i > 0) this.byte(COMMA);
-      if (!this.answer(results[i])) {
-        this.buf = Buffer.alloc(0);
-        return null;
-      }
+      if (!this.answer(results[i])) return this.abandon();
     }
     this.put(RESULTS_CLOSE);
+    return this.finish(results.length);
+  }
+
+  /**
+   * One answer's object, for the single-score route (`scoreResponseSchema`: the same fields in the
+   * same order as a batch item), or null when it is not a plain answer.
+   */
+  writeOne(r: ScoreResponse): Buffer | null {
+    this.start(this.bytesPerAnswer + 16);
+    return this.answer(r) ? this.finish(1) : this.abandon();
+  }
+
+  private start(bytes: number): void {
+    this.buf = Buffer.allocUnsafe(bytes);
+    this.pos = 0;
+  }
+
+  private finish(answers: number): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.bytesPerAnswer = Math.max(64, Math.ceil((this.pos * 1.05) / Math.max(1, results.length)));
-    this.buf = Buffer.alloc(0);
+    this.bytesPerAnswer = Math.max(64, Math.ceil((this.pos * 1.05) / Math.max(1, answers)));
+    this.buf = EMPTY;
     return out;
+  }
+
+  private abandon(): null {
+    this.buf = EMPTY;
+    return null;
   }
 
   /** One answer's object, fields in the schema's order; false when it is not a plain answer. */
@@ -173,6 +193,7 @@ function numberJson(x: unknown): string | null {
   return x === Infinity || x === -Infinity ? "null" : "" + x;
 }
 
+const EMPTY = Buffer.alloc(0);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
