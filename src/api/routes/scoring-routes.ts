@@ -1,5 +1,6 @@
 import type { FastifyInstance, onRequestHookHandler } from "fastify";
 import type { FraudScoringService, ScoreRequest, ScoreResponse } from "../../serving/index.js";
+import { BatchAnswerWriter } from "../batch-answer-json.js";
 import {
   batchRequestSchema,
   batchResponseSchema,
@@ -22,12 +23,16 @@ interface FeaturesQuery {
   features?: "true" | "false";
 }
 
+/** Fastify's own content type for a JSON answer. */
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
 const errors = { "4xx": { $ref: "Error#" }, "5xx": { $ref: "Error#" } };
 
 /** Scoring: one transaction, a batch, or a raw feature vector. */
 export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
   const { service } = opts;
   const withFeatures = (r: ScoreResponse) => ({ ...r, features: service.featuresOf(r) });
+  const batchAnswers = new BatchAnswerWriter();
   app.post<{ Body: ScoreRequest & { explain?: boolean }; Querystring: FeaturesQuery }>(
     "/api/v1/fraud/score",
     {
@@ -79,12 +84,19 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
         response: { 200: batchResponseSchema, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const results = service.shared
         ? await service.shared.scoreBatch(request.body.transactions, request.startedAt)
         : service.scoreBatch(request.body.transactions, request.startedAt);
-      const answers = request.query.features === "true" ? results.map(withFeatures) : results;
-      if (!(request.body.explain ?? service.config.explain.by_default)) return { results: answers };
+      const withFeaturesAsked = request.query.features === "true";
+      const explain = request.body.explain ?? service.config.explain.by_default;
+      if (!withFeaturesAsked && !explain) {
+        // The same bytes as the schema serializer's, written directly (src/api/batch-answer-json.ts).
+        const json = batchAnswers.write(results);
+        if (json) return reply.header("content-type", JSON_CONTENT_TYPE).send(json);
+      }
+      const answers = withFeaturesAsked ? results.map(withFeatures) : results;
+      if (!explain) return { results: answers };
       const explained = [];
       for (let i = 0; i < results.length; i++)
         explained.push({ ...answers[i], explanation: await service.explanations.forAnswer(results[i]) });

@@ -1,0 +1,194 @@
+import type { ScoreResponse } from "../serving/index.js";
+
+/**
+ * The batch route's answer, `{"results":[...]}`, written as UTF-8 bytes straight into one Buffer:
+ * byte for byte what Fastify's schema serializer (fast-json-stringify over `batchResponseSchema`)
+ * writes for the same answers (test/api/batch-answer-json.test.ts compares the two).
+ *
+ * Why not the schema serializer: it builds the answer as a string of ~20,000 concatenated pieces
+ * for 1,000 transactions, which Fastify then measures for Content-Length (`Buffer.byteLength`
+ * flattens the whole rope first) and the socket encodes again; the three were ~1.2 µs of the
+ * ~7.7 µs a batch transaction cost the serving thread (docs/BENCHMARKS.md). Here the constant
+ * parts are encoded once (field names; each shared fired-rule list and model reference, once per
+ * list), and only transaction ids and numbers are written per answer.
+ *
+ * Only plain answers: `write` returns null when an answer carries a field it does not write
+ * (`features_degraded`, `features`, `explanation`) or a value the schema serializer would treat
+ * specially (a NaN, which it refuses; a non-string where a string belongs...). The caller then
+ * hands the objects to the schema serializer as before.
+ */
+export class BatchAnswerWriter {
+  /** JSON of a fired-rule list, by list: the scorer shares one frozen list per set of fired rules. */
+  private readonly firedJson = new WeakMap<readonly object[], Uint8Array>();
+  /** JSON of a model reference (`{"name":...,"version":...}`), by reference: shared per served model. */
+  private readonly modelJson = new WeakMap<object, Uint8Array>();
+  /** Bytes the last answer took per transaction: the next Buffer's first size. */
+  private bytesPerAnswer = 512;
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+
+  /** `{"results":[...]}` for `results`, or null when one of them is not a plain answer (see above). */
+  write(results: readonly ScoreResponse[]): Buffer | null {
+    this.buf = Buffer.allocUnsafe(results.length * this.bytesPerAnswer + 64);
+    this.pos = 0;
+    this.put(RESULTS_OPEN);
+    for (let i = 0; i < results.length; i++) {
+      if (i > 0) this.byte(COMMA);
+      if (!this.answer(results[i])) {
+        this.buf = Buffer.alloc(0);
+        return null;
+      }
+    }
+    this.put(RESULTS_CLOSE);
+    const out = this.buf.subarray(0, this.pos);
+    this.bytesPerAnswer = Math.max(64, Math.ceil((this.pos * 1.05) / Math.max(1, results.length)));
+    this.buf = Buffer.alloc(0);
+    return out;
+  }
+
+  /** One answer's object, fields in the schema's order; false when it is not a plain answer. */
+  private answer(r: ScoreResponse): boolean {
+    if (r.features_degraded !== undefined || "features" in r || "explanation" in r) return false;
+    const fired = this.firedListJson(r.rules_triggered);
+    const model = r.model === null ? NULL : this.modelRefJson(r.model);
+    if (fired === null || model === null) return false;
+    this.put(TRANSACTION_ID);
+    if (!this.string(r.transaction_id)) return false;
+    this.put(SCORE);
+    if (!this.number(r.score)) return false;
+    this.put(RISK_TIER);
+    if (!this.string(r.risk_tier)) return false;
+    this.put(RECOMMENDATION);
+    if (!this.string(r.recommendation)) return false;
+    this.put(ML_SCORE);
+    if (r.ml_score === null) this.put(NULL);
+    else if (!this.number(r.ml_score)) return false;
+    this.put(RULE_SCORE);
+    if (!this.number(r.rule_score)) return false;
+    this.put(RULES_TRIGGERED);
+    this.put(fired);
+    this.put(VARIANT);
+    if (!this.string(r.variant)) return false;
+    this.put(MODEL);
+    this.put(model);
+    this.put(MODE);
+    if (!this.string(r.mode)) return false;
+    this.put(LATENCY_MS);
+    if (!this.number(r.latency_ms)) return false;
+    this.byte(CLOSE_BRACE);
+    return true;
+  }
+
+  private firedListJson(list: readonly object[]): Uint8Array | null {
+    const cached = this.firedJson.get(list);
+    if (cached !== undefined) return cached;
+    if (!Array.isArray(list)) return null;
+    const items: string[] = [];
+    for (const rule of list as readonly Record<string, unknown>[]) {
+      const { id, category, weight, description } = rule;
+      if (typeof id !== "string" || typeof category !== "string" || typeof description !== "string")
+        return null;
+      const w = numberJson(weight);
+      if (w === null) return null;
+      items.push(
+        `{"id":${JSON.stringify(id)},"category":${JSON.stringify(category)},"weight":${w},"description":${JSON.stringify(description)}}`,
+      );
+    }
+    const json = Buffer.from(`[${items.join(",")}]`);
+    // Only a list nobody can change may be remembered by identity (the scorer's are frozen).
+    if (Object.isFrozen(list) && list.every((rule) => Object.isFrozen(rule))) this.firedJson.set(list, json);
+    return json;
+  }
+
+  private modelRefJson(ref: { name: string; version: number }): Uint8Array | null {
+    const cached = this.modelJson.get(ref);
+    if (cached !== undefined) return cached;
+    if (typeof ref !== "object" || typeof ref.name !== "string" || !Number.isInteger(ref.version))
+      return null;
+    const json = Buffer.from(`{"name":${JSON.stringify(ref.name)},"version":${ref.version}}`);
+    if (Object.isFrozen(ref)) this.modelJson.set(ref, json);
+    return json;
+  }
+
+  /** A JSON string: ASCII without escapes byte by byte, anything else through JSON.stringify. */
+  private string(s: unknown): boolean {
+    if (typeof s !== "string") return false;
+    const n = s.length;
+    this.reserve(n + 2);
+    const buf = this.buf;
+    const at = this.pos;
+    buf[at] = QUOTE;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH || c >= 0x80) {
+        // The schema serializer's escaping is JSON.stringify's (quotes, backslashes, control
+        // characters, lone surrogates); non-ASCII goes out as UTF-8.
+        const json = JSON.stringify(s);
+        this.reserve(json.length * 3);
+        this.pos += this.buf.write(json, this.pos, "utf8");
+        return true;
+      }
+      buf[at + 1 + i] = c;
+    }
+    buf[at + n + 1] = QUOTE;
+    this.pos = at + n + 2;
+    return true;
+  }
+
+  /** A JSON number as the schema serializer writes it (±Infinity as null); false for NaN or a non-number. */
+  private number(x: unknown): boolean {
+    const json = numberJson(x);
+    if (json === null) return false;
+    const n = json.length;
+    this.reserve(n);
+    const buf = this.buf;
+    const at = this.pos;
+    for (let i = 0; i < n; i++) buf[at + i] = json.charCodeAt(i);
+    this.pos = at + n;
+    return true;
+  }
+
+  private put(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  private byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = b;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+}
+
+/** fast-json-stringify's `asNumber` for a number: its decimal string, ±Infinity as null; null for NaN or a non-number. */
+function numberJson(x: unknown): string | null {
+  if (typeof x !== "number" || x !== x) return null;
+  return x === Infinity || x === -Infinity ? "null" : "" + x;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const bytes = (s: string): Uint8Array => Buffer.from(s, "latin1");
+const RESULTS_OPEN = bytes('{"results":[');
+const RESULTS_CLOSE = bytes("]}");
+const NULL = bytes("null");
+const TRANSACTION_ID = bytes('{"transaction_id":');
+const SCORE = bytes(',"score":');
+const RISK_TIER = bytes(',"risk_tier":');
+const RECOMMENDATION = bytes(',"recommendation":');
+const ML_SCORE = bytes(',"ml_score":');
+const RULE_SCORE = bytes(',"rule_score":');
+const RULES_TRIGGERED = bytes(',"rules_triggered":');
+const VARIANT = bytes(',"variant":');
+const MODEL = bytes(',"model":');
+const MODE = bytes(',"mode":');
+const LATENCY_MS = bytes(',"latency_ms":');

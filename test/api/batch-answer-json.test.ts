@@ -1,0 +1,112 @@
+import Fastify from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BatchAnswerWriter } from "../../src/api/batch-answer-json.js";
+import { batchResponseSchema } from "../../src/api/schemas.js";
+import type { ScoreResponse } from "../../src/serving/index.js";
+
+/**
+ * The batch route writes its answer itself; the bytes must be those Fastify's schema serializer
+ * (fast-json-stringify over `batchResponseSchema`) wrote before, so the reference here is that
+ * serializer, run by Fastify on the same answers.
+ */
+const app = Fastify();
+app.post<{ Body: { results: ScoreResponse[] } }>(
+  "/reference",
+  { schema: { response: { 200: batchResponseSchema } } },
+  async (request) => request.body,
+);
+beforeAll(() => app.ready());
+afterAll(() => app.close());
+
+/** What the schema serializer makes of `results`; JSON carries the answers to the route (no Infinity there). */
+async function reference(results: readonly ScoreResponse[]): Promise<Buffer> {
+  const reply = await app.inject({ method: "POST", url: "/reference", payload: { results } });
+  expect(reply.statusCode).toBe(200);
+  return reply.rawPayload;
+}
+
+const fired = Object.freeze([
+  Object.freeze({
+    id: "account_drained",
+    category: "behaviour",
+    weight: 0.35,
+    description: "An outgoing transaction empties (almost all of) the sender's balance",
+  }),
+  Object.freeze({ id: "night_transfer", category: "behaviour", weight: 0.1, description: 'Say "night"\\' }),
+]);
+const none = Object.freeze([]);
+const model = Object.freeze({ name: "fraud-detector", version: 3 });
+
+function answer(id: string, over: Partial<ScoreResponse> = {}): ScoreResponse {
+  return {
+    transaction_id: id,
+    score: 0.36038181701675054,
+    risk_tier: "medium",
+    recommendation: "review",
+    ml_score: 0.0009545425418764353,
+    rule_score: 0.6,
+    rules_triggered: fired as unknown as ScoreResponse["rules_triggered"],
+    variant: "champion",
+    model,
+    mode: "hybrid",
+    latency_ms: 12.345,
+    ...over,
+  };
+}
+
+describe("BatchAnswerWriter", () => {
+  it("writes the schema serializer's bytes for plain answers, odd ids and numbers included", async () => {
+    const results = [
+      answer("b1"),
+      answer("t-2", { ml_score: null, model: null, mode: "rules_only", rules_triggered: [...none] }),
+      answer('quote " and backslash \\', { score: 1e-7, rule_score: 0, latency_ms: 1e21 }),
+      answer("tab\there\u0001\u001f", { score: -0, ml_score: 1, risk_tier: "high", recommendation: "block" }),
+      answer("été 🙂 ünïcode", { variant: "challenger", score: 123456789.125 }),
+      answer("lone \ud800 surrogate \udfff"),
+      answer("x".repeat(60)),
+      answer("y".repeat(6000) + '"'),
+      answer(""),
+    ];
+    const writer = new BatchAnswerWriter();
+    const expected = await reference(results);
+    expect(writer.write(results)?.toString("utf8")).toBe(expected.toString("utf8"));
+    expect(writer.write(results)?.equals(expected)).toBe(true);
+    // A second call sizes its buffer from the first: the same bytes, also when they outgrow it.
+    const many = Array.from({ length: 500 }, (_, i) => answer(`id-${i}-${"z".repeat(i)}`));
+    expect(writer.write(many)?.equals(await reference(many))).toBe(true);
+  });
+
+  it("writes an infinite number as null, as the schema serializer does", () => {
+    const json = new BatchAnswerWriter().write([
+      answer("inf", { latency_ms: Infinity, ml_score: -Infinity }),
+    ]);
+    const parsed = JSON.parse(json!.toString("utf8")) as { results: ScoreResponse[] };
+    expect(parsed.results[0].latency_ms).toBeNull();
+    expect(parsed.results[0].ml_score).toBeNull();
+  });
+
+  it("gives up (null) on what it does not write, so the route falls back to the schema serializer", () => {
+    const writer = new BatchAnswerWriter();
+    const odd: ScoreResponse[] = [
+      answer("nan", { score: NaN }),
+      answer("degraded", { features_degraded: true }),
+      { ...answer("features"), features: { amount: 1 } } as ScoreResponse,
+      answer("number id", { transaction_id: 7 as unknown as string }),
+      answer("missing ml", { ml_score: undefined as unknown as null }),
+      answer("bad version", { model: { name: "m", version: 1.5 } }),
+    ];
+    for (const r of odd) expect(writer.write([answer("ok"), r])).toBeNull();
+    expect(writer.write([answer("ok")])).not.toBeNull();
+  });
+
+  it("does not remember a list that can still change", async () => {
+    const writer = new BatchAnswerWriter();
+    const list = [
+      { id: "a", category: "c", weight: 1, description: "d" },
+    ] as unknown as ScoreResponse["rules_triggered"];
+    const first = answer("m1", { rules_triggered: list });
+    expect(writer.write([first])?.equals(await reference([first]))).toBe(true);
+    list.push({ ...list[0], weight: 2 });
+    expect(writer.write([first])?.equals(await reference([first]))).toBe(true);
+  });
+});
