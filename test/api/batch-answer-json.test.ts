@@ -66,6 +66,11 @@ describe("BatchAnswerWriter", () => {
       answer("x".repeat(60)),
       answer("y".repeat(6000) + '"'),
       answer(""),
+      // The same fired-rule list with other variants, models and modes (pieces cached per combination).
+      answer("t-3", { model: null, mode: "rules_only", ml_score: null }),
+      answer("t-4", { model: Object.freeze({ name: "fraud-detector", version: 4 }), variant: "challenger" }),
+      answer("t-5", { risk_tier: "low", recommendation: "allow" }),
+      answer("t-6"),
     ];
     const writer = new BatchAnswerWriter();
     const expected = await reference(results);
