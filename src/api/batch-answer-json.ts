@@ -22,81 +22,105 @@ export class BatchAnswerWriter {
   private readonly firedJson = new WeakMap<readonly object[], Uint8Array>();
   /** JSON of a model reference (`{"name":...,"version":...}`), by reference: shared per served model. */
   private readonly modelJson = new WeakMap<object, Uint8Array>();
+  /** `verdictJson`'s pieces, by risk tier and recommendation. */
+  private readonly verdicts = new Map<string, Map<string, Uint8Array>>();
+  /** `routedJson`'s pieces, by fired-rule list, then variant, model reference and mode. */
+  private readonly routed = new WeakMap<
+    readonly object[],
+    { variant: string; model: object | null; mode: string; json: Uint8Array }[]
+  >();
   /** Bytes the last answer took per transaction: the next Buffer's first size. */
   private bytesPerAnswer = 512;
-  /** The answer being written; EMPTY between calls (the caller owns what `finish` returned). */
-  private buf: Buffer = EMPTY;
+  private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
 
   /** `{"results":[...]}` for `results`, or null when one of them is not a plain answer (see above). */
   write(results: readonly ScoreResponse[]): Buffer | null {
-    this.start(results.length * this.bytesPerAnswer + 64);
+    this.buf = Buffer.allocUnsafe(results.length * this.bytesPerAnswer + 64);
+    this.pos = 0;
     this.put(RESULTS_OPEN);
     for (let i = 0; i < results.length; i++) {
       if (i > 0) this.byte(COMMA);
-      if (!this.answer(results[i])) return this.abandon();
+      if (!this.answer(results[i])) {
+        this.buf = Buffer.alloc(0);
+        return null;
+      }
     }
     this.put(RESULTS_CLOSE);
-    return this.finish(results.length);
-  }
-
-  /**
-   * One answer's object, for the single-score route (`scoreResponseSchema`: the same fields in the
-   * same order as a batch item), or null when it is not a plain answer.
-   */
-  writeOne(r: ScoreResponse): Buffer | null {
-    this.start(this.bytesPerAnswer + 16);
-    return this.answer(r) ? this.finish(1) : this.abandon();
-  }
-
-  private start(bytes: number): void {
-    this.buf = Buffer.allocUnsafe(bytes);
-    this.pos = 0;
-  }
-
-  private finish(answers: number): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.bytesPerAnswer = Math.max(64, Math.ceil((this.pos * 1.05) / Math.max(1, answers)));
-    this.buf = EMPTY;
+    this.bytesPerAnswer = Math.max(64, Math.ceil((this.pos * 1.05) / Math.max(1, results.length)));
+    this.buf = Buffer.alloc(0);
     return out;
-  }
-
-  private abandon(): null {
-    this.buf = EMPTY;
-    return null;
   }
 
   /** One answer's object, fields in the schema's order; false when it is not a plain answer. */
   private answer(r: ScoreResponse): boolean {
     if (r.features_degraded !== undefined || "features" in r || "explanation" in r) return false;
-    const fired = this.firedListJson(r.rules_triggered);
-    const model = r.model === null ? NULL : this.modelRefJson(r.model);
-    if (fired === null || model === null) return false;
+    const verdict = this.verdictJson(r.risk_tier, r.recommendation);
+    const routed = this.routedJson(r.rules_triggered, r.variant, r.model, r.mode);
+    if (verdict === null || routed === null) return false;
     this.put(TRANSACTION_ID);
     if (!this.string(r.transaction_id)) return false;
     this.put(SCORE);
     if (!this.number(r.score)) return false;
-    this.put(RISK_TIER);
-    if (!this.string(r.risk_tier)) return false;
-    this.put(RECOMMENDATION);
-    if (!this.string(r.recommendation)) return false;
-    this.put(ML_SCORE);
+    this.put(verdict);
     if (r.ml_score === null) this.put(NULL);
     else if (!this.number(r.ml_score)) return false;
     this.put(RULE_SCORE);
     if (!this.number(r.rule_score)) return false;
-    this.put(RULES_TRIGGERED);
-    this.put(fired);
-    this.put(VARIANT);
-    if (!this.string(r.variant)) return false;
-    this.put(MODEL);
-    this.put(model);
-    this.put(MODE);
-    if (!this.string(r.mode)) return false;
-    this.put(LATENCY_MS);
+    this.put(routed);
     if (!this.number(r.latency_ms)) return false;
     this.byte(CLOSE_BRACE);
     return true;
+  }
+
+  /** `,"risk_tier":…,"recommendation":…,"ml_score":`: a few tiers and recommendations, encoded once each. */
+  private verdictJson(tier: unknown, recommendation: unknown): Uint8Array | null {
+    if (typeof tier !== "string" || typeof recommendation !== "string") return null;
+    let byRecommendation = this.verdicts.get(tier);
+    let json = byRecommendation?.get(recommendation);
+    if (json !== undefined) return json;
+    json = Buffer.from(
+      `,"risk_tier":${JSON.stringify(tier)},"recommendation":${JSON.stringify(recommendation)},"ml_score":`,
+    );
+    if (this.verdicts.size < CACHED_STRINGS) {
+      if (!byRecommendation) this.verdicts.set(tier, (byRecommendation = new Map()));
+      if (byRecommendation.size < CACHED_STRINGS) byRecommendation.set(recommendation, json);
+    }
+    return json;
+  }
+
+  /**
+   * `,"rules_triggered":[…],"variant":…,"model":…,"mode":…,"latency_ms":`: the same few
+   * combinations answer after answer (one per fired-rule list, variant and served model), encoded
+   * once each when the list and the model reference cannot change.
+   */
+  private routedJson(
+    list: readonly object[],
+    variant: unknown,
+    model: { name: string; version: number } | null,
+    mode: unknown,
+  ): Uint8Array | null {
+    const seen = this.routed.get(list);
+    if (seen)
+      for (const c of seen) if (c.variant === variant && c.model === model && c.mode === mode) return c.json;
+    if (typeof variant !== "string" || typeof mode !== "string") return null;
+    const fired = this.firedListJson(list);
+    const ref = model === null ? NULL : this.modelRefJson(model);
+    if (fired === null || ref === null) return null;
+    const json = Buffer.concat([
+      RULES_TRIGGERED,
+      fired,
+      Buffer.from(`,"variant":${JSON.stringify(variant)},"model":`),
+      ref,
+      Buffer.from(`,"mode":${JSON.stringify(mode)},"latency_ms":`),
+    ]);
+    if (this.firedJson.get(list) === fired && (model === null || this.modelJson.get(model) === ref)) {
+      if (seen) {
+        if (seen.length < CACHED_STRINGS) seen.push({ variant, model, mode, json });
+      } else this.routed.set(list, [{ variant, model, mode, json }]);
+    }
+    return json;
   }
 
   private firedListJson(list: readonly object[]): Uint8Array | null {
@@ -193,7 +217,8 @@ function numberJson(x: unknown): string | null {
   return x === Infinity || x === -Infinity ? "null" : "" + x;
 }
 
-const EMPTY = Buffer.alloc(0);
+/** At most this many pieces per cache level (the scorer gives a handful; anything else is not remembered). */
+const CACHED_STRINGS = 64;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -204,12 +229,5 @@ const RESULTS_CLOSE = bytes("]}");
 const NULL = bytes("null");
 const TRANSACTION_ID = bytes('{"transaction_id":');
 const SCORE = bytes(',"score":');
-const RISK_TIER = bytes(',"risk_tier":');
-const RECOMMENDATION = bytes(',"recommendation":');
-const ML_SCORE = bytes(',"ml_score":');
 const RULE_SCORE = bytes(',"rule_score":');
 const RULES_TRIGGERED = bytes(',"rules_triggered":');
-const VARIANT = bytes(',"variant":');
-const MODEL = bytes(',"model":');
-const MODE = bytes(',"mode":');
-const LATENCY_MS = bytes(',"latency_ms":');

@@ -5,5 +5,6 @@ export { buildFeatures, priorTransactionCounts } from "./batch-features.js";
 export type { FeatureMatrix } from "./batch-features.js";
 export { OnlineFeatureState, recordTransaction, transactionFeatures } from "./online-feature-state.js";
 export { CustomerHistory } from "./customer-history.js";
+export { RecencyIndex } from "./recency-index.js";
 export type { OnlineFeatureOptions } from "./online-feature-state.js";
 export { SHORT_WINDOW, LONG_WINDOW } from "./compute-features.js";

@@ -2,6 +2,7 @@ import { BadInputError } from "../errors/index.js";
 import { txTypeCode, type TransactionRecord } from "../data/index.js";
 import { historyFeatures, LONG_WINDOW, rowFeatures } from "./compute-features.js";
 import { CustomerHistory } from "./customer-history.js";
+import { RecencyIndex } from "./recency-index.js";
 import { FEATURE_NAMES } from "./names.js";
 
 export interface OnlineFeatureOptions {
@@ -22,16 +23,17 @@ export interface OnlineFeatureOptions {
  * (`CustomerHistory`), so a file replayed row by row gives the batch features exactly.
  */
 export class OnlineFeatureState {
-  private readonly customers = new Map<string, CustomerHistory>();
+  /** Customers by name, least recently seen forgotten first; their histories by slot. */
+  private readonly customers: RecencyIndex;
+  private readonly histories: CustomerHistory[] = [];
   private readonly maxCustomers: number;
   private readonly empty = new CustomerHistory();
-  /** See `forgetOldest`. */
-  private oldest: Iterator<string> | undefined;
 
   constructor(opts: OnlineFeatureOptions = {}) {
     this.maxCustomers = opts.maxCustomers ?? 1_000_000;
     if (!(this.maxCustomers >= 1))
       throw new BadInputError(`maxCustomers must be at least 1 (got ${opts.maxCustomers})`);
+    this.customers = new RecencyIndex(this.maxCustomers);
   }
 
   /** Customers currently remembered. */
@@ -41,7 +43,8 @@ export class OnlineFeatureState {
 
   /** The 11 features (FEATURE_NAMES order) of `tx` given the history so far; does not record `tx`. */
   featuresFor(tx: TransactionRecord): Float64Array {
-    return transactionFeatures(this.customers.get(tx.nameOrig) ?? this.empty, tx);
+    const slot = this.customers.peek(tx.nameOrig);
+    return transactionFeatures(slot >= 0 ? this.histories[slot] : this.empty, tx);
   }
 
   /** Records `tx` in its customer's history (the customer becomes the most recently seen). */
@@ -51,26 +54,14 @@ export class OnlineFeatureState {
 
   /**
    * The customer's history (a new one for a customer not seen), made the most recently seen; the
-   * least recently seen customer is forgotten past the cap.
+   * least recently seen customer is forgotten past the cap (its slot goes to the new customer).
    */
   private touch(nameOrig: string): CustomerHistory {
-    let history = this.customers.get(nameOrig);
-    if (history) this.customers.delete(nameOrig);
-    else history = new CustomerHistory();
-    this.customers.set(nameOrig, history);
-    if (this.customers.size > this.maxCustomers) this.forgetOldest();
+    const known = this.customers.get(nameOrig);
+    if (known >= 0) return this.histories[known];
+    const history = new CustomerHistory();
+    this.histories[this.customers.add(nameOrig)] = history;
     return history;
-  }
-
-  /**
-   * Forgets the least recently seen customer. One long-lived iterator walks the customers oldest
-   * first: a Map leaves a hole per deleted entry until it compacts, and a new `keys()` iterator per
-   * eviction skipped every hole from the start (quadratic once the cap is reached). Everything
-   * before the iterator has been forgotten; customers seen since are re-inserted after it.
-   */
-  private forgetOldest(): void {
-    this.oldest ??= this.customers.keys();
-    this.customers.delete(this.oldest.next().value as string);
   }
 
   /** `featuresFor(tx)` then `observe(tx)`. */

@@ -4,7 +4,6 @@ import { txTypeCode, type TransactionRecord } from "../data/index.js";
 import { FEATURE_NAMES, OnlineFeatureState } from "../features/index.js";
 import { LatencyWindow, type ObservedPrediction } from "../monitoring/index.js";
 import { RulesEngine, type FiredRule } from "../rules/index.js";
-import { AnsweredTransaction } from "./answered-transaction.js";
 import { clampScore, hybridVerdict, mlBlend, tierOf } from "./hybrid-scorer.js";
 import { IdempotencyCache } from "./idempotency-cache.js";
 import type { FraudScoringService, ScoreDecision, ScoreResponse } from "./scoring-service.js";
@@ -32,7 +31,7 @@ export class TransactionScorer {
   readonly features: OnlineFeatureState;
   readonly rules: RulesEngine;
   /** Answers by transaction id, each with its request's contents and the features it was computed from. */
-  private readonly answers: IdempotencyCache<AnsweredTransaction>;
+  private readonly answers: IdempotencyCache;
   /** One frozen list per fired-rule bitmask: answers kept for idempotency share them. */
   private readonly firedLists = new Map<number, readonly FiredRule[]>();
   /**
@@ -109,11 +108,11 @@ export class TransactionScorer {
         throw new BadInputError(`unknown transaction type "${r.type}"`, { field: `transactions[${i}].type` });
       types[i] = code;
       const seen = this.answers.get(r.transaction_id);
-      if (seen && !seen.sameAs(r))
+      if (seen >= 0 && !this.answers.sameAs(seen, r))
         throw new ConflictError(
           `transactions[${i}].transaction_id ${r.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
         );
-      replays[i] = seen?.response;
+      if (seen >= 0) replays[i] = this.answers.response(seen);
       const prior = firstById.get(r.transaction_id);
       if (prior === undefined) firstById.set(r.transaction_id, i);
       else if (!sameContents(reqs[prior], r))
@@ -269,7 +268,7 @@ export class TransactionScorer {
         latency,
       );
       out[i] = response;
-      this.answers.add(r.transaction_id, new AnsweredTransaction(r, response, matrix, k));
+      this.answers.add(r, response, matrix, k);
       this.count(variant, response.mode, score, latencyMs, false);
       counted[(v ? 2 : 0) + (usedMl ? 0 : 1)]++;
       if (monitor)
@@ -318,8 +317,7 @@ export class TransactionScorer {
 
   /** The features (FEATURE_NAMES order) an answer was computed from: an investigator's "why". */
   featuresOf(response: ScoreResponse): Record<string, number> | undefined {
-    const entry = this.answers.peek(response.transaction_id);
-    return entry?.response === response ? entry.features() : undefined;
+    return this.answers.featuresOf(response);
   }
 
   /** Counts an HTTP request to the scoring API (the HTTP layer calls this once per response). */
@@ -331,13 +329,13 @@ export class TransactionScorer {
   /** An answer given before (by this replica or, with a shared store, another), counted as a replay. */
   replayOf(req: ScoreRequest, at: string): ScoreResponse | undefined {
     const seen = this.answers.get(req.transaction_id);
-    if (!seen) return undefined;
-    if (!seen.sameAs(req))
+    if (seen < 0) return undefined;
+    if (!this.answers.sameAs(seen, req))
       throw new ConflictError(
         `${at}transaction_id ${req.transaction_id} was already scored with different contents; a retry must resend the same transaction`,
       );
     this.requests.replayed++;
-    return seen.response;
+    return this.answers.response(seen);
   }
 
   private scoreNew(req: ScoreRequest, startedAt: number, degraded?: boolean): ScoreResponse {
@@ -430,7 +428,7 @@ export class TransactionScorer {
     const { response, features, observed, challenger } = d;
     const { variant, latencyMs, score } = observed;
     const { routing, ml, monitor } = this.service;
-    this.answers.set(req.transaction_id, new AnsweredTransaction(req, response, features, 0));
+    this.answers.set(req, response, features, 0);
     this.count(variant, response.mode, score, latencyMs);
     monitor?.observe(observed);
     if (routing.setting.shadow && challenger && ml.enabled && variant === "champion") {
@@ -460,7 +458,7 @@ export class TransactionScorer {
   /** Keeps an answer another replica gave (shared store) for replays and `featuresOf`. */
   rememberReplay(req: ScoreRequest, response: ScoreResponse, features: Float64Array): void {
     this.requests.replayed++;
-    this.answers.set(req.transaction_id, new AnsweredTransaction(req, response, features, 0));
+    this.answers.set(req, response, features, 0);
   }
 
   private sharedFiredList(mask: number): FiredRule[] {

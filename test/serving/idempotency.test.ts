@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OnlineFeatureState } from "../../src/features/index.js";
-import { IdempotencyCache } from "../../src/serving/idempotency-cache.js";
+import { RecencyIndex } from "../../src/features/index.js";
 import { fingerprintOf, sameContents, type ScoreRequest } from "../../src/serving/transaction-input.js";
 
 describe("sameContents", () => {
@@ -46,27 +46,45 @@ describe("sameContents", () => {
 });
 
 describe("least-recently-used eviction", () => {
-  it("forgets exactly what a plain LRU list would, however long it runs", () => {
-    const capacity = 50;
-    const cache = new IdempotencyCache<number>(capacity);
-    let order: string[] = []; // oldest first
-    let x = 1;
-    const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
-    for (let op = 0; op < 20_000; op++) {
-      const id = `k${Math.floor(rand() * 120)}`;
-      if (rand() < 0.5) {
+  it.each([
+    [50, 120, 20_000],
+    [3_000, 5_000, 30_000], // past the first columns (1,024 slots): they grow, the table is rebuilt
+  ])(
+    "forgets exactly what a plain LRU list would (capacity %i, %i ids, %i operations)",
+    (capacity, ids, ops) => {
+      const index = new RecencyIndex(capacity);
+      const slotOf = new Map<string, number>(); // what the index said, checked against what it says later
+      let order: string[] = []; // oldest first
+      let x = 1;
+      const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      for (let op = 0; op < ops; op++) {
+        const id = `k${Math.floor(rand() * ids)}`;
         const had = order.includes(id);
-        expect(cache.get(id) !== undefined).toBe(had);
-        if (had) order = [...order.filter((k) => k !== id), id];
-      } else {
-        cache.set(id, op);
-        order = [...order.filter((k) => k !== id), id];
-        if (order.length > capacity) order.shift();
+        if (rand() < 0.5) {
+          const slot = index.get(id);
+          expect(slot >= 0).toBe(had);
+          if (had) {
+            expect(slot).toBe(slotOf.get(id));
+            order = [...order.filter((k) => k !== id), id];
+          }
+        } else {
+          const slot = index.set(id);
+          if (had) expect(slot).toBe(slotOf.get(id));
+          expect(slot).toBeLessThan(index.slots);
+          slotOf.set(id, slot);
+          order = [...order.filter((k) => k !== id), id];
+          if (order.length > capacity) order.shift();
+        }
+        expect(index.size).toBe(order.length);
       }
-      expect(cache.size).toBe(order.length);
-    }
-    for (const id of order) expect(cache.peek(id)).toBeDefined();
-  });
+      const slots = new Set<number>();
+      for (const id of order) {
+        expect(index.peek(id)).toBe(slotOf.get(id));
+        slots.add(index.peek(id));
+      }
+      expect(slots.size).toBe(order.length); // one slot per id held
+    },
+  );
 
   it("keeps the most recently seen customers in the online feature state", () => {
     const state = new OnlineFeatureState({ maxCustomers: 30 });
