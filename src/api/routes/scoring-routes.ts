@@ -1,6 +1,6 @@
 import type { FastifyInstance, onRequestHookHandler } from "fastify";
 import type { FraudScoringService, ScoreRequest, ScoreResponse } from "../../serving/index.js";
-import { BatchAnswerWriter } from "../batch-answer-json.js";
+import { AnswerJsonWriter } from "../answer-json.js";
 import {
   batchRequestSchema,
   batchResponseSchema,
@@ -32,7 +32,7 @@ const errors = { "4xx": { $ref: "Error#" }, "5xx": { $ref: "Error#" } };
 export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
   const { service } = opts;
   const withFeatures = (r: ScoreResponse) => ({ ...r, features: service.featuresOf(r) });
-  const batchAnswers = new BatchAnswerWriter();
+  const answerJson = new AnswerJsonWriter();
   app.post<{ Body: ScoreRequest & { explain?: boolean }; Querystring: FeaturesQuery }>(
     "/api/v1/fraud/score",
     {
@@ -45,16 +45,21 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
         response: { 200: scoreResponseSchema, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       // In-process features stay synchronous; only a shared (Redis) feature store makes this wait.
       const r = service.shared
         ? await service.shared.score(request.body, request.startedAt)
         : service.score(request.body, request.startedAt);
-      const answer = request.query.features === "true" ? withFeatures(r) : r;
+      const withFeaturesAsked = request.query.features === "true";
+      const explain = request.body.explain ?? service.config.explain.by_default;
+      if (!withFeaturesAsked && !explain) {
+        // The schema serializer's bytes, written directly (src/api/answer-json.ts).
+        const json = answerJson.writeOne(r);
+        if (json) return reply.header("content-type", JSON_CONTENT_TYPE).send(json);
+      }
+      const answer = withFeaturesAsked ? withFeatures(r) : r;
       // Explained after scoring, off the answer's own facts: a replay is explained the same way.
-      return (request.body.explain ?? service.config.explain.by_default)
-        ? { ...answer, explanation: await service.explanations.forAnswer(r) }
-        : answer;
+      return explain ? { ...answer, explanation: await service.explanations.forAnswer(r) } : answer;
     },
   );
 
@@ -91,8 +96,8 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
       const withFeaturesAsked = request.query.features === "true";
       const explain = request.body.explain ?? service.config.explain.by_default;
       if (!withFeaturesAsked && !explain) {
-        // The same bytes as the schema serializer's, written directly (src/api/batch-answer-json.ts).
-        const json = batchAnswers.write(results);
+        // The same bytes as the schema serializer's, written directly (src/api/answer-json.ts).
+        const json = answerJson.write(results);
         if (json) return reply.header("content-type", JSON_CONTENT_TYPE).send(json);
       }
       const answers = withFeaturesAsked ? results.map(withFeatures) : results;

@@ -1,9 +1,10 @@
 import type { ScoreResponse } from "../serving/index.js";
 
 /**
- * The batch route's answer, `{"results":[...]}`, written as UTF-8 bytes straight into one Buffer:
- * byte for byte what Fastify's schema serializer (fast-json-stringify over `batchResponseSchema`)
- * writes for the same answers (test/api/batch-answer-json.test.ts compares the two).
+ * The scoring routes' answers — the batch route's `{"results":[...]}` and the single-score route's
+ * one answer — written as UTF-8 bytes straight into one Buffer: byte for byte what Fastify's schema
+ * serializer (fast-json-stringify over `batchResponseSchema`, `scoreResponseSchema`) writes for the
+ * same answers (test/api/answer-json.test.ts compares them).
  *
  * Why not the schema serializer: it builds the answer as a string of ~20,000 concatenated pieces
  * for 1,000 transactions, which Fastify then measures for Content-Length (`Buffer.byteLength`
@@ -12,12 +13,12 @@ import type { ScoreResponse } from "../serving/index.js";
  * parts are encoded once (field names; each shared fired-rule list and model reference, once per
  * list), and only transaction ids and numbers are written per answer.
  *
- * Only plain answers: `write` returns null when an answer carries a field it does not write
+ * Only plain answers: `write` and `writeOne` return null when an answer carries a field it does not write
  * (`features_degraded`, `features`, `explanation`) or a value the schema serializer would treat
  * specially (a NaN, which it refuses; a non-string where a string belongs...). The caller then
  * hands the objects to the schema serializer as before.
  */
-export class BatchAnswerWriter {
+export class AnswerJsonWriter {
   /** JSON of a fired-rule list, by list: the scorer shares one frozen list per set of fired rules. */
   private readonly firedJson = new WeakMap<readonly object[], Uint8Array>();
   /** JSON of a model reference (`{"name":...,"version":...}`), by reference: shared per served model. */
@@ -31,26 +32,46 @@ export class BatchAnswerWriter {
   >();
   /** Bytes the last answer took per transaction: the next Buffer's first size. */
   private bytesPerAnswer = 512;
-  private buf: Buffer = Buffer.alloc(0);
+  /** The answer being written; EMPTY between calls (the caller owns what `finish` returned). */
+  private buf: Buffer = EMPTY;
   private pos = 0;
 
   /** `{"results":[...]}` for `results`, or null when one of them is not a plain answer (see above). */
   write(results: readonly ScoreResponse[]): Buffer | null {
-    this.buf = Buffer.allocUnsafe(results.length * this.bytesPerAnswer + 64);
-    this.pos = 0;
+    this.start(results.length * this.bytesPerAnswer + 64);
     this.put(RESULTS_OPEN);
     for (let i = 0; i < results.length; i++) {
       if (i > 0) this.byte(COMMA);
-      if (!this.answer(results[i])) {
-        this.buf = Buffer.alloc(0);
-        return null;
-      }
+      if (!this.answer(results[i])) return this.abandon();
     }
     this.put(RESULTS_CLOSE);
+    return this.finish(results.length);
+  }
+
+  /**
+   * One answer's object, for the single-score route (`scoreResponseSchema`: the same fields in the
+   * same order as a batch item), or null when it is not a plain answer.
+   */
+  writeOne(r: ScoreResponse): Buffer | null {
+    this.start(this.bytesPerAnswer + 16);
+    return this.answer(r) ? this.finish(1) : this.abandon();
+  }
+
+  private start(bytes: number): void {
+    this.buf = Buffer.allocUnsafe(bytes);
+    this.pos = 0;
+  }
+
+  private finish(answers: number): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.bytesPerAnswer = Math.max(64, Math.ceil((this.pos * 1.05) / Math.max(1, results.length)));
-    this.buf = Buffer.alloc(0);
+    this.bytesPerAnswer = Math.max(64, Math.ceil((this.pos * 1.05) / Math.max(1, answers)));
+    this.buf = EMPTY;
     return out;
+  }
+
+  private abandon(): null {
+    this.buf = EMPTY;
+    return null;
   }
 
   /** One answer's object, fields in the schema's order; false when it is not a plain answer. */
@@ -219,6 +240,7 @@ function numberJson(x: unknown): string | null {
 
 /** At most this many pieces per cache level (the scorer gives a handful; anything else is not remembered). */
 const CACHED_STRINGS = 64;
+const EMPTY = Buffer.alloc(0);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;

@@ -1,7 +1,7 @@
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BatchAnswerWriter } from "../../src/api/batch-answer-json.js";
-import { batchResponseSchema } from "../../src/api/schemas.js";
+import { AnswerJsonWriter } from "../../src/api/answer-json.js";
+import { batchResponseSchema, scoreResponseSchema } from "../../src/api/schemas.js";
 import type { ScoreResponse } from "../../src/serving/index.js";
 
 /**
@@ -13,6 +13,11 @@ const app = Fastify();
 app.post<{ Body: { results: ScoreResponse[] } }>(
   "/reference",
   { schema: { response: { 200: batchResponseSchema } } },
+  async (request) => request.body,
+);
+app.post<{ Body: ScoreResponse }>(
+  "/reference-one",
+  { schema: { response: { 200: scoreResponseSchema } } },
   async (request) => request.body,
 );
 beforeAll(() => app.ready());
@@ -54,7 +59,7 @@ function answer(id: string, over: Partial<ScoreResponse> = {}): ScoreResponse {
   };
 }
 
-describe("BatchAnswerWriter", () => {
+describe("AnswerJsonWriter", () => {
   it("writes the schema serializer's bytes for plain answers, odd ids and numbers included", async () => {
     const results = [
       answer("b1"),
@@ -72,7 +77,7 @@ describe("BatchAnswerWriter", () => {
       answer("t-5", { risk_tier: "low", recommendation: "allow" }),
       answer("t-6"),
     ];
-    const writer = new BatchAnswerWriter();
+    const writer = new AnswerJsonWriter();
     const expected = await reference(results);
     expect(writer.write(results)?.toString("utf8")).toBe(expected.toString("utf8"));
     expect(writer.write(results)?.equals(expected)).toBe(true);
@@ -81,17 +86,32 @@ describe("BatchAnswerWriter", () => {
     expect(writer.write(many)?.equals(await reference(many))).toBe(true);
   });
 
+  it("writes one answer as the single-score route's schema serializer does", async () => {
+    const writer = new AnswerJsonWriter();
+    for (const r of [
+      answer("s1"),
+      answer("t-2", { ml_score: null, model: null, mode: "rules_only", rules_triggered: [...none] }),
+      answer('été 🙂 "q" \u0001', { score: -0, latency_ms: 1e21 }),
+      answer("z".repeat(3000)),
+    ]) {
+      const reply = await app.inject({ method: "POST", url: "/reference-one", payload: r });
+      expect(writer.writeOne(r)?.equals(reply.rawPayload)).toBe(true);
+    }
+    // Between single answers, a batch still sizes and writes its own bytes.
+    const results = [answer("b1"), answer("b2")];
+    expect(writer.write(results)?.equals(await reference(results))).toBe(true);
+    expect(writer.writeOne(answer("nan", { score: NaN }))).toBeNull();
+  });
+
   it("writes an infinite number as null, as the schema serializer does", () => {
-    const json = new BatchAnswerWriter().write([
-      answer("inf", { latency_ms: Infinity, ml_score: -Infinity }),
-    ]);
+    const json = new AnswerJsonWriter().write([answer("inf", { latency_ms: Infinity, ml_score: -Infinity })]);
     const parsed = JSON.parse(json!.toString("utf8")) as { results: ScoreResponse[] };
     expect(parsed.results[0].latency_ms).toBeNull();
     expect(parsed.results[0].ml_score).toBeNull();
   });
 
   it("gives up (null) on what it does not write, so the route falls back to the schema serializer", () => {
-    const writer = new BatchAnswerWriter();
+    const writer = new AnswerJsonWriter();
     const odd: ScoreResponse[] = [
       answer("nan", { score: NaN }),
       answer("degraded", { features_degraded: true }),
@@ -105,7 +125,7 @@ describe("BatchAnswerWriter", () => {
   });
 
   it("does not remember a list that can still change", async () => {
-    const writer = new BatchAnswerWriter();
+    const writer = new AnswerJsonWriter();
     const list = [
       { id: "a", category: "c", weight: 1, description: "d" },
     ] as unknown as ScoreResponse["rules_triggered"];
