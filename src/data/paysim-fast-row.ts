@@ -187,6 +187,9 @@ export class FastRowParser {
   flush(cols: PaysimColumns, rows: number): void {
     const n = this.pending;
     if (n === 0) return;
+    // Before the loops, not after: code after a long loop has no type feedback when V8 first
+    // compiles the loop, and that compiled code was thrown away there, once a chunk.
+    this.pending = 0;
     const base = rows - n;
     const orig = this.origNames;
     const dest = this.destNames;
@@ -196,7 +199,6 @@ export class FastRowParser {
     const nameDest = cols.nameDest;
     for (let i = 0; i < n; i++) nameOrig[base + i] = orig.internPacked(ok[i]);
     if (dest) for (let i = 0; i < n; i++) nameDest[base + i] = dest.internPacked(dk[i]);
-    this.pending = 0;
   }
 
   private growKeys(): void {

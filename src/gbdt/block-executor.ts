@@ -1,11 +1,23 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from "node:worker_threads";
-import { computeCuts, sortFloat32 } from "./binning.js";
+import {
+  collectDistinct,
+  computeCuts,
+  copyFinite,
+  countDigits,
+  digitStarts,
+  fromOrderKeys,
+  quantilesAbove,
+  scatterByDigit,
+  sortFloat32,
+  toOrderKeys,
+} from "./binning.js";
 import { ProgramWorker, type WorkerProgram } from "./function-worker.js";
 import {
   applyLastSplit,
   applyLeaf,
   boostBlock,
   cutsTask,
+  fillBinLookup,
   partitionBlock,
   splitsRight,
   type HistogramKernel,
@@ -48,9 +60,18 @@ export const TRAINING_WORKER: WorkerProgram = {
   name: "training",
   constants: { SPIN_MS, GENERATION, DONE, FAILED, LOST },
   functions: [
+    toOrderKeys,
+    fromOrderKeys,
+    countDigits,
+    digitStarts,
+    scatterByDigit,
     sortFloat32,
+    copyFinite,
+    collectDistinct,
+    quantilesAbove,
     computeCuts,
     splitsRight,
+    fillBinLookup,
     cutsTask,
     boostBlock,
     partitionBlock,

@@ -4,8 +4,8 @@
  * makes a model byte-identical whatever `n_jobs` is.
  *
  * These functions are shipped to worker threads as source text (`Function.prototype.toString`),
- * so they must stay self-contained: no imports, no closures, no inner functions; the one helper
- * they share, `splitsRight`, is shipped alongside them.
+ * so they must stay self-contained: no imports, no closures, no inner functions; the helpers
+ * they call (`splitsRight`, `fillBinLookup`) are shipped alongside them.
  */
 
 import type { computeCuts } from "./binning.js";
@@ -45,10 +45,20 @@ export function cutsTask(
   const col = sample.subarray(feature * sampleRows, (feature + 1) * sampleRows);
   const cuts = quantileCuts(col, maxBin === 256 && hasMissing ? 255 : maxBin).cuts;
   allCuts.set(cuts, feature * cutsStride);
+  fillBinLookup(cuts, lookup, feature * 65537);
+  return cuts.length;
+}
+
+/**
+ * One feature's bin lookup table (see `cutsTask`), from `table` on in `lookup`. The loop ends
+ * the function: V8's on-stack compilation of a long loop's first run is thrown away at the loop's
+ * end when code after it has no type feedback yet (see binning.ts's `computeCuts`).
+ */
+export function fillBinLookup(cuts: Float32Array, lookup: Uint16Array, table: number): void {
   const nCuts = cuts.length;
   const keyBits = new Int32Array(1);
   const keyValue = new Float32Array(keyBits.buffer);
-  const table = feature * 65537;
+  lookup[table + 65536] = nCuts - 1;
   let bin = 0;
   for (let p = 0; p < 65536; p++) {
     const key = p << 16;
@@ -61,8 +71,6 @@ export function cutsTask(
       lookup[table + p] = bin;
     }
   }
-  lookup[table + 65536] = nCuts - 1;
-  return nCuts;
 }
 
 /**
