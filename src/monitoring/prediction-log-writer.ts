@@ -19,7 +19,7 @@ export interface PredictionLogWriterOptions {
   logger: Logger;
   /** Records held in memory; beyond it a record goes straight to the spill file. */
   queueCapacity: number;
-  /** Records per database transaction. */
+  /** Records per batch: a full one is written at once; up to BATCHES_PER_STORE_CALL of them per store call. */
   batchSize: number;
   /** How often the queue is written: what `kill -9` may lose at most. */
   flushMs: number;
@@ -40,6 +40,14 @@ export interface PredictionLogWriterOptions {
  * the outage were left in the spill file, to be replayed only at the next start).
  */
 const CLOSE_RETRY_INTERVAL_MS = 250;
+
+/**
+ * Batches handed to the store in one call when the queue holds that many (a server producing
+ * rows faster than one batch per round trip): the store sends a call's pieces without waiting for
+ * each to commit (SQLite's append worker), so the database always has the next piece. One batch
+ * per call, each awaited, paced the log at one round trip of the event loop per batch.
+ */
+const BATCHES_PER_STORE_CALL = 16;
 
 /**
  * The prediction log's writer: `append` is synchronous and cheap (the request path only pushes to a
@@ -130,7 +138,7 @@ export class PredictionLogWriter {
     const replayed = await this.replaySpill();
     this.spilling = !replayed;
     while (this.queue.length) {
-      const batch = this.queue.splice(0, this.opts.batchSize);
+      const batch = this.queue.splice(0, this.opts.batchSize * BATCHES_PER_STORE_CALL);
       if (!replayed) {
         this.spill(batch); // the spill is ahead of this batch: keep the order
         continue;

@@ -208,8 +208,9 @@ export interface Registry {
    * write lock and without an audit entry: such rows change no registry state, and taking the lock
    * (or building each statement anew) for every batch made a busy server's log its main cost. A row
    * whose `skipDuplicatesOf` columns match a stored row is skipped, so a replay never doubles one.
-   * Not atomic: on SQLite the rows commit in transactions of 128 (the event loop runs between
-   * them), on PostgreSQL in statements of up to 1,000 rows; a retry after a failure skips what landed.
+   * Not atomic: on SQLite the rows commit in transactions of up to 1,000 (128 for an in-memory
+   * database; the event loop runs between them), on PostgreSQL in statements of up to 1,000 rows;
+   * after a failure no later piece of the call is written, and a retry skips what landed.
    */
   appendRows(
     table: string,

@@ -143,6 +143,18 @@ describe("SqliteAppendWorker", () => {
     await w.close();
   });
 
+  it("runs none of a call's chunks after the one that failed, though they were sent before it failed", async () => {
+    const w = new SqliteAppendWorker({ file, busyTimeoutMs: 100, chunkRows: 2 });
+    const before = count();
+    const xs = [20, 21, 22, null, 23, 24, 25, 26, 27, 28].map((x) => ({ x }));
+    await expect(w.append("t", ["x"], xs, [])).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_NOTNULL" });
+    expect(count()).toBe(before + 2);
+    // The next call is not held by that failure.
+    await w.append("t", ["x"], [{ x: 29 }, { x: 30 }, { x: 31 }], []);
+    expect(count()).toBe(before + 5);
+    await w.close();
+  });
+
   it("sends a chunk holding another kind of value as objects, bound by name as before", async () => {
     expect(packRows([{ a: 1 }, { a: Buffer.from("x") }], ["a"])).toBeNull();
     expect(packRows([{ a: 1 }, { a: undefined }], ["a"])).toBeNull();
