@@ -9,6 +9,7 @@ import {
   insertPredictions,
   PredictionLogWriter,
   type MonitoringDatabase,
+  type PredictionLogWriterOptions,
 } from "../../src/monitoring/index.js";
 import type { Registry } from "../../src/registry/index.js";
 import {
@@ -35,6 +36,18 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     await home.drop();
     rmSync(dir, { recursive: true, force: true });
   });
+  /** A writer on this registry (silent; queue 50, batches of 20, a timer too slow to tick in a test), with `opts` changed. */
+  const writerWith = (
+    opts: Pick<PredictionLogWriterOptions, "spillFile"> & Partial<PredictionLogWriterOptions>,
+  ) =>
+    new PredictionLogWriter({
+      registry,
+      logger: pino({ level: "silent" }),
+      queueCapacity: 50,
+      batchSize: 20,
+      flushMs: 60_000,
+      ...opts,
+    });
 
   it("stores a large batch in one call outside the write lock: repeats and stored rows skipped, nulls kept", async () => {
     const model = "bulk";
@@ -79,12 +92,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
       [spillFile, `${spillFile}.replaying`]
         .filter((f) => existsSync(f))
         .reduce((n, f) => n + readFileSync(f, "utf8").split("\n").filter(Boolean).length, 0);
-    const writer = new PredictionLogWriter({
-      registry,
-      logger: pino({ level: "silent" }),
-      queueCapacity: 50,
-      batchSize: 20,
-      flushMs: 60_000,
+    const writer = writerWith({
       spillFile,
       store: async (rows) => {
         if (down) throw new Error("connection refused");
@@ -122,14 +130,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     await writer.close(); // database still down: the rest goes to the spill file
     expect(spilled()).toBe(5);
     down = false;
-    const next = new PredictionLogWriter({
-      registry,
-      logger: pino({ level: "silent" }),
-      queueCapacity: 50,
-      batchSize: 20,
-      flushMs: 60_000,
-      spillFile,
-    });
+    const next = writerWith({ spillFile });
     await next.flush(); // a new process replays what the last one spilled
     expect(await countPredictions(registry, "m")).toBe(145);
     await next.close();
@@ -145,14 +146,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
       user_id: `Zoë-${"ë".repeat(i % 97)}`,
     }));
     writeFileSync(spillFile, rows.map((r) => JSON.stringify(r)).join("\n") + '\n{"ts":"cut short by kill -9');
-    const writer = new PredictionLogWriter({
-      registry,
-      logger: pino({ level: "silent" }),
-      queueCapacity: 50,
-      batchSize: 500,
-      flushMs: 60_000,
-      spillFile,
-    });
+    const writer = writerWith({ spillFile, batchSize: 500 });
     await writer.flush(); // a new process replays what the last one spilled
     expect(writer.stats.replayed).toBe(6_000);
     expect(await countPredictions(registry, model)).toBe(6_000);
@@ -176,12 +170,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
   it("close() retries a database whose first writes after an outage still fail, and stores everything", async () => {
     const spillFile = path.join(dir, "close-retry.jsonl");
     let refusals = 3; // the flush in close() and two retries
-    const writer = new PredictionLogWriter({
-      registry,
-      logger: pino({ level: "silent" }),
-      queueCapacity: 50,
-      batchSize: 20,
-      flushMs: 60_000,
+    const writer = writerWith({
       spillFile,
       store: async (rows) => {
         if (refusals > 0) {
@@ -200,9 +189,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
   });
 
   it("writes a full batch as soon as it is full, without waiting for the timer", async () => {
-    const writer = new PredictionLogWriter({
-      registry,
-      logger: pino({ level: "silent" }),
+    const writer = writerWith({
       queueCapacity: 100,
       batchSize: 10,
       flushMs: 3_600_000, // the timer never ticks during the test
