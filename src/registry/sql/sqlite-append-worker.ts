@@ -238,10 +238,11 @@ export class SqliteAppendWorker {
     const byPosition = appendRowsSql(table, columns, 1, skipDuplicatesOf, () => "?");
     const oneStatement = this.oneStatementParts(byPosition, columns.length);
     const call = this.nextCall++;
-    // One chunk a turn of the event loop (packing is the serving thread's work), each sent without
-    // waiting for the previous one to commit, so the worker always has the next one: waiting made
-    // the log's pace one chunk per request under 1,000-transaction batches. The worker commits them
-    // in order, and after a failure runs none of the call's later chunks, as one after another did.
+    // Chunks for up to APPEND_SLICE_MS of a turn of the event loop (packing is the serving thread's
+    // work), each sent without waiting for the previous one to commit, so the worker always has the
+    // next one: waiting made the log's pace one chunk per request under 1,000-transaction batches.
+    // The worker commits them in order, and after a failure runs none of the call's later chunks,
+    // as one after another did.
     const chunks: Promise<void>[] = [];
     let failure: unknown = null;
     let sliceEnd = performance.now() + APPEND_SLICE_MS;
