@@ -15,6 +15,7 @@ export * from "./monitoring-config.js";
 export * from "./alert-book.js";
 export * from "./webhooks.js";
 export { PredictionLogWriter, type PredictionLogWriterOptions } from "./prediction-log-writer.js";
+export { PredictionRecords } from "./prediction-records.js";
 export type { PredictionLogRow, MonitoringDatabase } from "./store/monitoring-tables.js";
 export { MONITORING_MIGRATIONS } from "./store/migrations/index.js";
 export {

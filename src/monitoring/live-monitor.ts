@@ -276,7 +276,7 @@ export class LiveMonitor {
 
   /** On the request path: log, drift window, score ring, latency. Never throws. */
   observe(p: ObservedPrediction): void {
-    if (this.writer && this.shouldLog(p)) this.writer.append(rowOf(this.opts.model, p));
+    if (this.writer && this.shouldLog(p)) this.writer.appendObserved(this.opts.model, isoNow(), p);
     this.latency.add(p.latencyMs);
     if (p.variant !== "champion") return;
     const cap = this.scores.length;
@@ -294,7 +294,7 @@ export class LiveMonitor {
    * killed first); nothing else (drift, latency) counts it again. The log keeps one row per id.
    */
   logRecord(p: ObservedPrediction): void {
-    this.writer?.append(rowOf(this.opts.model, p));
+    this.writer?.appendObserved(this.opts.model, isoNow(), p);
   }
 
   noteLabels(known: number, unknown: number): void {
@@ -569,47 +569,6 @@ function isoNow(): string {
     isoText = new Date(now).toISOString();
   }
   return isoText;
-}
-
-function rowOf(model: string, p: ObservedPrediction): PredictionLogRow {
-  const f = p.features;
-  return {
-    ts: isoNow(),
-    model,
-    transaction_id: p.transactionId,
-    user_id: p.userId,
-    variant: p.variant,
-    model_version: p.modelVersion,
-    experiment_id: p.experimentId,
-    amount: f[0],
-    amount_zscore: f[1],
-    hour_of_day: f[2],
-    day_of_week: f[3],
-    tx_type_encoded: f[4],
-    balance_delta_sender: f[5],
-    balance_delta_receiver: f[6],
-    velocity_count_1h: f[7],
-    velocity_count_24h: f[8],
-    velocity_amount_1h: f[9],
-    velocity_amount_24h: f[10],
-    ml_score: p.mlScore !== null && Number.isFinite(p.mlScore) ? p.mlScore : null,
-    rule_score: p.ruleScore,
-    score: p.score,
-    risk_tier: p.riskTier,
-    latency_ms: p.latencyMs,
-    rules_triggered: p.rulesTriggered ? rulesJson(p.rulesTriggered) : null,
-  };
-}
-
-/** Serialized once per list: the scoring service shares one frozen list per combination of rules. */
-const rulesJsonCache = new WeakMap<object, string>();
-function rulesJson(rules: readonly { id: string; weight: number }[]): string {
-  let json = rulesJsonCache.get(rules);
-  if (json === undefined) {
-    json = JSON.stringify(rules.map((r) => ({ id: r.id, weight: r.weight })));
-    rulesJsonCache.set(rules, json);
-  }
-  return json;
 }
 
 /** reference.json of a registered version (checksum-verified download through the registry cache). */

@@ -11,6 +11,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
 import type { Registry } from "../registry/index.js";
+import type { ObservedPrediction } from "./live-monitor.js";
+import { PredictionRecords } from "./prediction-records.js";
 import { insertPredictions } from "./store/prediction-log-store.js";
 import type { PredictionLogRow } from "./store/monitoring-tables.js";
 
@@ -19,14 +21,14 @@ export interface PredictionLogWriterOptions {
   logger: Logger;
   /** Records held in memory; beyond it a record goes straight to the spill file. */
   queueCapacity: number;
-  /** Records per batch: a full one is written at once; up to BATCHES_PER_STORE_CALL of them per store call. */
+  /** Records per batch: a full one is written at once (with whatever else is queued by then). */
   batchSize: number;
   /** How often the queue is written: what `kill -9` may lose at most. */
   flushMs: number;
   /** The append-only spill file used while the database is unreachable. */
   spillFile: string;
   /** Storing a batch; tests substitute a failing one. Default: `insertPredictions`. */
-  store?: (rows: readonly PredictionLogRow[]) => Promise<void>;
+  store?: (records: PredictionRecords) => Promise<void>;
   /**
    * How long `close()` keeps trying when the database refuses its last writes, every
    * `CLOSE_RETRY_INTERVAL_MS`, before leaving the rows in the spill file. Default 5,000.
@@ -42,14 +44,6 @@ export interface PredictionLogWriterOptions {
 const CLOSE_RETRY_INTERVAL_MS = 250;
 
 /**
- * Batches handed to the store in one call when the queue holds that many (a server producing
- * rows faster than one batch per round trip): the store sends a call's pieces without waiting for
- * each to commit (SQLite's append worker), so the database always has the next piece. One batch
- * per call, each awaited, paced the log at one round trip of the event loop per batch.
- */
-const BATCHES_PER_STORE_CALL = 16;
-
-/**
  * The prediction log's writer: `append` is synchronous and cheap (the request path only pushes to a
  * bounded queue); a timer writes the queue in batches. When a batch cannot be written (database
  * down), it is appended to a local spill file (JSON lines, written synchronously) and the writer
@@ -59,13 +53,20 @@ const BATCHES_PER_STORE_CALL = 16;
  * a few seconds, then leaving what it still refuses in the spill file (replayed at the next start).
  */
 export class PredictionLogWriter {
-  private queue: PredictionLogRow[] = [];
-  private readonly store: (rows: readonly PredictionLogRow[]) => Promise<void>;
+  /**
+   * Records waiting, in columns. A flush hands the store everything queued in one call (a server
+   * producing records faster than one batch per round trip has many batches queued): the store
+   * sends a call's pieces without waiting for each to commit (SQLite's append worker), so the
+   * database always has the next piece; one batch per call, each awaited, paced the log at one
+   * round trip of the event loop per batch.
+   */
+  private queue: PredictionRecords;
+  private readonly store: (records: PredictionRecords) => Promise<void>;
   private readonly replayFile: string;
   private timer: NodeJS.Timeout | undefined;
   private fullBatch: NodeJS.Immediate | undefined;
   /** Records that found the queue full, spilled together after the current request (`spillOverflow`). */
-  private overflow: PredictionLogRow[] = [];
+  private overflow: PredictionRecords;
   private overflowSpill: NodeJS.Immediate | undefined;
   /** Records wait in the spill file: the timer's ticks replay them, full batches do not hurry. */
   private spilling = false;
@@ -74,10 +75,12 @@ export class PredictionLogWriter {
   readonly stats = { written: 0, spilled: 0, replayed: 0, failures: 0, overflowed: 0 };
   lastError: string | null = null;
   /** Hears each batch once the database holds it (the shared feature store's outbox, docs/scaling.md). */
-  onStored: ((rows: readonly PredictionLogRow[]) => void) | null = null;
+  onStored: ((records: PredictionRecords) => void) | null = null;
 
   constructor(private readonly opts: PredictionLogWriterOptions) {
-    this.store = opts.store ?? ((rows) => insertPredictions(opts.registry, rows));
+    this.store = opts.store ?? ((records) => insertPredictions(opts.registry, records));
+    this.queue = new PredictionRecords(opts.batchSize);
+    this.overflow = new PredictionRecords(0);
     this.replayFile = `${opts.spillFile}.replaying`;
     mkdirSync(path.dirname(opts.spillFile), { recursive: true });
   }
@@ -89,19 +92,35 @@ export class PredictionLogWriter {
 
   /** Queues one record (never throws, never waits). */
   append(row: PredictionLogRow): void {
-    if (this.queue.length >= this.opts.queueCapacity) {
-      // One spill-file write per request, not one per record: a server producing records faster
-      // than the database takes them (a batch endpoint at full speed) wrote each overflowing
-      // record with its own appendFileSync, which cost more than scoring it.
-      this.overflow.push(row);
-      this.stats.overflowed++;
-      this.overflowSpill ??= setImmediate(() => this.spillOverflow());
-      return;
+    if (this.queueFull()) this.overflow.addRow(row);
+    else {
+      this.queue.addRow(row);
+      this.queued();
     }
-    this.queue.push(row);
+  }
+
+  /** Queues the record of a transaction scored at `ts`, with no row object made for it (the request path). */
+  appendObserved(model: string, ts: string, p: ObservedPrediction): void {
+    if (this.queueFull()) this.overflow.addObserved(model, ts, p);
+    else {
+      this.queue.addObserved(model, ts, p);
+      this.queued();
+    }
+  }
+
+  private queueFull(): boolean {
+    if (this.queue.length < this.opts.queueCapacity) return false;
+    // One spill-file write per request, not one per record: a server producing records faster
+    // than the database takes them (a batch endpoint at full speed) wrote each overflowing
+    // record with its own appendFileSync, which cost more than scoring it.
+    this.stats.overflowed++;
+    this.overflowSpill ??= setImmediate(() => this.spillOverflow());
+    return true;
+  }
+
+  private queued(): void {
     // A full batch is written now rather than at the next tick: a busy server's rows would otherwise
-    // live for up to `flushMs`, long enough for the garbage collector to move every one of them to
-    // the old generation (and pay again to collect it there). After the current request, not in it.
+    // wait for up to `flushMs`. After the current request, not in it.
     if (
       this.queue.length === this.opts.batchSize &&
       this.timer &&
@@ -138,7 +157,7 @@ export class PredictionLogWriter {
     const replayed = await this.replaySpill();
     this.spilling = !replayed;
     while (this.queue.length) {
-      const batch = this.queue.splice(0, this.opts.batchSize * BATCHES_PER_STORE_CALL);
+      const batch = this.takeQueue();
       if (!replayed) {
         this.spill(batch); // the spill is ahead of this batch: keep the order
         continue;
@@ -150,10 +169,17 @@ export class PredictionLogWriter {
       } catch (err) {
         this.noteFailure(err);
         this.spill(batch);
-        this.spill(this.queue.splice(0));
+        this.spill(this.takeQueue());
         return;
       }
     }
+  }
+
+  /** Everything queued, leaving an empty queue. */
+  private takeQueue(): PredictionRecords {
+    const taken = this.queue;
+    this.queue = new PredictionRecords(this.opts.batchSize);
+    return taken;
   }
 
   /** Replays spilled records; true when nothing is left spilled. */
@@ -165,7 +191,8 @@ export class PredictionLogWriter {
     let replayed = 0;
     try {
       const skipped = () => this.opts.logger.warn("prediction-log spill: skipped a truncated line");
-      for await (const batch of spilledBatches(this.replayFile, this.opts.batchSize, skipped)) {
+      for await (const rows of spilledBatches(this.replayFile, this.opts.batchSize, skipped)) {
+        const batch = PredictionRecords.fromRows(rows);
         await this.store(batch);
         this.onStored?.(batch);
         replayed += batch.length;
@@ -184,14 +211,22 @@ export class PredictionLogWriter {
   private spillOverflow(): void {
     if (this.overflowSpill) clearImmediate(this.overflowSpill);
     this.overflowSpill = undefined;
-    this.spill(this.overflow.splice(0));
+    const overflow = this.overflow;
+    this.overflow = new PredictionRecords(0);
+    this.spill(overflow);
   }
 
-  private spill(rows: readonly PredictionLogRow[]): void {
-    if (!rows.length) return;
+  private spill(records: PredictionRecords): void {
+    if (!records.length) return;
     this.spilling = true;
-    appendFileSync(this.opts.spillFile, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
-    this.stats.spilled += rows.length;
+    appendFileSync(
+      this.opts.spillFile,
+      records
+        .rows()
+        .map((r) => JSON.stringify(r))
+        .join("\n") + "\n",
+    );
+    this.stats.spilled += records.length;
   }
 
   private noteFailure(err: unknown): void {
@@ -218,7 +253,7 @@ export class PredictionLogWriter {
       await this.flush();
     }
     this.spillOverflow();
-    if (this.queue.length) this.spill(this.queue.splice(0));
+    this.spill(this.takeQueue());
   }
 }
 

@@ -19,6 +19,14 @@ export type {
 } from "./registry.js";
 export * from "./types.js";
 export {
+  NULL_TAG,
+  NUMBER_TAG,
+  STRING_TAG,
+  packRows,
+  packedRowCount,
+  type PackedRows,
+} from "./sql/packed-rows.js";
+export {
   openRegistry,
   withRegistry,
   sqlitePath,

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { PackedRows } from "./sql/packed-rows.js";
 import type {
   ArtifactFile,
   AuditEntry,
@@ -210,12 +211,13 @@ export interface Registry {
    * whose `skipDuplicatesOf` columns match a stored row is skipped, so a replay never doubles one.
    * Not atomic: on SQLite the rows commit in transactions of up to 1,000 (128 for an in-memory
    * database; the event loop runs between them), on PostgreSQL in statements of up to 1,000 rows;
-   * after a failure no later piece of the call is written, and a retry skips what landed.
+   * after a failure no later piece of the call is written, and a retry skips what landed. Rows are
+   * objects keyed by column name, or packed by position (`PackedRows`, columns in `columns` order).
    */
   appendRows(
     table: string,
     columns: readonly string[],
-    rows: readonly object[],
+    rows: readonly object[] | PackedRows,
     opts?: { skipDuplicatesOf?: readonly string[] },
   ): Promise<void>;
   /** Appends one audit entry in its own transaction. */

@@ -51,13 +51,8 @@ export class SharedFeatureScoring {
     if (!this.store.reachable) this.reachabilityChanged(false, "not reachable at start");
     const writer = this.svc.monitor?.writer;
     if (this.outbox && writer) {
-      writer.onStored = (rows) =>
-        void this.store
-          .markLogged(
-            this.model,
-            rows.map((r) => r.transaction_id),
-          )
-          .catch(() => undefined); // left in the set: the sweeper writes them again, harmlessly
+      writer.onStored = (records) =>
+        void this.store.markLogged(this.model, records.transactionIds()).catch(() => undefined); // left in the set: the sweeper writes them again, harmlessly
       this.sweepTimer = setInterval(() => void this.sweep(), Math.max(1000, this.sweepGraceMs / 2));
       this.sweepTimer.unref();
     }

@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import { FEATURE_NAMES } from "../../features/index.js";
 
 /** One prediction_log row as written (the feature columns are named after FEATURE_NAMES). */
 export interface PredictionLogRow {
@@ -28,6 +29,29 @@ export interface PredictionLogRow {
   /** JSON `[{id, weight}]` of the rules that fired (migration 0007); null in rows logged before it. */
   rules_triggered?: string | null;
 }
+
+/** Every column of a prediction_log row as written (the id is the database's). */
+export const PREDICTION_LOG_COLUMNS = [
+  "ts",
+  "model",
+  "transaction_id",
+  "user_id",
+  "variant",
+  "model_version",
+  "experiment_id",
+  ...FEATURE_NAMES,
+  "ml_score",
+  "rule_score",
+  "score",
+  "risk_tier",
+  "latency_ms",
+  "rules_triggered",
+] as const satisfies readonly (keyof PredictionLogRow)[];
+
+// A column added to PredictionLogRow but not to the list above fails to compile here.
+type Unlisted = Exclude<keyof PredictionLogRow, (typeof PREDICTION_LOG_COLUMNS)[number]>;
+const allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void allListed;
 
 /** Monitoring's tables, created by schema step 5 (./migrations/0005-monitoring.ts). */
 export interface MonitoringDatabase {

@@ -1,48 +1,29 @@
 import type { Kysely } from "kysely";
-import { FEATURE_NAMES } from "../../features/index.js";
 import type { Registry } from "../../registry/index.js";
 import { labelsInForce } from "./label-store.js";
-import type { MonitoringDatabase, PredictionLogRow } from "./monitoring-tables.js";
+import { PredictionRecords } from "../prediction-records.js";
+import {
+  PREDICTION_LOG_COLUMNS,
+  type MonitoringDatabase,
+  type PredictionLogRow,
+} from "./monitoring-tables.js";
 
 type Db = Kysely<MonitoringDatabase>;
 
-/** Every column of a prediction_log row as written (the id is the database's). */
-const PREDICTION_LOG_COLUMNS = [
-  "ts",
-  "model",
-  "transaction_id",
-  "user_id",
-  "variant",
-  "model_version",
-  "experiment_id",
-  ...FEATURE_NAMES,
-  "ml_score",
-  "rule_score",
-  "score",
-  "risk_tier",
-  "latency_ms",
-  "rules_triggered",
-] as const satisfies readonly (keyof PredictionLogRow)[];
-
-// A column added to PredictionLogRow but not to the list above fails to compile here.
-type Unlisted = Exclude<keyof PredictionLogRow, (typeof PREDICTION_LOG_COLUMNS)[number]>;
-const allListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void allListed;
-
 /**
- * Writes a batch of prediction records. A row already there (same model and transaction id: a
- * replayed spill, or a retry scored again after a restart) is skipped, so a replay never doubles a
- * row. Outside the registry's write lock: the log changes no registry state and has no audit entry.
+ * Writes a batch of prediction records (rows, or the writer's columns). A row already there (same
+ * model and transaction id: a replayed spill, or a retry scored again after a restart) is skipped,
+ * so a replay never doubles a row. Outside the registry's write lock: the log changes no registry
+ * state and has no audit entry.
  */
 export async function insertPredictions(
   registry: Registry,
-  rows: readonly PredictionLogRow[],
+  records: readonly PredictionLogRow[] | PredictionRecords,
 ): Promise<void> {
-  // A record spilled before schema step 7 has no rules_triggered; SQLite's named parameters need it.
-  const complete = rows.some((r) => r.rules_triggered === undefined)
-    ? rows.map((r) => (r.rules_triggered === undefined ? { ...r, rules_triggered: null } : r))
-    : rows;
-  await registry.appendRows("prediction_log", PREDICTION_LOG_COLUMNS, complete, {
+  const packed = (
+    records instanceof PredictionRecords ? records : PredictionRecords.fromRows(records)
+  ).packed();
+  await registry.appendRows("prediction_log", PREDICTION_LOG_COLUMNS, packed, {
     skipDuplicatesOf: ["model", "transaction_id"],
   });
 }

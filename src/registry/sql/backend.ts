@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { RegistryDialect } from "../registry.js";
 import type { RegistryDatabase } from "./database.js";
+import type { PackedRows } from "./packed-rows.js";
 
 /**
  * What a SQL dialect must provide to carry the registry. Everything else (queries, history, audit)
@@ -19,12 +20,12 @@ export interface SqlBackend {
   writeTransaction<T>(fn: (trx: Kysely<RegistryDatabase>) => Promise<T>): Promise<T>;
   /**
    * Appends rows to a table outside the write lock, with no audit entry (see
-   * {@link Registry.appendRows}); rows are objects keyed by column name.
+   * {@link Registry.appendRows}); rows are objects keyed by column name, or packed by position.
    */
   appendRows(
     table: string,
     columns: readonly string[],
-    rows: readonly object[],
+    rows: readonly object[] | PackedRows,
     skipDuplicatesOf: readonly string[],
   ): Promise<void>;
   /** True when `err` is a unique / primary-key violation. */

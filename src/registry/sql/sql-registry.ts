@@ -36,6 +36,7 @@ import {
   type Tags,
 } from "../types.js";
 import type { SqlBackend } from "./backend.js";
+import { packedRowCount, type PackedRows } from "./packed-rows.js";
 import {
   findVersion,
   getVersion,
@@ -300,10 +301,14 @@ export class SqlRegistry extends TrackingStore implements Registry {
   async appendRows(
     table: string,
     columns: readonly string[],
-    rows: readonly object[],
+    rows: readonly object[] | PackedRows,
     opts: { skipDuplicatesOf?: readonly string[] } = {},
   ): Promise<void> {
-    if (rows.length === 0) return;
+    if ((Array.isArray(rows) ? rows.length : packedRowCount(rows as PackedRows)) === 0) return;
+    if (!Array.isArray(rows) && (rows as PackedRows).width !== columns.length)
+      throw new BadInputError(
+        `appendRows: rows packed ${(rows as PackedRows).width} values wide for ${columns.length} columns`,
+      );
     for (const name of [table, ...columns, ...(opts.skipDuplicatesOf ?? [])])
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
         throw new BadInputError(`appendRows: ${JSON.stringify(name)} is not a plain SQL identifier`);

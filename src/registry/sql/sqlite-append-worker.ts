@@ -3,6 +3,14 @@ import Database from "better-sqlite3";
 import { ProgramWorker, type WorkerProgram } from "../../gbdt/index.js";
 import { ServiceUnavailableError } from "../../errors/index.js";
 import { appendRowsSql } from "./append-rows.js";
+import {
+  NUMBER_TAG,
+  packRows,
+  packedRowCount,
+  slicePackedRows,
+  STRING_TAG,
+  type PackedRows,
+} from "./packed-rows.js";
 
 /**
  * SQLite's `appendRows` off the serving thread. better-sqlite3 is synchronous, so inserting the
@@ -13,7 +21,8 @@ import { appendRowsSql } from "./append-rows.js";
  * appended is readable from the main connection right after; it rejects with the `SqliteError`
  * (same message and code) that the in-thread insert would have thrown.
  *
- * Rows go to the worker packed (`packRows`), one message per transaction of `chunkRows`, so each
+ * Rows go to the worker packed (`PackedRows`: packed by the caller, as the prediction log's writer
+ * does, or here by `packRows`), one message per transaction of `chunkRows`, so each
  * synchronous slice of the serving thread stays short: numbers in one transferred Float64Array,
  * strings in one array, a type tag per value. Structured clone of row objects cost ~1.3-2.3 µs a
  * prediction-log row on the serving thread (every key and value written one by one) and as much
@@ -40,7 +49,7 @@ interface RowsMessage {
 }
 
 /**
- * A chunk packed by `packRows`, bound by position (`?`): by `sql` (one row) row after row, or, for
+ * A chunk packed by position (`PackedRows`), bound by position (`?`): by `sql` (one row) row after row, or, for
  * a full chunk, in one statement of `head`, `rowCount` times `row` and `tail`.
  */
 interface PackedMessage {
@@ -49,15 +58,6 @@ interface PackedMessage {
   sql: string;
   packed: PackedRows;
   oneStatement: { head: string; row: string; tail: string } | null;
-}
-
-/** Rows by position: `tags[k]` says where value k (row-major, `width` a row) is. */
-export interface PackedRows {
-  width: number;
-  /** NULL_TAG, NUMBER_TAG (in `numbers[k]`) or STRING_TAG (the next of `strings`). */
-  tags: Uint8Array;
-  numbers: Float64Array;
-  strings: string[];
 }
 
 /** The worker connection's page cache, KiB (negative: SQLite reads it as KiB, not pages). */
@@ -70,38 +70,6 @@ const WORKER_CACHE_KIB = -65_536;
  * overflowed).
  */
 const APPEND_SLICE_MS = 2;
-
-const NULL_TAG = 0;
-const NUMBER_TAG = 1;
-const STRING_TAG = 2;
-
-/**
- * Packs `rows` by `columns` for the worker; null when a value is neither a number, a string nor
- * null (such rows go as objects). Numbers and strings bind as they did from the objects: better-sqlite3
- * binds any number as a double and any string as text, by name or by position.
- */
-export function packRows(rows: readonly object[], columns: readonly string[]): PackedRows | null {
-  const width = columns.length;
-  const tags = new Uint8Array(rows.length * width);
-  const numbers = new Float64Array(rows.length * width);
-  const strings: string[] = [];
-  let k = 0;
-  for (const row of rows) {
-    const r = row as Record<string, unknown>;
-    for (let c = 0; c < width; c++, k++) {
-      const v = r[columns[c]];
-      if (typeof v === "number") {
-        tags[k] = NUMBER_TAG;
-        numbers[k] = v;
-      } else if (typeof v === "string") {
-        tags[k] = STRING_TAG;
-        strings.push(v);
-      } else if (v === null) tags[k] = NULL_TAG;
-      else return null;
-    }
-  }
-  return { width, tags, numbers, strings };
-}
 
 type Reply = { id: number; error?: undefined } | { id: number; error: { message: string; code?: string } };
 
@@ -213,11 +181,14 @@ export class SqliteAppendWorker {
 
   constructor(private readonly opts: SqliteAppendWorkerOptions) {}
 
-  /** Appends `rows` (objects keyed by column name) in transactions of `chunkRows`, in order. */
+  /**
+   * Appends `rows` (objects keyed by column name, or already packed by position) in transactions
+   * of `chunkRows`, in order.
+   */
   append(
     table: string,
     columns: readonly string[],
-    rows: readonly object[],
+    rows: readonly object[] | PackedRows,
     skipDuplicatesOf: readonly string[],
   ): Promise<void> {
     if (this.closed) return Promise.reject(new ServiceUnavailableError("the registry is closed"));
@@ -231,7 +202,7 @@ export class SqliteAppendWorker {
   private async appendChunks(
     table: string,
     columns: readonly string[],
-    rows: readonly object[],
+    rows: readonly object[] | PackedRows,
     skipDuplicatesOf: readonly string[],
   ): Promise<void> {
     const byName = appendRowsSql(table, columns, 1, skipDuplicatesOf, (_, c) => `@${columns[c]}`);
@@ -246,13 +217,24 @@ export class SqliteAppendWorker {
     const chunks: Promise<void>[] = [];
     let failure: unknown = null;
     let sliceEnd = performance.now() + APPEND_SLICE_MS;
-    for (let i = 0; i < rows.length && failure === null; i += this.opts.chunkRows) {
+    const total = Array.isArray(rows) ? rows.length : packedRowCount(rows as PackedRows);
+    let stringsFrom = 0;
+    for (let i = 0; i < total && failure === null; i += this.opts.chunkRows) {
       if (i > 0 && performance.now() > sliceEnd) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceEnd = performance.now() + APPEND_SLICE_MS;
       }
-      const chunk = rows.slice(i, i + this.opts.chunkRows);
-      const packed = packRows(chunk, columns);
+      const end = Math.min(total, i + this.opts.chunkRows);
+      let packed: PackedRows | null;
+      let objects: readonly object[] = [];
+      if (Array.isArray(rows)) {
+        objects = (rows as readonly object[]).slice(i, end);
+        packed = packRows(objects, columns);
+      } else {
+        const slice = slicePackedRows(rows as PackedRows, i, end, stringsFrom);
+        packed = slice.rows;
+        stringsFrom = slice.stringsTo;
+      }
       const sent = packed
         ? this.send(
             {
@@ -260,11 +242,11 @@ export class SqliteAppendWorker {
               call,
               sql: byPosition,
               packed,
-              oneStatement: chunk.length === this.opts.chunkRows ? oneStatement : null,
+              oneStatement: end - i === this.opts.chunkRows ? oneStatement : null,
             },
             [packed.tags.buffer as ArrayBuffer, packed.numbers.buffer as ArrayBuffer],
           )
-        : this.send({ id: this.nextId++, call, sql: byName, rows: chunk });
+        : this.send({ id: this.nextId++, call, sql: byName, rows: objects });
       sent.catch((err: unknown) => (failure ??= err)); // seen before the next chunk goes
       chunks.push(sent);
     }

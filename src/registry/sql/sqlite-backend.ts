@@ -6,6 +6,7 @@ import { ServiceUnavailableError } from "../../errors/index.js";
 import { appendRowsSql } from "./append-rows.js";
 import type { SqlBackend } from "./backend.js";
 import type { RegistryDatabase } from "./database.js";
+import { forEachPackedRow, packedRowCount, slicePackedRows, type PackedRows } from "./packed-rows.js";
 import { SqliteAppendWorker } from "./sqlite-append-worker.js";
 
 /** How long a writer waits for another process's write lock before giving up. */
@@ -55,7 +56,7 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
           chunkRows: WORKER_CHUNK_ROWS,
         });
   /** appendRows' statements, prepared once: preparing a many-row INSERT per batch cost more than the rows. */
-  const appenders = new Map<string, (rows: readonly object[]) => void>();
+  const appenders = new Map<string, (rows: readonly object[] | PackedRows) => void>();
   return {
     dialect: "sqlite",
     db,
@@ -75,14 +76,16 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
     },
     async appendRows(table, columns, rows, skipDuplicatesOf) {
       if (appendWorker) return appendWorker.append(table, columns, rows, skipDuplicatesOf);
-      const key = `${table}\u0000${columns.join(",")}\u0000${skipDuplicatesOf.join(",")}`;
+      const packed = Array.isArray(rows) ? null : (rows as PackedRows);
+      const key = `${table}\u0000${columns.join(",")}\u0000${skipDuplicatesOf.join(",")}\u0000${packed ? "?" : "@"}`;
       let append = appenders.get(key);
       if (!append) {
         const insert = database.prepare(
-          appendRowsSql(table, columns, 1, skipDuplicatesOf, (_, c) => `@${columns[c]}`),
+          appendRowsSql(table, columns, 1, skipDuplicatesOf, (_, c) => (packed ? "?" : `@${columns[c]}`)),
         );
-        append = database.transaction((rs: readonly object[]) => {
-          for (const r of rs) insert.run(r);
+        append = database.transaction((chunk: readonly object[] | PackedRows) => {
+          if (Array.isArray(chunk)) for (const r of chunk) insert.run(r);
+          else forEachPackedRow(chunk as PackedRows, (params) => insert.run(params));
         }).immediate;
         appenders.set(key, append);
       }
@@ -91,9 +94,17 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
       // transaction. The work is synchronous (better-sqlite3): one transaction per chunk, and the
       // event loop runs between chunks, so a server's 1,000-row log batch never holds its requests
       // for the whole batch (that was its p99 with the log on).
-      for (let i = 0; i < rows.length; i += APPEND_CHUNK_ROWS) {
+      const total = packed ? packedRowCount(packed) : (rows as readonly object[]).length;
+      let stringsFrom = 0;
+      for (let i = 0; i < total; i += APPEND_CHUNK_ROWS) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-        const chunk = rows.slice(i, i + APPEND_CHUNK_ROWS);
+        const end = Math.min(total, i + APPEND_CHUNK_ROWS);
+        let chunk: readonly object[] | PackedRows;
+        if (packed) {
+          const slice = slicePackedRows(packed, i, end, stringsFrom);
+          chunk = slice.rows;
+          stringsFrom = slice.stringsTo;
+        } else chunk = (rows as readonly object[]).slice(i, end);
         await db.connection().execute(async () => run(chunk));
       }
     },
