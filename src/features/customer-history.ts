@@ -1,34 +1,100 @@
+import { LONG_WINDOW } from "./compute-features.js";
+
+/** The histories of a page of slots, in columns. */
+interface HistoryPage {
+  /** Per slot: n, sum, sumComp, sumSq, sumSqComp, buckets. */
+  stats: Float64Array;
+  /** Per slot, BUCKET_CAPACITY buckets each: step (a whole hour), transaction count, amount sum. */
+  steps: Int32Array;
+  counts: Int32Array;
+  sums: Float64Array;
+}
+
+/**
+ * The storage of many customers' histories, in columns by slot: a serving process remembers up to
+ * a million customers, and as objects (a history, its four running sums as boxed numbers, three
+ * arrays and their stores) each was about a dozen objects for the garbage collector to copy once
+ * and then mark on every full collection. Here they are typed arrays in pages of `2 ** pageBits`
+ * slots, added as slots are used: growing never copies what is there (doubling one set of arrays
+ * at 100,000 customers held a request for tens of milliseconds).
+ */
+export class CustomerHistoryTable {
+  readonly pages: HistoryPage[] = [];
+
+  constructor(readonly pageBits = 12) {}
+
+  /** The page holding `slot`, added (with any before it) when missing. */
+  page(slot: number): HistoryPage {
+    const index = slot >>> this.pageBits;
+    while (this.pages.length <= index) {
+      const n = 1 << this.pageBits;
+      this.pages.push({
+        stats: new Float64Array(n * STATS),
+        steps: new Int32Array(n * BUCKET_CAPACITY),
+        counts: new Int32Array(n * BUCKET_CAPACITY),
+        sums: new Float64Array(n * BUCKET_CAPACITY),
+      });
+    }
+    return this.pages[index];
+  }
+}
+
+/** Numbers per slot in a page's `stats`. */
+const STATS = 6;
+const N = 0;
+const SUM = 1;
+const SUM_COMP = 2;
+const SUM_SQ = 3;
+const SUM_SQ_COMP = 4;
+const BUCKETS = 5;
+
+/**
+ * Buckets a history holds at most: one per step of the longest window plus the current step, and
+ * one more while an out-of-order step is put in place before the oldest is dropped (steps are
+ * whole hours: PaySim's, or a timestamp's hours since the configured epoch).
+ */
+export const BUCKET_CAPACITY = LONG_WINDOW + 2;
+
 /**
  * One customer's past, as the point-in-time features need it: running count, sum and sum of
  * squares of all earlier amounts (for the z-score) and per-step buckets of the last 24 steps
  * (for the velocity windows). Batch and online features both go through this class, one
  * customer at a time, which is what keeps training and serving features identical bit for bit.
  *
- * Memory is bounded per customer: at most 25 step buckets (the window plus the current step),
- * however many transactions the customer makes.
+ * The numbers live in a `CustomerHistoryTable` at one slot: a history of its own (one slot, the
+ * default), or a view the online state moves from customer to customer (`moveTo`). Memory is
+ * bounded per customer: at most BUCKET_CAPACITY step buckets, however many transactions the
+ * customer makes.
  */
 export class CustomerHistory {
+  private readonly table: CustomerHistoryTable;
+  /** The page of this history's slot, where its numbers start in `stats`, and its buckets. */
+  private page!: HistoryPage;
+  private at = 0;
+  private bucketAt = 0;
+
+  constructor(table: CustomerHistoryTable = new CustomerHistoryTable(0), slot = 0) {
+    this.table = table;
+    this.moveTo(slot);
+  }
+
+  /** Makes this the history at `slot` of its table (its page added when missing). */
+  moveTo(slot: number): this {
+    const local = slot & ((1 << this.table.pageBits) - 1);
+    this.page = this.table.page(slot);
+    this.at = local * STATS;
+    this.bucketAt = local * BUCKET_CAPACITY;
+    return this;
+  }
+
   /** Number of earlier transactions. */
-  n = 0;
-  // Kahan-compensated running sums, in the same operation order as pandas' groupby cumsum,
-  // so the z-score matches the reference pipeline to the last bit where the inputs agree.
-  private sum = 0;
-  private sumComp = 0;
-  private sumSq = 0;
-  private sumSqComp = 0;
-  // Ascending distinct steps with their transaction count and amount sum, in [0, buckets).
-  // A logical length instead of resizing the arrays: the batch builder resets one history
-  // per customer, millions of times, and changing an array's length is a runtime call.
-  private buckets = 0;
-  private readonly bucketStep: number[] = [];
-  private readonly bucketCount: number[] = [];
-  private readonly bucketSum: number[] = [];
+  get n(): number {
+    return this.page.stats[this.at + N];
+  }
 
   /** Forgets everything (the batch builder reuses one history for every customer). */
   reset(): void {
-    this.n = 0;
-    this.sum = this.sumComp = this.sumSq = this.sumSqComp = 0;
-    this.buckets = 0;
+    this.page.stats.fill(0, this.at, this.at + STATS);
   }
 
   /**
@@ -37,24 +103,40 @@ export class CustomerHistory {
    * bit (JSON keeps every double exactly), so features from a shared history are the batch ones.
    */
   snapshot(): number[] {
-    const out = [this.n, this.sum, this.sumComp, this.sumSq, this.sumSqComp];
-    for (let i = 0; i < this.buckets; i++)
-      out.push(this.bucketStep[i], this.bucketCount[i], this.bucketSum[i]);
+    const { stats, steps, counts, sums } = this.page;
+    const s = this.at;
+    const out = [
+      stats[s + N],
+      stats[s + SUM],
+      stats[s + SUM_COMP],
+      stats[s + SUM_SQ],
+      stats[s + SUM_SQ_COMP],
+    ];
+    for (let i = 0, b = this.bucketAt; i < stats[s + BUCKETS]; i++, b++)
+      out.push(steps[b], counts[b], sums[b]);
     return out;
   }
 
   /** The history a `snapshot()` was taken of; throws on a malformed one. */
   static restore(s: readonly number[]): CustomerHistory {
-    if (!Array.isArray(s) || s.length < 5 || (s.length - 5) % 3 !== 0 || !s.every(Number.isFinite))
+    if (
+      !Array.isArray(s) ||
+      s.length < 5 ||
+      (s.length - 5) % 3 !== 0 ||
+      (s.length - 5) / 3 > BUCKET_CAPACITY ||
+      !s.every(Number.isFinite) ||
+      !s.every((x, i) => i < 5 || (i - 5) % 3 === 2 || Number.isInteger(x))
+    )
       throw new Error("malformed customer history snapshot");
     const h = new CustomerHistory();
-    [h.n, h.sum, h.sumComp, h.sumSq, h.sumSqComp] = s;
+    const { stats, steps, counts, sums } = h.page;
+    for (let i = 0; i < 5; i++) stats[i] = s[i];
     for (let i = 5, b = 0; i < s.length; i += 3, b++) {
-      h.bucketStep[b] = s[i];
-      h.bucketCount[b] = s[i + 1];
-      h.bucketSum[b] = s[i + 2];
+      steps[b] = s[i];
+      counts[b] = s[i + 1];
+      sums[b] = s[i + 2];
     }
-    h.buckets = (s.length - 5) / 3;
+    stats[BUCKETS] = (s.length - 5) / 3;
     return h;
   }
 
@@ -63,11 +145,13 @@ export class CustomerHistory {
    * transaction or when the earlier amounts have no spread.
    */
   amountZscore(amount: number): number {
-    const n = this.n;
+    const stats = this.page.stats;
+    const s = this.at;
+    const n = stats[s + N];
     // prev_sum = cumsum_including_this - amount, exactly as the reference computes it.
-    const prevSum = this.sum + (amount - this.sumComp) - amount;
+    const prevSum = stats[s + SUM] + (amount - stats[s + SUM_COMP]) - amount;
     const sq = amount * amount;
-    const prevSq = this.sumSq + (sq - this.sumSqComp) - sq;
+    const prevSq = stats[s + SUM_SQ] + (sq - stats[s + SUM_SQ_COMP]) - sq;
     const mean = n > 0 ? prevSum / n : amount;
     const variance = n > 1 ? (prevSq - n * (mean * mean)) / (n - 1) : 0;
     const std = Math.sqrt(Math.max(variance, 0));
@@ -76,82 +160,88 @@ export class CustomerHistory {
 
   /** Count of earlier transactions with step in [step - window, step): strictly earlier steps. */
   velocityCount(step: number, window: number): number {
+    const { steps, counts } = this.page;
+    const end = this.bucketAt + this.page.stats[this.at + BUCKETS];
     let c = 0;
-    for (let i = 0; i < this.buckets; i++) {
-      const s = this.bucketStep[i];
-      if (s >= step - window && s < step) c += this.bucketCount[i];
+    for (let b = this.bucketAt; b < end; b++) {
+      const s = steps[b];
+      if (s >= step - window && s < step) c += counts[b];
     }
     return c;
   }
 
   /** Sum of amounts of earlier transactions with step in [step - window, step), oldest first. */
   velocityAmount(step: number, window: number): number {
+    const { steps, sums } = this.page;
+    const end = this.bucketAt + this.page.stats[this.at + BUCKETS];
     let a = 0;
-    for (let i = 0; i < this.buckets; i++) {
-      const s = this.bucketStep[i];
-      if (s >= step - window && s < step) a += this.bucketSum[i];
+    for (let b = this.bucketAt; b < end; b++) {
+      const s = steps[b];
+      if (s >= step - window && s < step) a += sums[b];
     }
     return a;
   }
 
-  /** Adds a transaction to the history; drops buckets too old for any later window. */
+  /** Adds a transaction to the history; drops buckets too old for any later window (at most `LONG_WINDOW`). */
   observe(step: number, amount: number, maxWindow: number): void {
-    this.n++;
-    let y = amount - this.sumComp;
-    let t = this.sum + y;
-    this.sumComp = t - this.sum - y;
-    this.sum = t;
+    const { stats, steps, counts, sums } = this.page;
+    const s = this.at;
+    // What keeps a history within BUCKET_CAPACITY buckets (and a step exact in an Int32Array).
+    if (!Number.isInteger(step) || Math.abs(step) > 2 ** 31 - 1 || maxWindow > LONG_WINDOW)
+      throw new Error(
+        `customer history: step ${step} is not a whole hour, or window ${maxWindow} > ${LONG_WINDOW}`,
+      );
+    stats[s + N]++;
+    let y = amount - stats[s + SUM_COMP];
+    let t = stats[s + SUM] + y;
+    stats[s + SUM_COMP] = t - stats[s + SUM] - y;
+    stats[s + SUM] = t;
     const sq = amount * amount;
-    y = sq - this.sumSqComp;
-    t = this.sumSq + y;
-    this.sumSqComp = t - this.sumSq - y;
-    this.sumSq = t;
+    y = sq - stats[s + SUM_SQ_COMP];
+    t = stats[s + SUM_SQ] + y;
+    stats[s + SUM_SQ_COMP] = t - stats[s + SUM_SQ] - y;
+    stats[s + SUM_SQ] = t;
 
-    const steps = this.bucketStep;
-    const counts = this.bucketCount;
-    const sums = this.bucketSum;
-    const k = this.buckets;
-    if (k > 0 && steps[k - 1] === step) {
-      counts[k - 1]++;
-      sums[k - 1] += amount;
+    const o = this.bucketAt;
+    const k = stats[s + BUCKETS];
+    if (k > 0 && steps[o + k - 1] === step) {
+      counts[o + k - 1]++;
+      sums[o + k - 1] += amount;
       return;
     }
-    if (k === 0 || steps[k - 1] < step) {
-      steps[k] = step;
-      counts[k] = 1;
-      sums[k] = amount;
-      this.buckets = k + 1;
+    if (k === 0 || steps[o + k - 1] < step) {
+      steps[o + k] = step;
+      counts[o + k] = 1;
+      sums[o + k] = amount;
     } else {
       // Out of order (online input only): keep buckets sorted so windows stay right.
       let i = 0;
-      while (steps[i] < step) i++;
-      if (steps[i] === step) {
-        counts[i]++;
-        sums[i] += amount;
+      while (steps[o + i] < step) i++;
+      if (steps[o + i] === step) {
+        counts[o + i]++;
+        sums[o + i] += amount;
         return;
       }
       for (let j = k; j > i; j--) {
-        steps[j] = steps[j - 1];
-        counts[j] = counts[j - 1];
-        sums[j] = sums[j - 1];
+        steps[o + j] = steps[o + j - 1];
+        counts[o + j] = counts[o + j - 1];
+        sums[o + j] = sums[o + j - 1];
       }
-      steps[i] = step;
-      counts[i] = 1;
-      sums[i] = amount;
-      this.buckets = k + 1;
+      steps[o + i] = step;
+      counts[o + i] = 1;
+      sums[o + i] = amount;
     }
     // A new step: drop buckets too old for any later window, shifting in place.
-    const m = this.buckets;
-    const oldest = steps[m - 1] - maxWindow;
+    const m = k + 1;
+    const oldest = steps[o + m - 1] - maxWindow;
     let drop = 0;
-    while (drop < m && steps[drop] < oldest) drop++;
-    if (drop > 0) {
+    while (drop < m && steps[o + drop] < oldest) drop++;
+    if (drop > 0)
       for (let i = drop; i < m; i++) {
-        steps[i - drop] = steps[i];
-        counts[i - drop] = counts[i];
-        sums[i - drop] = sums[i];
+        steps[o + i - drop] = steps[o + i];
+        counts[o + i - drop] = counts[o + i];
+        sums[o + i - drop] = sums[o + i];
       }
-      this.buckets = m - drop;
-    }
+    stats[s + BUCKETS] = m - drop;
   }
 }

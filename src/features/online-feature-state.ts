@@ -1,7 +1,7 @@
 import { BadInputError } from "../errors/index.js";
 import { txTypeCode, type TransactionRecord } from "../data/index.js";
 import { historyFeatures, LONG_WINDOW, rowFeatures } from "./compute-features.js";
-import { CustomerHistory } from "./customer-history.js";
+import { CustomerHistory, CustomerHistoryTable } from "./customer-history.js";
 import { RecencyIndex } from "./recency-index.js";
 import { FEATURE_NAMES } from "./names.js";
 
@@ -23,9 +23,11 @@ export interface OnlineFeatureOptions {
  * (`CustomerHistory`), so a file replayed row by row gives the batch features exactly.
  */
 export class OnlineFeatureState {
-  /** Customers by name, least recently seen forgotten first; their histories by slot. */
+  /** Customers by name, least recently seen forgotten first; their histories by slot in `histories`. */
   private readonly customers: RecencyIndex;
-  private readonly histories: CustomerHistory[] = [];
+  private readonly histories = new CustomerHistoryTable();
+  /** The history at a slot of `histories`, moved to each customer in turn (no object a customer). */
+  private readonly history = new CustomerHistory(this.histories);
   private readonly maxCustomers: number;
   private readonly empty = new CustomerHistory();
 
@@ -44,7 +46,7 @@ export class OnlineFeatureState {
   /** The 11 features (FEATURE_NAMES order) of `tx` given the history so far; does not record `tx`. */
   featuresFor(tx: TransactionRecord): Float64Array {
     const slot = this.customers.peek(tx.nameOrig);
-    return transactionFeatures(slot >= 0 ? this.histories[slot] : this.empty, tx);
+    return transactionFeatures(slot >= 0 ? this.history.moveTo(slot) : this.empty, tx);
   }
 
   /** Records `tx` in its customer's history (the customer becomes the most recently seen). */
@@ -58,9 +60,10 @@ export class OnlineFeatureState {
    */
   private touch(nameOrig: string): CustomerHistory {
     const known = this.customers.get(nameOrig);
-    if (known >= 0) return this.histories[known];
-    const history = new CustomerHistory();
-    this.histories[this.customers.add(nameOrig)] = history;
+    if (known >= 0) return this.history.moveTo(known);
+    const slot = this.customers.add(nameOrig);
+    const history = this.history.moveTo(slot);
+    history.reset(); // the slot may have been a forgotten customer's
     return history;
   }
 

@@ -3,7 +3,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generatePaysim, readPaysim, transactionAt, type Transactions } from "../../src/data/index.js";
-import { buildFeatures, FEATURE_NAMES, OnlineFeatureState } from "../../src/features/index.js";
+import {
+  buildFeatures,
+  CustomerHistory,
+  FEATURE_NAMES,
+  LONG_WINDOW,
+  OnlineFeatureState,
+} from "../../src/features/index.js";
 import { PAYSIM_SAMPLE } from "../helpers/cli.js";
 
 /** Replays a file row by row through the online state and requires the batch values exactly. */
@@ -89,5 +95,17 @@ describe("online features equal batch features", () => {
     expect(s.size).toBe(2);
     expect(s.featuresFor(tx("C1", 2))[7]).toBe(2);
     expect(s.featuresFor(tx("C2", 2))[7]).toBe(0);
+    // C3 took the slot C2's history was in, and starts from nothing there.
+    expect(s.featuresFor(tx("C3", 2))[7]).toBe(1);
+  });
+
+  it("refuses a step that is not a whole hour, without changing the history", () => {
+    const h = new CustomerHistory();
+    for (let i = 0; i < 30; i++) h.observe(100 + i, 10, LONG_WINDOW);
+    const before = h.snapshot();
+    expect(before.length).toBe(5 + 3 * 25); // the window's 24 steps and the current one
+    expect(() => h.observe(130.5, 10, LONG_WINDOW)).toThrow(/not a whole hour/);
+    expect(h.snapshot()).toEqual(before);
+    expect(CustomerHistory.restore(before).snapshot()).toEqual(before);
   });
 });
