@@ -61,6 +61,12 @@ export class PredictionLogWriter {
    * round trip of the event loop per batch.
    */
   private queue: PredictionRecords;
+  /**
+   * The last batch written, emptied, to become the next queue: its arrays have grown to what a
+   * flush holds, and new ones grew again by doubling every time (most of a record's cost when a
+   * batch endpoint queued thousands between two flushes).
+   */
+  private spare: PredictionRecords | null = null;
   private readonly store: (records: PredictionRecords) => Promise<void>;
   private readonly replayFile: string;
   private timer: NodeJS.Timeout | undefined;
@@ -166,6 +172,8 @@ export class PredictionLogWriter {
         await this.store(batch);
         this.stats.written += batch.length;
         this.onStored?.(batch);
+        batch.clear();
+        this.spare = batch;
       } catch (err) {
         this.noteFailure(err);
         this.spill(batch);
@@ -178,7 +186,8 @@ export class PredictionLogWriter {
   /** Everything queued, leaving an empty queue. */
   private takeQueue(): PredictionRecords {
     const taken = this.queue;
-    this.queue = new PredictionRecords(this.opts.batchSize);
+    this.queue = this.spare ?? new PredictionRecords(this.opts.batchSize);
+    this.spare = null;
     return taken;
   }
 

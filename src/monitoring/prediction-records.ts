@@ -63,6 +63,12 @@ export class PredictionRecords {
     }
   }
 
+  /** Empties the records, keeping their arrays for the next ones (every add writes all its slots). */
+  clear(): void {
+    this.length = 0;
+    this.strings = [];
+  }
+
   /** The records by position, for `Registry.appendRows` (views: valid until the next add). */
   packed(): PackedRows {
     return {

@@ -75,6 +75,18 @@ describe("prediction records (the log writer's queue, in columns)", () => {
       expect.objectContaining({ transaction_id: "t-3", ml_score: null, rules_triggered: null }),
     ]);
     expect(r.transactionIds()).toEqual(["t-1", "t-2", "t-3"]);
+    // Emptied for reuse (the writer's next queue): what was there before leaves nothing behind.
+    r.clear();
+    r.addObserved("fraud", "2026-12-07T13:00:01.000Z", observed(2, { mlScore: null, experimentId: null }));
+    expect(r.rows()).toEqual([
+      expect.objectContaining({
+        transaction_id: "t-2",
+        ml_score: null,
+        experiment_id: null,
+        model_version: 3,
+      }),
+    ]);
+    expect(r.transactionIds()).toEqual(["t-2"]);
   });
 
   it("packs rows given as objects the way it packs scored transactions; a row of before step 7 gets a null", () => {
