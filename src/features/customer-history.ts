@@ -192,15 +192,13 @@ export class CustomerHistory {
     return a;
   }
 
-  /** Adds a transaction to the history; drops buckets too old for any later window (at most `LONG_WINDOW`). */
+  /**
+   * Adds a transaction to the history; drops buckets too old for any later window (at most
+   * `LONG_WINDOW`). `step` is a whole hour (the online state checks it, see `wholeHour`).
+   */
   observe(step: number, amount: number, maxWindow: number): void {
     const { stats, steps, counts, sums } = this.page;
     const s = this.at;
-    // What keeps a history within BUCKET_CAPACITY buckets (and a step exact in an Int32Array).
-    if (!Number.isInteger(step) || Math.abs(step) > 2 ** 31 - 1 || maxWindow > LONG_WINDOW)
-      throw new Error(
-        `customer history: step ${step} is not a whole hour, or window ${maxWindow} > ${LONG_WINDOW}`,
-      );
     stats[s + N]++;
     let y = amount - stats[s + SUM_COMP];
     let t = stats[s + SUM] + y;

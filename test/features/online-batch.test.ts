@@ -99,13 +99,27 @@ describe("online features equal batch features", () => {
     expect(s.featuresFor(tx("C3", 2))[7]).toBe(1);
   });
 
-  it("refuses a step that is not a whole hour, without changing the history", () => {
+  it("refuses a step that is not a whole hour, without changing the customer's history", () => {
+    const s = new OnlineFeatureState();
+    const tx = (step: number) => ({
+      step,
+      type: "PAYMENT",
+      amount: 10,
+      nameOrig: "C1",
+      oldbalanceOrg: 10,
+      newbalanceOrig: 0,
+      nameDest: "M1",
+      oldbalanceDest: 0,
+      newbalanceDest: 0,
+    });
+    for (let i = 0; i < 30; i++) s.observe(tx(100 + i));
+    const before = s.featuresFor(tx(130));
+    expect(before[8]).toBe(24); // the last 24 steps' transactions
+    expect(() => s.observe(tx(130.5))).toThrow(/not a whole hour/);
+    expect(s.featuresFor(tx(130))).toEqual(before);
     const h = new CustomerHistory();
-    for (let i = 0; i < 30; i++) h.observe(100 + i, 10, LONG_WINDOW);
-    const before = h.snapshot();
-    expect(before.length).toBe(5 + 3 * 25); // the window's 24 steps and the current one
-    expect(() => h.observe(130.5, 10, LONG_WINDOW)).toThrow(/not a whole hour/);
-    expect(h.snapshot()).toEqual(before);
-    expect(CustomerHistory.restore(before).snapshot()).toEqual(before);
+    h.observe(7, 10, LONG_WINDOW);
+    expect(CustomerHistory.restore(h.snapshot()).snapshot()).toEqual(h.snapshot());
+    expect(() => CustomerHistory.restore([1, 10, 0, 100, 0, 7.5, 1, 10])).toThrow(/malformed/);
   });
 });
