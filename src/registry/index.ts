@@ -18,14 +18,7 @@ export type {
   ResolvedModel,
 } from "./registry.js";
 export * from "./types.js";
-export {
-  NULL_TAG,
-  NUMBER_TAG,
-  STRING_TAG,
-  packRows,
-  packedRowCount,
-  type PackedRows,
-} from "./sql/packed-rows.js";
+export { NULL_TAG, NUMBER_TAG, STRING_TAG, packedRowCount, type PackedRows } from "./sql/packed-rows.js";
 export {
   openRegistry,
   withRegistry,

@@ -51,8 +51,9 @@ export class SharedFeatureScoring {
     if (!this.store.reachable) this.reachabilityChanged(false, "not reachable at start");
     const writer = this.svc.monitor?.writer;
     if (this.outbox && writer) {
+      // A record not marked is left in the set: the sweeper writes it again, harmlessly.
       writer.onStored = (records) =>
-        void this.store.markLogged(this.model, records.transactionIds()).catch(() => undefined); // left in the set: the sweeper writes them again, harmlessly
+        void this.store.markLogged(this.model, records.transactionIds()).catch(() => undefined);
       this.sweepTimer = setInterval(() => void this.sweep(), Math.max(1000, this.sweepGraceMs / 2));
       this.sweepTimer.unref();
     }

@@ -51,29 +51,39 @@ export function packRows(rows: readonly object[], columns: readonly string[]): P
   return { width, tags, numbers, strings };
 }
 
+/** How many rows `rows` holds, as objects or packed. */
+export function rowCount(rows: readonly object[] | PackedRows): number {
+  return Array.isArray(rows) ? rows.length : packedRowCount(rows as PackedRows);
+}
+
 /**
- * Rows `from` to `to` (exclusive) of `p` with buffers of their own (transferable to a worker), read
- * in order: `stringsFrom` is where row `from`'s strings start, and the returned `stringsTo` is where
- * the next slice's do.
+ * `rows` in order, `size` rows at a time: slices of the objects, or packed rows with buffers of
+ * their own (transferable to a worker) and only the strings they hold. Every backend's appendRows
+ * writes its transactions or statements from these.
  */
-export function slicePackedRows(
-  p: PackedRows,
-  from: number,
-  to: number,
-  stringsFrom: number,
-): { rows: PackedRows; stringsTo: number } {
-  const tags = p.tags.slice(from * p.width, to * p.width);
-  let n = 0;
-  for (let k = 0; k < tags.length; k++) if (tags[k] === STRING_TAG) n++;
-  return {
-    rows: {
+export function* rowChunks(
+  rows: readonly object[] | PackedRows,
+  size: number,
+): Generator<readonly object[] | PackedRows> {
+  if (Array.isArray(rows)) {
+    for (let i = 0; i < rows.length; i += size) yield (rows as readonly object[]).slice(i, i + size);
+    return;
+  }
+  const p = rows as PackedRows;
+  const total = packedRowCount(p);
+  let stringsFrom = 0;
+  for (let i = 0; i < total; i += size) {
+    const tags = p.tags.slice(i * p.width, Math.min(total, i + size) * p.width);
+    let n = 0;
+    for (let k = 0; k < tags.length; k++) if (tags[k] === STRING_TAG) n++;
+    yield {
       width: p.width,
       tags,
-      numbers: p.numbers.slice(from * p.width, to * p.width),
+      numbers: p.numbers.slice(i * p.width, Math.min(total, i + size) * p.width),
       strings: p.strings.slice(stringsFrom, stringsFrom + n),
-    },
-    stringsTo: stringsFrom + n,
-  };
+    };
+    stringsFrom += n;
+  }
 }
 
 /**

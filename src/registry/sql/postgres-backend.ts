@@ -3,7 +3,7 @@ import { ServiceUnavailableError } from "../../errors/index.js";
 import { appendRowsSql } from "./append-rows.js";
 import type { SqlBackend } from "./backend.js";
 import type { RegistryDatabase } from "./database.js";
-import { forEachPackedRow, packedRowCount, slicePackedRows, type PackedRows } from "./packed-rows.js";
+import { forEachPackedRow, rowChunks, rowCount, type PackedRows } from "./packed-rows.js";
 
 /** Key of the transaction-scoped advisory lock every registry writer takes ("LAKAY" in ASCII). */
 const WRITE_LOCK_KEY = 0x4c414b4159;
@@ -50,13 +50,10 @@ export async function openPostgresBackend(connectionString: string, uri: string)
     },
     async appendRows(table, columns, rows, skipDuplicatesOf) {
       const per = Math.min(APPEND_ROWS_PER_STATEMENT, Math.floor(65_535 / columns.length));
-      const packed = Array.isArray(rows) ? null : (rows as PackedRows);
-      const total = packed ? packedRowCount(packed) : (rows as readonly object[]).length;
-      let stringsFrom = 0;
       // No transaction and no advisory lock: each statement is atomic on its own, and a statement
       // whose rows are already there (a replay) skips them, so a half-written batch is safe to retry.
-      for (let start = 0; start < total; start += per) {
-        const n = Math.min(per, total - start);
+      for (const chunk of rowChunks(rows, per)) {
+        const n = rowCount(chunk);
         const key = `${table}\u0000${columns.join(",")}\u0000${skipDuplicatesOf.join(",")}\u0000${n}`;
         let text = appendSql.get(key);
         if (!text) {
@@ -66,17 +63,13 @@ export async function openPostgresBackend(connectionString: string, uri: string)
         }
         const params = new Array<unknown>(n * columns.length);
         let k = 0;
-        if (packed) {
-          const slice = slicePackedRows(packed, start, start + n, stringsFrom);
-          stringsFrom = slice.stringsTo;
-          forEachPackedRow(slice.rows, (values) => {
+        if (Array.isArray(chunk))
+          for (const row of chunk as readonly Record<string, unknown>[])
+            for (const c of columns) params[k++] = row[c];
+        else
+          forEachPackedRow(chunk as PackedRows, (values) => {
             for (const v of values) params[k++] = v;
           });
-        } else
-          for (let r = start; r < start + n; r++) {
-            const row = (rows as readonly object[])[r] as Record<string, unknown>;
-            for (const c of columns) params[k++] = row[c];
-          }
         await db.executeQuery(CompiledQuery.raw(text, params));
       }
     },

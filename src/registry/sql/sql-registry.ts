@@ -36,7 +36,7 @@ import {
   type Tags,
 } from "../types.js";
 import type { SqlBackend } from "./backend.js";
-import { packedRowCount, type PackedRows } from "./packed-rows.js";
+import { rowCount, type PackedRows } from "./packed-rows.js";
 import {
   findVersion,
   getVersion,
@@ -304,7 +304,7 @@ export class SqlRegistry extends TrackingStore implements Registry {
     rows: readonly object[] | PackedRows,
     opts: { skipDuplicatesOf?: readonly string[] } = {},
   ): Promise<void> {
-    if ((Array.isArray(rows) ? rows.length : packedRowCount(rows as PackedRows)) === 0) return;
+    if (rowCount(rows) === 0) return;
     if (!Array.isArray(rows) && (rows as PackedRows).width !== columns.length)
       throw new BadInputError(
         `appendRows: rows packed ${(rows as PackedRows).width} values wide for ${columns.length} columns`,

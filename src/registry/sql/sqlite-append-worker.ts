@@ -3,14 +3,7 @@ import Database from "better-sqlite3";
 import { ProgramWorker, type WorkerProgram } from "../../gbdt/index.js";
 import { ServiceUnavailableError } from "../../errors/index.js";
 import { appendRowsSql } from "./append-rows.js";
-import {
-  NUMBER_TAG,
-  packRows,
-  packedRowCount,
-  slicePackedRows,
-  STRING_TAG,
-  type PackedRows,
-} from "./packed-rows.js";
+import { NUMBER_TAG, packRows, rowChunks, rowCount, STRING_TAG, type PackedRows } from "./packed-rows.js";
 
 /**
  * SQLite's `appendRows` off the serving thread. better-sqlite3 is synchronous, so inserting the
@@ -217,24 +210,15 @@ export class SqliteAppendWorker {
     const chunks: Promise<void>[] = [];
     let failure: unknown = null;
     let sliceEnd = performance.now() + APPEND_SLICE_MS;
-    const total = Array.isArray(rows) ? rows.length : packedRowCount(rows as PackedRows);
-    let stringsFrom = 0;
-    for (let i = 0; i < total && failure === null; i += this.opts.chunkRows) {
-      if (i > 0 && performance.now() > sliceEnd) {
+    let first = true;
+    for (const chunk of rowChunks(rows, this.opts.chunkRows)) {
+      if (failure !== null) break;
+      if (!first && performance.now() > sliceEnd) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceEnd = performance.now() + APPEND_SLICE_MS;
       }
-      const end = Math.min(total, i + this.opts.chunkRows);
-      let packed: PackedRows | null;
-      let objects: readonly object[] = [];
-      if (Array.isArray(rows)) {
-        objects = (rows as readonly object[]).slice(i, end);
-        packed = packRows(objects, columns);
-      } else {
-        const slice = slicePackedRows(rows as PackedRows, i, end, stringsFrom);
-        packed = slice.rows;
-        stringsFrom = slice.stringsTo;
-      }
+      first = false;
+      const packed = Array.isArray(chunk) ? packRows(chunk, columns) : (chunk as PackedRows);
       const sent = packed
         ? this.send(
             {
@@ -242,11 +226,11 @@ export class SqliteAppendWorker {
               call,
               sql: byPosition,
               packed,
-              oneStatement: end - i === this.opts.chunkRows ? oneStatement : null,
+              oneStatement: rowCount(packed) === this.opts.chunkRows ? oneStatement : null,
             },
             [packed.tags.buffer as ArrayBuffer, packed.numbers.buffer as ArrayBuffer],
           )
-        : this.send({ id: this.nextId++, call, sql: byName, rows: objects });
+        : this.send({ id: this.nextId++, call, sql: byName, rows: chunk as readonly object[] });
       sent.catch((err: unknown) => (failure ??= err)); // seen before the next chunk goes
       chunks.push(sent);
     }

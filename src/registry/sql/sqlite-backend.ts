@@ -6,7 +6,7 @@ import { ServiceUnavailableError } from "../../errors/index.js";
 import { appendRowsSql } from "./append-rows.js";
 import type { SqlBackend } from "./backend.js";
 import type { RegistryDatabase } from "./database.js";
-import { forEachPackedRow, packedRowCount, slicePackedRows, type PackedRows } from "./packed-rows.js";
+import { forEachPackedRow, rowChunks, type PackedRows } from "./packed-rows.js";
 import { SqliteAppendWorker } from "./sqlite-append-worker.js";
 
 /** How long a writer waits for another process's write lock before giving up. */
@@ -94,17 +94,10 @@ export function openSqliteBackend(file: string, uri: string): SqlBackend {
       // transaction. The work is synchronous (better-sqlite3): one transaction per chunk, and the
       // event loop runs between chunks, so a server's 1,000-row log batch never holds its requests
       // for the whole batch (that was its p99 with the log on).
-      const total = packed ? packedRowCount(packed) : (rows as readonly object[]).length;
-      let stringsFrom = 0;
-      for (let i = 0; i < total; i += APPEND_CHUNK_ROWS) {
-        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-        const end = Math.min(total, i + APPEND_CHUNK_ROWS);
-        let chunk: readonly object[] | PackedRows;
-        if (packed) {
-          const slice = slicePackedRows(packed, i, end, stringsFrom);
-          chunk = slice.rows;
-          stringsFrom = slice.stringsTo;
-        } else chunk = (rows as readonly object[]).slice(i, end);
+      let first = true;
+      for (const chunk of rowChunks(rows, APPEND_CHUNK_ROWS)) {
+        if (!first) await new Promise((resolve) => setImmediate(resolve));
+        first = false;
         await db.connection().execute(async () => run(chunk));
       }
     },
