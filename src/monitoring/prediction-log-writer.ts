@@ -191,11 +191,15 @@ export class PredictionLogWriter {
     return taken;
   }
 
-  /** Replays spilled records; true when nothing is left spilled. */
+  /**
+   * Replays spilled records; true when nothing is left spilled. Replicas started in one folder share
+   * the spill file and may replay it at the same time: the unique (model, transaction_id) key keeps
+   * each row once, and a file another replica has already taken or removed is not an error.
+   */
   private async replaySpill(): Promise<boolean> {
     if (!existsSync(this.replayFile)) {
       if (!existsSync(this.opts.spillFile)) return true;
-      renameSync(this.opts.spillFile, this.replayFile);
+      if (!ifPresent(() => renameSync(this.opts.spillFile, this.replayFile))) return this.replaySpill();
     }
     let replayed = 0;
     try {
@@ -210,7 +214,7 @@ export class PredictionLogWriter {
       this.noteFailure(err);
       return false;
     }
-    unlinkSync(this.replayFile);
+    ifPresent(() => unlinkSync(this.replayFile));
     this.stats.replayed += replayed;
     this.opts.logger.info({ rows: replayed }, "prediction log: spilled records replayed into the database");
     return this.replaySpill(); // batches spilled while this one was replayed
@@ -296,5 +300,16 @@ async function* spilledBatches(
     if (rows.length) yield rows;
   } finally {
     input.destroy(); // also when the caller stops early (a batch the database refused)
+  }
+}
+
+/** Runs a file operation; false when the file was not there (ENOENT), any other error thrown. */
+function ifPresent(operation: () => void): boolean {
+  try {
+    operation();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
   }
 }

@@ -136,6 +136,20 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
     await next.close();
   });
 
+  it("two replicas replaying one shared spill file at once store each row once and neither fails", async () => {
+    // Replicas started in one folder share `.lakay/spill`: both find the file when the database is back.
+    const spillFile = path.join(dir, "shared.jsonl");
+    const shared = (i: number) => ({ ...row(i), model: "shared" });
+    writeFileSync(spillFile, Array.from({ length: 45 }, (_, i) => JSON.stringify(shared(i)) + "\n").join(""));
+    const a = writerWith({ spillFile });
+    const b = writerWith({ spillFile });
+    await Promise.all([a.flush(), b.flush()]);
+    expect([a.lastError, b.lastError]).toEqual([null, null]);
+    expect(await countPredictions(registry, "shared")).toBe(45);
+    expect(existsSync(spillFile) || existsSync(`${spillFile}.replaying`)).toBe(false);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it("replays a spill file of several read pieces, lines cut across pieces and non-ASCII text kept", async () => {
     const spillFile = path.join(dir, "pieces.jsonl");
     const model = "spill-pieces";
