@@ -1,4 +1,4 @@
-import type { FastifyInstance, onRequestHookHandler } from "fastify";
+import type { FastifyInstance, FastifyReply, onRequestHookHandler } from "fastify";
 import type { FraudScoringService, ScoreRequest, ScoreResponse } from "../../serving/index.js";
 import { AnswerJsonWriter } from "../answer-json.js";
 import {
@@ -45,23 +45,36 @@ export async function scoringRoutes(app: FastifyInstance, opts: RouteOptions): P
         response: { 200: scoreResponseSchema, ...errors },
       },
     },
-    async (request, reply) => {
-      // In-process features stay synchronous; only a shared (Redis) feature store makes this wait.
-      const r = service.shared
-        ? await service.shared.score(request.body, request.startedAt)
-        : service.score(request.body, request.startedAt);
-      const withFeaturesAsked = request.query.features === "true";
-      const explain = request.body.explain ?? service.config.explain.by_default;
-      if (!withFeaturesAsked && !explain) {
-        // The schema serializer's bytes, written directly (src/api/answer-json.ts).
-        const json = answerJson.writeOne(r);
-        if (json) return reply.header("content-type", JSON_CONTENT_TYPE).send(json);
-      }
-      const answer = withFeaturesAsked ? withFeatures(r) : r;
-      // Explained after scoring, off the answer's own facts: a replay is explained the same way.
-      return explain ? { ...answer, explanation: await service.explanations.forAnswer(r) } : answer;
+    // Not async: in-process scoring is synchronous, and an async handler cost every request a
+    // promise and a turn of the microtask queue. Only a shared (Redis) feature store, an
+    // explanation or a features answer make it return a promise.
+    (request, reply) => {
+      if (service.shared)
+        return service.shared.score(request.body, request.startedAt).then((r) => answer(r, request, reply));
+      return answer(service.score(request.body, request.startedAt), request, reply);
     },
   );
+  /** One scored transaction's answer: its bytes sent here (undefined returned), or the object (or its promise) to send. */
+  const answer = (
+    r: ScoreResponse,
+    request: { query: FeaturesQuery; body: { explain?: boolean } },
+    reply: FastifyReply,
+  ): object | Promise<object> | undefined => {
+    const withFeaturesAsked = request.query.features === "true";
+    const explain = request.body.explain ?? service.config.explain.by_default;
+    if (!withFeaturesAsked && !explain) {
+      // The schema serializer's bytes, written directly (src/api/answer-json.ts).
+      const json = answerJson.writeOne(r);
+      if (json) {
+        reply.header("content-type", JSON_CONTENT_TYPE).send(json);
+        return undefined;
+      }
+    }
+    const answered = withFeaturesAsked ? withFeatures(r) : r;
+    // Explained after scoring, off the answer's own facts: a replay is explained the same way.
+    if (!explain) return answered;
+    return service.explanations.forAnswer(r).then((explanation) => ({ ...answered, explanation }));
+  };
 
   app.get<{ Params: { transaction_id: string } }>(
     "/api/v1/fraud/explain/:transaction_id",
