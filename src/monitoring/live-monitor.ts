@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry as PromRegistry } from "prom-client";
+import { lakayHome } from "../config/index.js";
 import { FEATURE_NAMES } from "../features/index.js";
 import type { Registry } from "../registry/index.js";
 import { AlertBook, alertJson, type AlertCondition } from "./alert-book.js";
@@ -125,7 +126,7 @@ export class LiveMonitor {
           batchSize: c.prediction_log.batch_size,
           flushMs: c.prediction_log.flush_ms,
           spillFile: path.resolve(
-            c.prediction_log.spill_dir,
+            c.prediction_log.spill_dir ?? path.join(lakayHome(), "spill"),
             `prediction-log-${opts.model.replace(/[^A-Za-z0-9._-]/g, "_")}.jsonl`,
           ),
         })

@@ -20,8 +20,11 @@ export const monitoringConfigSchema = z
         batch_size: z.number().int().min(1).max(10_000).default(1000),
         /** Queue write interval: what a kill -9 can lose at most. */
         flush_ms: z.number().int().min(10).default(1000),
-        /** Where batches go while the database is unreachable (replayed when it is back). */
-        spill_dir: z.string().min(1).default(".lakay/spill"),
+        /**
+         * Where batches go while the database is unreachable (replayed when it is back); unset:
+         * `spill` in Lakay's home (`LAKAY_HOME`, default `./.lakay`), beside the embedded registry.
+         */
+        spill_dir: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,6 +67,8 @@ describe.each(BACKENDS)("lakay serve end to end on %s", (backend) => {
     server = await startServer(env, "--config", config);
     const api = `${server.url}/api/v1`;
     expect((await call(`${server.url}/readyz`, "GET")).body).toMatchObject({ ready: true, mode: "hybrid" });
+    // The prediction log's spill folder is in Lakay's home, not in the working directory.
+    expect(existsSync(path.join(home.dir, "spill"))).toBe(true);
 
     // 10,000 transactions, all on the champion (no experiment yet).
     const first = await mapConcurrent(transactions.slice(0, 10_000), 16, (tx, i) =>
