@@ -7,7 +7,8 @@
 //    customer every request) against a bare Fastify route parsing the same JSON body and answering
 //    a constant JSON body, and against a second `lakay serve` with monitoring and the prediction
 //    log off; the three taking turns (who goes first rotates), PAIRS rounds, medians of requests/s
-//    and p99 and the medians of the rounds' own ratios;
+//    and p99 and the medians of the rounds' own ratios (score/bare; off/bare, the route without
+//    monitoring's prediction log; on/off, what monitoring costs);
 // 2. reloads under load: 20 reloads and a promotion + reload during a run; non-2xx and socket errors
 //    (`--reload 0` skips it);
 // 3. the batch endpoint (1,000 transactions per request), monitoring on and off in turn, transactions/s.
@@ -115,7 +116,7 @@ async function main() {
       `round ${p + 1} (${order.join(", ")}): bare ${res.bare.rps.toFixed(0)} req/s (p99 ${res.bare.p99.toFixed(2)} ms), ` +
         `score ${res.score.rps.toFixed(0)} req/s (p99 ${res.score.p99.toFixed(2)} ms, non-2xx ${res.score.non2xx}), ` +
         `monitoring off ${res.off.rps.toFixed(0)} req/s (p99 ${res.off.p99.toFixed(2)} ms); ` +
-        `score/bare ${(res.score.rps / res.bare.rps).toFixed(2)}, on/off ${(res.score.rps / res.off.rps).toFixed(2)}; ` +
+        `score/bare ${(res.score.rps / res.bare.rps).toFixed(2)}, off/bare ${(res.off.rps / res.bare.rps).toFixed(2)}, on/off ${(res.score.rps / res.off.rps).toFixed(2)}; ` +
         `CPU µs/request main thread (all threads): on ${res.score.cpuMain.toFixed(0)} (${res.score.cpuAll.toFixed(0)}), ` +
         `off ${res.off.cpuMain.toFixed(0)} (${res.off.cpuAll.toFixed(0)})`,
     );
@@ -125,7 +126,7 @@ async function main() {
     `median: bare ${med((x) => x.bare.rps).toFixed(0)} req/s (p99 ${med((x) => x.bare.p99).toFixed(2)} ms), ` +
       `score ${med((x) => x.score.rps).toFixed(0)} req/s (p99 ${med((x) => x.score.p99).toFixed(2)} ms), ` +
       `monitoring off ${med((x) => x.off.rps).toFixed(0)} req/s (p99 ${med((x) => x.off.p99).toFixed(2)} ms); ` +
-      `score/bare ${med((x) => x.score.rps / x.bare.rps).toFixed(2)}, on/off ${med((x) => x.score.rps / x.off.rps).toFixed(2)}; ` +
+      `score/bare ${med((x) => x.score.rps / x.bare.rps).toFixed(2)}, off/bare ${med((x) => x.off.rps / x.bare.rps).toFixed(2)}, on/off ${med((x) => x.score.rps / x.off.rps).toFixed(2)}; ` +
       `CPU µs/request main thread (all threads): on ${med((x) => x.score.cpuMain).toFixed(0)} (${med((x) => x.score.cpuAll).toFixed(0)}), ` +
       `off ${med((x) => x.off.cpuMain).toFixed(0)} (${med((x) => x.off.cpuAll).toFixed(0)}), ` +
       `on/off main ${med((x) => x.score.cpuMain / x.off.cpuMain).toFixed(2)}`,
