@@ -50,7 +50,8 @@ export async function createTestRegistryHome(backend: BackendName): Promise<Test
 }
 
 export async function openTestRegistry(home: TestRegistryHome): Promise<Registry> {
-  return openLakay({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: {} });
+  // LAKAY_HOME in the test home: the verified-model cache goes there, not into the checkout's .lakay.
+  return openLakay({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: { LAKAY_HOME: home.dir } });
 }
 
 /**

@@ -21,7 +21,11 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       db = await createTestDatabase(backend);
       dir = mkdtempSync(path.join(os.tmpdir(), "lakay-retention-"));
-      reg = await openLakay({ registryUri: db.uri, artifactRoot: path.join(dir, "artifacts"), env: {} });
+      reg = await openLakay({
+        registryUri: db.uri,
+        artifactRoot: path.join(dir, "artifacts"),
+        env: { LAKAY_HOME: dir },
+      });
       // Three audit entries from 2015, chained from the genesis hash: old enough to be purged.
       let prev = GENESIS_HASH;
       await raw(async (d) => {

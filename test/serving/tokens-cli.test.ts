@@ -37,7 +37,11 @@ describe("lakay tokens", () => {
     expect(badRole.status).toBe(2);
     expect(badRole.stderr).toMatch(/unknown role "admin" \(known: ml_engineer, team_lead/);
 
-    const registry = await openLakay({ registryUri: home.uri, artifactRoot: home.artifactRoot, env: {} });
+    const registry = await openLakay({
+      registryUri: home.uri,
+      artifactRoot: home.artifactRoot,
+      env: { LAKAY_HOME: home.dir },
+    });
     try {
       expect(await verifyApiToken(registry, token)).toEqual({ name: "alice", role: "ml_engineer" });
       const stored = await registry.read((db: Kysely<ServingDatabase>) =>
