@@ -192,9 +192,9 @@ export class PredictionLogWriter {
   }
 
   /**
-   * Replays spilled records; true when nothing is left spilled. Replicas started in one folder share
-   * the spill file and may replay it at the same time: the unique (model, transaction_id) key keeps
-   * each row once, and a file another replica has already taken or removed is not an error.
+   * Replays spilled records; true when nothing is left spilled. Replicas with one Lakay home (or one
+   * `spill_dir`) share the spill file and may replay it at the same time: the unique (model,
+   * transaction_id) key keeps each row once, and a file another replica took or removed is no error.
    */
   private async replaySpill(): Promise<boolean> {
     if (!existsSync(this.replayFile)) {

@@ -137,7 +137,7 @@ describe.each(BACKENDS)("prediction log writer on %s", (backend) => {
   });
 
   it("two replicas replaying one shared spill file at once store each row once and neither fails", async () => {
-    // Replicas started in one folder share `.lakay/spill`: both find the file when the database is back.
+    // Replicas with one Lakay home share its spill folder: both find the file when the database is back.
     const spillFile = path.join(dir, "shared.jsonl");
     const shared = (i: number) => ({ ...row(i), model: "shared" });
     writeFileSync(spillFile, Array.from({ length: 45 }, (_, i) => JSON.stringify(shared(i)) + "\n").join(""));
