@@ -83,16 +83,7 @@ describe("two replicas on PostgreSQL see each other's changes through NOTIFY", (
     const before = await lastSeq();
     expect(shows((await call(`${b!.url}/api/v1/serving/${endpoint}`, "GET")).body)).toBe(false);
     const changed = change();
-    const deadline = Date.now() + 30_000;
-    let seenAt = 0;
-    while (Date.now() < deadline) {
-      const r = await call(`${b!.url}/api/v1/serving/${endpoint}`, "GET");
-      if (r.status === 200 && shows(r.body)) {
-        seenAt = Date.now();
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const seenAt = await shownBy(b!, endpoint, shows, 30_000);
     await changed;
     expect(seenAt, `${name}: replica B never showed it`).toBeGreaterThan(0);
     const written = await db.query("SELECT max(ts) AS ts FROM audit_log WHERE seq > $1", [before]);
@@ -104,24 +95,24 @@ describe("two replicas on PostgreSQL see each other's changes through NOTIFY", (
   }
 
   /**
-   * Waits (10 s at most) until replica `r` shows the change: each replica reloads on its own, so the
-   * one that did not make the change may show it a little after the other.
+   * Polls replica `r`'s `endpoint` every ~20 ms until `shows` holds: when it did (ms since the epoch),
+   * or 0 if not within `ms`. Each replica reloads on its own, so the one that did not make a change
+   * may show it a little after the other.
    */
   async function shownBy(
     r: RunningServer,
     endpoint: string,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     shows: (body: any) => boolean,
-  ): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    let last: unknown;
+    ms: number,
+  ): Promise<number> {
+    const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
       const res = await call(`${r.url}/api/v1/serving/${endpoint}`, "GET");
-      last = res.body;
-      if (res.status === 200 && shows(res.body)) return;
+      if (res.status === 200 && shows(res.body)) return Date.now();
       await new Promise((ok) => setTimeout(ok, 20));
     }
-    throw new Error(`${r.url} never showed it; last answer: ${JSON.stringify(last)}`);
+    return 0;
   }
 
   const postA = (endpoint: string, body: unknown) => async () => {
@@ -170,7 +161,10 @@ describe("two replicas on PostgreSQL see each other's changes through NOTIFY", (
       (m) => m.model?.version === 2,
     );
     // Replica A hears the same NOTIFY and reloads on its own: it serves v2 too, within the same bound.
-    await shownBy(a!, "monitoring", (m) => m.model?.version === 2);
+    expect(
+      await shownBy(a!, "monitoring", (m) => m.model?.version === 2, 10_000),
+      "cli promote v2: replica A never showed it",
+    ).toBeGreaterThan(0);
     await propagation(
       "cli rollback",
       cli("rollback", "--model", "fraud-detector", "--by", "carol", "--reason", "drill"),
