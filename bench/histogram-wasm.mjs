@@ -10,7 +10,9 @@
 // - "root": every row in order; "child": a sorted random 12 % of the rows (a deep node's);
 // - JavaScript: `histogramKernelSource` from dist/gbdt/kernels.js (the engine's own kernel, with its
 //   touch-ahead loop for scattered rows); WebAssembly: the same adds in the same order, from the WAT
-//   text below (assembled by wabt, a devDependency), its data in the module's own memory;
+//   text below (assembled by wabt, a devDependency), its data in the module's own memory, unrolled
+//   over the columns as the JavaScript kernel is, and with one loop over a list of columns (the form
+//   one module assembled at build time would take, without an assembler at run time);
 // - rounds taking turns, each the median of `reps` calls; the histograms must sum to the same value
 //   (the same float additions in the same order), else the script fails.
 // Prints ns a row for each shape and side, and JavaScript / WebAssembly.
@@ -61,7 +63,7 @@ function kernelWat() {
       f64.store offset=8`;
   const columns = Array.from({ length: COLUMNS }, (_, j) => column(j)).join("");
   return `(module
-  (memory (export "memory") ${Math.ceil((N * (4 + COLUMNS + 8) + 16 * COLUMNS * BINS_PER_COLUMN) / 65536) + 1})
+  (memory (export "memory") ${Math.ceil((N * (4 + COLUMNS + 8) + 16 * COLUMNS * BINS_PER_COLUMN + 8 * COLUMNS) / 65536) + 1})
   (func (export "histogram") (param $rows i32) (param $start i32) (param $end i32) (param $bins i32)
       (param $gh i32) (param $out i32)
     (local $k i32) (local $i i32) (local $b i32) (local $p i32) (local $g f64) (local $h f64)
@@ -106,6 +108,101 @@ function kernelWat() {
       local.set $k
       br $row
     end
+    end)
+  ;; The same adds with one loop over the columns, whichever and however many (their indexes and
+  ;; first slots read from memory): what one module assembled at build time would hold.
+  (func (export "histogramByColumn") (param $rows i32) (param $start i32) (param $end i32)
+      (param $bins i32) (param $gh i32) (param $out i32) (param $columns i32) (param $offsets i32)
+      (param $count i32)
+    (local $k i32) (local $i i32) (local $b i32) (local $p i32) (local $j i32) (local $g f64) (local $h f64)
+    local.get $start
+    local.set $k
+    block $done
+    loop $row
+      local.get $k
+      local.get $end
+      i32.ge_u
+      br_if $done
+      local.get $rows
+      local.get $k
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.set $i
+      local.get $gh
+      local.get $i
+      i32.const 3
+      i32.shl
+      i32.add
+      local.tee $p
+      f32.load
+      f64.promote_f32
+      local.set $g
+      local.get $p
+      f32.load offset=4
+      f64.promote_f32
+      local.set $h
+      local.get $bins
+      local.get $i
+      i32.const ${Math.log2(COLUMNS)}
+      i32.shl
+      i32.add
+      local.set $b
+      i32.const 0
+      local.set $j
+      block $columnsDone
+      loop $column
+        local.get $j
+        local.get $count
+        i32.ge_u
+        br_if $columnsDone
+        ;; p = out + 16 * (offsets[j] + codes[columns[j]])
+        local.get $out
+        local.get $offsets
+        local.get $j
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.get $b
+        local.get $columns
+        local.get $j
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.add
+        i32.load8_u
+        i32.add
+        i32.const 4
+        i32.shl
+        i32.add
+        local.tee $p
+        local.get $p
+        f64.load
+        local.get $g
+        f64.add
+        f64.store
+        local.get $p
+        local.get $p
+        f64.load offset=8
+        local.get $h
+        f64.add
+        f64.store offset=8
+        local.get $j
+        i32.const 1
+        i32.add
+        local.set $j
+        br $column
+      end
+      end
+      local.get $k
+      i32.const 1
+      i32.add
+      local.set $k
+      br $row
+    end
     end))`;
 }
 
@@ -118,6 +215,8 @@ const ROWS = 0;
 const BINS = 4 * N;
 const GH = BINS + COLUMNS * N;
 const OUT = GH + 8 * N;
+const COLUMN_LIST = OUT + 16 * COLUMNS * BINS_PER_COLUMN;
+const OFFSET_LIST = COLUMN_LIST + 4 * COLUMNS;
 const wasmRows = new Uint32Array(memory, ROWS, N);
 const bins = new Uint8Array(memory, BINS, COLUMNS * N);
 const gh = new Float32Array(memory, GH, 2 * N);
@@ -136,6 +235,8 @@ const jsGh = gh.slice();
 const jsOut = new Float64Array(wasmOut.length);
 const columns = Array.from({ length: COLUMNS }, (_, c) => c);
 const offsets = columns.map((c) => c * BINS_PER_COLUMN);
+new Int32Array(memory, COLUMN_LIST, COLUMNS).set(columns);
+new Int32Array(memory, OFFSET_LIST, COLUMNS).set(offsets);
 
 const all = Uint32Array.from({ length: N }, (_, i) => i);
 const some = [];
@@ -163,24 +264,32 @@ for (const shape of shapes) {
   const n = shape.rows.length;
   const js = new Function(histogramKernelSource(COLUMNS, COLUMNS, shape.inOrder))();
   wasmRows.set(shape.rows);
-  const results = { js: [], wasm: [] };
+  const results = { js: [], wasm: [], loop: [] };
   for (let round = 0; round < Number(a.rounds); round++) {
-    const sides = round % 2 === 0 ? ["js", "wasm"] : ["wasm", "js"];
+    const sides = ["js", "wasm", "loop"].map((_, i, all) => all[(i + round) % all.length]);
     for (const side of sides) {
+      const { histogram, histogramByColumn } = instance.exports;
       const r =
         side === "js"
           ? time(() => js(shape.rows, 0, n, jsBins, jsGh, jsOut, 0, columns, offsets), jsOut)
-          : time(() => instance.exports.histogram(ROWS, 0, n, BINS, GH, OUT), wasmOut);
+          : side === "wasm"
+            ? time(() => histogram(ROWS, 0, n, BINS, GH, OUT), wasmOut)
+            : time(
+                () => histogramByColumn(ROWS, 0, n, BINS, GH, OUT, COLUMN_LIST, OFFSET_LIST, COLUMNS),
+                wasmOut,
+              );
       results[side].push(r);
     }
   }
   const js0 = results.js[0].sum;
-  if ([...results.js, ...results.wasm].some((r) => r.sum !== js0))
+  if ([...results.js, ...results.wasm, ...results.loop].some((r) => r.sum !== js0))
     throw new Error(`${shape.name}: the two kernels' histograms differ`);
   const jsNs = median(results.js.map((r) => r.ns)) / n;
   const wasmNs = median(results.wasm.map((r) => r.ns)) / n;
+  const loopNs = median(results.loop.map((r) => r.ns)) / n;
   console.log(
-    `${shape.name}: JavaScript ${jsNs.toFixed(2)} ns a row, WebAssembly ${wasmNs.toFixed(2)} ns a row, ` +
-      `JavaScript/WebAssembly ${(jsNs / wasmNs).toFixed(2)}x (same sums: ${js0.toFixed(6)})`,
+    `${shape.name}: JavaScript ${jsNs.toFixed(2)} ns a row, WebAssembly ${wasmNs.toFixed(2)} ` +
+      `(one loop over the columns: ${loopNs.toFixed(2)}), JavaScript/WebAssembly ${(jsNs / wasmNs).toFixed(2)}x ` +
+      `(${(jsNs / loopNs).toFixed(2)}x) (same sums: ${js0.toFixed(6)})`,
   );
 }
