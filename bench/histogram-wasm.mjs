@@ -38,14 +38,17 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 let state = 12345;
 const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296;
 
-/** The WebAssembly kernel: for rows[start, end), add each row's pair into its bin of every column. */
+/**
+ * The WebAssembly kernels: for rows[start, end), add each row's pair into its bin of every column.
+ * `histogram` is unrolled over the columns (their slots constants); `histogramByColumn` loops over a
+ * list of columns and their first slots read from memory (what one module assembled at build time
+ * would hold). The row loop, a row's reads and the pair's add are written once, below.
+ */
 function kernelWat() {
-  const column = (j) => `
+  // Adds (g, h) into the bin pair at byte address out + 16 * slot; `slot` leaves the slot on the stack.
+  const addPair = (slot) => `
       local.get $out
-      local.get $b
-      i32.load8_u offset=${j}
-      i32.const ${j * BINS_PER_COLUMN}
-      i32.add
+      ${slot}
       i32.const 4
       i32.shl
       i32.add
@@ -61,149 +64,88 @@ function kernelWat() {
       local.get $h
       f64.add
       f64.store offset=8`;
-  const columns = Array.from({ length: COLUMNS }, (_, j) => column(j)).join("");
+  // A counted loop of `body` over $var from `from` to `to` (exclusive).
+  const loop = (v, from, to, body) => `
+    ${from}
+    local.set ${v}
+    block ${v}Done
+    loop ${v}Next
+      local.get ${v}
+      ${to}
+      i32.ge_u
+      br_if ${v}Done
+      ${body}
+      local.get ${v}
+      i32.const 1
+      i32.add
+      local.set ${v}
+      br ${v}Next
+    end
+    end`;
+  // i = rows[k]; g, h = gh[2i], gh[2i + 1] (float32, added as doubles); b = the row's codes.
+  const rowReads = `
+      local.get $rows
+      local.get $k
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.set $i
+      local.get $gh
+      local.get $i
+      i32.const 3
+      i32.shl
+      i32.add
+      local.tee $p
+      f32.load
+      f64.promote_f32
+      local.set $g
+      local.get $p
+      f32.load offset=4
+      f64.promote_f32
+      local.set $h
+      local.get $bins
+      local.get $i
+      i32.const ${Math.log2(COLUMNS)}
+      i32.shl
+      i32.add
+      local.set $b`;
+  const unrolled = Array.from({ length: COLUMNS }, (_, j) =>
+    addPair(`local.get $b
+      i32.load8_u offset=${j}
+      i32.const ${j * BINS_PER_COLUMN}
+      i32.add`),
+  ).join("");
+  // slot = offsets[j] + codes[columns[j]]
+  const listed = addPair(`local.get $offsets
+      local.get $j
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.get $b
+      local.get $columns
+      local.get $j
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      i32.add
+      i32.load8_u
+      i32.add`);
+  const params =
+    "(param $rows i32) (param $start i32) (param $end i32) (param $bins i32) (param $gh i32) (param $out i32)";
+  const locals =
+    "(local $k i32) (local $i i32) (local $b i32) (local $p i32) (local $j i32) (local $g f64) (local $h f64)";
+  const pages = Math.ceil((N * (4 + COLUMNS + 8) + 16 * COLUMNS * BINS_PER_COLUMN + 8 * COLUMNS) / 65536) + 1;
   return `(module
-  (memory (export "memory") ${Math.ceil((N * (4 + COLUMNS + 8) + 16 * COLUMNS * BINS_PER_COLUMN + 8 * COLUMNS) / 65536) + 1})
-  (func (export "histogram") (param $rows i32) (param $start i32) (param $end i32) (param $bins i32)
-      (param $gh i32) (param $out i32)
-    (local $k i32) (local $i i32) (local $b i32) (local $p i32) (local $g f64) (local $h f64)
-    local.get $start
-    local.set $k
-    block $done
-    loop $row
-      local.get $k
-      local.get $end
-      i32.ge_u
-      br_if $done
-      ;; i = rows[k]; g, h = gh[2i], gh[2i + 1] (float32, added as doubles); b = the row's codes
-      local.get $rows
-      local.get $k
-      i32.const 2
-      i32.shl
-      i32.add
-      i32.load
-      local.set $i
-      local.get $gh
-      local.get $i
-      i32.const 3
-      i32.shl
-      i32.add
-      local.tee $p
-      f32.load
-      f64.promote_f32
-      local.set $g
-      local.get $p
-      f32.load offset=4
-      f64.promote_f32
-      local.set $h
-      local.get $bins
-      local.get $i
-      i32.const ${Math.log2(COLUMNS)}
-      i32.shl
-      i32.add
-      local.set $b${columns}
-      local.get $k
-      i32.const 1
-      i32.add
-      local.set $k
-      br $row
-    end
-    end)
-  ;; The same adds with one loop over the columns, whichever and however many (their indexes and
-  ;; first slots read from memory): what one module assembled at build time would hold.
-  (func (export "histogramByColumn") (param $rows i32) (param $start i32) (param $end i32)
-      (param $bins i32) (param $gh i32) (param $out i32) (param $columns i32) (param $offsets i32)
-      (param $count i32)
-    (local $k i32) (local $i i32) (local $b i32) (local $p i32) (local $j i32) (local $g f64) (local $h f64)
-    local.get $start
-    local.set $k
-    block $done
-    loop $row
-      local.get $k
-      local.get $end
-      i32.ge_u
-      br_if $done
-      local.get $rows
-      local.get $k
-      i32.const 2
-      i32.shl
-      i32.add
-      i32.load
-      local.set $i
-      local.get $gh
-      local.get $i
-      i32.const 3
-      i32.shl
-      i32.add
-      local.tee $p
-      f32.load
-      f64.promote_f32
-      local.set $g
-      local.get $p
-      f32.load offset=4
-      f64.promote_f32
-      local.set $h
-      local.get $bins
-      local.get $i
-      i32.const ${Math.log2(COLUMNS)}
-      i32.shl
-      i32.add
-      local.set $b
-      i32.const 0
-      local.set $j
-      block $columnsDone
-      loop $column
-        local.get $j
-        local.get $count
-        i32.ge_u
-        br_if $columnsDone
-        ;; p = out + 16 * (offsets[j] + codes[columns[j]])
-        local.get $out
-        local.get $offsets
-        local.get $j
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        local.get $b
-        local.get $columns
-        local.get $j
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        i32.add
-        i32.load8_u
-        i32.add
-        i32.const 4
-        i32.shl
-        i32.add
-        local.tee $p
-        local.get $p
-        f64.load
-        local.get $g
-        f64.add
-        f64.store
-        local.get $p
-        local.get $p
-        f64.load offset=8
-        local.get $h
-        f64.add
-        f64.store offset=8
-        local.get $j
-        i32.const 1
-        i32.add
-        local.set $j
-        br $column
-      end
-      end
-      local.get $k
-      i32.const 1
-      i32.add
-      local.set $k
-      br $row
-    end
-    end))`;
+  (memory (export "memory") ${pages})
+  (func (export "histogram") ${params}
+    ${locals}
+    ${loop("$k", "local.get $start", "local.get $end", rowReads + unrolled)})
+  (func (export "histogramByColumn") ${params} (param $columns i32) (param $offsets i32) (param $count i32)
+    ${locals}
+    ${loop("$k", "local.get $start", "local.get $end", rowReads + loop("$j", "i32.const 0", "local.get $count", listed))}))`;
 }
 
 const wabt = await wabtInit();
