@@ -28,10 +28,56 @@ import {
   runTasks,
   TASK_WIDTH,
   type PhaseArgs,
+  type Region,
   type SharedBuffers,
   type SharedViews,
   type Kernels,
 } from "./block-tasks.js";
+
+const WASM_PAGE = 65_536;
+/** WebAssembly addresses are 32-bit: the kernel memory may not grow past 4 GiB. */
+const MAX_PAGES = 65_536;
+
+/**
+ * A shared `WebAssembly.Memory` holding the given regions in order (8-byte aligned), for the
+ * histogram kernel (histogram-wasm.ts) and every thread's views of them.
+ */
+export function kernelMemory<K extends string>(
+  sizes: Record<K, number>,
+): { memory: WebAssembly.Memory; regions: Record<K, Region> } {
+  const regions = {} as Record<K, Region>;
+  let top = 0;
+  for (const name of Object.keys(sizes) as K[]) {
+    regions[name] = { offset: top, bytes: sizes[name] };
+    top += Math.ceil(sizes[name] / 8) * 8;
+  }
+  const initial = Math.max(1, Math.ceil(top / WASM_PAGE));
+  if (initial > MAX_PAGES)
+    throw new RangeError(`training needs ${top} bytes of kernel memory; WebAssembly holds at most 4 GiB`);
+  return { memory: new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true }), regions };
+}
+
+/**
+ * A histogram kernel (`HistogramKernel`'s signature) running `module`'s WebAssembly over the shared
+ * kernel memory: the views it is given are regions of that memory, passed as byte addresses
+ * (self-contained: also runs inside workers).
+ */
+export function wasmHistogramKernel(module: WebAssembly.Module, memory: WebAssembly.Memory): HistogramKernel {
+  const histogram = new WebAssembly.Instance(module, { env: { memory } }).exports.histogram as (
+    ...args: number[]
+  ) => number;
+  return (rows, start, end, bins, gh, out, outBase, columns, offsets) =>
+    histogram(
+      rows.byteOffset,
+      start,
+      end,
+      bins.byteOffset,
+      gh.byteOffset,
+      out.byteOffset + 16 * outBase,
+      ...columns,
+      ...offsets,
+    );
+}
 
 /** Int32 words of the shared `control` buffer. */
 export const CONTROL_WORDS = 5;
@@ -81,6 +127,7 @@ export const TRAINING_WORKER: WorkerProgram = {
     prefault,
     awaitChange,
     runTasks,
+    wasmHistogramKernel,
   ],
   main: `
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
@@ -109,6 +156,10 @@ while (!quit) {
     else if (msg.type === "kernel") {
       let k = histogramKernels.get(msg.source);
       if (k === undefined) histogramKernels.set(msg.source, (k = new Function(msg.source)()));
+      kernels.histogramBlock = k;
+    } else if (msg.type === "wasmKernel") {
+      let k = histogramKernels.get(msg.key);
+      if (k === undefined) histogramKernels.set(msg.key, (k = wasmHistogramKernel(msg.module, buffers.kernelMemory)));
       kernels.histogramBlock = k;
     } else if (msg.type === "buffers") {
       buffers = Object.assign({}, buffers, msg.buffers);
@@ -239,11 +290,35 @@ export class BlockExecutor {
     for (const w of this.workers) w.port.postMessage({ type: "kernel", source });
   }
 
+  /**
+   * Selects a WebAssembly histogram kernel (`histogramModule`, known by `key`) on every thread:
+   * each thread instantiates the module once over the shared kernel memory and keeps it.
+   */
+  useWasmHistogramKernel(key: string, module: WebAssembly.Module): void {
+    if (key === this.histogramSource) return;
+    this.histogramSource = key;
+    let k = this.histogramKernels.get(key);
+    if (k === undefined)
+      this.histogramKernels.set(key, (k = wasmHistogramKernel(module, this.buffers.kernelMemory)));
+    this.kernels.histogramBlock = k;
+    for (const w of this.workers) w.port.postMessage({ type: "wasmKernel", key, module });
+  }
+
   /** Replaces some buffers (after growing them) everywhere. */
   replaceBuffers(update: Partial<SharedBuffers>): void {
     Object.assign(this.buffers, update);
     this.views = makeViews(this.buffers);
     for (const w of this.workers) w.port.postMessage({ type: "buffers", buffers: update });
+  }
+
+  /** A new region of `bytes` at the end of the kernel memory, grown to hold it. */
+  private growKernelMemory(bytes: number): Region {
+    const { kernelMemory: memory, bins, gh, ids0, ids1, partial } = this.buffers;
+    const top = Math.max(...[bins, gh, ids0, ids1, partial].map((r) => r.offset + r.bytes));
+    const offset = Math.ceil(top / 8) * 8;
+    const pages = Math.ceil((offset + bytes) / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE;
+    if (pages > 0) memory.grow(pages);
+    return { offset, bytes };
   }
 
   /** Grows the task table and the partial-histogram buffer so a phase fits. */
@@ -255,7 +330,7 @@ export class BlockExecutor {
       update.results = new SharedArrayBuffer(cap * 4);
     }
     if (this.views.partial.length < partialDoubles) {
-      update.partial = new SharedArrayBuffer(Math.max(partialDoubles, 2 * this.views.partial.length) * 8);
+      update.partial = this.growKernelMemory(Math.max(partialDoubles, 2 * this.views.partial.length) * 8);
     }
     if (Object.keys(update).length > 0) this.replaceBuffers(update);
   }

@@ -22,13 +22,24 @@ export const PHASE = { boost: 1, partition: 2, histogram: 3, cuts: 6 } as const;
  */
 export const TASK_WIDTH = 6;
 
-/** Shared memory behind one training run; every thread views the same buffers. */
+/** Where a buffer lies in `SharedBuffers.kernelMemory`, in bytes. */
+export interface Region {
+  offset: number;
+  bytes: number;
+}
+
+/**
+ * Shared memory behind one training run; every thread views the same buffers. What the
+ * WebAssembly histogram kernel reads and writes (codes, gradient pairs, row ids, partial
+ * histograms) lies in regions of one shared `WebAssembly.Memory` (see histogram-wasm.ts).
+ */
 export interface SharedBuffers {
-  bins: SharedArrayBuffer;
+  kernelMemory: WebAssembly.Memory;
+  bins: Region;
   /** The same codes feature-major: partitioning reads one feature of scattered rows. */
   binsByFeature: SharedArrayBuffer;
   wideBins: boolean;
-  gh: SharedArrayBuffer;
+  gh: Region;
   /** e^-margin of every row (see `boostBlock`). */
   expNegMargin: SharedArrayBuffer;
   labels: SharedArrayBuffer;
@@ -37,8 +48,8 @@ export interface SharedBuffers {
    * Row ids, grouped by node within each block, in two buffers: a partition reads one and
    * writes the other (`PhaseArgs.idsFrom` says which holds the current ids).
    */
-  ids0: SharedArrayBuffer;
-  ids1: SharedArrayBuffer;
+  ids0: Region;
+  ids1: Region;
   /** The cut sample (`takeCutSample`), feature-major, until binning; then an empty buffer. */
   sample: SharedArrayBuffer;
   /** Each feature's bin lookup table (see `cutsTask`), while binning; then an empty buffer. */
@@ -50,7 +61,7 @@ export interface SharedBuffers {
   treeLeafFactor: SharedArrayBuffer;
   tasks: SharedArrayBuffer;
   results: SharedArrayBuffer;
-  partial: SharedArrayBuffer;
+  partial: Region;
   control: SharedArrayBuffer;
 }
 
@@ -103,15 +114,19 @@ export interface Kernels {
 
 /** Typed-array views over the shared buffers (self-contained: also runs inside workers). */
 export function makeViews(b: SharedBuffers): SharedViews {
+  // A shared memory's buffer grows with it (the partial histograms' region is added at its end).
+  const m = b.kernelMemory.buffer;
   return {
-    bins: b.wideBins ? new Uint16Array(b.bins) : new Uint8Array(b.bins),
+    bins: b.wideBins
+      ? new Uint16Array(m, b.bins.offset, b.bins.bytes / 2)
+      : new Uint8Array(m, b.bins.offset, b.bins.bytes),
     binsByFeature: b.wideBins ? new Uint16Array(b.binsByFeature) : new Uint8Array(b.binsByFeature),
-    gh: new Float32Array(b.gh),
+    gh: new Float32Array(m, b.gh.offset, b.gh.bytes / 4),
     expNegMargin: new Float64Array(b.expNegMargin),
     labels: new Float32Array(b.labels),
     weights: b.weights ? new Float32Array(b.weights) : null,
-    ids0: new Uint32Array(b.ids0),
-    ids1: new Uint32Array(b.ids1),
+    ids0: new Uint32Array(m, b.ids0.offset, b.ids0.bytes / 4),
+    ids1: new Uint32Array(m, b.ids1.offset, b.ids1.bytes / 4),
     sample: new Float32Array(b.sample),
     binLookup: new Uint16Array(b.binLookup),
     cuts: new Float32Array(b.cuts),
@@ -119,7 +134,7 @@ export function makeViews(b: SharedBuffers): SharedViews {
     treeLeafFactor: new Float64Array(b.treeLeafFactor),
     tasks: new Int32Array(b.tasks),
     results: new Int32Array(b.results),
-    partial: new Float64Array(b.partial),
+    partial: new Float64Array(m, b.partial.offset, b.partial.bytes / 8),
     control: new Int32Array(b.control),
   };
 }

@@ -21,8 +21,11 @@ export interface WorkerProgram {
   readonly main: string;
 }
 
-/** Globals a shipped function or a program's main may use besides the ECMAScript built-ins. */
-export const WORKER_GLOBALS = ["require", "process", "performance", "console"] as const;
+/**
+ * Globals a shipped function or a program's main may use besides the ECMAScript built-ins
+ * (`WebAssembly` is V8's, in every thread: the training's histogram kernel).
+ */
+export const WORKER_GLOBALS = ["require", "process", "performance", "console", "WebAssembly"] as const;
 
 /** The script text of a program. */
 export function workerProgramSource(p: WorkerProgram): string {

@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
 import { BadInputError } from "../errors/index.js";
-import { BlockExecutor, CONTROL_WORDS, type ExecutorFaults } from "./block-executor.js";
+import { BlockExecutor, CONTROL_WORDS, kernelMemory, type ExecutorFaults } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers, type SharedViews } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
+import { loadHistogramAssembler } from "./histogram-wasm.js";
 import { Booster } from "./booster.js";
 import { binBlock } from "./kernels.js";
 import { cutSampleRows, takeCutSample } from "./binning.js";
@@ -71,16 +72,21 @@ export async function trainBooster(
 
   const wideBins = p.max_bin > 256;
   const maxNodes = Math.min(2 ** (p.max_depth + 1), 2 * n + 1);
+  const kernel = kernelMemory({
+    ids0: n * 4,
+    ids1: n * 4,
+    gh: n * 8,
+    bins: n * nf * (wideBins ? 2 : 1),
+    partial: 8,
+  });
   const buffers: SharedBuffers = {
-    bins: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
+    kernelMemory: kernel.memory,
+    ...kernel.regions,
     binsByFeature: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
     wideBins,
-    gh: new SharedArrayBuffer(n * 8),
     expNegMargin: new SharedArrayBuffer(n * 8),
     labels: new SharedArrayBuffer(n * 4),
     weights: data.weights ? new SharedArrayBuffer(n * 4) : null,
-    ids0: new SharedArrayBuffer(n * 4),
-    ids1: new SharedArrayBuffer(n * 4),
     sample: new SharedArrayBuffer(nf * cutSampleRows(n) * 4),
     binLookup: new SharedArrayBuffer(nf * 65537 * 2),
     cuts: new SharedArrayBuffer(nf * (p.max_bin + 1) * 4),
@@ -88,7 +94,6 @@ export async function trainBooster(
     treeLeafFactor: new SharedArrayBuffer(maxNodes * 8),
     tasks: new SharedArrayBuffer(64 * TASK_WIDTH * 4),
     results: new SharedArrayBuffer(64 * 4),
-    partial: new SharedArrayBuffer(8),
     control: new SharedArrayBuffer(CONTROL_WORDS * 4),
   };
   const baseArgs: PhaseArgs = {
@@ -111,7 +116,7 @@ export async function trainBooster(
     const initial = exec.views;
     initial.labels.set(data.labels);
     if (initial.weights && data.weights) initial.weights.set(data.weights);
-    const layout = await binFeatures(exec, data, p, n, baseArgs);
+    const [layout] = await Promise.all([binFeatures(exec, data, p, n, baseArgs), loadHistogramAssembler()]);
     const v = exec.views; // binning replaced some buffers, and with them the views
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
     v.missingCodes.set(layout.nBins); // a feature's missing-value code follows its bins

@@ -1,7 +1,8 @@
 import type { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
 import { marginalize, type FeatureBundle, type Marginal } from "./feature-bundles.js";
-import { blockRowsFor, histogramKernelSource } from "./kernels.js";
+import { histogramModule } from "./histogram-wasm.js";
+import { blockRowsFor } from "./kernels.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";
 
@@ -139,8 +140,6 @@ export interface GrownTree {
 export class TreeGrower {
   /** Node histograms of the tree being grown, reused tree after tree (see HistogramArena). */
   private readonly arena = new HistogramArena();
-  /** Histogram kernel sources by column count and in-order flag (generated once, not per level). */
-  private readonly kernelSources = new Map<string, string>();
   /** A partition's or histogram phase's entries (see Entries). */
   private readonly entries = new Entries();
   /** Leaf entries of two trees: the one being grown and the previous one, used in turn. */
@@ -266,7 +265,7 @@ export class TreeGrower {
     hl: HistogramLayout,
     previous: GrownTree | null,
   ): { sampled: Pieces; out: Pieces; rootHist: Float64Array } {
-    this.selectHistogramKernel(hl, true);
+    this.selectHistogramKernel(hl);
     const blockRows = blockRowsFor(nRows);
     const nBlocks = Math.ceil(nRows / blockRows);
     const nEntries = previous?.leafEntries.count ?? 0;
@@ -410,15 +409,14 @@ export class TreeGrower {
     return { columns, columnOffsets, offsets, joints, doubles: 2 * slots };
   }
 
-  /** Makes every thread use the histogram kernel for this tree's columns (in-order: the root's). */
-  private selectHistogramKernel(hl: HistogramLayout, inOrder: boolean): void {
-    const key = `${hl.columns.length}/${inOrder}`;
-    let source = this.kernelSources.get(key);
-    if (source === undefined) {
-      source = histogramKernelSource(this.layout.bundles.length, hl.columns.length, inOrder);
-      this.kernelSources.set(key, source);
-    }
-    this.exec.useHistogramKernel(source);
+  /** Makes every thread use the histogram kernel for this tree's column count (modules are kept). */
+  private selectHistogramKernel(hl: HistogramLayout): void {
+    const rowColumns = this.layout.bundles.length;
+    const codeBytes = this.exec.buffers.wideBins ? 2 : 1;
+    this.exec.useWasmHistogramKernel(
+      `${hl.columns.length}/${rowColumns}/${codeBytes}`,
+      histogramModule(hl.columns.length, rowColumns, codeBytes),
+    );
   }
 
   /**
@@ -429,7 +427,7 @@ export class TreeGrower {
    */
   private buildHistograms(nodes: Pieces[], hl: HistogramLayout, ids: number): Float64Array[] {
     const hd = hl.doubles;
-    this.selectHistogramKernel(hl, false);
+    this.selectHistogramKernel(hl);
     const entries = this.entries;
     entries.count = 0;
     const tasks: EntryTask[] = [];

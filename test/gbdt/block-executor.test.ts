@@ -1,20 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { BlockExecutor, CONTROL_WORDS } from "../../src/gbdt/block-executor.js";
+import { BlockExecutor, CONTROL_WORDS, kernelMemory } from "../../src/gbdt/block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "../../src/gbdt/block-tasks.js";
 
 /** Buffers for `rows` rows of one feature: only what the histogram phase reads matters here. */
 function buffers(rows: number): SharedBuffers {
   const b = (bytes: number) => new SharedArrayBuffer(bytes);
+  const kernel = kernelMemory({ ids0: rows * 4, ids1: rows * 4, gh: rows * 8, bins: rows, partial: 8 });
   return {
-    bins: b(rows),
+    kernelMemory: kernel.memory,
+    ...kernel.regions,
     binsByFeature: b(rows),
     wideBins: false,
-    gh: b(rows * 8),
     expNegMargin: b(rows * 8),
     labels: b(rows * 4),
     weights: null,
-    ids0: b(rows * 4),
-    ids1: b(rows * 4),
     sample: b(rows * 4),
     binLookup: b(0),
     cuts: b(16),
@@ -22,7 +21,6 @@ function buffers(rows: number): SharedBuffers {
     treeLeafFactor: b(8),
     tasks: b(64 * TASK_WIDTH * 4),
     results: b(64 * 4),
-    partial: b(8),
     control: b(CONTROL_WORDS * 4),
   };
 }
