@@ -79,6 +79,31 @@ export function wasmHistogramKernel(module: WebAssembly.Module, memory: WebAssem
     );
 }
 
+/**
+ * `partitionBlock` (kernels.ts) running `module`'s WebAssembly over the shared kernel memory, the
+ * id buffers and codes it is given being regions of it (self-contained: also runs inside workers).
+ */
+export function wasmPartitionKernel(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  codeBytes: number,
+): typeof partitionBlock {
+  const partition = new WebAssembly.Instance(module, { env: { memory } }).exports.partition as (
+    ...args: number[]
+  ) => number;
+  return (from, start, end, to, binsByFeature, columnStart, splitBin, missingCode, defaultLeft) =>
+    partition(
+      from.byteOffset,
+      start,
+      end,
+      to.byteOffset,
+      binsByFeature.byteOffset + columnStart * codeBytes,
+      splitBin,
+      missingCode,
+      defaultLeft,
+    );
+}
+
 /** Int32 words of the shared `control` buffer. */
 export const CONTROL_WORDS = 5;
 /** Slots of the shared `control` words (slot 0 is the task counter of `runTasks`). */
@@ -128,6 +153,7 @@ export const TRAINING_WORKER: WorkerProgram = {
     awaitChange,
     runTasks,
     wasmHistogramKernel,
+    wasmPartitionKernel,
   ],
   main: `
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
@@ -157,6 +183,8 @@ while (!quit) {
       let k = histogramKernels.get(msg.source);
       if (k === undefined) histogramKernels.set(msg.source, (k = new Function(msg.source)()));
       kernels.histogramBlock = k;
+    } else if (msg.type === "wasmPartition") {
+      kernels.partitionBlock = wasmPartitionKernel(msg.module, buffers.kernelMemory, buffers.wideBins ? 2 : 1);
     } else if (msg.type === "wasmKernel") {
       let k = histogramKernels.get(msg.key);
       if (k === undefined) histogramKernels.set(msg.key, (k = wasmHistogramKernel(msg.module, buffers.kernelMemory)));
@@ -304,6 +332,13 @@ export class BlockExecutor {
     for (const w of this.workers) w.port.postMessage({ type: "wasmKernel", key, module });
   }
 
+  /** Makes every thread partition with `partitionModule`'s WebAssembly (same ids in the same slots). */
+  useWasmPartitionKernel(module: WebAssembly.Module): void {
+    const codeBytes = this.buffers.wideBins ? 2 : 1;
+    this.kernels.partitionBlock = wasmPartitionKernel(module, this.buffers.kernelMemory, codeBytes);
+    for (const w of this.workers) w.port.postMessage({ type: "wasmPartition", module });
+  }
+
   /** Replaces some buffers (after growing them) everywhere. */
   replaceBuffers(update: Partial<SharedBuffers>): void {
     Object.assign(this.buffers, update);
@@ -313,8 +348,8 @@ export class BlockExecutor {
 
   /** A new region of `bytes` at the end of the kernel memory, grown to hold it. */
   private growKernelMemory(bytes: number): Region {
-    const { kernelMemory: memory, bins, gh, ids0, ids1, partial } = this.buffers;
-    const top = Math.max(...[bins, gh, ids0, ids1, partial].map((r) => r.offset + r.bytes));
+    const { kernelMemory: memory, bins, binsByFeature, gh, ids0, ids1, partial } = this.buffers;
+    const top = Math.max(...[bins, binsByFeature, gh, ids0, ids1, partial].map((r) => r.offset + r.bytes));
     const offset = Math.ceil(top / 8) * 8;
     const pages = Math.ceil((offset + bytes) / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE;
     if (pages > 0) memory.grow(pages);

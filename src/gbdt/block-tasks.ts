@@ -37,7 +37,7 @@ export interface SharedBuffers {
   kernelMemory: WebAssembly.Memory;
   bins: Region;
   /** The same codes feature-major: partitioning reads one feature of scattered rows. */
-  binsByFeature: SharedArrayBuffer;
+  binsByFeature: Region;
   wideBins: boolean;
   gh: Region;
   /** e^-margin of every row (see `boostBlock`). */
@@ -120,7 +120,9 @@ export function makeViews(b: SharedBuffers): SharedViews {
     bins: b.wideBins
       ? new Uint16Array(m, b.bins.offset, b.bins.bytes / 2)
       : new Uint8Array(m, b.bins.offset, b.bins.bytes),
-    binsByFeature: b.wideBins ? new Uint16Array(b.binsByFeature) : new Uint8Array(b.binsByFeature),
+    binsByFeature: b.wideBins
+      ? new Uint16Array(m, b.binsByFeature.offset, b.binsByFeature.bytes / 2)
+      : new Uint8Array(m, b.binsByFeature.offset, b.binsByFeature.bytes),
     gh: new Float32Array(m, b.gh.offset, b.gh.bytes / 4),
     expNegMargin: new Float64Array(b.expNegMargin),
     labels: new Float32Array(b.labels),

@@ -43,6 +43,110 @@ export function histogramModule(count: number, rowColumns: number, codeBytes: 1 
   return module;
 }
 
+/**
+ * The partition kernel (`partitionBlock`'s, kernels.ts) for codes of `codeBytes`: its export
+ * `partition(from, start, end, to, codes, splitBin, missingCode, defaultLeft)` takes the id
+ * buffers and the split feature's feature-major codes as byte addresses, and writes the same ids
+ * to the same slots (left ids up from `to[start]`, the others down from `to[end - 1]`, both slots
+ * written every row, one cursor moving); returns where the left ids end.
+ */
+export function partitionModule(codeBytes: 1 | 2): WebAssembly.Module {
+  const key = `partition/${codeBytes}`;
+  let module = modules.get(key);
+  if (module === undefined) {
+    if (!assembler) throw new Error("loadHistogramAssembler() first");
+    const wat = partitionWat(codeBytes);
+    module = new WebAssembly.Module(assembler.parseWat(`${key}.wat`, wat).toBinary({}).buffer);
+    modules.set(key, module);
+  }
+  return module;
+}
+
+function partitionWat(codeBytes: 1 | 2): string {
+  return `(module
+  (import "env" "memory" (memory 1 65536 shared))
+  (func (export "partition") (param $from i32) (param $start i32) (param $end i32) (param $to i32)
+      (param $codes i32) (param $splitBin i32) (param $missing i32) (param $defaultLeft i32) (result i32)
+    (local $k i32) (local $i i32) (local $code i32) (local $right i32) (local $nl i32) (local $nr i32)
+    local.get $start
+    local.tee $k
+    local.set $nl
+    local.get $end
+    i32.const 1
+    i32.sub
+    local.set $nr
+    block $done
+    loop $row
+      local.get $k
+      local.get $end
+      i32.ge_u
+      br_if $done
+      ;; i = from[k]; code = codes[i]
+      local.get $from
+      local.get $k
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.set $i
+      local.get $codes
+      local.get $i
+      ${codeBytes === 2 ? "i32.const 1 i32.shl" : ""}
+      i32.add
+      ${codeBytes === 1 ? "i32.load8_u" : "i32.load16_u"}
+      local.set $code
+      ;; right = (splitBin < code) ^ (code is the missing code & defaultLeft): splitsRight's sign bits
+      local.get $splitBin
+      local.get $code
+      i32.sub
+      i32.const 31
+      i32.shr_u
+      local.get $code
+      local.get $missing
+      i32.xor
+      i32.const 1
+      i32.sub
+      i32.const 31
+      i32.shr_u
+      local.get $defaultLeft
+      i32.and
+      i32.xor
+      local.set $right
+      ;; to[nl] = to[nr] = i; nl += 1 - right; nr -= right
+      local.get $to
+      local.get $nl
+      i32.const 2
+      i32.shl
+      i32.add
+      local.get $i
+      i32.store
+      local.get $to
+      local.get $nr
+      i32.const 2
+      i32.shl
+      i32.add
+      local.get $i
+      i32.store
+      local.get $nl
+      i32.const 1
+      i32.add
+      local.get $right
+      i32.sub
+      local.set $nl
+      local.get $nr
+      local.get $right
+      i32.sub
+      local.set $nr
+      local.get $k
+      i32.const 1
+      i32.add
+      local.set $k
+      br $row
+    end
+    end
+    local.get $nl))`;
+}
+
 function histogramWat(count: number, rowColumns: number, codeBytes: 1 | 2): string {
   const columnParams = Array.from({ length: count }, (_, j) => `(param $c${j} i32)`).join(" ");
   const offsetParams = Array.from({ length: count }, (_, j) => `(param $o${j} i32)`).join(" ");

@@ -3,7 +3,7 @@ import { BadInputError } from "../errors/index.js";
 import { BlockExecutor, CONTROL_WORDS, kernelMemory, type ExecutorFaults } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers, type SharedViews } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
-import { loadHistogramAssembler } from "./histogram-wasm.js";
+import { loadHistogramAssembler, partitionModule } from "./histogram-wasm.js";
 import { Booster } from "./booster.js";
 import { binBlock } from "./kernels.js";
 import { cutSampleRows, takeCutSample } from "./binning.js";
@@ -77,12 +77,12 @@ export async function trainBooster(
     ids1: n * 4,
     gh: n * 8,
     bins: n * nf * (wideBins ? 2 : 1),
+    binsByFeature: n * nf * (wideBins ? 2 : 1),
     partial: 8,
   });
   const buffers: SharedBuffers = {
     kernelMemory: kernel.memory,
     ...kernel.regions,
-    binsByFeature: new SharedArrayBuffer(n * nf * (wideBins ? 2 : 1)),
     wideBins,
     expNegMargin: new SharedArrayBuffer(n * 8),
     labels: new SharedArrayBuffer(n * 4),
@@ -117,6 +117,7 @@ export async function trainBooster(
     initial.labels.set(data.labels);
     if (initial.weights && data.weights) initial.weights.set(data.weights);
     const [layout] = await Promise.all([binFeatures(exec, data, p, n, baseArgs), loadHistogramAssembler()]);
+    exec.useWasmPartitionKernel(partitionModule(wideBins ? 2 : 1));
     const v = exec.views; // binning replaced some buffers, and with them the views
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
     v.missingCodes.set(layout.nBins); // a feature's missing-value code follows its bins

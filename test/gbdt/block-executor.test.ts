@@ -5,11 +5,17 @@ import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers } from "../../src
 /** Buffers for `rows` rows of one feature: only what the histogram phase reads matters here. */
 function buffers(rows: number): SharedBuffers {
   const b = (bytes: number) => new SharedArrayBuffer(bytes);
-  const kernel = kernelMemory({ ids0: rows * 4, ids1: rows * 4, gh: rows * 8, bins: rows, partial: 8 });
+  const kernel = kernelMemory({
+    ids0: rows * 4,
+    ids1: rows * 4,
+    gh: rows * 8,
+    bins: rows,
+    binsByFeature: rows,
+    partial: 8,
+  });
   return {
     kernelMemory: kernel.memory,
     ...kernel.regions,
-    binsByFeature: b(rows),
     wideBins: false,
     expNegMargin: b(rows * 8),
     labels: b(rows * 4),
