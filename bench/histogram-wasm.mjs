@@ -2,15 +2,16 @@
 // (not a test; `npm run build` first):
 //   node bench/histogram-wasm.mjs [--rows 800000] [--reps 40] [--rounds 3]
 // Issue 19: training's histograms (the root's, over every sampled row in order, and the smaller
-// children's, over a deep node's scattered rows) are ~40 % of the engine's time, and the JavaScript
+// children's, over a deep node's scattered rows) were ~40 % of the engine's time, and the JavaScript
 // kernel spends ~25 instructions a column (bounds and overflow checks, a spilled row offset). This
-// measures what the same loop costs as WebAssembly on the same data, before any engine work:
+// measures what the same loop costs as WebAssembly on the same data (what led the engine to
+// src/gbdt/histogram-wasm.ts; this keeps the comparison, with its own copy of the loop):
 // - data: `rows` rows of 8 byte-coded columns (row-major, as `bins`), skewed codes, three columns of
 //   few codes (5, 7, 24: as day, type and hour), and a float32 gradient pair a row (as `gh`);
 // - "root": every row in order; "child": a sorted random 12 % of the rows (a deep node's);
-// - JavaScript: `histogramKernelSource` from dist/gbdt/kernels.js (the engine's own kernel, with its
-//   touch-ahead loop for scattered rows); WebAssembly: the same adds in the same order, from the WAT
-//   text below (assembled by wabt, a devDependency), its data in the module's own memory, unrolled
+// - JavaScript: `histogramKernelSource` from dist/gbdt/kernels.js (the engine's kernel before
+//   WebAssembly, with its touch-ahead loop for scattered rows); WebAssembly: the same adds in the same order, from the WAT
+//   text below (assembled by wabt, as the engine's own kernels are), its data in the module's own memory, unrolled
 //   over the columns as the JavaScript kernel is, and with one loop over a list of columns (the form
 //   one module assembled at build time would take, without an assembler at run time);
 // - rounds taking turns, each the median of `reps` calls; the histograms must sum to the same value

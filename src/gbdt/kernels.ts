@@ -285,6 +285,8 @@ export function splitsRight(
 /**
  * Splits the ids `from[start, end)` of one node piece into `to[start, end)`: ids going left in
  * order from `to[start]`, the others down from `to[end - 1]`. Returns where the left ids end.
+ * (Training runs it as WebAssembly, `partitionModule` in histogram-wasm.ts: the same ids in the
+ * same slots; this one is the reference.)
  *
  * Not the left count: V8 compiles the loop on stack (OSR) in the first call, before any
  * code after the loop has run, so an operation there (`nl - start`) has no type feedback, and
@@ -320,6 +322,9 @@ export function partitionBlock(
 }
 
 /**
+ * The JavaScript histogram kernel, the reference `bench/histogram-wasm.mjs` measures the engine's
+ * WebAssembly kernel (histogram-wasm.ts: the same additions in the same order) against.
+ *
  * Source of the histogram kernel for `count` columns of a row-major layout of `binColumns`,
  * unrolled over them (measured about twice as fast as a loop over features in V8). Which
  * features are accumulated is an argument, not baked in: with `colsample_bytree` < 1 a tree's
