@@ -104,6 +104,61 @@ export function wasmPartitionKernel(
     );
 }
 
+/**
+ * `boostBlock` (kernels.ts) running `module`'s WebAssembly over the shared kernel memory: the row
+ * generator is seeded here exactly as `boostBlock` seeds it, the loop runs in WebAssembly
+ * (self-contained: also runs inside workers).
+ */
+export function wasmBoostKernel(module: WebAssembly.Module, memory: WebAssembly.Memory): typeof boostBlock {
+  const boost = new WebAssembly.Instance(module, { env: { memory } }).exports.boost as (
+    ...args: number[]
+  ) => number;
+  return (
+    start,
+    end,
+    expNegMargin,
+    labels,
+    weights,
+    gh,
+    scalePosWeight,
+    subsample,
+    seed,
+    round,
+    block,
+    ids,
+  ) => {
+    let s =
+      (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^
+        Math.imul(round + 1, 0x85ebca6b) ^
+        Math.imul(block + 1, 0xc2b2ae35)) >>>
+      0;
+    const state: number[] = [];
+    for (let j = 0; j < 3; j++) {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      state.push((z ^ (z >>> 16)) | 0);
+    }
+    const cut = Math.ceil(subsample * 4294967296);
+    return boost(
+      start,
+      end,
+      expNegMargin.byteOffset,
+      labels.byteOffset,
+      weights === null ? 0 : weights.byteOffset,
+      weights === null ? 0 : 1,
+      gh.byteOffset,
+      scalePosWeight,
+      state[0],
+      state[1],
+      state[2],
+      cut >= 4294967296 ? 1 : 0,
+      cut | 0,
+      ids.byteOffset,
+    );
+  };
+}
+
 /** Int32 words of the shared `control` buffer. */
 export const CONTROL_WORDS = 5;
 /** Slots of the shared `control` words (slot 0 is the task counter of `runTasks`). */
@@ -154,6 +209,7 @@ export const TRAINING_WORKER: WorkerProgram = {
     runTasks,
     wasmHistogramKernel,
     wasmPartitionKernel,
+    wasmBoostKernel,
   ],
   main: `
 const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
@@ -183,8 +239,9 @@ while (!quit) {
       let k = histogramKernels.get(msg.source);
       if (k === undefined) histogramKernels.set(msg.source, (k = new Function(msg.source)()));
       kernels.histogramBlock = k;
-    } else if (msg.type === "wasmPartition") {
-      kernels.partitionBlock = wasmPartitionKernel(msg.module, buffers.kernelMemory, buffers.wideBins ? 2 : 1);
+    } else if (msg.type === "wasmKernels") {
+      kernels.partitionBlock = wasmPartitionKernel(msg.partition, buffers.kernelMemory, buffers.wideBins ? 2 : 1);
+      kernels.boostBlock = wasmBoostKernel(msg.boost, buffers.kernelMemory);
     } else if (msg.type === "wasmKernel") {
       let k = histogramKernels.get(msg.key);
       if (k === undefined) histogramKernels.set(msg.key, (k = wasmHistogramKernel(msg.module, buffers.kernelMemory)));
@@ -332,11 +389,15 @@ export class BlockExecutor {
     for (const w of this.workers) w.port.postMessage({ type: "wasmKernel", key, module });
   }
 
-  /** Makes every thread partition with `partitionModule`'s WebAssembly (same ids in the same slots). */
-  useWasmPartitionKernel(module: WebAssembly.Module): void {
+  /**
+   * Makes every thread partition and boost with WebAssembly (`partitionModule`, `boostModule`: the
+   * same ids in the same slots, the same gradients).
+   */
+  useWasmKernels(partition: WebAssembly.Module, boost: WebAssembly.Module): void {
     const codeBytes = this.buffers.wideBins ? 2 : 1;
-    this.kernels.partitionBlock = wasmPartitionKernel(module, this.buffers.kernelMemory, codeBytes);
-    for (const w of this.workers) w.port.postMessage({ type: "wasmPartition", module });
+    this.kernels.partitionBlock = wasmPartitionKernel(partition, this.buffers.kernelMemory, codeBytes);
+    this.kernels.boostBlock = wasmBoostKernel(boost, this.buffers.kernelMemory);
+    for (const w of this.workers) w.port.postMessage({ type: "wasmKernels", partition, boost });
   }
 
   /** Replaces some buffers (after growing them) everywhere. */
@@ -348,8 +409,12 @@ export class BlockExecutor {
 
   /** A new region of `bytes` at the end of the kernel memory, grown to hold it. */
   private growKernelMemory(bytes: number): Region {
-    const { kernelMemory: memory, bins, binsByFeature, gh, ids0, ids1, partial } = this.buffers;
-    const top = Math.max(...[bins, binsByFeature, gh, ids0, ids1, partial].map((r) => r.offset + r.bytes));
+    const memory = this.buffers.kernelMemory;
+    // The regions' end: every field holding an offset and a byte count.
+    const regions = Object.values(this.buffers).filter(
+      (v): v is Region => v !== null && typeof v === "object" && "offset" in v && "bytes" in v,
+    );
+    const top = Math.max(...regions.map((r) => r.offset + r.bytes));
     const offset = Math.ceil(top / 8) * 8;
     const pages = Math.ceil((offset + bytes) / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE;
     if (pages > 0) memory.grow(pages);

@@ -41,9 +41,9 @@ export interface SharedBuffers {
   wideBins: boolean;
   gh: Region;
   /** e^-margin of every row (see `boostBlock`). */
-  expNegMargin: SharedArrayBuffer;
-  labels: SharedArrayBuffer;
-  weights: SharedArrayBuffer | null;
+  expNegMargin: Region;
+  labels: Region;
+  weights: Region | null;
   /**
    * Row ids, grouped by node within each block, in two buffers: a partition reads one and
    * writes the other (`PhaseArgs.idsFrom` says which holds the current ids).
@@ -124,9 +124,9 @@ export function makeViews(b: SharedBuffers): SharedViews {
       ? new Uint16Array(m, b.binsByFeature.offset, b.binsByFeature.bytes / 2)
       : new Uint8Array(m, b.binsByFeature.offset, b.binsByFeature.bytes),
     gh: new Float32Array(m, b.gh.offset, b.gh.bytes / 4),
-    expNegMargin: new Float64Array(b.expNegMargin),
-    labels: new Float32Array(b.labels),
-    weights: b.weights ? new Float32Array(b.weights) : null,
+    expNegMargin: new Float64Array(m, b.expNegMargin.offset, b.expNegMargin.bytes / 8),
+    labels: new Float32Array(m, b.labels.offset, b.labels.bytes / 4),
+    weights: b.weights ? new Float32Array(m, b.weights.offset, b.weights.bytes / 4) : null,
     ids0: new Uint32Array(m, b.ids0.offset, b.ids0.bytes / 4),
     ids1: new Uint32Array(m, b.ids1.offset, b.ids1.bytes / 4),
     sample: new Float32Array(b.sample),

@@ -62,6 +62,238 @@ export function partitionModule(codeBytes: 1 | 2): WebAssembly.Module {
   return module;
 }
 
+/**
+ * The boosting step's loop (`boostBlock`'s, kernels.ts): its export `boost(start, end, expNegMargin,
+ * labels, weights, hasWeights, gh, scalePosWeight, ra, rb, rc, all, cut, ids)` takes the buffers as
+ * byte addresses and the row generator's state (ra, rb, rc: `boostBlock` seeds it) and draws, for
+ * each row of [start, end), the same sfc32 number, keeps the row when it is below `cut` as unsigned
+ * 32-bit integers (or every row with `all`), writes the ids as `boostBlock` does and the sampled
+ * rows' float32 gradient pairs, the same double arithmetic rounded the same way. Returns where the
+ * sampled ids end.
+ */
+export function boostModule(): WebAssembly.Module {
+  const key = "boost";
+  let module = modules.get(key);
+  if (module === undefined) {
+    if (!assembler) throw new Error("loadHistogramAssembler() first");
+    module = new WebAssembly.Module(assembler.parseWat("boost.wat", BOOST_WAT).toBinary({}).buffer);
+    modules.set(key, module);
+  }
+  return module;
+}
+
+const BOOST_WAT = `(module
+  (import "env" "memory" (memory 1 65536 shared))
+  (func (export "boost") (param $start i32) (param $end i32) (param $em i32) (param $labels i32)
+      (param $weights i32) (param $hasWeights i32) (param $gh i32) (param $spw f64) (param $ra i32)
+      (param $rb i32) (param $rc i32) (param $all i32) (param $cut i32) (param $ids i32) (result i32)
+    (local $i i32) (local $k i32) (local $t i32) (local $rd i32) (local $take i32) (local $count i32)
+    (local $out i32) (local $p f64) (local $y f64) (local $w f64) (local $h f64) (local $q i32)
+    local.get $start
+    local.set $count
+    local.get $all
+    if
+      ;; every row sampled, in order
+      local.get $start
+      local.set $i
+      block $allDone
+      loop $allNext
+        local.get $i
+        local.get $end
+        i32.ge_u
+        br_if $allDone
+        local.get $ids
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        local.get $i
+        i32.store
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br $allNext
+      end
+      end
+      local.get $end
+      local.set $count
+    else
+      i32.const 1
+      local.set $rd
+      local.get $end
+      i32.const 1
+      i32.sub
+      local.set $out
+      local.get $start
+      local.set $i
+      block $drawDone
+      loop $drawNext
+        local.get $i
+        local.get $end
+        i32.ge_u
+        br_if $drawDone
+        ;; t = ra + rb + rd; rd += 1; ra = rb ^ (rb >>> 9); rb = rc + (rc << 3);
+        ;; rc = rotl(rc, 21) + t  (sfc32, as boostBlock)
+        local.get $ra
+        local.get $rb
+        i32.add
+        local.get $rd
+        i32.add
+        local.set $t
+        local.get $rd
+        i32.const 1
+        i32.add
+        local.set $rd
+        local.get $rb
+        local.get $rb
+        i32.const 9
+        i32.shr_u
+        i32.xor
+        local.set $ra
+        local.get $rc
+        local.get $rc
+        i32.const 3
+        i32.shl
+        i32.add
+        local.set $rb
+        local.get $rc
+        i32.const 21
+        i32.rotl
+        local.get $t
+        i32.add
+        local.set $rc
+        ;; take = t < cut (unsigned); ids[count] = ids[out] = i; count += take; out -= 1 - take
+        local.get $t
+        local.get $cut
+        i32.lt_u
+        local.set $take
+        local.get $ids
+        local.get $count
+        i32.const 2
+        i32.shl
+        i32.add
+        local.get $i
+        i32.store
+        local.get $ids
+        local.get $out
+        i32.const 2
+        i32.shl
+        i32.add
+        local.get $i
+        i32.store
+        local.get $count
+        local.get $take
+        i32.add
+        local.set $count
+        local.get $out
+        i32.const 1
+        i32.sub
+        local.get $take
+        i32.add
+        local.set $out
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br $drawNext
+      end
+      end
+    end
+    ;; gradients of the sampled rows: p = 1 / (1 + e^-margin); g = (p - y) w; h = max(p (1 - p), 1e-16) w
+    local.get $start
+    local.set $k
+    block $gradDone
+    loop $gradNext
+      local.get $k
+      local.get $count
+      i32.ge_u
+      br_if $gradDone
+      local.get $ids
+      local.get $k
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.set $i
+      f64.const 1
+      f64.const 1
+      local.get $em
+      local.get $i
+      i32.const 3
+      i32.shl
+      i32.add
+      f64.load
+      f64.add
+      f64.div
+      local.set $p
+      local.get $labels
+      local.get $i
+      i32.const 2
+      i32.shl
+      i32.add
+      f32.load
+      f64.promote_f32
+      local.set $y
+      local.get $spw
+      f64.const 1
+      local.get $y
+      f64.const 0.5
+      f64.gt
+      select
+      local.set $w
+      local.get $hasWeights
+      if
+        local.get $w
+        local.get $weights
+        local.get $i
+        i32.const 2
+        i32.shl
+        i32.add
+        f32.load
+        f64.promote_f32
+        f64.mul
+        local.set $w
+      end
+      local.get $p
+      f64.const 1
+      local.get $p
+      f64.sub
+      f64.mul
+      local.set $h
+      local.get $gh
+      local.get $i
+      i32.const 3
+      i32.shl
+      i32.add
+      local.tee $q
+      local.get $p
+      local.get $y
+      f64.sub
+      local.get $w
+      f64.mul
+      f32.demote_f64
+      f32.store
+      local.get $q
+      local.get $h
+      f64.const 1e-16
+      local.get $h
+      f64.const 1e-16
+      f64.gt
+      select
+      local.get $w
+      f64.mul
+      f32.demote_f64
+      f32.store offset=4
+      local.get $k
+      i32.const 1
+      i32.add
+      local.set $k
+      br $gradNext
+    end
+    end
+    local.get $count))`;
+
 function partitionWat(codeBytes: 1 | 2): string {
   return `(module
   (import "env" "memory" (memory 1 65536 shared))

@@ -3,7 +3,7 @@ import { BadInputError } from "../errors/index.js";
 import { BlockExecutor, CONTROL_WORDS, kernelMemory, type ExecutorFaults } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers, type SharedViews } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
-import { loadHistogramAssembler, partitionModule } from "./histogram-wasm.js";
+import { boostModule, loadHistogramAssembler, partitionModule } from "./histogram-wasm.js";
 import { Booster } from "./booster.js";
 import { binBlock } from "./kernels.js";
 import { cutSampleRows, takeCutSample } from "./binning.js";
@@ -78,15 +78,16 @@ export async function trainBooster(
     gh: n * 8,
     bins: n * nf * (wideBins ? 2 : 1),
     binsByFeature: n * nf * (wideBins ? 2 : 1),
+    expNegMargin: n * 8,
+    labels: n * 4,
+    weights: data.weights ? n * 4 : 0,
     partial: 8,
   });
   const buffers: SharedBuffers = {
     kernelMemory: kernel.memory,
     ...kernel.regions,
     wideBins,
-    expNegMargin: new SharedArrayBuffer(n * 8),
-    labels: new SharedArrayBuffer(n * 4),
-    weights: data.weights ? new SharedArrayBuffer(n * 4) : null,
+    weights: data.weights ? kernel.regions.weights : null,
     sample: new SharedArrayBuffer(nf * cutSampleRows(n) * 4),
     binLookup: new SharedArrayBuffer(nf * 65537 * 2),
     cuts: new SharedArrayBuffer(nf * (p.max_bin + 1) * 4),
@@ -117,7 +118,7 @@ export async function trainBooster(
     initial.labels.set(data.labels);
     if (initial.weights && data.weights) initial.weights.set(data.weights);
     const [layout] = await Promise.all([binFeatures(exec, data, p, n, baseArgs), loadHistogramAssembler()]);
-    exec.useWasmPartitionKernel(partitionModule(wideBins ? 2 : 1));
+    exec.useWasmKernels(partitionModule(wideBins ? 2 : 1), boostModule());
     const v = exec.views; // binning replaced some buffers, and with them the views
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));
     v.missingCodes.set(layout.nBins); // a feature's missing-value code follows its bins

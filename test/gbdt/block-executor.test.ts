@@ -11,14 +11,14 @@ function buffers(rows: number): SharedBuffers {
     gh: rows * 8,
     bins: rows,
     binsByFeature: rows,
+    expNegMargin: rows * 8,
+    labels: rows * 4,
     partial: 8,
   });
   return {
     kernelMemory: kernel.memory,
     ...kernel.regions,
     wideBins: false,
-    expNegMargin: b(rows * 8),
-    labels: b(rows * 4),
     weights: null,
     sample: b(rows * 4),
     binLookup: b(0),
