@@ -5,7 +5,7 @@
 // children's, over a deep node's scattered rows) were ~40 % of the engine's time, and the JavaScript
 // kernel spends ~25 instructions a column (bounds and overflow checks, a spilled row offset). This
 // measures what the same loop costs as WebAssembly on the same data (what led the engine to
-// src/gbdt/histogram-wasm.ts; this keeps the comparison, with its own copy of the loop):
+// src/gbdt/wasm-kernels.ts; this keeps the comparison, with its own copy of the loop):
 // - data: `rows` rows of 8 byte-coded columns (row-major, as `bins`), skewed codes, three columns of
 //   few codes (5, 7, 24: as day, type and hour), and a float32 gradient pair a row (as `gh`);
 // - "root": every row in order; "child": a sorted random 12 % of the rows (a deep node's);

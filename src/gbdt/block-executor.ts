@@ -40,7 +40,7 @@ const MAX_PAGES = 65_536;
 
 /**
  * A shared `WebAssembly.Memory` holding the given regions in order (8-byte aligned), for the
- * histogram kernel (histogram-wasm.ts) and every thread's views of them.
+ * histogram kernel (wasm-kernels.ts) and every thread's views of them.
  */
 export function kernelMemory<K extends string>(
   sizes: Record<K, number>,

@@ -31,7 +31,7 @@ export interface Region {
 /**
  * Shared memory behind one training run; every thread views the same buffers. What the
  * WebAssembly histogram kernel reads and writes (codes, gradient pairs, row ids, partial
- * histograms) lies in regions of one shared `WebAssembly.Memory` (see histogram-wasm.ts).
+ * histograms) lies in regions of one shared `WebAssembly.Memory` (see wasm-kernels.ts).
  */
 export interface SharedBuffers {
   kernelMemory: WebAssembly.Memory;

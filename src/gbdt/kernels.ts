@@ -285,7 +285,7 @@ export function splitsRight(
 /**
  * Splits the ids `from[start, end)` of one node piece into `to[start, end)`: ids going left in
  * order from `to[start]`, the others down from `to[end - 1]`. Returns where the left ids end.
- * (Training runs it as WebAssembly, `partitionModule` in histogram-wasm.ts: the same ids in the
+ * (Training runs it as WebAssembly, `partitionModule` in wasm-kernels.ts: the same ids in the
  * same slots; this one is the reference.)
  *
  * Not the left count: V8 compiles the loop on stack (OSR) in the first call, before any
@@ -323,7 +323,7 @@ export function partitionBlock(
 
 /**
  * The JavaScript histogram kernel, the reference `bench/histogram-wasm.mjs` measures the engine's
- * WebAssembly kernel (histogram-wasm.ts: the same additions in the same order) against.
+ * WebAssembly kernel (wasm-kernels.ts: the same additions in the same order) against.
  *
  * Source of the histogram kernel for `count` columns of a row-major layout of `binColumns`,
  * unrolled over them (measured about twice as fast as a loop over features in V8). Which

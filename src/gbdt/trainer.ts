@@ -3,7 +3,7 @@ import { BadInputError } from "../errors/index.js";
 import { BlockExecutor, CONTROL_WORDS, kernelMemory, type ExecutorFaults } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs, type SharedBuffers, type SharedViews } from "./block-tasks.js";
 import { bundleFeatures, memberCodes } from "./feature-bundles.js";
-import { boostModule, loadHistogramAssembler, partitionModule } from "./histogram-wasm.js";
+import { boostModule, loadWasmAssembler, partitionModule } from "./wasm-kernels.js";
 import { Booster } from "./booster.js";
 import { binBlock } from "./kernels.js";
 import { cutSampleRows, takeCutSample } from "./binning.js";
@@ -117,7 +117,7 @@ export async function trainBooster(
     const initial = exec.views;
     initial.labels.set(data.labels);
     if (initial.weights && data.weights) initial.weights.set(data.weights);
-    const [layout] = await Promise.all([binFeatures(exec, data, p, n, baseArgs), loadHistogramAssembler()]);
+    const [layout] = await Promise.all([binFeatures(exec, data, p, n, baseArgs), loadWasmAssembler()]);
     exec.useWasmKernels(partitionModule(wideBins ? 2 : 1), boostModule());
     const v = exec.views; // binning replaced some buffers, and with them the views
     v.expNegMargin.fill(Math.exp(-baseMargin(p.base_score)));

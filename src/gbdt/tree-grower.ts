@@ -1,7 +1,7 @@
 import type { BlockExecutor } from "./block-executor.js";
 import { PHASE, TASK_WIDTH, type PhaseArgs } from "./block-tasks.js";
 import { marginalize, type FeatureBundle, type Marginal } from "./feature-bundles.js";
-import { histogramModule } from "./histogram-wasm.js";
+import { histogramModule } from "./wasm-kernels.js";
 import { blockRowsFor } from "./kernels.js";
 import { findBestSplit, leafWeight, type SplitCandidate, type SplitParams } from "./split-finder.js";
 import { TreeBuilder, type RegressionTree } from "./tree.js";

@@ -1,5 +1,5 @@
 /**
- * The part of the WebAssembly JavaScript API the engine uses (histogram-wasm.ts): TypeScript
+ * The part of the WebAssembly JavaScript API the engine uses (wasm-kernels.ts): TypeScript
  * declares it only in its DOM library, which this Node project does not load.
  */
 declare namespace WebAssembly {

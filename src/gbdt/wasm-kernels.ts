@@ -1,24 +1,27 @@
 import wabtInit from "wabt";
 
 /**
- * The histogram kernel as WebAssembly. V8's code for the JavaScript kernel (`histogramKernelSource`)
- * spends ~25 instructions a column on bounds and overflow checks; the same float additions in the
- * same order as WebAssembly run 2.2-2.7× faster over a root's rows and 2.6-3.6× over a deep node's
- * scattered rows (`bench/histogram-wasm.mjs`, docs/BENCHMARKS.md). Same additions in the same
- * order: the histograms, and so the models, are the same to the bit.
+ * Training's hot loops as WebAssembly: histograms, partition and the boosting step (draws,
+ * gradients). V8's code for the JavaScript kernels (kernels.ts) spends ~25 instructions a histogram
+ * column on bounds and overflow checks; the same float additions in the same order as WebAssembly
+ * run 2.2-2.7× faster over a root's rows and 2.6-3.6× over a deep node's scattered rows
+ * (`bench/histogram-wasm.mjs`, docs/BENCHMARKS.md). Each module does what its JavaScript kernel
+ * does, operation for operation (the same additions in the same order, the same ids in the same
+ * slots, the same draws and roundings), so the models are the same to the bit; the JavaScript
+ * kernels stay as the reference.
  *
- * The kernel reads the training's shared `WebAssembly.Memory` (see `KernelMemory`), where the
- * executor keeps the row ids, gradient pairs, codes and partial histograms. One module per column
- * count, code width and row width, unrolled over the columns as the JavaScript kernel is (a loop
- * over a column list keeps only 1.2-2×); which columns and their first slots are arguments, as
- * `colsample_bytree` changes them tree by tree.
+ * The modules read the training's shared `WebAssembly.Memory` (`kernelMemory`, block-executor.ts),
+ * where the executor keeps the per-row buffers and partial histograms; they take byte addresses.
+ * One histogram module per column count, code width and row width, unrolled over the columns as
+ * the JavaScript kernel is (a loop over a column list keeps only 1.2-2×); which columns and their
+ * first slots are arguments, as `colsample_bytree` changes them tree by tree.
  */
 
 type Assembler = Awaited<ReturnType<typeof wabtInit>>;
 let assembler: Assembler | null = null;
 
-/** Loads the WAT assembler (~50 ms); `histogramModule` needs it loaded. */
-export async function loadHistogramAssembler(): Promise<void> {
+/** Loads the WAT assembler (wabt, ~50 ms); the module functions below need it loaded. */
+export async function loadWasmAssembler(): Promise<void> {
   assembler ??= await wabtInit();
 }
 
@@ -35,7 +38,7 @@ export function histogramModule(count: number, rowColumns: number, codeBytes: 1 
   const key = `${count}/${rowColumns}/${codeBytes}`;
   let module = modules.get(key);
   if (module === undefined) {
-    if (!assembler) throw new Error("loadHistogramAssembler() first");
+    if (!assembler) throw new Error("loadWasmAssembler() first");
     const wat = histogramWat(count, rowColumns, codeBytes);
     module = new WebAssembly.Module(assembler.parseWat(`histogram-${key}.wat`, wat).toBinary({}).buffer);
     modules.set(key, module);
@@ -54,7 +57,7 @@ export function partitionModule(codeBytes: 1 | 2): WebAssembly.Module {
   const key = `partition/${codeBytes}`;
   let module = modules.get(key);
   if (module === undefined) {
-    if (!assembler) throw new Error("loadHistogramAssembler() first");
+    if (!assembler) throw new Error("loadWasmAssembler() first");
     const wat = partitionWat(codeBytes);
     module = new WebAssembly.Module(assembler.parseWat(`${key}.wat`, wat).toBinary({}).buffer);
     modules.set(key, module);
@@ -75,7 +78,7 @@ export function boostModule(): WebAssembly.Module {
   const key = "boost";
   let module = modules.get(key);
   if (module === undefined) {
-    if (!assembler) throw new Error("loadHistogramAssembler() first");
+    if (!assembler) throw new Error("loadWasmAssembler() first");
     module = new WebAssembly.Module(assembler.parseWat("boost.wat", BOOST_WAT).toBinary({}).buffer);
     modules.set(key, module);
   }
