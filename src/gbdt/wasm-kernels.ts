@@ -27,6 +27,17 @@ export async function loadWasmAssembler(): Promise<void> {
 
 const modules = new Map<string, WebAssembly.Module>();
 
+/** The module assembled from `wat()` under `key`, assembled and compiled once. */
+function assembled(key: string, wat: () => string): WebAssembly.Module {
+  let module = modules.get(key);
+  if (module === undefined) {
+    if (!assembler) throw new Error("loadWasmAssembler() first");
+    module = new WebAssembly.Module(assembler.parseWat(`${key}.wat`, wat()).toBinary({}).buffer);
+    modules.set(key, module);
+  }
+  return module;
+}
+
 /**
  * The kernel for `count` accumulated columns of a row-major code matrix of `rowColumns` columns,
  * codes of `codeBytes` (1 or 2). Its export `histogram(rows, start, end, codes, gh, out, c0…, o0…)`
@@ -35,15 +46,9 @@ const modules = new Map<string, WebAssembly.Module>();
  * for every j. Returns 0 (the JavaScript kernel's signature).
  */
 export function histogramModule(count: number, rowColumns: number, codeBytes: 1 | 2): WebAssembly.Module {
-  const key = `${count}/${rowColumns}/${codeBytes}`;
-  let module = modules.get(key);
-  if (module === undefined) {
-    if (!assembler) throw new Error("loadWasmAssembler() first");
-    const wat = histogramWat(count, rowColumns, codeBytes);
-    module = new WebAssembly.Module(assembler.parseWat(`histogram-${key}.wat`, wat).toBinary({}).buffer);
-    modules.set(key, module);
-  }
-  return module;
+  return assembled(`histogram-${count}-${rowColumns}-${codeBytes}`, () =>
+    histogramWat(count, rowColumns, codeBytes),
+  );
 }
 
 /**
@@ -54,15 +59,7 @@ export function histogramModule(count: number, rowColumns: number, codeBytes: 1 
  * written every row, one cursor moving); returns where the left ids end.
  */
 export function partitionModule(codeBytes: 1 | 2): WebAssembly.Module {
-  const key = `partition/${codeBytes}`;
-  let module = modules.get(key);
-  if (module === undefined) {
-    if (!assembler) throw new Error("loadWasmAssembler() first");
-    const wat = partitionWat(codeBytes);
-    module = new WebAssembly.Module(assembler.parseWat(`${key}.wat`, wat).toBinary({}).buffer);
-    modules.set(key, module);
-  }
-  return module;
+  return assembled(`partition-${codeBytes}`, () => partitionWat(codeBytes));
 }
 
 /**
@@ -75,14 +72,7 @@ export function partitionModule(codeBytes: 1 | 2): WebAssembly.Module {
  * sampled ids end.
  */
 export function boostModule(): WebAssembly.Module {
-  const key = "boost";
-  let module = modules.get(key);
-  if (module === undefined) {
-    if (!assembler) throw new Error("loadWasmAssembler() first");
-    module = new WebAssembly.Module(assembler.parseWat("boost.wat", BOOST_WAT).toBinary({}).buffer);
-    modules.set(key, module);
-  }
-  return module;
+  return assembled("boost", () => BOOST_WAT);
 }
 
 const BOOST_WAT = `(module
