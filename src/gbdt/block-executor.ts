@@ -19,7 +19,11 @@ import {
   cutsTask,
   fillBinLookup,
   partitionBlock,
+  seedBlockGenerator,
   splitsRight,
+  wasmBoostKernel,
+  wasmHistogramKernel,
+  wasmPartitionKernel,
   type HistogramKernel,
 } from "./kernels.js";
 import {
@@ -40,7 +44,7 @@ const MAX_PAGES = 65_536;
 
 /**
  * A shared `WebAssembly.Memory` holding the given regions in order (8-byte aligned), for the
- * histogram kernel (wasm-kernels.ts) and every thread's views of them.
+ * WebAssembly kernels (wasm-kernels.ts) and every thread's views of them.
  */
 export function kernelMemory<K extends string>(
   sizes: Record<K, number>,
@@ -55,108 +59,6 @@ export function kernelMemory<K extends string>(
   if (initial > MAX_PAGES)
     throw new RangeError(`training needs ${top} bytes of kernel memory; WebAssembly holds at most 4 GiB`);
   return { memory: new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true }), regions };
-}
-
-/**
- * A histogram kernel (`HistogramKernel`'s signature) running `module`'s WebAssembly over the shared
- * kernel memory: the views it is given are regions of that memory, passed as byte addresses
- * (self-contained: also runs inside workers).
- */
-export function wasmHistogramKernel(module: WebAssembly.Module, memory: WebAssembly.Memory): HistogramKernel {
-  const histogram = new WebAssembly.Instance(module, { env: { memory } }).exports.histogram as (
-    ...args: number[]
-  ) => number;
-  return (rows, start, end, bins, gh, out, outBase, columns, offsets) =>
-    histogram(
-      rows.byteOffset,
-      start,
-      end,
-      bins.byteOffset,
-      gh.byteOffset,
-      out.byteOffset + 16 * outBase,
-      ...columns,
-      ...offsets,
-    );
-}
-
-/**
- * `partitionBlock` (kernels.ts) running `module`'s WebAssembly over the shared kernel memory, the
- * id buffers and codes it is given being regions of it (self-contained: also runs inside workers).
- */
-export function wasmPartitionKernel(
-  module: WebAssembly.Module,
-  memory: WebAssembly.Memory,
-  codeBytes: number,
-): typeof partitionBlock {
-  const partition = new WebAssembly.Instance(module, { env: { memory } }).exports.partition as (
-    ...args: number[]
-  ) => number;
-  return (from, start, end, to, binsByFeature, columnStart, splitBin, missingCode, defaultLeft) =>
-    partition(
-      from.byteOffset,
-      start,
-      end,
-      to.byteOffset,
-      binsByFeature.byteOffset + columnStart * codeBytes,
-      splitBin,
-      missingCode,
-      defaultLeft,
-    );
-}
-
-/**
- * `boostBlock` (kernels.ts) running `module`'s WebAssembly over the shared kernel memory: the row
- * generator is seeded here exactly as `boostBlock` seeds it, the loop runs in WebAssembly
- * (self-contained: also runs inside workers).
- */
-export function wasmBoostKernel(module: WebAssembly.Module, memory: WebAssembly.Memory): typeof boostBlock {
-  const boost = new WebAssembly.Instance(module, { env: { memory } }).exports.boost as (
-    ...args: number[]
-  ) => number;
-  return (
-    start,
-    end,
-    expNegMargin,
-    labels,
-    weights,
-    gh,
-    scalePosWeight,
-    subsample,
-    seed,
-    round,
-    block,
-    ids,
-  ) => {
-    let s =
-      (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^
-        Math.imul(round + 1, 0x85ebca6b) ^
-        Math.imul(block + 1, 0xc2b2ae35)) >>>
-      0;
-    const state: number[] = [];
-    for (let j = 0; j < 3; j++) {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      state.push((z ^ (z >>> 16)) | 0);
-    }
-    const cut = Math.ceil(subsample * 4294967296);
-    return boost(
-      start,
-      end,
-      expNegMargin.byteOffset,
-      labels.byteOffset,
-      weights === null ? 0 : weights.byteOffset,
-      weights === null ? 0 : 1,
-      gh.byteOffset,
-      scalePosWeight,
-      state[0],
-      state[1],
-      state[2],
-      cut >= 4294967296 ? 1 : 0,
-      cut | 0,
-      ids.byteOffset,
-    );
-  };
 }
 
 /** Int32 words of the shared `control` buffer. */
@@ -199,6 +101,7 @@ export const TRAINING_WORKER: WorkerProgram = {
     splitsRight,
     fillBinLookup,
     cutsTask,
+    seedBlockGenerator,
     boostBlock,
     partitionBlock,
     applyLeaf,

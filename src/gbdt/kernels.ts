@@ -134,6 +134,28 @@ export function binBlock(
 }
 
 /**
+ * The state (a, b, c; d starts at 1) of the subsample generator of block `block` in round `round`:
+ * sfc32 seeded by splitmix32 of (seed, round, block), the generator of `random/`, written here
+ * because the kernels run in workers as shipped source (no imports). `boostBlock` and the
+ * WebAssembly boost kernel (wasm-kernels.ts) both start from it.
+ */
+export function seedBlockGenerator(seed: number, round: number, block: number): Int32Array {
+  let s =
+    (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^
+      Math.imul(round + 1, 0x85ebca6b) ^
+      Math.imul(block + 1, 0xc2b2ae35)) >>>
+    0;
+  const state = new Int32Array(3);
+  for (let j = 0; j < 3; j++) {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    state[j] = z ^ (z >>> 16);
+  }
+  return state;
+}
+
+/**
  * One boosting step for rows [start, end), whose margins (kept as e^-margin, see below) already
  * hold every tree so far (`applyLeaf`): draw the row subsample from a generator seeded by (seed,
  * round, block); compute the logistic gradient and hessian of the sampled rows. Sampled row ids
@@ -160,25 +182,11 @@ export function boostBlock(
   block: number,
   ids: Uint32Array,
 ): number {
-  // sfc32 seeded by splitmix32 of (seed, round, block): the generator of `random/`, inlined because
-  // this kernel runs in workers as shipped source (no imports) and keeps the state in locals.
-  let s =
-    (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^
-      Math.imul(round + 1, 0x85ebca6b) ^
-      Math.imul(block + 1, 0xc2b2ae35)) >>>
-    0;
-  s = (s + 0x9e3779b9) >>> 0;
-  let z = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  let ra = (z ^ (z >>> 16)) | 0;
-  s = (s + 0x9e3779b9) >>> 0;
-  z = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  let rb = (z ^ (z >>> 16)) | 0;
-  s = (s + 0x9e3779b9) >>> 0;
-  z = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  let rc = (z ^ (z >>> 16)) | 0;
+  // The block's generator (`seedBlockGenerator`), its state then kept in locals.
+  const state = seedBlockGenerator(seed, round, block);
+  let ra = state[0];
+  let rb = state[1];
+  let rc = state[2];
   let rd = 1;
   let count = start;
   // A row is sampled when its 32-bit draw u satisfies u / 2^32 < subsample, i.e. u < cut, i.e.
@@ -396,3 +404,98 @@ export type HistogramKernel = (
   columns: readonly number[],
   offsets: readonly number[],
 ) => number;
+
+// The WebAssembly kernels (wasm-kernels.ts) behind the JavaScript kernels' signatures, for
+// `runTasks`. Each builds its instance in the thread that calls it (they are shipped as the others
+// are) and returns a function over it: the views it is given are regions of the shared kernel
+// memory, passed on as byte addresses.
+
+/**
+ * A histogram kernel (`HistogramKernel`'s signature) running `module`'s WebAssembly over the shared
+ * kernel memory: the views it is given are regions of that memory, passed as byte addresses
+ * (self-contained: also runs inside workers).
+ */
+export function wasmHistogramKernel(module: WebAssembly.Module, memory: WebAssembly.Memory): HistogramKernel {
+  const histogram = new WebAssembly.Instance(module, { env: { memory } }).exports.histogram as (
+    ...args: number[]
+  ) => number;
+  return (rows, start, end, bins, gh, out, outBase, columns, offsets) =>
+    histogram(
+      rows.byteOffset,
+      start,
+      end,
+      bins.byteOffset,
+      gh.byteOffset,
+      out.byteOffset + 16 * outBase,
+      ...columns,
+      ...offsets,
+    );
+}
+
+/**
+ * `partitionBlock` (kernels.ts) running `module`'s WebAssembly over the shared kernel memory, the
+ * id buffers and codes it is given being regions of it (self-contained: also runs inside workers).
+ */
+export function wasmPartitionKernel(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  codeBytes: number,
+): typeof partitionBlock {
+  const partition = new WebAssembly.Instance(module, { env: { memory } }).exports.partition as (
+    ...args: number[]
+  ) => number;
+  return (from, start, end, to, binsByFeature, columnStart, splitBin, missingCode, defaultLeft) =>
+    partition(
+      from.byteOffset,
+      start,
+      end,
+      to.byteOffset,
+      binsByFeature.byteOffset + columnStart * codeBytes,
+      splitBin,
+      missingCode,
+      defaultLeft,
+    );
+}
+
+/**
+ * `boostBlock` (kernels.ts) running `module`'s WebAssembly over the shared kernel memory, from the
+ * same generator state (`seedBlockGenerator`) (self-contained: also runs inside workers).
+ */
+export function wasmBoostKernel(module: WebAssembly.Module, memory: WebAssembly.Memory): typeof boostBlock {
+  const boost = new WebAssembly.Instance(module, { env: { memory } }).exports.boost as (
+    ...args: number[]
+  ) => number;
+  return (
+    start,
+    end,
+    expNegMargin,
+    labels,
+    weights,
+    gh,
+    scalePosWeight,
+    subsample,
+    seed,
+    round,
+    block,
+    ids,
+  ) => {
+    const state = seedBlockGenerator(seed, round, block);
+    const cut = Math.ceil(subsample * 4294967296);
+    return boost(
+      start,
+      end,
+      expNegMargin.byteOffset,
+      labels.byteOffset,
+      weights === null ? 0 : weights.byteOffset,
+      weights === null ? 0 : 1,
+      gh.byteOffset,
+      scalePosWeight,
+      state[0],
+      state[1],
+      state[2],
+      cut >= 4294967296 ? 1 : 0,
+      cut | 0,
+      ids.byteOffset,
+    );
+  };
+}
