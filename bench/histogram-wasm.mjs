@@ -5,15 +5,15 @@
 // children's, over a deep node's scattered rows) were ~40 % of the engine's time, and the JavaScript
 // kernel spends ~25 instructions a column (bounds and overflow checks, a spilled row offset). This
 // measures what the same loop costs as WebAssembly on the same data (what led the engine to
-// src/gbdt/wasm-kernels.ts; this keeps the comparison, with its own copy of the loop):
+// src/gbdt/wasm-kernels.ts):
 // - data: `rows` rows of 8 byte-coded columns (row-major, as `bins`), skewed codes, three columns of
 //   few codes (5, 7, 24: as day, type and hour), and a float32 gradient pair a row (as `gh`);
 // - "root": every row in order; "child": a sorted random 12 % of the rows (a deep node's);
 // - JavaScript: `histogramKernelSource` from dist/gbdt/kernels.js (the engine's kernel before
-//   WebAssembly, with its touch-ahead loop for scattered rows); WebAssembly: the same adds in the same order, from the WAT
-//   text below (assembled by wabt, as the engine's own kernels are), its data in the module's own memory, unrolled
-//   over the columns as the JavaScript kernel is, and with one loop over a list of columns (the form
-//   one module assembled at build time would take, without an assembler at run time);
+//   WebAssembly, with its touch-ahead loop for scattered rows); WebAssembly: the engine's own module
+//   (`histogramModule`, dist/gbdt/wasm-kernels.js: the same adds in the same order, unrolled over the
+//   columns), and beside it one loop over a list of columns (the WAT below: the form one module
+//   assembled at build time would take), both over one shared memory as in training;
 // - rounds taking turns, each the median of `reps` calls; the histograms must sum to the same value
 //   (the same float additions in the same order), else the script fails.
 // Prints ns a row for each shape and side, and JavaScript / WebAssembly.
@@ -21,6 +21,7 @@
 import { parseArgs } from "node:util";
 import wabtInit from "wabt";
 import { histogramKernelSource } from "../dist/gbdt/kernels.js";
+import { histogramModule, loadWasmAssembler } from "../dist/gbdt/wasm-kernels.js";
 
 const { values: a } = parseArgs({
   options: {
@@ -40,10 +41,9 @@ let state = 12345;
 const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296;
 
 /**
- * The WebAssembly kernels: for rows[start, end), add each row's pair into its bin of every column.
- * `histogram` is unrolled over the columns (their slots constants); `histogramByColumn` loops over a
- * list of columns and their first slots read from memory (what one module assembled at build time
- * would hold). The row loop, a row's reads and the pair's add are written once, below.
+ * The column-list kernel: for rows[start, end), add each row's pair into its bin of every listed
+ * column, one loop over a list of columns and their first slots read from memory (what one module
+ * assembled at build time would hold). The unrolled kernel is the engine's own (`histogramModule`).
  */
 function kernelWat() {
   // Adds (g, h) into the bin pair at byte address out + 16 * slot; `slot` leaves the slot on the stack.
@@ -111,12 +111,6 @@ function kernelWat() {
       i32.shl
       i32.add
       local.set $b`;
-  const unrolled = Array.from({ length: COLUMNS }, (_, j) =>
-    addPair(`local.get $b
-      i32.load8_u offset=${j}
-      i32.const ${j * BINS_PER_COLUMN}
-      i32.add`),
-  ).join("");
   // slot = offsets[j] + codes[columns[j]]
   const listed = addPair(`local.get $offsets
       local.get $j
@@ -138,21 +132,25 @@ function kernelWat() {
     "(param $rows i32) (param $start i32) (param $end i32) (param $bins i32) (param $gh i32) (param $out i32)";
   const locals =
     "(local $k i32) (local $i i32) (local $b i32) (local $p i32) (local $j i32) (local $g f64) (local $h f64)";
-  const pages = Math.ceil((N * (4 + COLUMNS + 8) + 16 * COLUMNS * BINS_PER_COLUMN + 8 * COLUMNS) / 65536) + 1;
   return `(module
-  (memory (export "memory") ${pages})
-  (func (export "histogram") ${params}
-    ${locals}
-    ${loop("$k", "local.get $start", "local.get $end", rowReads + unrolled)})
+  (import "env" "memory" (memory 1 65536 shared))
   (func (export "histogramByColumn") ${params} (param $columns i32) (param $offsets i32) (param $count i32)
     ${locals}
     ${loop("$k", "local.get $start", "local.get $end", rowReads + loop("$j", "i32.const 0", "local.get $count", listed))}))`;
 }
 
+// One shared memory, as the engine's (`kernelMemory`), for both WebAssembly kernels.
+const pages = Math.ceil((N * (4 + COLUMNS + 8) + 16 * COLUMNS * BINS_PER_COLUMN + 8 * COLUMNS) / 65536) + 1;
+const wasmMemory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+const env = { env: { memory: wasmMemory } };
+await loadWasmAssembler();
+const { histogram } = new WebAssembly.Instance(histogramModule(COLUMNS, COLUMNS, 1), env).exports;
 const wabt = await wabtInit();
-const { buffer: wasm } = wabt.parseWat("histogram.wat", kernelWat()).toBinary({});
-const { instance } = await WebAssembly.instantiate(wasm);
-const memory = instance.exports.memory.buffer;
+const listModule = new WebAssembly.Module(
+  wabt.parseWat("histogram-list.wat", kernelWat()).toBinary({}).buffer,
+);
+const { histogramByColumn } = new WebAssembly.Instance(listModule, env).exports;
+const memory = wasmMemory.buffer;
 // The module's memory: row ids, codes, gradient pairs, histogram (byte offsets).
 const ROWS = 0;
 const BINS = 4 * N;
@@ -211,12 +209,11 @@ for (const shape of shapes) {
   for (let round = 0; round < Number(a.rounds); round++) {
     const sides = ["js", "wasm", "loop"].map((_, i, all) => all[(i + round) % all.length]);
     for (const side of sides) {
-      const { histogram, histogramByColumn } = instance.exports;
       const r =
         side === "js"
           ? time(() => js(shape.rows, 0, n, jsBins, jsGh, jsOut, 0, columns, offsets), jsOut)
           : side === "wasm"
-            ? time(() => histogram(ROWS, 0, n, BINS, GH, OUT), wasmOut)
+            ? time(() => histogram(ROWS, 0, n, BINS, GH, OUT, ...columns, ...offsets), wasmOut)
             : time(
                 () => histogramByColumn(ROWS, 0, n, BINS, GH, OUT, COLUMN_LIST, OFFSET_LIST, COLUMNS),
                 wasmOut,
