@@ -87,28 +87,19 @@ const BOOST_WAT = `(module
     local.get $all
     if
       ;; every row sampled, in order
-      local.get $start
-      local.set $i
-      block $allDone
-      loop $allNext
-        local.get $i
-        local.get $end
-        i32.ge_u
-        br_if $allDone
+      ${countedLoop(
+        "$i",
+        "local.get $start",
+        "local.get $end",
+        `
         local.get $ids
         local.get $i
         i32.const 2
         i32.shl
         i32.add
         local.get $i
-        i32.store
-        local.get $i
-        i32.const 1
-        i32.add
-        local.set $i
-        br $allNext
-      end
-      end
+        i32.store`,
+      )}
       local.get $end
       local.set $count
     else
@@ -118,14 +109,11 @@ const BOOST_WAT = `(module
       i32.const 1
       i32.sub
       local.set $out
-      local.get $start
-      local.set $i
-      block $drawDone
-      loop $drawNext
-        local.get $i
-        local.get $end
-        i32.ge_u
-        br_if $drawDone
+      ${countedLoop(
+        "$i",
+        "local.get $start",
+        "local.get $end",
+        `
         ;; t = ra + rb + rd; rd += 1; ra = rb ^ (rb >>> 9); rb = rc + (rc << 3);
         ;; rc = rotl(rc, 21) + t  (sfc32, as boostBlock)
         local.get $ra
@@ -184,24 +172,15 @@ const BOOST_WAT = `(module
         i32.sub
         local.get $take
         i32.add
-        local.set $out
-        local.get $i
-        i32.const 1
-        i32.add
-        local.set $i
-        br $drawNext
-      end
-      end
+        local.set $out`,
+      )}
     end
     ;; gradients of the sampled rows: p = 1 / (1 + e^-margin); g = (p - y) w; h = max(p (1 - p), 1e-16) w
-    local.get $start
-    local.set $k
-    block $gradDone
-    loop $gradNext
-      local.get $k
-      local.get $count
-      i32.ge_u
-      br_if $gradDone
+    ${countedLoop(
+      "$k",
+      "local.get $start",
+      "local.get $count",
+      `
       local.get $ids
       local.get $k
       i32.const 2
@@ -277,15 +256,32 @@ const BOOST_WAT = `(module
       local.get $w
       f64.mul
       f32.demote_f64
-      f32.store offset=4
-      local.get $k
+      f32.store offset=4`,
+    )}
+    local.get $count))`;
+
+/**
+ * WAT: `body` once for each value of the i32 local `counter` from `from` up to, not including, `to`
+ * (each an instruction leaving an i32).
+ */
+function countedLoop(counter: string, from: string, to: string, body: string): string {
+  return `${from}
+    local.set ${counter}
+    block ${counter}Done
+    loop ${counter}Next
+      local.get ${counter}
+      ${to}
+      i32.ge_u
+      br_if ${counter}Done
+      ${body}
+      local.get ${counter}
       i32.const 1
       i32.add
-      local.set $k
-      br $gradNext
+      local.set ${counter}
+      br ${counter}Next
     end
-    end
-    local.get $count))`;
+    end`;
+}
 
 function partitionWat(codeBytes: 1 | 2): string {
   return `(module
@@ -294,18 +290,16 @@ function partitionWat(codeBytes: 1 | 2): string {
       (param $codes i32) (param $splitBin i32) (param $missing i32) (param $defaultLeft i32) (result i32)
     (local $k i32) (local $i i32) (local $code i32) (local $right i32) (local $nl i32) (local $nr i32)
     local.get $start
-    local.tee $k
     local.set $nl
     local.get $end
     i32.const 1
     i32.sub
     local.set $nr
-    block $done
-    loop $row
-      local.get $k
-      local.get $end
-      i32.ge_u
-      br_if $done
+    ${countedLoop(
+      "$k",
+      "local.get $start",
+      "local.get $end",
+      `
       ;; i = from[k]; code = codes[i]
       local.get $from
       local.get $k
@@ -361,14 +355,8 @@ function partitionWat(codeBytes: 1 | 2): string {
       local.get $nr
       local.get $right
       i32.sub
-      local.set $nr
-      local.get $k
-      i32.const 1
-      i32.add
-      local.set $k
-      br $row
-    end
-    end
+      local.set $nr`,
+    )}
     local.get $nl))`;
 }
 
@@ -409,14 +397,11 @@ function histogramWat(count: number, rowColumns: number, codeBytes: 1 | 2): stri
   (func (export "histogram") (param $rows i32) (param $start i32) (param $end i32) (param $codes i32)
       (param $gh i32) (param $out i32) ${columnParams} ${offsetParams} (result i32)
     (local $k i32) (local $i i32) (local $b i32) (local $p i32) (local $g f64) (local $h f64)
-    local.get $start
-    local.set $k
-    block $done
-    loop $row
-      local.get $k
-      local.get $end
-      i32.ge_u
-      br_if $done
+    ${countedLoop(
+      "$k",
+      "local.get $start",
+      "local.get $end",
+      `
       ;; i = rows[k]; g, h = gh[2i], gh[2i + 1]; b = row i's codes
       local.get $rows
       local.get $k
@@ -443,13 +428,7 @@ function histogramWat(count: number, rowColumns: number, codeBytes: 1 | 2): stri
       i32.const ${rowColumns * codeBytes}
       i32.mul
       i32.add
-      local.set $b${adds}
-      local.get $k
-      i32.const 1
-      i32.add
-      local.set $k
-      br $row
-    end
-    end
+      local.set $b${adds}`,
+    )}
     i32.const 0))`;
 }
