@@ -1,4 +1,5 @@
 import { baseMargin, InterpretedPredictor, sigmoid32, type Predictor } from "./predictor.js";
+import { SUM_TREES_WASM } from "./sum-trees-wasm.js";
 import { treeDepth, type RegressionTree } from "./tree.js";
 
 /** Rows scored together in a batch: their threshold codes (and each tree) stay in L1. A multiple of 8. */
@@ -67,14 +68,65 @@ export interface PackedProgram {
   readonly margin0: number;
 }
 
-/** Scratch memory for `scoreRows`; one per thread. */
+/**
+ * One thread's batch scorer (`scoreRows`): the program's trees copied into a WebAssembly memory
+ * laid out for `sumTreesWat()` (sum-trees-wat.ts), with the block's codes and sums. `codes` and
+ * `acc` view that memory; `sumTrees(m)` adds every tree's leaf to `acc` for the block's first `m`
+ * coded rows.
+ */
 export interface BlockScratch {
-  codes: Int32Array;
-  acc: Float32Array;
+  readonly codes: Int32Array;
+  readonly acc: Float32Array;
+  readonly sumTrees: (m: number) => void;
 }
 
-export function newBlockScratch(p: PackedProgram): BlockScratch {
-  return { codes: new Int32Array(BLOCK_ROWS * p.stride), acc: new Float32Array(BLOCK_ROWS) };
+let compiledSumTrees: WebAssembly.Module | undefined;
+
+/** The batch walk's compiled module (compiled once a process; workers are posted it). */
+export function sumTreesModule(): WebAssembly.Module {
+  return (compiledSumTrees ??= new WebAssembly.Module(Buffer.from(SUM_TREES_WASM, "base64")));
+}
+
+/** A thread's scorer for `p`, running `module` (`sumTreesModule()`; self-contained: also runs in workers). */
+export function newBlockScratch(p: PackedProgram, module: WebAssembly.Module): BlockScratch {
+  const trees = p.roots.length;
+  let top = 0;
+  const region = (bytes: number) => {
+    const at = top;
+    top += Math.ceil(bytes / 64) * 64;
+    return at;
+  };
+  // A tree that is a single leaf has its "child" 8 bytes before its root: the first tree's must be
+  // in the memory too (the walk reads it before it sees the root is a leaf).
+  region(8);
+  const nodes = region(4 * p.nodes.length);
+  const leaves = region(4 * p.leaves.length);
+  const roots = region(4 * trees);
+  const depths = region(4 * trees);
+  const codes = region(4 * BLOCK_ROWS * p.stride);
+  const acc = region(4 * BLOCK_ROWS);
+  const list = region(4 * (BLOCK_ROWS + 8));
+  const runLeaves = region(8 * trees);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(top / 65536) });
+  const words = new Int32Array(memory.buffer);
+  // Child words become byte addresses (a node at word o sits at nodes + 4o).
+  for (let o = 0; o < p.nodes.length; o += 2) {
+    words[nodes / 4 + o] = p.nodes[o];
+    words[nodes / 4 + o + 1] = nodes + 4 * p.nodes[o + 1];
+  }
+  new Float32Array(memory.buffer, leaves, p.leaves.length).set(p.leaves);
+  for (let t = 0; t < trees; t++) {
+    words[roots / 4 + t] = nodes + 4 * p.roots[t];
+    words[depths / 4 + t] = p.depths[t];
+  }
+  const sum = new WebAssembly.Instance(module, { env: { memory } }).exports.sumTrees as (
+    ...args: number[]
+  ) => void;
+  return {
+    codes: new Int32Array(memory.buffer, codes, BLOCK_ROWS * p.stride),
+    acc: new Float32Array(memory.buffer, acc, BLOCK_ROWS),
+    sumTrees: (m) => sum(nodes, leaves, roots, depths, trees, codes, 4 * p.stride, m, acc, list, runLeaves),
+  };
 }
 
 const shared = {
@@ -227,8 +279,9 @@ function packTree(
   return free;
 }
 
-// The functions below are the hot loops. They are self-contained (parameters, literals and
-// `Math` only) because `ParallelBatchPredictor` also sends their source to its workers.
+// The functions below and `newBlockScratch` are the batch path. They are self-contained
+// (parameters, literals and globals only) because `ParallelBatchPredictor` also sends their
+// source to its workers.
 
 /**
  * Writes the codes of `m` rows (from `start`, given column-wise in model order) into
@@ -281,142 +334,6 @@ export function step(nodes: Int32Array, codes: Int32Array, c: number, o: number)
 }
 
 /**
- * Adds every tree's leaf to `acc[r]` (float32, tree by tree, as XGBoost accumulates) for the
- * `m` coded rows of a block. `list` is scratch for BLOCK_ROWS + 8 row numbers.
- *
- * Eight rows walk a tree side by side, `depth` steps each (a leaf steps to itself): their steps
- * are independent, so the CPU overlaps the loads that a single walk would wait on one by one,
- * and there is no exit branch to mispredict. A partial last group walks stale (but valid) codes
- * past `m`; those sums are never read.
- *
- * Early exit: when exactly one child of a tree's root is a leaf, fraud models send most rows
- * there (one split sets most legitimate traffic apart), and walking them all `depth` steps cost
- * ~4× on such models. Then the root's step is taken for every row in one pass (the root is the
- * same node for all: its word is a constant), the rows at the leaf add its value there, and only
- * the others, listed branch-free, walk the rest of the tree eight side by side from the root's
- * other child. A row's leaves are still added in tree order, so scores are unchanged bit for bit.
- * Consecutive trees whose roots make the same split (fraud models repeat the separating split
- * tree after tree) share that pass: a row's direction is computed once and their leaves are
- * added in a register, in tree order; the listed rows then walk each of those trees in turn.
- * `runLeaves` is scratch for 2 values a tree.
- */
-export function sumTrees(
-  p: PackedProgram,
-  codes: Int32Array,
-  m: number,
-  acc: Float32Array,
-  list: Int32Array,
-  runLeaves: Float64Array,
-): void {
-  const { nodes, leaves, roots, depths, stride: s } = p;
-  for (let t = 0; t < roots.length; t++) {
-    const root = roots[t];
-    const depth = depths[t];
-    const w = nodes[root];
-    const left = nodes[root + 1];
-    const leftIsLeaf = nodes[left] < 0;
-    if (w >= 0 && leftIsLeaf !== nodes[left + 2] < 0) {
-      // The direction (0 left, 1 right) whose child is not a leaf.
-      const on = leftIsLeaf ? 1 : 0;
-      // The run of trees from t whose roots make the same split with the leaf on the same side:
-      // a row stops under all their roots or under none. runLeaves[2k + dir] is the value the
-      // k-th adds for direction dir (0 on the inner side: those rows add theirs below).
-      let end = t;
-      for (; end < roots.length; end++) {
-        const l = nodes[roots[end] + 1];
-        if (nodes[roots[end]] !== w || nodes[l] < 0 !== leftIsLeaf || nodes[l + 2] < 0 === leftIsLeaf) break;
-        runLeaves[2 * (end - t)] = leaves[l >> 1];
-        runLeaves[2 * (end - t) + 1] = leaves[(l >> 1) + 1];
-      }
-      const run = end - t;
-      const slot = w & 4095;
-      const code = w >> 12;
-      let n = 0;
-      if (run === 1) {
-        // A run of one: the same pass without the inner loop (its overhead showed on models
-        // whose separating splits vary from tree to tree).
-        const lf = left >> 1;
-        for (let r = 0; r < m; r++) {
-          const dir = (code - codes[r * s + slot]) >>> 31;
-          acc[r] += leaves[lf + dir];
-          list[n] = r;
-          n += 1 - (dir ^ on);
-        }
-      } else
-        for (let r = 0; r < m; r++) {
-          const dir = (code - codes[r * s + slot]) >>> 31;
-          let a = acc[r];
-          for (let k = 0; k < run; k++) a = Math.fround(a + runLeaves[2 * k + dir]);
-          acc[r] = a;
-          list[n] = r;
-          n += 1 - (dir ^ on);
-        }
-      if (n > 0) {
-        // Lanes past n repeat the last listed row; their leaves are not added.
-        for (let i = n; i < n + 8; i++) list[i] = list[n - 1];
-        for (let u = t; u < end; u++) {
-          const inner = nodes[roots[u] + 1] + 2 * on;
-          const du = depths[u];
-          for (let i = 0; i < n; i += 8) {
-            // prettier-ignore
-            const r0 = list[i], r1 = list[i + 1], r2 = list[i + 2], r3 = list[i + 3],
-              r4 = list[i + 4], r5 = list[i + 5], r6 = list[i + 6], r7 = list[i + 7];
-            // prettier-ignore
-            const c0 = r0 * s, c1 = r1 * s, c2 = r2 * s, c3 = r3 * s, c4 = r4 * s, c5 = r5 * s, c6 = r6 * s, c7 = r7 * s;
-            // prettier-ignore
-            let o0 = inner, o1 = inner, o2 = inner, o3 = inner, o4 = inner, o5 = inner, o6 = inner, o7 = inner;
-            for (let d = 1; d < du; d++) {
-              o0 = step(nodes, codes, c0, o0);
-              o1 = step(nodes, codes, c1, o1);
-              o2 = step(nodes, codes, c2, o2);
-              o3 = step(nodes, codes, c3, o3);
-              o4 = step(nodes, codes, c4, o4);
-              o5 = step(nodes, codes, c5, o5);
-              o6 = step(nodes, codes, c6, o6);
-              o7 = step(nodes, codes, c7, o7);
-            }
-            const k = n - i;
-            acc[r0] += leaves[o0 >> 1];
-            if (k > 1) acc[r1] += leaves[o1 >> 1];
-            if (k > 2) acc[r2] += leaves[o2 >> 1];
-            if (k > 3) acc[r3] += leaves[o3 >> 1];
-            if (k > 4) acc[r4] += leaves[o4 >> 1];
-            if (k > 5) acc[r5] += leaves[o5 >> 1];
-            if (k > 6) acc[r6] += leaves[o6 >> 1];
-            if (k > 7) acc[r7] += leaves[o7 >> 1];
-          }
-        }
-      }
-      t = end - 1;
-      continue;
-    }
-    for (let r = 0; r < m; r += 8) {
-      const c = r * s;
-      // prettier-ignore
-      let o0 = root, o1 = root, o2 = root, o3 = root, o4 = root, o5 = root, o6 = root, o7 = root;
-      for (let d = 0; d < depth; d++) {
-        o0 = step(nodes, codes, c, o0);
-        o1 = step(nodes, codes, c + s, o1);
-        o2 = step(nodes, codes, c + 2 * s, o2);
-        o3 = step(nodes, codes, c + 3 * s, o3);
-        o4 = step(nodes, codes, c + 4 * s, o4);
-        o5 = step(nodes, codes, c + 5 * s, o5);
-        o6 = step(nodes, codes, c + 6 * s, o6);
-        o7 = step(nodes, codes, c + 7 * s, o7);
-      }
-      acc[r] += leaves[o0 >> 1];
-      acc[r + 1] += leaves[o1 >> 1];
-      acc[r + 2] += leaves[o2 >> 1];
-      acc[r + 3] += leaves[o3 >> 1];
-      acc[r + 4] += leaves[o4 >> 1];
-      acc[r + 5] += leaves[o5 >> 1];
-      acc[r + 6] += leaves[o6 >> 1];
-      acc[r + 7] += leaves[o7 >> 1];
-    }
-  }
-}
-
-/**
  * Scores rows [start, end) of `columns` into `out` (probabilities rounded to float32, or margins),
  * a block of `scratch.acc.length` (BLOCK_ROWS) rows at a time: code the block once, then sum
  * every tree over it.
@@ -432,13 +349,11 @@ export function scoreRows(
 ): void {
   const { codes, acc } = scratch;
   const block = acc.length;
-  const list = new Int32Array(block + 8);
-  const runLeaves = new Float64Array(2 * p.roots.length);
   for (let b0 = start; b0 < end; b0 += block) {
     const m = Math.min(block, end - b0);
     codeRows(p, columns, b0, m, codes);
     acc.fill(p.margin0);
-    sumTrees(p, codes, m, acc, list, runLeaves);
+    scratch.sumTrees(m);
     if (asMargin) for (let r = 0; r < m; r++) out[b0 + r] = acc[r];
     else for (let r = 0; r < m; r++) out[b0 + r] = Math.fround(1 / (1 + Math.exp(-acc[r])));
   }
@@ -464,7 +379,7 @@ export class CompiledPredictor implements Predictor {
     this.program = packProgram(trees, baseScore);
     this.fallback = new InterpretedPredictor(featureNames, trees, baseScore);
     this.rowCodes = new Int32Array(this.program?.stride ?? 0);
-    this.scratch = this.program && newBlockScratch(this.program);
+    this.scratch = this.program && newBlockScratch(this.program, sumTreesModule());
   }
 
   predictMargin(values: ArrayLike<number>): number {

@@ -4,8 +4,7 @@ import {
   codeRows,
   newBlockScratch,
   scoreRows,
-  step,
-  sumTrees,
+  sumTreesModule,
   type BlockScratch,
   type CompiledPredictor,
   type PackedProgram,
@@ -35,14 +34,17 @@ export function scoreTasks(
   }
 }
 
-/** A worker's program: the compiled predictor's hot loops, from their own source. */
+/**
+ * A worker's program: the compiled predictor's hot loops, from their own source, and its own
+ * scorer (a copy of the trees in its WebAssembly memory) running the module it is given.
+ */
 export const SCORING_WORKER: WorkerProgram = {
   name: "scoring",
   constants: { BLOCK_ROWS, TASK_ROWS },
-  functions: [codeRows, step, sumTrees, scoreRows, scoreTasks],
+  functions: [newBlockScratch, codeRows, scoreRows, scoreTasks],
   main: `
 const { parentPort, workerData: d } = require("node:worker_threads");
-const scratch = { codes: new Int32Array(BLOCK_ROWS * d.program.stride), acc: new Float32Array(BLOCK_ROWS) };
+const scratch = newBlockScratch(d.program, d.module);
 parentPort.on("message", (m) => {
   scoreTasks(d.program, d.columns, m.rows, d.out, m.asMargin, d.counter, TASK_ROWS, scratch, scoreRows);
   parentPort.postMessage(0);
@@ -77,9 +79,10 @@ export class ParallelBatchPredictor {
     this.columns = Array.from({ length: this.nf }, (_, f) =>
       used.has(f) ? new Float32Array(new SharedArrayBuffer(CHUNK_ROWS * 4)) : new Float32Array(0),
     );
-    this.scratch = newBlockScratch(program);
+    const module = sumTreesModule();
+    this.scratch = newBlockScratch(program, module);
     for (let i = 1; i < threads; i++) {
-      const workerData = { program, columns: this.columns, out: this.out, counter: this.counter };
+      const workerData = { program, module, columns: this.columns, out: this.out, counter: this.counter };
       this.workers.push(new ProgramWorker(SCORING_WORKER, { workerData }));
     }
   }

@@ -1,4 +1,5 @@
 import wabtInit from "wabt";
+import { countedLoop } from "./wat.js";
 
 /**
  * Training's hot loops as WebAssembly: histograms, partition and the boosting step (draws,
@@ -27,12 +28,17 @@ export async function loadWasmAssembler(): Promise<void> {
 
 const modules = new Map<string, WebAssembly.Module>();
 
+/** The binary of a WebAssembly text (`loadWasmAssembler()` first); `name` names it in errors. */
+export function assembleWat(name: string, text: string): Uint8Array {
+  if (!assembler) throw new Error("loadWasmAssembler() first");
+  return assembler.parseWat(`${name}.wat`, text).toBinary({}).buffer;
+}
+
 /** The module assembled from `wat()` under `key`, assembled and compiled once. */
 function assembled(key: string, wat: () => string): WebAssembly.Module {
   let module = modules.get(key);
   if (module === undefined) {
-    if (!assembler) throw new Error("loadWasmAssembler() first");
-    module = new WebAssembly.Module(assembler.parseWat(`${key}.wat`, wat()).toBinary({}).buffer);
+    module = new WebAssembly.Module(assembleWat(key, wat()));
     modules.set(key, module);
   }
   return module;
@@ -259,29 +265,6 @@ const BOOST_WAT = `(module
       f32.store offset=4`,
     )}
     local.get $count))`;
-
-/**
- * WAT: `body` once for each value of the i32 local `counter` from `from` up to, not including, `to`
- * (each an instruction leaving an i32).
- */
-function countedLoop(counter: string, from: string, to: string, body: string): string {
-  return `${from}
-    local.set ${counter}
-    block ${counter}Done
-    loop ${counter}Next
-      local.get ${counter}
-      ${to}
-      i32.ge_u
-      br_if ${counter}Done
-      ${body}
-      local.get ${counter}
-      i32.const 1
-      i32.add
-      local.set ${counter}
-      br ${counter}Next
-    end
-    end`;
-}
 
 function partitionWat(codeBytes: 1 | 2): string {
   return `(module

@@ -1,0 +1,23 @@
+/**
+ * WAT: `body` once for each value of the i32 local `counter` from `from` up to, not including, `to`
+ * (each an instruction sequence leaving an i32), counting by `by`. Shared by the engine's
+ * WebAssembly texts (wasm-kernels.ts, sum-trees-wat.ts).
+ */
+export function countedLoop(counter: string, from: string, to: string, body: string, by = 1): string {
+  return `${from}
+    local.set ${counter}
+    block ${counter}Done
+    loop ${counter}Next
+      local.get ${counter}
+      ${to}
+      i32.ge_u
+      br_if ${counter}Done
+      ${body}
+      local.get ${counter}
+      i32.const ${by}
+      i32.add
+      local.set ${counter}
+      br ${counter}Next
+    end
+    end`;
+}
