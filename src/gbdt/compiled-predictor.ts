@@ -19,8 +19,6 @@ const NAN_RIGHT_CODE = (1 << 19) - 2;
  * `child + 2`, and a leaf's child word is its own offset − 2: a leaf steps to itself.
  */
 const LEAF_WORD = 1 << 31;
-/** Trees walked side by side for one row: 8 independent dependency chains the CPU overlaps. */
-const TREES_PER_GROUP = 8;
 
 /**
  * The ensemble as a flat, integer-only program (all arrays shared so batch workers read it
@@ -69,15 +67,16 @@ export interface PackedProgram {
 }
 
 /**
- * One thread's batch scorer (`scoreRows`): the program's trees copied into a WebAssembly memory
- * laid out for `sumTreesWat()` (sum-trees-wat.ts), with the block's codes and sums. `codes` and
- * `acc` view that memory; `sumTrees(m)` adds every tree's leaf to `acc` for the block's first `m`
- * coded rows.
+ * One thread's scorer: the program's trees copied into a WebAssembly memory laid out for
+ * `sumTreesWat()` (sum-trees-wat.ts), with a block's codes and sums. `codes` and `acc` view that
+ * memory; `sumTrees(m)` adds every tree's leaf to `acc` for the block's first `m` coded rows
+ * (`scoreRows`), `sumRow()` returns the margin of the row coded first (`predictMargin`).
  */
 export interface BlockScratch {
   readonly codes: Int32Array;
   readonly acc: Float32Array;
   readonly sumTrees: (m: number) => void;
+  readonly sumRow: () => number;
 }
 
 let compiledSumTrees: WebAssembly.Module | undefined;
@@ -119,13 +118,17 @@ export function newBlockScratch(p: PackedProgram, module: WebAssembly.Module): B
     words[roots / 4 + t] = nodes + 4 * p.roots[t];
     words[depths / 4 + t] = p.depths[t];
   }
-  const sum = new WebAssembly.Instance(module, { env: { memory } }).exports.sumTrees as (
-    ...args: number[]
-  ) => void;
+  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<
+    "sumTrees" | "sumRow",
+    (...args: number[]) => number
+  >;
   return {
     codes: new Int32Array(memory.buffer, codes, BLOCK_ROWS * p.stride),
     acc: new Float32Array(memory.buffer, acc, BLOCK_ROWS),
-    sumTrees: (m) => sum(nodes, leaves, roots, depths, trees, codes, 4 * p.stride, m, acc, list, runLeaves),
+    sumTrees: (m) => {
+      kernel.sumTrees(nodes, leaves, roots, depths, trees, codes, 4 * p.stride, m, acc, list, runLeaves);
+    },
+    sumRow: () => kernel.sumRow(nodes, leaves, roots, depths, trees, codes, p.margin0),
   };
 }
 
@@ -323,17 +326,6 @@ export function codeRows(
 }
 
 /**
- * One step from the node at offset `o` for the row whose codes start at `c`: to the left child,
- * or the right one (left + 2) when the row's code exceeds the node's threshold code. The sign
- * bit of `threshold code - row code` is that decision, without a branch to mispredict.
- */
-export function step(nodes: Int32Array, codes: Int32Array, c: number, o: number): number {
-  // 12 and 4095: the slot field of a node word (MAX_SLOTS), written as literals for the workers.
-  const w = nodes[o];
-  return nodes[o + 1] + ((((w >> 12) - codes[c + (w & 4095)]) >>> 31) << 1);
-}
-
-/**
  * Scores rows [start, end) of `columns` into `out` (probabilities rounded to float32, or margins),
  * a block of `scratch.acc.length` (BLOCK_ROWS) rows at a time: code the block once, then sum
  * every tree over it.
@@ -368,7 +360,6 @@ export class CompiledPredictor implements Predictor {
   /** Undefined for a model beyond the packed form's limits: then the interpreter scores. */
   readonly program: PackedProgram | undefined;
   private readonly fallback: InterpretedPredictor;
-  private readonly rowCodes: Int32Array;
   private readonly scratch: BlockScratch | undefined;
 
   constructor(
@@ -378,15 +369,14 @@ export class CompiledPredictor implements Predictor {
   ) {
     this.program = packProgram(trees, baseScore);
     this.fallback = new InterpretedPredictor(featureNames, trees, baseScore);
-    this.rowCodes = new Int32Array(this.program?.stride ?? 0);
     this.scratch = this.program && newBlockScratch(this.program, sumTreesModule());
   }
 
   predictMargin(values: ArrayLike<number>): number {
     const p = this.program;
     if (!p) return this.fallback.predictMargin(values);
-    codeRow(p, values, this.rowCodes);
-    return sumTreesForRow(p, this.rowCodes);
+    codeRow(p, values, this.scratch!.codes);
+    return this.scratch!.sumRow();
   }
 
   predictRow(values: ArrayLike<number>): number {
@@ -427,54 +417,3 @@ function codeRow(p: PackedProgram, values: ArrayLike<number>, codes: Int32Array)
 /** One value as float32 and its bit pattern, for `codeRow` (the main thread's single-row path). */
 const rowValue = new Float32Array(1);
 const rowBits = new Int32Array(rowValue.buffer);
-
-/**
- * The margin of one coded row. Trees are independent, so eight are walked side by side (their
- * dependency chains overlap), each group until all eight stand on a leaf: a row stops where its
- * path ends, not at the group's deepest level. On fraud models most rows reach a leaf after a
- * step or two (one split sets most legitimate traffic apart), and walking all of them to depth 8
- * was most of a call (p50 3.0 -> 2.2 µs on the shallow model of bench/gbdt-predict.mjs, 1.9 ->
- * 1.4-1.6 on the served 100-tree model; a 200-tree depth-8 PaySim model about even, p99 +0.8 µs: its
- * deep rows pay the test). One branch a group, taken when all are done, not one a tree: a plain
- * walk per tree with its own exit measured p99 4.7 -> 8.7 µs (docs/BENCHMARKS.md). Leaves are
- * still added in tree order, so the float32 sum equals the batch path's bit for bit.
- */
-function sumTreesForRow(p: PackedProgram, codes: Int32Array): number {
-  const { nodes, leaves, roots, depths } = p;
-  const nt = roots.length;
-  let acc = p.margin0;
-  let t = 0;
-  for (; t + TREES_PER_GROUP <= nt; t += TREES_PER_GROUP) {
-    // prettier-ignore
-    let o0 = roots[t], o1 = roots[t + 1], o2 = roots[t + 2], o3 = roots[t + 3],
-      o4 = roots[t + 4], o5 = roots[t + 5], o6 = roots[t + 6], o7 = roots[t + 7];
-    // Until all eight stand on a leaf (a leaf's word is negative, and steps to itself).
-    while (
-      (nodes[o0] & nodes[o1] & nodes[o2] & nodes[o3] & nodes[o4] & nodes[o5] & nodes[o6] & nodes[o7]) >=
-      0
-    ) {
-      o0 = step(nodes, codes, 0, o0);
-      o1 = step(nodes, codes, 0, o1);
-      o2 = step(nodes, codes, 0, o2);
-      o3 = step(nodes, codes, 0, o3);
-      o4 = step(nodes, codes, 0, o4);
-      o5 = step(nodes, codes, 0, o5);
-      o6 = step(nodes, codes, 0, o6);
-      o7 = step(nodes, codes, 0, o7);
-    }
-    acc = Math.fround(acc + leaves[o0 >> 1]);
-    acc = Math.fround(acc + leaves[o1 >> 1]);
-    acc = Math.fround(acc + leaves[o2 >> 1]);
-    acc = Math.fround(acc + leaves[o3 >> 1]);
-    acc = Math.fround(acc + leaves[o4 >> 1]);
-    acc = Math.fround(acc + leaves[o5 >> 1]);
-    acc = Math.fround(acc + leaves[o6 >> 1]);
-    acc = Math.fround(acc + leaves[o7 >> 1]);
-  }
-  for (; t < nt; t++) {
-    let o = roots[t];
-    for (let d = 0; d < depths[t]; d++) o = step(nodes, codes, 0, o);
-    acc = Math.fround(acc + leaves[o >> 1]);
-  }
-  return acc;
-}
