@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Prediction benchmark against XGBoost's own `inplace_predict` on the same models and rows, on two
-// model shapes:
-//   deep     --model/--features: e.g. the 200-tree models bench/gbdt-train.mjs leaves in its --work
-//            directory and its test split (PaySim features: rows go ~5 levels deep on average);
-//   shallow  generated here: data where one split separates most rows (as fraud traffic is
-//            separated by transaction type), 200 trees trained by XGBoost and by Lakay with the
-//            training YAML's hyperparameters (max_depth 8, min_child_weight 5, ...); most rows
-//            reach a leaf after 1-2 levels.
+// model shapes, each with 200 trees trained by XGBoost and by Lakay with the training YAML's
+// hyperparameters (max_depth 8, min_child_weight 5, ...), made once per --work directory:
+//   deep     PaySim features (`lakay generate paysim --rows --deep-rows --seed 7`, then `features
+//            build`, a stratified 80/20 split as bench/gbdt-train.mjs makes): rows go ~5 levels
+//            deep on average;
+//   shallow  data where one split separates most rows (as fraud traffic is separated by
+//            transaction type): most rows reach a leaf after 1-2 levels.
+// --model/--features add a given model and its rows (e.g. bench/gbdt-train.mjs's).
 // For each model: the mean path length measured (levels a row walks in a tree, averaged over rows
 // and trees), single-row latency p50/p99 of both, and batch throughput on 1 thread and on
 // --threads: --pairs alternating runs of both sides (XGBoost runs in a long-lived helper process,
@@ -17,6 +18,7 @@
 //
 // usage: node bench/gbdt-predict.mjs [--model MODEL.json --features FEATURES.csv] [--threads 2]
 //        [--pairs 5] [--single 100000] [--work /tmp/gbdt-predict-bench] [--shallow-rows 200000]
+//        [--deep-rows 1000000]
 // Needs `npm run build` first.
 /* global URL, performance */
 import { execFileSync, spawn } from "node:child_process";
@@ -29,6 +31,7 @@ import { parseArgs } from "node:util";
 import { readFeatureCsv, writeFeatureCsv } from "../dist/data/index.js";
 import { Booster, ParallelBatchPredictor } from "../dist/gbdt/index.js";
 import { SeededRandom } from "../dist/random/index.js";
+import { stratifiedSplit } from "../dist/training/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: a } = parseArgs({
@@ -40,6 +43,7 @@ const { values: a } = parseArgs({
     single: { type: "string", default: "100000" },
     work: { type: "string", default: "/tmp/gbdt-predict-bench" },
     "shallow-rows": { type: "string", default: "200000" },
+    "deep-rows": { type: "string", default: "1000000" },
   },
 });
 mkdirSync(a.work, { recursive: true });
@@ -81,18 +85,47 @@ function shallowData(rows, seed) {
 /** The shallow models (XGBoost's and ours) and their test rows, made once per --work directory. */
 async function shallowModels() {
   const rows = Number(a["shallow-rows"]);
-  const train = join(a.work, `shallow-${rows}.train.csv`);
-  const test = join(a.work, `shallow-${rows}.test.csv`);
-  const xgbModel = join(a.work, `shallow-${rows}.xgb.json`);
-  const ourModel = join(a.work, `shallow-${rows}.lakay.json`);
+  const stem = join(a.work, `shallow-${rows}`);
   for (const [file, seed] of [
-    [train, 1],
-    [test, 2],
+    [`${stem}.train.csv`, 1],
+    [`${stem}.test.csv`, 2],
   ])
     if (!existsSync(file)) {
       const d = shallowData(rows, seed);
       await writeFeatureCsv(file, d.names, d.cols, rows);
     }
+  return trainBoth("shallow", stem);
+}
+
+/** The deep models: PaySim features of generated rows, split 80/20 as bench/gbdt-train.mjs does. */
+async function deepModels() {
+  const rows = Number(a["deep-rows"]);
+  const stem = join(a.work, `paysim-${rows}`);
+  if (!existsSync(`${stem}.train.csv`) || !existsSync(`${stem}.test.csv`)) {
+    const cli = (...args) => execFileSync(process.execPath, [join(root, "dist/cli/main.js"), ...args]);
+    cli("generate", "paysim", "--rows", String(rows), "--seed", "7", "--out", `${stem}.csv`);
+    cli("features", "build", "--dataset", `${stem}.csv`, "--out", `${stem}.features.csv`);
+    const csv = await readFeatureCsv(`${stem}.features.csv`);
+    const split = stratifiedSplit(csv.columns[csv.names.indexOf("isFraud")], 0.2, 42);
+    for (const [part, name] of [
+      [split.train, "train"],
+      [split.test, "test"],
+    ])
+      await writeFeatureCsv(
+        `${stem}.${name}.csv`,
+        csv.names,
+        csv.columns.map((c) => Float64Array.from(part, (i) => c[i])),
+        part.length,
+      );
+  }
+  return trainBoth("deep", stem);
+}
+
+/** 200-tree models of STEM.train.csv by XGBoost and by Lakay (made once), scored on STEM.test.csv. */
+function trainBoth(shape, stem) {
+  const [train, test, xgbModel, ourModel] = ["train.csv", "test.csv", "xgb.json", "lakay.json"].map(
+    (ext) => `${stem}.${ext}`,
+  );
   if (!existsSync(xgbModel))
     execFileSync("/usr/bin/python3", [
       join(root, "bench/gbdt-train-xgb.py"),
@@ -127,8 +160,8 @@ async function shallowModels() {
     ]);
   }
   return [
-    { shape: "shallow", trainedBy: "xgboost", model: xgbModel, features: test },
-    { shape: "shallow", trainedBy: "lakay", model: ourModel, features: test },
+    { shape, trainedBy: "xgboost", model: xgbModel, features: test },
+    { shape, trainedBy: "lakay", model: ourModel, features: test },
   ];
 }
 
@@ -258,7 +291,7 @@ async function measure(xgb, c) {
 const cases = [];
 if (a.model && a.features)
   cases.push({ shape: "given", trainedBy: "-", model: a.model, features: a.features });
-cases.push(...(await shallowModels()));
+cases.push(...(await deepModels()), ...(await shallowModels()));
 const xgb = xgboostHelper();
 const results = [];
 for (const c of cases) {
