@@ -1,4 +1,4 @@
-import { countedLoop } from "./wat.js";
+import { countedLoop, elementAddress } from "./wat.js";
 
 /**
  * The compiled predictor's tree walks as WebAssembly text. Its export
@@ -123,11 +123,7 @@ export function sumTreesWat(): string {
             local.tee $p
             local.get $p
             f32.load
-            local.get $lf
-            local.get $dir
-            i32.const 2
-            i32.shl
-            i32.add
+            ${elementAddress("$lf", "$dir", 2)}
             f32.load
             f32.add
             f32.store
@@ -144,11 +140,7 @@ export function sumTreesWat(): string {
             local.tee $p
             f32.load
             local.set $a
-            local.get $runLeaves
-            local.get $dir
-            i32.const 2
-            i32.shl
-            i32.add
+            ${elementAddress("$runLeaves", "$dir", 2)}
             local.set $lf
             ${countedLoop(
               "$k",
@@ -174,11 +166,7 @@ export function sumTreesWat(): string {
         local.get $n
         if
           ;; lanes past n repeat the last listed row
-          local.get $list
-          local.get $n
-          i32.const 2
-          i32.shl
-          i32.add
+          ${elementAddress("$list", "$n", 2)}
           i32.const 4
           i32.sub
           i32.load
@@ -346,12 +334,7 @@ export function sumTreesWat(): string {
 
 /** The address of the i32 `array[index]` (both locals). */
 function i32Address(array: string, index: string): string {
-  return `
-      local.get ${array}
-      local.get ${index}
-      i32.const 2
-      i32.shl
-      i32.add`;
+  return elementAddress(array, index, 2);
 }
 
 function i32At(array: string, index: string): string {

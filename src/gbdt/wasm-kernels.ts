@@ -1,5 +1,5 @@
 import wabtInit from "wabt";
-import { countedLoop } from "./wat.js";
+import { countedLoop, elementAddress } from "./wat.js";
 
 /**
  * Training's hot loops as WebAssembly: histograms, partition and the boosting step (draws,
@@ -98,11 +98,7 @@ const BOOST_WAT = `(module
         "local.get $start",
         "local.get $end",
         `
-        local.get $ids
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
+        ${elementAddress("$ids", "$i", 2)}
         local.get $i
         i32.store`,
       )}
@@ -155,18 +151,10 @@ const BOOST_WAT = `(module
         local.get $cut
         i32.lt_u
         local.set $take
-        local.get $ids
-        local.get $count
-        i32.const 2
-        i32.shl
-        i32.add
+        ${elementAddress("$ids", "$count", 2)}
         local.get $i
         i32.store
-        local.get $ids
-        local.get $out
-        i32.const 2
-        i32.shl
-        i32.add
+        ${elementAddress("$ids", "$out", 2)}
         local.get $i
         i32.store
         local.get $count
@@ -187,29 +175,17 @@ const BOOST_WAT = `(module
       "local.get $start",
       "local.get $count",
       `
-      local.get $ids
-      local.get $k
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$ids", "$k", 2)}
       i32.load
       local.set $i
       f64.const 1
       f64.const 1
-      local.get $em
-      local.get $i
-      i32.const 3
-      i32.shl
-      i32.add
+      ${elementAddress("$em", "$i", 3)}
       f64.load
       f64.add
       f64.div
       local.set $p
-      local.get $labels
-      local.get $i
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$labels", "$i", 2)}
       f32.load
       f64.promote_f32
       local.set $y
@@ -223,11 +199,7 @@ const BOOST_WAT = `(module
       local.get $hasWeights
       if
         local.get $w
-        local.get $weights
-        local.get $i
-        i32.const 2
-        i32.shl
-        i32.add
+        ${elementAddress("$weights", "$i", 2)}
         f32.load
         f64.promote_f32
         f64.mul
@@ -239,11 +211,7 @@ const BOOST_WAT = `(module
       f64.sub
       f64.mul
       local.set $h
-      local.get $gh
-      local.get $i
-      i32.const 3
-      i32.shl
-      i32.add
+      ${elementAddress("$gh", "$i", 3)}
       local.tee $q
       local.get $p
       local.get $y
@@ -284,11 +252,7 @@ function partitionWat(codeBytes: 1 | 2): string {
       "local.get $end",
       `
       ;; i = from[k]; code = codes[i]
-      local.get $from
-      local.get $k
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$from", "$k", 2)}
       i32.load
       local.set $i
       local.get $codes
@@ -315,18 +279,10 @@ function partitionWat(codeBytes: 1 | 2): string {
       i32.xor
       local.set $right
       ;; to[nl] = to[nr] = i; nl += 1 - right; nr -= right
-      local.get $to
-      local.get $nl
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$to", "$nl", 2)}
       local.get $i
       i32.store
-      local.get $to
-      local.get $nr
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$to", "$nr", 2)}
       local.get $i
       i32.store
       local.get $nl
@@ -386,18 +342,10 @@ function histogramWat(count: number, rowColumns: number, codeBytes: 1 | 2): stri
       "local.get $end",
       `
       ;; i = rows[k]; g, h = gh[2i], gh[2i + 1]; b = row i's codes
-      local.get $rows
-      local.get $k
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$rows", "$k", 2)}
       i32.load
       local.set $i
-      local.get $gh
-      local.get $i
-      i32.const 3
-      i32.shl
-      i32.add
+      ${elementAddress("$gh", "$i", 3)}
       local.tee $p
       f32.load
       f64.promote_f32
