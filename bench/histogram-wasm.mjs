@@ -19,9 +19,9 @@
 // Prints ns a row for each shape and side, and JavaScript / WebAssembly.
 /* global performance, WebAssembly */
 import { parseArgs } from "node:util";
-import wabtInit from "wabt";
 import { histogramKernelSource } from "../dist/gbdt/kernels.js";
-import { histogramModule, loadWasmAssembler } from "../dist/gbdt/wasm-kernels.js";
+import { assembleWat, histogramModule, loadWasmAssembler } from "../dist/gbdt/wasm-kernels.js";
+import { countedLoop, elementAddress } from "../dist/gbdt/wat.js";
 
 const { values: a } = parseArgs({
   options: {
@@ -65,38 +65,12 @@ function kernelWat() {
       local.get $h
       f64.add
       f64.store offset=8`;
-  // A counted loop of `body` over $var from `from` to `to` (exclusive).
-  const loop = (v, from, to, body) => `
-    ${from}
-    local.set ${v}
-    block ${v}Done
-    loop ${v}Next
-      local.get ${v}
-      ${to}
-      i32.ge_u
-      br_if ${v}Done
-      ${body}
-      local.get ${v}
-      i32.const 1
-      i32.add
-      local.set ${v}
-      br ${v}Next
-    end
-    end`;
   // i = rows[k]; g, h = gh[2i], gh[2i + 1] (float32, added as doubles); b = the row's codes.
   const rowReads = `
-      local.get $rows
-      local.get $k
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$rows", "$k", 2)}
       i32.load
       local.set $i
-      local.get $gh
-      local.get $i
-      i32.const 3
-      i32.shl
-      i32.add
+      ${elementAddress("$gh", "$i", 3)}
       local.tee $p
       f32.load
       f64.promote_f32
@@ -105,25 +79,13 @@ function kernelWat() {
       f32.load offset=4
       f64.promote_f32
       local.set $h
-      local.get $bins
-      local.get $i
-      i32.const ${Math.log2(COLUMNS)}
-      i32.shl
-      i32.add
+      ${elementAddress("$bins", "$i", Math.log2(COLUMNS))}
       local.set $b`;
   // slot = offsets[j] + codes[columns[j]]
-  const listed = addPair(`local.get $offsets
-      local.get $j
-      i32.const 2
-      i32.shl
-      i32.add
+  const listed = addPair(`${elementAddress("$offsets", "$j", 2)}
       i32.load
       local.get $b
-      local.get $columns
-      local.get $j
-      i32.const 2
-      i32.shl
-      i32.add
+      ${elementAddress("$columns", "$j", 2)}
       i32.load
       i32.add
       i32.load8_u
@@ -136,7 +98,13 @@ function kernelWat() {
   (import "env" "memory" (memory 1 65536 shared))
   (func (export "histogramByColumn") ${params} (param $columns i32) (param $offsets i32) (param $count i32)
     ${locals}
-    ${loop("$k", "local.get $start", "local.get $end", rowReads + loop("$j", "i32.const 0", "local.get $count", listed))}))`;
+    ${countedLoop(
+      "$k",
+      "local.get $start",
+      "local.get $end",
+      `${rowReads}
+      ${countedLoop("$j", "i32.const 0", "local.get $count", listed)}`,
+    )}))`;
 }
 
 // One shared memory, as the engine's (`kernelMemory`), for both WebAssembly kernels.
@@ -145,10 +113,7 @@ const wasmMemory = new WebAssembly.Memory({ initial: pages, maximum: pages, shar
 const env = { env: { memory: wasmMemory } };
 await loadWasmAssembler();
 const { histogram } = new WebAssembly.Instance(histogramModule(COLUMNS, COLUMNS, 1), env).exports;
-const wabt = await wabtInit();
-const listModule = new WebAssembly.Module(
-  wabt.parseWat("histogram-list.wat", kernelWat()).toBinary({}).buffer,
-);
+const listModule = new WebAssembly.Module(assembleWat("histogram-list", kernelWat()));
 const { histogramByColumn } = new WebAssembly.Instance(listModule, env).exports;
 const memory = wasmMemory.buffer;
 // The module's memory: row ids, codes, gradient pairs, histogram (byte offsets).
