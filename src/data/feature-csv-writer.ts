@@ -1,20 +1,26 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { BadInputError } from "../errors/index.js";
 import { ProgramWorker, type WorkerProgram } from "../gbdt/function-worker.js";
-
-/** Decimal places the fast path tries before handing a number to `String`. */
-const MAX_DECIMALS = 8;
-/**
- * Scaled values up to here are exact and far apart: ulp(x) stays under a 64th of 10^-k, so no
- * other decimal with at most k+1 places reads back as the same double (see `writeNumber`).
- */
-const MAX_SCALED = 2 ** 46;
-/** 10^MAX_DECIMALS, exact. */
-const TOP_SCALE = 10 ** MAX_DECIMALS;
+import {
+  MAX_DECIMALS,
+  MAX_SCALED,
+  NEIGHBOUR_STEP,
+  NONE,
+  POW10,
+  POW5,
+  TOP_SCALE,
+  UNSURE,
+  formatRows,
+  nearestInside,
+  writeDigits,
+  writeNumber,
+  writeScaledDigits,
+  writeShortestDecimal,
+} from "./number-text.js";
 
 /** Rows formatted into one buffer before it is written (a few MB at the widest rows). */
 const CHUNK_ROWS = 16_384;
-/** The longest cell `writeNumber` writes ("-1.7976931348623157e+308"), plus its comma. */
+/** Room for a cell: the longest `writeNumber` writes ("-1.7976931348623157e+308"), plus its comma. */
 const MAX_CELL = 25;
 /** From this many rows a worker thread formats the second half while this thread does the first. */
 const PARALLEL_ROWS = 100_000;
@@ -89,28 +95,30 @@ export async function writeFeatureCsv(
   }
 }
 
-/**
- * Writes rows [r0, r1) of `columns` as CSV lines into `buf` from offset 0 (which must hold
- * MAX_CELL bytes a cell); returns the end. Self-contained: it also runs in the helper worker.
- */
-export function formatRows(buf: Buffer, columns: ArrayLike<number>[], r0: number, r1: number): number {
-  const width = columns.length;
-  let pos = 0;
-  for (let r = r0; r < r1; r++) {
-    for (let k = 0; k < width; k++) {
-      if (k > 0) buf[pos++] = 44;
-      pos = writeNumber(buf, pos, columns[k][r]);
-    }
-    buf[pos++] = 10;
-  }
-  return pos;
-}
-
 /** The helper's program: format its rows chunk by chunk, each buffer handed over as it is done. */
 export const CSV_FORMAT_WORKER: WorkerProgram = {
   name: "CSV formatting",
-  constants: { CHUNK_ROWS, MAX_CELL, MAX_DECIMALS, MAX_SCALED, TOP_SCALE },
-  functions: [writeDigits, writeNumber, formatRows, claimChunk],
+  constants: {
+    CHUNK_ROWS,
+    MAX_CELL,
+    MAX_DECIMALS,
+    MAX_SCALED,
+    TOP_SCALE,
+    POW10,
+    POW5,
+    NEIGHBOUR_STEP,
+    NONE,
+    UNSURE,
+  },
+  functions: [
+    writeDigits,
+    nearestInside,
+    writeScaledDigits,
+    writeShortestDecimal,
+    writeNumber,
+    formatRows,
+    claimChunk,
+  ],
   main: `
 const { parentPort, workerData: d } = require("node:worker_threads");
 const { Buffer } = require("node:buffer");
@@ -190,80 +198,4 @@ function startHelper(columns: ArrayLike<number>[], from: number, to: number): He
     },
     close: () => worker.terminate(),
   };
-}
-
-/**
- * Writes `x` at `pos` and returns the new end: exactly the characters of `String(x)`, which is
- * the expensive part of writing a big matrix, so the common shapes skip it.
- *
- * - Whole numbers (counts, codes, labels): their digits.
- * - Few decimal places (amounts in cents, short ratios): the digits of m = round(x·10^k) for the
- *   smallest k with m / 10^k === x. Both sides of that test are correctly rounded, so it holds
- *   exactly when the decimal m·10^-k reads back as x. The smallest such k is JavaScript's
- *   shortest round-trip form: a shorter form would have fewer places (it is within an ulp of x, so
- *   its leading digit is at most one place higher) and would have matched at a smaller k, and with
- *   m < 2^46 no two decimals of up to k+1 places fit within an ulp of x, so the form is unique.
- *   Fixed notation is what `String` writes from 1e-6 up to 1e21, which bounds the range.
- *   The loop is tried only if m = round(x·10^8) passes the same test (or is past the bound): when
- *   some k <= 8 matches and m < 2^46, x·10^8 is within 0.02 of the integer m_k·10^(8-k) (x is
- *   within half an ulp, under 2^-34, of m_k·10^-k; the product rounds by under 2^-7), so m is that
- *   integer and m / 10^8 is the double nearest m_k·10^-k, which is x.
- * - Anything else (17-digit sums, tiny or huge magnitudes, -0): `String(x)`.
- */
-export function writeNumber(buf: Buffer, pos: number, x: number): number {
-  if (x !== x) return pos;
-  if (Number.isInteger(x) && x > -1e15 && x < 1e15 && !Object.is(x, -0)) {
-    if (x < 0) {
-      buf[pos++] = 45;
-      x = -x;
-    }
-    if (x < 10) {
-      buf[pos++] = 48 + x;
-      return pos;
-    }
-    return writeDigits(buf, pos, x);
-  }
-  const ax = x < 0 ? -x : x;
-  // One test at MAX_DECIMALS places answers for all of them (see the doc comment): a 17-digit
-  // value (balance deltas, z-scores: 1.7 million of the 12 million cells at 1M rows) skips the loop.
-  const top = Math.round(ax * TOP_SCALE);
-  if (ax >= 1e-6 && ax < 1e15 && (top >= MAX_SCALED || top / TOP_SCALE === ax)) {
-    let scale = 1;
-    for (let k = 1; k <= MAX_DECIMALS; k++) {
-      scale *= 10; // exact: 10^k for k <= 22
-      const m = Math.round(ax * scale);
-      if (m >= MAX_SCALED) break;
-      if (m / scale === ax) {
-        if (x < 0) buf[pos++] = 45;
-        const whole = Math.floor(m / scale);
-        let frac = m - whole * scale;
-        pos = whole < 10 ? ((buf[pos] = 48 + whole), pos + 1) : writeDigits(buf, pos, whole);
-        buf[pos] = 46;
-        const end = pos + 1 + k;
-        for (let p = end - 1; p > pos; p--) {
-          const q = Math.floor(frac / 10);
-          buf[p] = 48 + (frac - q * 10);
-          frac = q;
-        }
-        return end;
-      }
-    }
-  }
-  // Copied by hand: `buf.write` is a native call per cell, ~30 % of this path's cost.
-  const s = String(x);
-  for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
-  return pos;
-}
-
-/** The decimal digits of a whole number `x` >= 1 (below 2^53) at `pos`; returns the new end. */
-function writeDigits(buf: Buffer, pos: number, x: number): number {
-  let digits = 0;
-  for (let t = x; t >= 1; t = Math.floor(t / 10)) digits++;
-  let p = pos + digits - 1;
-  while (x >= 1) {
-    const q = Math.floor(x / 10);
-    buf[p--] = 48 + (x - q * 10);
-    x = q;
-  }
-  return pos + digits;
 }

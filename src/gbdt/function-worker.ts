@@ -15,8 +15,8 @@ export interface WorkerProgram {
   readonly name: string;
   /** Bound under their own names, in this order. */
   readonly functions: readonly ((...args: never[]) => unknown)[];
-  /** Bound as `const NAME = value`, before the functions. */
-  readonly constants?: Readonly<Record<string, number | string | boolean>>;
+  /** Bound as `const NAME = value`, before the functions (a table of numbers as an array). */
+  readonly constants?: Readonly<Record<string, number | string | boolean | readonly number[]>>;
   /** The script's own statements, after the bindings (`require` is available). */
   readonly main: string;
 }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readFeatureCsv, writeFeatureCsv } from "../../src/data/index.js";
-import { claimChunk, writeNumber } from "../../src/data/feature-csv-writer.js";
+import { claimChunk } from "../../src/data/feature-csv-writer.js";
+import { writeNumber } from "../../src/data/number-text.js";
 import { BadInputError } from "../../src/errors/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lakay-fcsv-"));
