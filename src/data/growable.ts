@@ -5,8 +5,12 @@
  */
 export function grow<T extends Float64Array | Int32Array | Uint8Array>(arr: T, needed: number): T {
   if (needed <= arr.length) return arr;
-  const next = new (arr.constructor as new (n: number) => T)(
-    Math.max(needed, Math.ceil(arr.length * 1.5) + 1024),
+  const length = Math.max(needed, Math.ceil(arr.length * 1.5) + 1024);
+  const type = arr.constructor as new (b: ArrayBufferLike) => T;
+  const next = new type(
+    arr.buffer instanceof SharedArrayBuffer
+      ? new SharedArrayBuffer(length * arr.BYTES_PER_ELEMENT)
+      : new ArrayBuffer(length * arr.BYTES_PER_ELEMENT),
   );
   next.set(arr);
   return next;

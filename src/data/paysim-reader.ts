@@ -26,6 +26,11 @@ export interface ReadPaysimOptions {
    * empty nameDest are still rejected. Default true.
    */
   destinationNames?: boolean;
+  /**
+   * Money columns (amount and balances) in shared memory, so a worker reads them in place:
+   * `lakay features build` turns them into feature columns its CSV writer's worker formats.
+   */
+  shared?: boolean;
 }
 
 export interface PaysimReadResult {
@@ -95,11 +100,11 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
   const cols: PaysimColumns = {
     step: new Int32Array(cap),
     type: new Uint8Array(cap),
-    amount: new Float64Array(cap),
-    oldOrg: new Float64Array(cap),
-    newOrig: new Float64Array(cap),
-    oldDest: new Float64Array(cap),
-    newDest: new Float64Array(cap),
+    amount: float64s(cap, opts.shared),
+    oldOrg: float64s(cap, opts.shared),
+    newOrig: float64s(cap, opts.shared),
+    oldDest: float64s(cap, opts.shared),
+    newDest: float64s(cap, opts.shared),
     nameOrig: new Int32Array(cap),
     nameDest: new Int32Array(cap),
     isFraud: new Uint8Array(0),
@@ -286,6 +291,10 @@ function growColumns(cols: PaysimColumns, cap: number, c: ColumnIndex): void {
   cols.nameDest = grow(cols.nameDest, cap);
   if (c.isFraud >= 0) cols.isFraud = grow(cols.isFraud, cap);
   if (c.isFlaggedFraud >= 0) cols.isFlagged = grow(cols.isFlagged, cap);
+}
+
+function float64s(n: number, shared = false): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
 }
 
 function count(

@@ -22,12 +22,23 @@ export interface FeatureMatrix {
  * customer order straight over the file-ordered columns was dominated by cache misses.
  *
  * `shared` puts the feature columns in shared memory, so a worker (the CSV writer's) reads them
- * without a copy.
+ * without a copy. `consumeTransactions`, for a caller done with `tx` (`features build`): its amount
+ * and balance columns become five of the feature columns, overwritten (shared if they are): 40 MB
+ * less fresh memory at 1M rows, which here costs ~10 us a 4 KB page to fault in.
  */
-export function buildFeatures(tx: Transactions, opts: { shared?: boolean } = {}): FeatureMatrix {
+export function buildFeatures(
+  tx: Transactions,
+  opts: { shared?: boolean; consumeTransactions?: boolean } = {},
+): FeatureMatrix {
   const n = tx.rows;
-  const columns = FEATURE_NAMES.map(() =>
-    opts.shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n),
+  // With consumeTransactions, five inputs become outputs: each row's inputs are read before its
+  // outputs are stored at the same index, and amount is feature 0 as it is.
+  const consumed: Record<number, Float64Array> = opts.consumeTransactions
+    ? { 0: tx.amount, 2: tx.newbalanceOrig, 3: tx.oldbalanceDest, 5: tx.oldbalanceOrg, 6: tx.newbalanceDest }
+    : {};
+  const columns: Float64Array[] = FEATURE_NAMES.map(
+    (_, k) =>
+      consumed[k] ?? (opts.shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n)),
   );
   const out = new Float64Array(FEATURE_NAMES.length);
   const { step, type, amount, oldbalanceOrg, newbalanceOrig, oldbalanceDest, newbalanceDest } = tx;

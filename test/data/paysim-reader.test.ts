@@ -164,6 +164,27 @@ describe("readPaysim input forms", () => {
     expect(skipped.tx.origNames.get(skipped.tx.nameOrig[0])).toBe("C7");
   });
 
+  it("shared: the money columns in shared memory, also after growing past the first guess", async () => {
+    // Rows far shorter than the ~70 bytes the first allocation assumes: the columns grow.
+    const lines = [HEADER];
+    for (let i = 0; i < 5000; i++) lines.push(`${1 + (i % 9)},CASH_IN,${i}.5,C${i % 37},1,2,M1,3,${i},0,0`);
+    const file = write("short-rows.csv", lines.join("\n"));
+    const plain = await readPaysim(file);
+    const shared = await readPaysim(file, { shared: true });
+    expect(shared.tx.rows).toBe(5000);
+    for (const k of [
+      "amount",
+      "oldbalanceOrg",
+      "newbalanceOrig",
+      "oldbalanceDest",
+      "newbalanceDest",
+    ] as const) {
+      expect(shared.tx[k].buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(shared.tx[k]).toEqual(plain.tx[k]);
+    }
+    expect(shared.tx.amount[4999]).toBe(4999.5);
+  });
+
   it("maps type names to codes", () => {
     expect(TX_TYPES.map(txTypeCode)).toEqual([0, 1, 2, 3, 4]);
     expect(txTypeCode("CASH-OUT")).toBe(1);

@@ -51,6 +51,19 @@ describe("online features equal batch features", () => {
     }
   });
 
+  it("built over the transactions' own money columns (read shared), the same values", async () => {
+    const { tx } = await readPaysim(PAYSIM_SAMPLE);
+    const plain = buildFeatures(tx);
+    const read = await readPaysim(PAYSIM_SAMPLE, { shared: true });
+    const amount = read.tx.amount;
+    const consumed = buildFeatures(read.tx, { shared: true, consumeTransactions: true });
+    expect(consumed.columns[0]).toBe(amount); // the inputs' arrays, not copies
+    for (let k = 0; k < FEATURE_NAMES.length; k++) {
+      expect(consumed.columns[k].buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect([...consumed.columns[k]]).toEqual([...plain.columns[k]]);
+    }
+  });
+
   it("featuresFor does not record; observe does", () => {
     const s = new OnlineFeatureState();
     const tx = {
