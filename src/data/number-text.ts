@@ -140,10 +140,11 @@ export const NEIGHBOUR_STEP = 2 ** -53 * (1 + 2 ** -52);
  *   double from 2^53 on is), so X = hi·10^9 + lo + frac with whole hi, lo and |frac| <= 1/2.
  * - A decimal reads back as x when it lies within half the gap to x's neighbours (scaled by
  *   10^s: `below`, `above`, exact; the gap below is half as wide at a power of two). Those half
- *   gaps are between 1.1 and 11.1 here, so the window holds at most one multiple of 100.
+ *   gaps are at most 11.1 here (X·2^-53), so the window holds at most one multiple of 100.
  * - If a multiple of 100 is inside, it is the answer (any multiple of a higher power of ten
  *   inside would be that one too; its trailing zeros are dropped when written). Else the
- *   nearest multiple of 10 inside, else the nearest whole number (always inside).
+ *   nearest multiple of 10 inside, else the nearest whole number inside (of each, the three
+ *   next to X: one further out on a side is inside only if the nearer one is too).
  * Distances are exact while small (sums of small whole numbers and frac), and rounding is
  * monotonic, so each strict comparison is decided right; equalities defer to `String`.
  */
