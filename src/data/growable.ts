@@ -16,6 +16,11 @@ export function grow<T extends Float64Array | Int32Array | Uint8Array>(arr: T, n
   return next;
 }
 
+/** A Float64Array of `n` zeros, in shared memory when `shared` (a worker then reads it without a copy). */
+export function float64Column(n: number, shared = false): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
+}
+
 /** A view of the first `n` elements (no copy). */
 export function trim<T extends Float64Array | Int32Array | Uint8Array>(arr: T, n: number): T {
   return (n === arr.length ? arr : arr.subarray(0, n)) as T;

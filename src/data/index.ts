@@ -15,6 +15,7 @@ export { parseDecimal } from "./parse-number.js";
 export { readPaysim } from "./paysim-reader.js";
 export type { ReadPaysimOptions, PaysimReadResult, RejectReason } from "./paysim-reader.js";
 export { NameTable } from "./name-table.js";
+export { float64Column } from "./growable.js";
 export { generatePaysim, PAYSIM_FRAUD_RATE } from "./paysim-generator.js";
 export type { GeneratePaysimOptions, GenerateSummary } from "./paysim-generator.js";
 export { PAYSIM_TYPE_MIX, parseTypeMix } from "./paysim-profile.js";

@@ -1,6 +1,6 @@
 import { BadInputError } from "../errors/index.js";
 import { fieldText, parseCsvHeader } from "./csv-header.js";
-import { grow, trim } from "./growable.js";
+import { float64Column, grow, trim } from "./growable.js";
 import { checkInputFile, readLineChunks } from "./line-chunks.js";
 import { NameTable } from "./name-table.js";
 import { mapPaysimColumns, type ColumnIndex } from "./paysim-columns.js";
@@ -100,11 +100,11 @@ export async function readPaysim(file: string, opts: ReadPaysimOptions = {}): Pr
   const cols: PaysimColumns = {
     step: new Int32Array(cap),
     type: new Uint8Array(cap),
-    amount: float64s(cap, opts.shared),
-    oldOrg: float64s(cap, opts.shared),
-    newOrig: float64s(cap, opts.shared),
-    oldDest: float64s(cap, opts.shared),
-    newDest: float64s(cap, opts.shared),
+    amount: float64Column(cap, opts.shared),
+    oldOrg: float64Column(cap, opts.shared),
+    newOrig: float64Column(cap, opts.shared),
+    oldDest: float64Column(cap, opts.shared),
+    newDest: float64Column(cap, opts.shared),
     nameOrig: new Int32Array(cap),
     nameDest: new Int32Array(cap),
     isFraud: new Uint8Array(0),
@@ -291,10 +291,6 @@ function growColumns(cols: PaysimColumns, cap: number, c: ColumnIndex): void {
   cols.nameDest = grow(cols.nameDest, cap);
   if (c.isFraud >= 0) cols.isFraud = grow(cols.isFraud, cap);
   if (c.isFlaggedFraud >= 0) cols.isFlagged = grow(cols.isFlagged, cap);
-}
-
-function float64s(n: number, shared = false): Float64Array {
-  return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
 }
 
 function count(

@@ -1,4 +1,4 @@
-import type { Transactions } from "../data/index.js";
+import { float64Column, type Transactions } from "../data/index.js";
 import { historyFeatures, LONG_WINDOW, rowFeatures } from "./compute-features.js";
 import { CustomerHistory } from "./customer-history.js";
 import { FEATURE_NAMES } from "./names.js";
@@ -36,10 +36,7 @@ export function buildFeatures(
   const consumed: Record<number, Float64Array> = opts.consumeTransactions
     ? { 0: tx.amount, 2: tx.newbalanceOrig, 3: tx.oldbalanceDest, 5: tx.oldbalanceOrg, 6: tx.newbalanceDest }
     : {};
-  const columns: Float64Array[] = FEATURE_NAMES.map(
-    (_, k) =>
-      consumed[k] ?? (opts.shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n)),
-  );
+  const columns: Float64Array[] = FEATURE_NAMES.map((_, k) => consumed[k] ?? float64Column(n, opts.shared));
   const out = new Float64Array(FEATURE_NAMES.length);
   const { step, type, amount, oldbalanceOrg, newbalanceOrig, oldbalanceDest, newbalanceDest } = tx;
   const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10] = columns;

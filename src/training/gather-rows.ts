@@ -1,3 +1,5 @@
+import { float64Column } from "../data/index.js";
+
 /**
  * Copies the given rows of each column into new dense arrays. The engine trains on whole columns, so
  * a split or a fold is materialised once, one Float64Array per feature. `shared` puts them in shared
@@ -8,9 +10,7 @@ export function gatherColumns(
   rows: Uint32Array,
   opts: { shared?: boolean } = {},
 ): Float64Array[] {
-  const alloc = () =>
-    opts.shared ? new Float64Array(new SharedArrayBuffer(rows.length * 8)) : new Float64Array(rows.length);
-  return columns.map((col) => gather(col, rows, alloc()));
+  return columns.map((col) => gather(col, rows, float64Column(rows.length, opts.shared)));
 }
 
 /** `out[k] = col[rows[k]]`. */
