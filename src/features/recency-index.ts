@@ -42,6 +42,11 @@ export class RecencyIndex {
     return this.hashes.length;
   }
 
+  /** The key held in `slot` (one `get`, `peek` or `add` returned). */
+  keyOf(slot: number): string {
+    return this.keys[slot];
+  }
+
   /** The key's slot, made the most recently used; −1 when not held. */
   get(key: string): number {
     const slot = this.peek(key);

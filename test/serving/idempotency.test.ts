@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { OnlineFeatureState } from "../../src/features/index.js";
+import { FEATURE_NAMES, OnlineFeatureState } from "../../src/features/index.js";
 import { RecencyIndex } from "../../src/features/index.js";
+import { IdempotencyCache } from "../../src/serving/idempotency-cache.js";
+import type { ScoreResponse } from "../../src/serving/index.js";
 import { fingerprintOf, sameContents, type ScoreRequest } from "../../src/serving/transaction-input.js";
 
 describe("sameContents", () => {
@@ -113,5 +115,83 @@ describe("least-recently-used eviction", () => {
       if (order.length > 30) order.shift();
       expect(state.size).toBe(order.length);
     }
+  });
+});
+
+describe("IdempotencyCache", () => {
+  const request = (id: string, amount = 10): ScoreRequest => ({
+    transaction_id: id,
+    step: 1,
+    type: "TRANSFER",
+    amount,
+    nameOrig: "C1",
+    oldbalanceOrg: amount,
+    newbalanceOrig: 0,
+    nameDest: "C2",
+    oldbalanceDest: 0,
+    newbalanceDest: 0,
+  });
+  const fired = Object.freeze([
+    Object.freeze({ id: "account_drained", category: "behaviour", weight: 0.35, description: "d" }),
+  ]) as unknown as ScoreResponse["rules_triggered"];
+  const model = Object.freeze({ name: "fraud-detector", version: 2 });
+  const answer = (id: string, over: Partial<ScoreResponse> = {}): ScoreResponse => ({
+    transaction_id: id,
+    score: 0.36038181701675054,
+    risk_tier: "medium",
+    recommendation: "review",
+    ml_score: 0.0009545425418764353,
+    rule_score: 0.6,
+    rules_triggered: fired,
+    variant: "champion",
+    model,
+    mode: "hybrid",
+    latency_ms: 0.123,
+    ...over,
+  });
+
+  it("gives back every kind of answer it kept, field for field, with its features", () => {
+    const answers = [
+      answer("a"),
+      answer("b", { ml_score: null, model: null, mode: "rules_only", rules_triggered: [], score: 0 }),
+      answer("c", { variant: "challenger", features_degraded: true, latency_ms: -0 }),
+      answer("d", { features_degraded: false, ml_score: 1, risk_tier: "critical", recommendation: "block" }),
+    ];
+    const cache = new IdempotencyCache(10);
+    answers.forEach((r, i) => {
+      const features = Float64Array.from(FEATURE_NAMES, (_, j) => i * 100 + j);
+      cache.set(request(r.transaction_id), r, features, 0);
+    });
+    answers.forEach((r, i) => {
+      const slot = cache.get(r.transaction_id);
+      const replay = cache.response(slot);
+      expect(replay).toStrictEqual(r);
+      expect(Object.keys(replay)).toEqual(Object.keys(r));
+      expect(replay.rules_triggered).toBe(r.rules_triggered); // shared, not copied
+      expect(cache.sameAs(slot, request(r.transaction_id))).toBe(true);
+      expect(cache.sameAs(slot, request(r.transaction_id, 11))).toBe(false);
+      const named = Object.fromEntries(FEATURE_NAMES.map((f, j) => [f, i * 100 + j]));
+      expect(cache.featuresOf(r)).toEqual(named);
+      expect(cache.featuresOf(replay)).toEqual(named);
+    });
+    // Not the answer held for its id: no features.
+    expect(cache.featuresOf(answer("a", { score: 0.5 }))).toBeUndefined();
+    expect(cache.featuresOf(answer("a", { model: { name: "fraud-detector", version: 2 } }))).toBeUndefined();
+    expect(cache.featuresOf(answer("c", { features_degraded: false }))).toBeUndefined();
+    expect(cache.featuresOf(answer("z"))).toBeUndefined();
+  });
+
+  it("forgets the least recently used answer past its capacity, and replaces an id's answer", () => {
+    const cache = new IdempotencyCache(2);
+    const features = new Float64Array(FEATURE_NAMES.length);
+    cache.set(request("a"), answer("a"), features, 0);
+    cache.set(request("b"), answer("b"), features, 0);
+    cache.get("a");
+    cache.set(request("c"), answer("c", { score: 0.9 }), features, 0);
+    expect(cache.get("b")).toBe(-1);
+    expect(cache.response(cache.get("c")).score).toBe(0.9);
+    cache.set(request("c"), answer("c", { score: 0.1 }), features, 0);
+    expect(cache.response(cache.get("c")).score).toBe(0.1);
+    expect(cache.response(cache.get("a"))).toStrictEqual(answer("a"));
   });
 });
