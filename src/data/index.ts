@@ -12,6 +12,7 @@ export { readFeatureCsv } from "./feature-csv-reader.js";
 export type { NumericCsv } from "./feature-csv-reader.js";
 export { writeFeatureCsv } from "./feature-csv-writer.js";
 export { parseDecimal } from "./parse-number.js";
+export { writeNumber } from "./number-text.js";
 export { readPaysim } from "./paysim-reader.js";
 export type { ReadPaysimOptions, PaysimReadResult, RejectReason } from "./paysim-reader.js";
 export { NameTable } from "./name-table.js";

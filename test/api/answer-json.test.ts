@@ -103,6 +103,36 @@ describe("AnswerJsonWriter", () => {
     expect(writer.writeOne(answer("nan", { score: NaN }))).toBeNull();
   });
 
+  it("writes every kind of number as the schema serializer does", async () => {
+    // Scores and latencies of every magnitude and shape: 17-digit fractions, few decimals, whole
+    // numbers, tiny and huge values (exponent notation), negatives and -0.
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const kinds = [
+      () => random(),
+      () => Math.round(random() * 1e4) / 1e4,
+      () => Math.floor(random() * 1e6),
+      () => random() * 10 ** Math.floor(random() * 40 - 20),
+      () => -random() * 10 ** Math.floor(random() * 30 - 10),
+      () => 2 ** Math.floor(random() * 120 - 60),
+    ];
+    const results = Array.from({ length: 3000 }, (_, i) =>
+      answer(`n${i}`, {
+        score: kinds[i % kinds.length](),
+        ml_score: kinds[(i + 1) % kinds.length](),
+        rule_score: i % 7 === 0 ? -0 : kinds[(i + 2) % kinds.length](),
+        latency_ms: kinds[(i + 3) % kinds.length](),
+        rules_triggered: none as unknown as ScoreResponse["rules_triggered"],
+      }),
+    );
+    // The longest texts String(x) makes, one answer after another.
+    for (const x of [-1.2345678901234567e-6, -1.7976931348623157e308, 5e-324, -123456789012345680000])
+      results.push(
+        answer(`x${x}`, { score: x, ml_score: x, rule_score: x, latency_ms: x, rules_triggered: [] }),
+      );
+    expect(new AnswerJsonWriter().write(results)?.equals(await reference(results))).toBe(true);
+  });
+
   it("writes an infinite number as null, as the schema serializer does", () => {
     const json = new AnswerJsonWriter().write([answer("inf", { latency_ms: Infinity, ml_score: -Infinity })]);
     const parsed = JSON.parse(json!.toString("utf8")) as { results: ScoreResponse[] };
