@@ -80,8 +80,8 @@ export const servingConfigSchema = z
     idempotency: z
       .object({
         /**
-         * Answers remembered by transaction_id (least recent forgotten first): about 0.5 KB each,
-         * so the default holds ~100 MB; a retry older than that many transactions is scored anew.
+         * Answers remembered by transaction_id (least recent forgotten first): about 0.4 KB each,
+         * so the default holds ~75 MB; a retry older than that many transactions is scored anew.
          */
         max_entries: z.number().int().min(1).default(200_000),
       })
