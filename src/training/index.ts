@@ -4,6 +4,7 @@
  */
 export { stratifiedSplit, type SplitIndices } from "./stratified-split.js";
 export { stratifiedKFold } from "./stratified-kfold.js";
+export { gatherColumns } from "./gather-rows.js";
 export { rankingMetrics, type RankingMetrics } from "../gbdt/index.js";
 export {
   confusionAt,
